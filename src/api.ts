@@ -1,0 +1,208 @@
+import { existsSync, renameSync, rmSync } from "node:fs";
+import path from "node:path";
+import { compileProject } from "./compile/compile-project.js";
+import type { CompileTarget } from "./compile/relations.js";
+import { viewRowsRelation } from "./compile/relations.js";
+import type { RunStep } from "./compile/run-plan.js";
+import { compileRunPlan } from "./compile/run-plan.js";
+import { compileTraining, outputName } from "./compile/training.js";
+import { DIALECTS } from "./dialects/index.js";
+import { writeTargetDir } from "./cli/target-dir.js";
+import { DiagnosticBag, FcUserError, userError } from "./diagnostics/diagnostic.js";
+import type { Diagnostic } from "./diagnostics/diagnostic.js";
+import type { ProjectConfig } from "./project/read-project.js";
+import { resolveTarget } from "./project/targets.js";
+import type { DuckDbTarget } from "./project/targets.js";
+import { resolveFeatureRefs } from "./registry/feature-refs.js";
+import { loadRegistry } from "./registry/load-registry.js";
+import { buildManifest } from "./registry/manifest.js";
+import type { FeatureRef, Registry } from "./registry/types.js";
+import { VERSION } from "./version.js";
+import type { Warehouse } from "./warehouse/warehouse.js";
+
+export { FcUserError } from "./diagnostics/diagnostic.js";
+export type { Diagnostic } from "./diagnostics/diagnostic.js";
+export { formatDiagnostic } from "./diagnostics/diagnostic.js";
+
+/** Options every command shares. */
+export interface ProjectOptions {
+  projectDir: string;
+  /** Target name from fcompile.yaml; default: the project's `target`. */
+  target?: string;
+}
+
+/** Options of `train` (SPEC.md §2). */
+export interface TrainOptions extends ProjectOptions {
+  service?: string;
+  /** `view:feature` or `view:*` references. */
+  features?: string[];
+  /** A CSV or Parquet file of entity rows. */
+  entitiesFile?: string;
+  /** A SELECT run in the warehouse that yields the entity rows. */
+  entitiesSql?: string;
+  /** Output file, `.csv` or `.parquet`. */
+  out: string;
+  /** Entity timestamp column; default `event_timestamp`. */
+  timestampColumn?: string;
+  fullNames?: boolean;
+}
+
+/** Reads and validates a project; throws FcUserError with every diagnostic when it is wrong. */
+export async function loadProject(projectDir: string): Promise<{ config: ProjectConfig; registry: Registry; diagnostics: Diagnostic[] }> {
+  const { duckdbSyntaxCheck } = await import("./warehouse/duckdb.js");
+  const loaded = await loadRegistry(projectDir, duckdbSyntaxCheck);
+  if (!loaded.registry || !loaded.config) throw new FcUserError(loaded.diagnostics);
+  return { config: loaded.config, registry: loaded.registry, diagnostics: loaded.diagnostics };
+}
+
+/** The compile target of a warehouse target; only DuckDB exists so far. */
+function compileTargetFor(config: ProjectConfig, targetName?: string): { target: DuckDbTarget; ct: CompileTarget } {
+  const target = resolveTarget(config, targetName);
+  if (target.type !== "duckdb") {
+    throw userError("FC012", `target '${target.name}' is of type ${target.type}, which is not supported yet; use a duckdb target`);
+  }
+  return { target, ct: { dialect: DIALECTS.duckdb, schema: target.schema } };
+}
+
+/** `fcompile build`: validate and compile; writes target/ atomically only when there is no error. */
+export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagnostics: Diagnostic[]; files: number }> {
+  let loaded;
+  try {
+    loaded = await loadProject(opts.projectDir);
+  } catch (err) {
+    if (err instanceof FcUserError) return { ok: false, diagnostics: err.diagnostics, files: 0 };
+    throw err;
+  }
+  const { config, registry } = loaded;
+  const files = new Map<string, string>();
+  files.set("manifest.json", JSON.stringify(buildManifest(registry, VERSION), null, 2) + "\n");
+  const dialects = new Set(Object.values(config.targets).map((t) => t.type));
+  for (const name of dialects) {
+    if (!(name in DIALECTS)) continue; // later dialects compile here once they exist
+    const dialect = DIALECTS[name as keyof typeof DIALECTS];
+    const ct: CompileTarget = { dialect, schema: config.name };
+    for (const [rel, sql] of compileProject(registry, ct)) files.set(`compiled/${dialect.name}/${rel}`, sql);
+  }
+  writeTargetDir(config.dir, files);
+  return { ok: true, diagnostics: loaded.diagnostics, files: files.size };
+}
+
+async function openWarehouse(target: DuckDbTarget, projectDir: string): Promise<Warehouse> {
+  const { DuckDbWarehouse } = await import("./warehouse/duckdb.js");
+  return DuckDbWarehouse.open(target, projectDir);
+}
+
+/** `fcompile run`: loads file sources and builds SQL views, all or nothing. */
+export async function run(opts: ProjectOptions & { onStep?: (step: RunStep, i: number, total: number) => void }): Promise<{ steps: number }> {
+  const { config, registry } = await loadProject(opts.projectDir);
+  const { target, ct } = compileTargetFor(config, opts.target);
+  const steps = compileRunPlan(registry, ct);
+  const wh = await openWarehouse(target, config.dir);
+  try {
+    await wh.run(steps, (step, columns) => missingColumns(registry, step, columns), (s, i) => opts.onStep?.(s, i, steps.length));
+  } finally {
+    await wh.close();
+  }
+  return { steps: steps.length };
+}
+
+/** Columns a view needs that a created table lacks. */
+function missingColumns(reg: Registry, step: RunStep, columns: string[]): Diagnostic[] {
+  const have = new Set(columns);
+  const problems: Diagnostic[] = [];
+  for (const view of reg.views.values()) {
+    const reads = step.kind === "sql-view" ? view.kind === "sql" && view.name === step.name : view.kind === "plain" && view.source === step.name;
+    if (!reads) continue;
+    const need = [...view.joinKeys, view.timestamp, ...(view.createdTimestamp ? [view.createdTimestamp] : []), ...view.features.map((f) => f.name)];
+    for (const col of need.filter((c) => !have.has(c))) {
+      const message = `column '${col}' of view '${view.name}' is not in ${step.relation} (columns: ${columns.join(", ")})`;
+      problems.push({ code: "FC017", severity: "error", message, at: view.at });
+    }
+  }
+  return problems;
+}
+
+/** `fcompile train`: a point-in-time correct training set, streamed by the warehouse into a file. */
+export async function train(opts: TrainOptions): Promise<{ rows: number; features: number; ms: number; out: string }> {
+  const started = performance.now();
+  const { config, registry } = await loadProject(opts.projectDir);
+  const { target, ct } = compileTargetFor(config, opts.target);
+  const features = chooseFeatures(registry, opts);
+  const out = path.resolve(opts.out);
+  const format = out.endsWith(".parquet") ? "parquet" : out.endsWith(".csv") ? "csv" : undefined;
+  if (!format) throw userError("FC015", `--out must end in .csv or .parquet (got ${opts.out})`);
+  if (!existsSync(path.dirname(out))) throw userError("FC015", `output folder ${path.dirname(out)} does not exist`);
+  const entities = entitiesSql(opts, ct);
+  const timestampColumn = opts.timestampColumn ?? "event_timestamp";
+  const wh = await openWarehouse(target, config.dir);
+  const tmp = `${out}.tmp-${process.pid}`;
+  try {
+    await checkReady(wh, registry, ct, features);
+    const columns = await wh.columnsOf(entities);
+    checkEntityColumns(registry, features, columns, timestampColumn, !!opts.fullNames);
+    const sql = compileTraining(registry, ct, {
+      title: opts.service ? `service ${opts.service}` : `features ${(opts.features ?? []).join(", ")}`,
+      features,
+      entities,
+      timestampColumn,
+      fullNames: !!opts.fullNames,
+    });
+    const rows = await wh.exportQuery(sql, tmp, format);
+    renameSync(tmp, out);
+    return { rows, features: features.length, ms: performance.now() - started, out };
+  } finally {
+    rmSync(tmp, { force: true });
+    await wh.close();
+  }
+}
+
+function chooseFeatures(reg: Registry, opts: TrainOptions): FeatureRef[] {
+  if (!!opts.service === !!opts.features?.length) throw userError("FC015", "give exactly one of --service NAME or --features VIEW:FEATURE,…");
+  if (opts.service) {
+    const s = reg.services.get(opts.service);
+    if (!s) throw userError("FC006", `unknown feature service '${opts.service}'; known: ${[...reg.services.keys()].join(", ") || "none"}`);
+    return s.features;
+  }
+  const bag = new DiagnosticBag();
+  const refs = resolveFeatureRefs(reg, opts.features!, () => ({ file: "<command line>", line: 1, col: 1 }), bag, "--features", !!opts.fullNames);
+  if (bag.hasErrors) throw new FcUserError(bag.items);
+  return refs;
+}
+
+function entitiesSql(opts: TrainOptions, ct: CompileTarget): string {
+  if (!!opts.entitiesFile === !!opts.entitiesSql) throw userError("FC015", "give exactly one of --entities FILE (.csv or .parquet) or --entities-sql \"SELECT …\"");
+  if (opts.entitiesSql) return `(\n${opts.entitiesSql.trim().replace(/;+\s*$/, "")}\n) AS entity_input`;
+  const file = path.resolve(opts.entitiesFile!);
+  if (!existsSync(file)) throw userError("FC015", `entity file ${opts.entitiesFile} not found`);
+  const format = file.endsWith(".parquet") ? "parquet" : file.endsWith(".csv") ? "csv" : undefined;
+  if (!format) throw userError("FC015", `--entities must be a .csv or .parquet file (got ${opts.entitiesFile})`);
+  return ct.dialect.fileRelation(format, file);
+}
+
+async function checkReady(wh: Warehouse, reg: Registry, ct: CompileTarget, features: FeatureRef[]): Promise<void> {
+  for (const name of new Set(features.map((f) => f.view))) {
+    const view = reg.views.get(name)!;
+    const needsRun = view.kind === "sql" || reg.sources.get(view.source)?.kind === "file";
+    if (!needsRun) continue;
+    const rel = viewRowsRelation(reg, view, ct);
+    const table = view.kind === "sql" ? `view__${view.name}` : `source__${view.source}`;
+    if (!(await wh.tableExists(ct.schema, table))) {
+      throw userError("FC016", `${rel} does not exist in the warehouse yet (needed by view '${name}'); run 'fcompile run' first`);
+    }
+  }
+}
+
+function checkEntityColumns(reg: Registry, features: FeatureRef[], columns: string[], tsCol: string, fullNames: boolean): void {
+  const have = new Set(columns);
+  const problems: string[] = [];
+  if (!have.has(tsCol)) problems.push(`entity rows have no timestamp column '${tsCol}' (columns: ${columns.join(", ")}); pass --timestamp-column NAME`);
+  const keys = new Set(features.flatMap((f) => reg.views.get(f.view)!.joinKeys));
+  for (const k of keys) if (!have.has(k)) problems.push(`entity rows have no join key column '${k}' (columns: ${columns.join(", ")})`);
+  for (const f of features) {
+    const name = outputName(f, fullNames);
+    if (have.has(name)) problems.push(`feature column '${name}' would repeat an entity column of the same name; rename it or pass --full-names`);
+  }
+  if (problems.length > 0) {
+    throw new FcUserError(problems.map((message) => ({ code: "FC015", severity: "error", message, at: { file: "<entity rows>", line: 1, col: 1 } })));
+  }
+}

@@ -1,0 +1,23 @@
+import type { Command } from "commander";
+import { build } from "../api.js";
+import { withProjectOptions } from "./common-options.js";
+import type { CommonOptions } from "./common-options.js";
+import { printDiagnostics, runCommand } from "./output.js";
+
+export function registerBuild(program: Command): void {
+  withProjectOptions(program.command("build"))
+    .description("validate the project and compile it: writes target/manifest.json and target/compiled/<dialect>/*.sql (no database needed)")
+    .addHelpText("after", "\nExit code 0 when the project is valid, 1 with file:line:col diagnostics when it is not (target/ is then left as it was).")
+    .action((opts: CommonOptions) =>
+      runCommand(async () => {
+        const started = performance.now();
+        const r = await build({ projectDir: opts.project, target: opts.target });
+        printDiagnostics(r.diagnostics);
+        if (!r.ok) {
+          process.exitCode = 1;
+          return;
+        }
+        process.stdout.write(`build ok: ${r.files} files written to target/ in ${Math.round(performance.now() - started)} ms\n`);
+      }),
+    );
+}

@@ -1,0 +1,41 @@
+import { FcUserError, formatDiagnostic, sortDiagnostics } from "../diagnostics/diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { WarehouseError } from "../warehouse/warehouse.js";
+
+/** Prints diagnostics and a count line to stderr. */
+export function printDiagnostics(ds: readonly Diagnostic[]): void {
+  for (const d of sortDiagnostics(ds)) process.stderr.write(formatDiagnostic(d) + "\n");
+  const errors = ds.filter((d) => d.severity === "error").length;
+  if (errors > 0) process.stderr.write(`${errors} error${errors === 1 ? "" : "s"}; nothing was written.\n`);
+}
+
+/** Runs a command body and maps failures to SPEC.md exit codes: 1 for the user's input, 2 for internal failures. */
+export async function runCommand(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    if (err instanceof FcUserError) {
+      printDiagnostics(err.diagnostics);
+      process.exitCode = 1;
+    } else if (err instanceof WarehouseError) {
+      process.stderr.write(`error FC016: ${err.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`internal error: ${(err as Error).stack ?? String(err)}\nThis is a bug in fcompile; please report it with the command you ran.\n`);
+      process.exitCode = 2;
+    }
+  }
+}
+
+/** A one-line progress display on a terminal; silent when stderr is not a TTY. */
+export function progressLine(): { update(text: string): void; done(): void } {
+  const tty = process.stderr.isTTY;
+  return {
+    update(text) {
+      if (tty) process.stderr.write(`\r\x1b[2K${text}`);
+    },
+    done() {
+      if (tty) process.stderr.write("\r\x1b[2K");
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { Dialect } from "../dialects/dialect.js";
+import type { FeatureView, Registry, Source, SqlView } from "../registry/types.js";
+
+/** Where compiled SQL reads and writes: the schema fcompile owns in the warehouse. */
+export interface CompileTarget {
+  dialect: Dialect;
+  /** Schema fcompile creates its tables in (DuckDB: the project name; Postgres: the target's schema). */
+  schema: string;
+}
+
+/** The relation holding a source's rows: a loaded file source, or the user's table. */
+export function sourceRelation(src: Source, t: CompileTarget): string {
+  return src.kind === "table" ? t.dialect.qualified(src.table) : t.dialect.qualified([t.schema, `source__${src.name}`]);
+}
+
+/** The table `run` builds for an SQL view. */
+export function sqlViewRelation(view: SqlView, t: CompileTarget): string {
+  return t.dialect.qualified([t.schema, `view__${view.name}`]);
+}
+
+/** The relation a feature view's rows come from. */
+export function viewRowsRelation(reg: Registry, view: FeatureView, t: CompileTarget): string {
+  return view.kind === "sql" ? sqlViewRelation(view, t) : sourceRelation(reg.sources.get(view.source)!, t);
+}
+
+/** The typed feature columns of a view, and its timestamp and created-timestamp columns, quoted. */
+export function viewColumns(view: FeatureView, t: CompileTarget): {
+  ts: string;
+  created?: string;
+  features: { expr: string; alias: string }[];
+} {
+  const q = (s: string): string => t.dialect.quote(s);
+  return {
+    ts: q(view.timestamp),
+    created: view.createdTimestamp ? q(view.createdTimestamp) : undefined,
+    features: view.features.map((f) => ({ expr: `CAST(${q(f.name)} AS ${t.dialect.sqlType(f.type)})`, alias: q(f.name) })),
+  };
+}
+
+/**
+ * The ORDER BY that picks one row among rows with equal (keys, timestamp): the greatest created
+ * timestamp (NULL lowest), then — for rows equal on both — the greatest feature values in
+ * declared order (NULL lowest), so every engine, and training and materialization, pick the same row.
+ */
+export function tieBreak(created: string | undefined, features: readonly string[]): string[] {
+  return [...(created ? [created] : []), ...features].map((e) => `${e} DESC NULLS LAST`);
+}

@@ -1,0 +1,62 @@
+import type { Registry, SqlView } from "../registry/types.js";
+import { renderUserSql } from "../registry/user-sql.js";
+import type { CompileTarget } from "./relations.js";
+import { sourceRelation, sqlViewRelation } from "./relations.js";
+
+/** One statement of `fcompile run`, in execution order. */
+export interface RunStep {
+  kind: "file-source" | "sql-view";
+  /** Name of the source or view. */
+  name: string;
+  /** The relation the step creates. */
+  relation: string;
+  /** Unquoted [schema, table] of that relation, for checks after creation. */
+  table: [string, string];
+  sql: string;
+}
+
+/** Compiles what `run` executes: file sources loaded, then SQL views built in dependency order. */
+export function compileRunPlan(reg: Registry, t: CompileTarget): RunStep[] {
+  const steps: RunStep[] = [];
+  for (const src of reg.sources.values()) {
+    if (src.kind !== "file") continue;
+    const relation = sourceRelation(src, t);
+    steps.push({
+      kind: "file-source",
+      name: src.name,
+      relation,
+      table: [t.schema, `source__${src.name}`],
+      sql: t.dialect.render("run-file-source", {
+        sourceName: src.name,
+        projectPath: src.projectPath,
+        relation,
+        read: t.dialect.fileRelation(src.format, src.projectPath),
+      }),
+    });
+  }
+  for (const name of reg.sqlViewOrder) {
+    const view = reg.views.get(name) as SqlView;
+    const relation = sqlViewRelation(view, t);
+    steps.push({
+      kind: "sql-view",
+      name,
+      relation,
+      table: [t.schema, `view__${name}`],
+      sql: t.dialect.render("run-sql-view", {
+        viewName: name,
+        sqlFile: view.sqlFile,
+        relation,
+        sql: renderSqlViewBody(reg, view, t),
+      }),
+    });
+  }
+  return steps;
+}
+
+/** The view's SELECT with `{{source}}` / `{{ref}}` replaced by relations, trailing `;` removed. */
+export function renderSqlViewBody(reg: Registry, view: SqlView, t: CompileTarget): string {
+  const { sql } = renderUserSql(view.parts, (p) =>
+    p.kind === "source" ? sourceRelation(reg.sources.get(p.name)!, t) : sqlViewRelation(reg.views.get(p.name) as SqlView, t),
+  );
+  return sql.replace(/[\s;]+$/, "");
+}

@@ -1,0 +1,31 @@
+import type { FeatureType } from "../registry/types.js";
+
+/** Names of the SQL dialects fcompile compiles to. */
+export type DialectName = "duckdb";
+
+/** Templates every dialect provides under `templates/<dialect>/<name>.sql.hbs`. */
+export type TemplateName = "training" | "materialize" | "run-file-source" | "run-sql-view";
+
+/**
+ * What compilation needs to know about a warehouse's SQL. Pure: no connection, no driver.
+ * A new dialect implements this and adds its templates (see docs in README, "Adding a dialect").
+ */
+export interface Dialect {
+  readonly name: DialectName;
+  /** Quotes an identifier that has already been validated. */
+  quote(identifier: string): string;
+  /** `"schema"."table"` from name parts. */
+  qualified(parts: readonly string[]): string;
+  /** A string literal with quotes escaped. */
+  stringLiteral(value: string): string;
+  /** An interval literal of whole seconds, written in the largest unit that divides it. */
+  interval(seconds: number): string;
+  /** The SQL type a feature of type `t` is cast to. */
+  sqlType(t: FeatureType): string;
+  /** A relation reading a data file, e.g. `read_csv('data/x.csv')`. */
+  fileRelation(format: "csv" | "parquet", projectPath: string): string;
+  /** A run-time parameter (e.g. the materialization end time), readable when run by hand. */
+  parameter(name: string): string;
+  /** Renders one of the dialect's templates. */
+  render(template: TemplateName, context: object): string;
+}

@@ -1,0 +1,9 @@
+import type { Dialect, DialectName } from "./dialect.js";
+import { duckdbDialect } from "./duckdb.js";
+
+/** Every dialect, by name: adding a name to DialectName without an entry here fails to compile. */
+export const DIALECTS: Record<DialectName, Dialect> = {
+  duckdb: duckdbDialect,
+};
+
+export type { Dialect, DialectName };

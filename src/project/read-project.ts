@@ -1,0 +1,96 @@
+import { statSync } from "node:fs";
+import path from "node:path";
+import { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import type { SourceLocation } from "../diagnostics/diagnostic.js";
+import { listYamlFiles, readTextIfExists, relativeToProject } from "./project-files.js";
+import { checkAgainstSchema } from "./schema-check.js";
+import { locate, parseYamlFile } from "./yaml-file.js";
+import type { YamlFile } from "./yaml-file.js";
+
+/** A target as written in fcompile.yaml (values not yet expanded from the environment). */
+export interface RawTarget {
+  type: "duckdb" | "postgres";
+  path?: string;
+  url?: string;
+  schema?: string;
+  threads?: number;
+  memory_limit?: string;
+  statement_timeout?: string;
+}
+
+/** fcompile.yaml, checked against its schema. */
+export interface ProjectConfig {
+  /** Absolute project folder. */
+  dir: string;
+  name: string;
+  definitions: string[];
+  target?: string;
+  targets: Record<string, RawTarget>;
+  online: { type: "sqlite" | "redis"; path?: string; url?: string };
+  file: YamlFile;
+}
+
+/** A definition file with the JSON paths that failed the schema (later stages skip those objects). */
+export interface DefinitionFile {
+  yaml: YamlFile;
+  broken: Set<string>;
+}
+
+/** Everything read from disk, before meaning is given to it. */
+export interface RawProject {
+  config: ProjectConfig;
+  files: DefinitionFile[];
+}
+
+/** Reads fcompile.yaml and every definition file; all problems go to `bag`. */
+export function readProject(dir: string, bag: DiagnosticBag): RawProject | undefined {
+  const abs = path.resolve(dir);
+  const configPath = path.join(abs, "fcompile.yaml");
+  const text = readTextIfExists(configPath);
+  const at: SourceLocation = { file: "fcompile.yaml", line: 1, col: 1 };
+  if (text === undefined) {
+    bag.error("FC011", `no fcompile.yaml in ${abs}; pass --project DIR or create a project with 'fcompile init DIR'`, at);
+    return undefined;
+  }
+  const yaml = parseYamlFile(text, "fcompile.yaml", configPath, bag);
+  if (!yaml) return undefined;
+  const broken = checkAgainstSchema(yaml, "config", bag);
+  if (broken.size > 0) return undefined;
+  const raw = (yaml.doc.toJS() ?? {}) as Partial<ProjectConfig>;
+  const config: ProjectConfig = {
+    dir: abs,
+    name: raw.name!,
+    definitions: raw.definitions ?? ["definitions"],
+    target: raw.target,
+    targets: raw.targets ?? { local: { type: "duckdb", path: "warehouse.duckdb" } },
+    online: raw.online ?? { type: "sqlite", path: "online.sqlite" },
+    file: yaml,
+  };
+  if (config.target !== undefined && !(config.target in config.targets)) {
+    bag.error("FC013", `default target '${config.target}' is not defined under 'targets'`, locate(yaml, ["target"]));
+  }
+  const files: DefinitionFile[] = [];
+  for (const [i, defDir] of config.definitions.entries()) {
+    const full = path.resolve(abs, defDir);
+    const found = listYamlFiles(full);
+    if (!isDir(full)) {
+      bag.error("FC011", `definitions folder '${defDir}' does not exist`, locate(yaml, ["definitions", i]));
+    }
+    for (const f of found) {
+      const rel = relativeToProject(abs, f);
+      if (rel.startsWith("target/")) continue;
+      const y = parseYamlFile(readTextIfExists(f) ?? "", rel, f, bag);
+      if (!y) continue;
+      files.push({ yaml: y, broken: checkAgainstSchema(y, "definitions", bag) });
+    }
+  }
+  return { config, files };
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

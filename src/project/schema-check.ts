@@ -1,0 +1,108 @@
+import { Ajv } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { readFileSync } from "node:fs";
+import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import type { DiagnosticCode } from "../diagnostics/codes.js";
+import { locate } from "./yaml-file.js";
+import type { YamlFile, YamlPath } from "./yaml-file.js";
+
+/** The schemas live in src/project/ (editors point at them); found the same way from src/ and dist/. */
+const loadSchema = (name: string): object =>
+  JSON.parse(readFileSync(new URL(`../../src/project/${name}`, import.meta.url), "utf8")) as object;
+
+let validators: { definitions: ValidateFunction; config: ValidateFunction } | undefined;
+
+function compiled(): { definitions: ValidateFunction; config: ValidateFunction } {
+  if (!validators) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+    ajv.addKeyword("x-fc-code");
+    validators = { definitions: ajv.compile(loadSchema("definitions.schema.json")), config: ajv.compile(loadSchema("config.schema.json")) };
+  }
+  return validators;
+}
+
+/**
+ * Checks a parsed YAML file against the JSON Schema that editors also use, reporting every
+ * violation at its node. Returns the JSON paths that had errors so later stages can skip them.
+ */
+export function checkAgainstSchema(y: YamlFile, kind: "definitions" | "config", bag: DiagnosticBag): Set<string> {
+  const validate = compiled()[kind];
+  const value: unknown = y.doc.toJS({ maxAliasCount: 100 });
+  const broken = new Set<string>();
+  if (validate(value ?? {})) return broken;
+  for (const e of dedupe(validate.errors ?? [])) {
+    const path = pointerToPath(e.instancePath);
+    broken.add(e.instancePath);
+    const { code, message, key } = describe(e, kind);
+    const at = key !== undefined ? locate(y, [...path, key], true) : locate(y, path);
+    bag.error(code, message, at);
+  }
+  return broken;
+}
+
+function dedupe(errors: ErrorObject[]): ErrorObject[] {
+  const seen = new Set<string>();
+  // `enum`/`type` errors come with a sibling error per alternative; keep one per place and keyword.
+  return errors.filter((e) => {
+    const k = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function pointerToPath(pointer: string): YamlPath {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function where(e: ErrorObject, kind: string): string {
+  const segs = pointerToPath(e.instancePath);
+  const last = segs[segs.length - 1];
+  if (last === undefined) return kind === "config" ? "fcompile.yaml" : "the file";
+  return typeof last === "number" ? `item ${last + 1} of '${String(segs[segs.length - 2])}'` : `'${last}'`;
+}
+
+function describe(e: ErrorObject, kind: string): { code: DiagnosticCode; message: string; key?: string } {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const key = String(p.additionalProperty);
+      const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+      const hint = allowed.length ? `; expected one of: ${allowed.join(", ")}` : "";
+      return { code: kind === "config" ? "FC013" : "FC002", message: `unknown key '${key}'${hint}`, key };
+    }
+    case "required":
+      return { code: "FC004", message: `missing required key '${String(p.missingProperty)}' in ${where(e, kind)}` };
+    case "type":
+      return { code: "FC003", message: `${where(e, kind)} must be ${article(String(p.type))}` };
+    case "enum":
+      return {
+        code: "FC003",
+        message: `${where(e, kind)} must be one of: ${(p.allowedValues as unknown[]).join(", ")} (got ${JSON.stringify(e.data)})`,
+      };
+    case "pattern": {
+      const schema = e.parentSchema as { "x-fc-code"?: DiagnosticCode; description?: string };
+      const code = schema["x-fc-code"] ?? "FC003";
+      const what = code === "FC009" ? "unsafe identifier" : "invalid value";
+      return { code, message: `${what} ${JSON.stringify(e.data)} for ${where(e, kind)}: ${schema.description ?? `must match ${String(p.pattern)}`}` };
+    }
+    case "minItems":
+      return { code: "FC003", message: `${where(e, kind)} must not be empty` };
+    case "maxLength":
+      return { code: "FC009", message: `${where(e, kind)} is longer than ${String(p.limit)} characters` };
+    default:
+      return { code: "FC003", message: `${where(e, kind)} ${e.message ?? "is invalid"}` };
+  }
+}
+
+function article(type: string): string {
+  if (type === "array") return "a list";
+  if (type === "object") return "a mapping";
+  const t = type.replace(/,/g, " or ");
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}

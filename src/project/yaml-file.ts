@@ -1,0 +1,78 @@
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from "yaml";
+import type { Document, Node } from "yaml";
+import type { DiagnosticBag, SourceLocation } from "../diagnostics/diagnostic.js";
+
+/** A parsed YAML file that remembers where every node came from. */
+export interface YamlFile {
+  /** Path relative to the project folder (forward slashes), used in diagnostics. */
+  file: string;
+  /** Absolute path on disk. */
+  absPath: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+/** Path into a YAML document, e.g. `["feature_views", 0, "ttl"]`. */
+export type YamlPath = readonly (string | number)[];
+
+/**
+ * Parses YAML text; syntax errors go to `bag` with their position. Returns undefined
+ * when the file cannot be used at all.
+ */
+export function parseYamlFile(text: string, file: string, absPath: string, bag: DiagnosticBag): YamlFile | undefined {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  for (const e of doc.errors) {
+    const pos = lines.linePos(e.pos[0]);
+    const code = e.code === "DUPLICATE_KEY" ? "FC005" : "FC001";
+    bag.error(code, firstLine(e.message), { file, line: pos.line, col: pos.col });
+  }
+  if (doc.errors.length > 0) return undefined;
+  return { file, absPath, doc, lines };
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+}
+
+/** The location of the node at `path`, or of its key when `key` is set; falls back to the nearest parent. */
+export function locate(y: YamlFile, path: YamlPath, key = false): SourceLocation {
+  let node: unknown = y.doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  for (const [i, seg] of path.entries()) {
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === seg);
+      if (!pair) break;
+      if (last && key) {
+        offset = rangeStart(pair.key) ?? offset;
+        break;
+      }
+      node = pair.value;
+      offset = rangeStart(node) ?? rangeStart(pair.key) ?? offset;
+    } else if (isSeq(node) && typeof seg === "number") {
+      node = node.items[seg];
+      offset = rangeStart(node) ?? offset;
+    } else break;
+  }
+  const pos = y.lines.linePos(offset);
+  return { file: y.file, line: pos.line, col: pos.col };
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const r = (node as Node | undefined)?.range;
+  return r ? r[0] : undefined;
+}
+
+/** The location of character `offset` in a file whose text is known (used for SQL files). */
+export function locationInText(text: string, offset: number, file: string): SourceLocation {
+  let line = 1;
+  let col = 1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === "\n") {
+      line++;
+      col = 1;
+    } else col++;
+  }
+  return { file, line, col };
+}

@@ -1,0 +1,241 @@
+import path from "node:path";
+import type { DiagnosticBag, SourceLocation } from "../diagnostics/diagnostic.js";
+import type { DefinitionFile, RawProject } from "../project/read-project.js";
+import { readTextIfExists, relativeToProject } from "../project/project-files.js";
+import { locate } from "../project/yaml-file.js";
+import type { YamlPath } from "../project/yaml-file.js";
+import { parseDuration } from "./durations.js";
+import { checkFileSourceColumns } from "./file-columns.js";
+import { resolveFeatureRefs } from "./feature-refs.js";
+import { orderSqlViews } from "./sql-view-order.js";
+import type { Feature, FeatureService, FeatureView, Registry, Source } from "./types.js";
+import { splitUserSql } from "./user-sql.js";
+import { suggest } from "./suggest.js";
+
+type Obj = Record<string, unknown>;
+type Tags = Record<string, string | number | boolean>;
+
+interface Item {
+  file: DefinitionFile;
+  path: YamlPath;
+  value: Obj;
+  /** The item failed the schema: register its name, skip its own checks. */
+  broken: boolean;
+}
+
+/** Gives meaning to a read project: resolves references, checks every rule of SPEC.md §5. */
+export function buildRegistry(raw: RawProject, bag: DiagnosticBag): Registry {
+  const reg: Registry = {
+    project: { name: raw.config.name, dir: raw.config.dir },
+    entities: new Map(),
+    sources: new Map(),
+    views: new Map(),
+    services: new Map(),
+    sqlViewOrder: [],
+  };
+  const lists = collect(raw.files);
+  const at = (it: Item, ...p: YamlPath): SourceLocation => locate(it.file.yaml, [...it.path, ...p]);
+  const seen = new Map<string, SourceLocation>();
+  const unique = (kind: string, it: Item): boolean => {
+    const name = it.value.name;
+    if (typeof name !== "string") return false;
+    const prev = seen.get(`${kind}:${name}`);
+    if (prev) {
+      bag.error("FC005", `duplicate ${kind} name '${name}' (first defined at ${prev.file}:${prev.line}:${prev.col})`, at(it, "name"));
+      return false;
+    }
+    seen.set(`${kind}:${name}`, at(it, "name"));
+    return true;
+  };
+
+  for (const it of lists.entities) {
+    if (!unique("entity", it)) continue;
+    const v = it.value;
+    reg.entities.set(v.name as string, { ...meta(v, at(it, "name")), joinKeys: (v.join_keys as string[]) ?? [] });
+  }
+
+  for (const it of lists.sources) {
+    if (!unique("source", it)) continue;
+    const v = it.value;
+    const common = { ...meta(v, at(it, "name")), timestamp: v.timestamp as string, createdTimestamp: v.created_timestamp as string | undefined };
+    if (typeof v.path === "string" && typeof v.table === "string") {
+      bag.error("FC003", `source '${common.name}' has both 'path' and 'table'; give one`, at(it, "table"));
+    } else if (typeof v.path === "string") {
+      const abs = path.resolve(path.dirname(it.file.yaml.absPath), v.path);
+      const src: Source = {
+        ...common,
+        kind: "file",
+        path: abs,
+        projectPath: relativeToProject(reg.project.dir, abs),
+        format: v.path.endsWith(".parquet") ? "parquet" : "csv",
+      };
+      reg.sources.set(src.name, src);
+      if (!it.broken && readTextIfExists(abs) === undefined) {
+        bag.error("FC011", `data file '${v.path}' of source '${src.name}' not found (looked for ${src.projectPath}, relative to this YAML file)`, at(it, "path"));
+      }
+    } else if (typeof v.table === "string") {
+      reg.sources.set(common.name, { ...common, kind: "table", table: v.table.split(".") });
+    } else if (!it.broken) {
+      bag.error("FC004", `source '${common.name}' needs 'path' (a CSV or Parquet file) or 'table' (a warehouse table)`, at(it, "name"));
+    }
+  }
+
+  const viewItems = new Map<string, Item>();
+  for (const it of lists.views) {
+    if (!unique("feature view", it)) continue;
+    const view = readView(it, reg, bag, at);
+    if (view) {
+      reg.views.set(view.name, view);
+      viewItems.set(view.name, it);
+    }
+  }
+
+  for (const [name, view] of reg.views) {
+    const it = viewItems.get(name)!;
+    if (it.broken) continue;
+    checkViewReferences(view, it, reg, bag, at);
+  }
+  reg.sqlViewOrder = orderSqlViews(reg, bag);
+
+  for (const it of lists.services) {
+    if (!unique("feature service", it)) continue;
+    const v = it.value;
+    const refs = (v.features as string[]) ?? [];
+    const service: FeatureService = { ...meta(v, at(it, "name")), refs, features: [] };
+    if (!it.broken) {
+      service.features = resolveFeatureRefs(reg, refs, (i) => at(it, "features", i), bag, `service '${service.name}'`);
+    }
+    reg.services.set(service.name, service);
+  }
+  return reg;
+}
+
+function collect(files: DefinitionFile[]): Record<"entities" | "sources" | "views" | "services", Item[]> {
+  const out = { entities: [] as Item[], sources: [] as Item[], views: [] as Item[], services: [] as Item[] };
+  const keys = { entities: "entities", sources: "sources", views: "feature_views", services: "feature_services" } as const;
+  for (const file of files) {
+    const js = file.yaml.doc.toJS() as Obj | null;
+    if (!js || typeof js !== "object") continue;
+    for (const [kind, key] of Object.entries(keys) as [keyof typeof keys, string][]) {
+      const list = js[key];
+      if (!Array.isArray(list)) continue;
+      list.forEach((value: unknown, i) => {
+        if (!value || typeof value !== "object" || Array.isArray(value)) return;
+        const pointer = `/${key}/${i}`;
+        const broken = [...file.broken].some((b) => b === pointer || b.startsWith(pointer + "/") || b === `/${key}`);
+        out[kind].push({ file, path: [key, i], value: value as Obj, broken });
+      });
+    }
+  }
+  return out;
+}
+
+function meta(v: Obj, at: SourceLocation): { name: string; description?: string; owner?: string; tags: Tags; at: SourceLocation } {
+  return {
+    name: v.name as string,
+    description: typeof v.description === "string" ? v.description : undefined,
+    owner: typeof v.owner === "string" ? v.owner : undefined,
+    tags: (v.tags && typeof v.tags === "object" ? v.tags : {}) as Tags,
+    at,
+  };
+}
+
+type At = (it: Item, ...p: YamlPath) => SourceLocation;
+
+function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureView | undefined {
+  const v = it.value;
+  const name = v.name as string;
+  const features: Feature[] = Array.isArray(v.features)
+    ? (v.features as Obj[]).map((f, i) => ({
+        name: f.name as string,
+        type: f.type as Feature["type"],
+        description: typeof f.description === "string" ? f.description : undefined,
+        owner: typeof f.owner === "string" ? f.owner : undefined,
+        tags: (f.tags ?? {}) as Tags,
+        view: name,
+        at: at(it, "features", i, "name"),
+      }))
+    : [];
+  const ttl = typeof v.ttl === "string" ? v.ttl : undefined;
+  const base = {
+    ...meta(v, at(it, "name")),
+    entities: (v.entities as string[]) ?? [],
+    joinKeys: [] as string[],
+    ttl,
+    ttlSeconds: ttl ? parseDuration(ttl) : undefined,
+    features,
+    timestamp: (v.timestamp as string) ?? "",
+    createdTimestamp: v.created_timestamp as string | undefined,
+  };
+  if (it.broken) return undefined;
+  if (v.aggregations !== undefined) {
+    bag.error("FC012", `aggregation views are not supported yet (view '${name}'); compute the window in an SQL feature view for now`, locate(it.file.yaml, [...it.path, "aggregations"], true));
+    return undefined;
+  }
+  if (features.length === 0) {
+    bag.error("FC004", `feature view '${name}' has no 'features'`, at(it, "name"));
+  }
+  const seenFeature = new Set<string>();
+  features.forEach((f, i) => {
+    if (seenFeature.has(f.name)) bag.error("FC005", `feature '${f.name}' is defined twice in view '${name}'`, at(it, "features", i, "name"));
+    seenFeature.add(f.name);
+  });
+  if (typeof v.source === "string" && typeof v.sql === "string") {
+    bag.error("FC003", `feature view '${name}' has both 'source' and 'sql'; a view reads a source or runs SQL, not both`, at(it, "sql"));
+    return undefined;
+  }
+  if (typeof v.sql === "string") {
+    if (!base.timestamp) {
+      bag.error("FC004", `SQL feature view '${name}' needs 'timestamp': the column of its SELECT that holds the event time`, at(it, "name"));
+    }
+    const abs = path.resolve(path.dirname(it.file.yaml.absPath), v.sql);
+    const sqlFile = relativeToProject(reg.project.dir, abs);
+    const text = readTextIfExists(abs);
+    if (text === undefined) {
+      bag.error("FC011", `SQL file '${v.sql}' of view '${name}' not found (looked for ${sqlFile}, relative to this YAML file)`, at(it, "sql"));
+      return undefined;
+    }
+    return { ...base, kind: "sql", sqlFile, sqlText: text, parts: splitUserSql(text, sqlFile, bag) };
+  }
+  if (typeof v.source === "string") {
+    return { ...base, kind: "plain", source: v.source };
+  }
+  bag.error("FC004", `feature view '${name}' needs 'source' (a plain view) or 'sql' (an SQL view)`, at(it, "name"));
+  return undefined;
+}
+
+function checkViewReferences(view: FeatureView, it: Item, reg: Registry, bag: DiagnosticBag, at: At): void {
+  view.entities.forEach((e, i) => {
+    const ent = reg.entities.get(e);
+    if (!ent) bag.error("FC006", `unknown entity '${e}' in view '${view.name}'${suggest(e, reg.entities.keys())}`, at(it, "entities", i));
+    else view.joinKeys.push(...ent.joinKeys.filter((k) => !view.joinKeys.includes(k)));
+  });
+  if (view.kind === "plain") {
+    const src = reg.sources.get(view.source);
+    if (!src) {
+      bag.error("FC006", `unknown source '${view.source}' in view '${view.name}'${suggest(view.source, reg.sources.keys())}`, at(it, "source"));
+      return;
+    }
+    if (!view.timestamp) view.timestamp = src.timestamp;
+    if (view.createdTimestamp === undefined) view.createdTimestamp = src.createdTimestamp;
+    if (src.kind === "file" && src.format === "csv") checkFileSourceColumns(view, src, bag, (...p) => at(it, ...p));
+  } else {
+    for (const p of view.parts) {
+      if (typeof p === "string") continue;
+      if (p.kind === "source" && !reg.sources.has(p.name)) {
+        bag.error("FC006", `unknown source '${p.name}'${suggest(p.name, reg.sources.keys())}`, p.at);
+      } else if (p.kind === "ref") {
+        const target = reg.views.get(p.name);
+        if (!target) bag.error("FC006", `unknown feature view '${p.name}'${suggest(p.name, reg.views.keys())}`, p.at);
+        else if (target.kind !== "sql") bag.error("FC006", `{{ref "${p.name}"}} names a plain view; read its data with {{source "${target.source}"}}`, p.at);
+      }
+    }
+  }
+  const reserved = new Set([...view.joinKeys, view.timestamp, view.createdTimestamp ?? ""]);
+  view.features.forEach((f, i) => {
+    if (reserved.has(f.name)) {
+      bag.error("FC010", `feature '${f.name}' has the name of a join key or timestamp column of view '${view.name}'`, at(it, "features", i, "name"));
+    }
+  });
+}
+

@@ -1,0 +1,92 @@
+import { createHash } from "node:crypto";
+import type { FeatureView, Registry, Source } from "./types.js";
+
+/** Version of the manifest's shape; bumped on incompatible changes. */
+export const MANIFEST_VERSION = 1;
+
+/** sha256 of a value's canonical JSON (keys sorted), as `sha256:…`. */
+export function contentHash(value: unknown): string {
+  return "sha256:" + createHash("sha256").update(canonicalJson(value)).digest("hex");
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** Drops positions and derived fields: what a hash and the manifest describe is the definition. */
+function strip<T extends object>(obj: T, ...drop: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([k, v]) => k !== "at" && !drop.includes(k) && v !== undefined));
+}
+
+function withHash(obj: Record<string, unknown>): Record<string, unknown> {
+  return { ...obj, hash: contentHash(obj) };
+}
+
+function sourceEntry(src: Source): Record<string, unknown> {
+  return src.kind === "file" ? strip(src, "path") : { ...strip(src), table: src.table.join(".") };
+}
+
+/** Upstream sources and SQL views of a view, transitively. */
+function upstream(reg: Registry, view: FeatureView, acc = { sources: new Set<string>(), views: new Set<string>() }) {
+  if (view.kind === "plain") acc.sources.add(view.source);
+  else
+    for (const p of view.parts) {
+      if (typeof p === "string") continue;
+      if (p.kind === "source") acc.sources.add(p.name);
+      else if (!acc.views.has(p.name)) {
+        acc.views.add(p.name);
+        const dep = reg.views.get(p.name);
+        if (dep) upstream(reg, dep, acc);
+      }
+    }
+  return acc;
+}
+
+/**
+ * The registry as `target/manifest.json`: every object with a content hash, every feature with
+ * its type and metadata, and lineage from each feature to the source tables or files it reads.
+ */
+export function buildManifest(reg: Registry, version: string): Record<string, unknown> {
+  const entities = Object.fromEntries([...reg.entities.values()].map((e) => [e.name, withHash(strip(e))]));
+  const sources = Object.fromEntries([...reg.sources.values()].map((s) => [s.name, withHash(sourceEntry(s))]));
+  const views: Record<string, unknown> = {};
+  const features: Record<string, unknown> = {};
+  const lineage: Record<string, unknown> = {};
+  for (const v of reg.views.values()) {
+    const def = v.kind === "sql" ? { ...strip(v, "parts", "sqlText", "features"), sql: v.sqlText } : strip(v, "features");
+    const entry = withHash({ ...def, features: v.features.map((f) => f.name) });
+    views[v.name] = { ...entry, hash: contentHash({ def, features: v.features.map((f) => strip(f)) }) };
+    const up = upstream(reg, v);
+    const tables = [...up.sources].sort().map((s) => {
+      const src = reg.sources.get(s);
+      return src?.kind === "table" ? src.table.join(".") : src?.projectPath ?? s;
+    });
+    for (const f of v.features) {
+      const id = `${v.name}:${f.name}`;
+      features[id] = withHash({
+        ...strip(f),
+        owner: f.owner ?? v.owner,
+        tags: { ...v.tags, ...f.tags },
+        entities: v.entities,
+        ttl: v.ttl,
+      });
+      lineage[id] = { view: v.name, views: [...up.views].sort(), sources: [...up.sources].sort(), tables };
+    }
+  }
+  const services = Object.fromEntries(
+    [...reg.services.values()].map((s) => [s.name, withHash({ ...strip(s, "refs", "features"), refs: s.refs, features: s.features.map((f) => `${f.view}:${f.feature}`) })]),
+  );
+  return {
+    metadata: { manifest_version: MANIFEST_VERSION, fcompile_version: version, project: reg.project.name },
+    entities,
+    sources,
+    feature_views: views,
+    features,
+    feature_services: services,
+    lineage,
+  };
+}

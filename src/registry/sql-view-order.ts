@@ -1,0 +1,34 @@
+import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import type { Registry, SqlView } from "./types.js";
+
+/**
+ * Orders SQL views so each comes after the views it `ref`s (the order `run` builds them in).
+ * A cycle is reported at the `{{ref}}` that closes it.
+ */
+export function orderSqlViews(reg: Registry, bag: DiagnosticBag): string[] {
+  const sqlViews = [...reg.views.values()].filter((v): v is SqlView => v.kind === "sql");
+  const state = new Map<string, "visiting" | "done">();
+  const order: string[] = [];
+  const reported = new Set<string>();
+  const visit = (v: SqlView, stack: string[]): void => {
+    state.set(v.name, "visiting");
+    for (const p of v.parts) {
+      if (typeof p === "string" || p.kind !== "ref") continue;
+      const dep = reg.views.get(p.name);
+      if (!dep || dep.kind !== "sql") continue;
+      const s = state.get(dep.name);
+      if (s === "visiting") {
+        const cycle = [...stack.slice(stack.indexOf(dep.name)), v.name, dep.name];
+        const key = [...new Set(cycle)].sort().join(",");
+        if (!reported.has(key)) {
+          reported.add(key);
+          bag.error("FC007", `cycle between SQL feature views: ${cycle.join(" -> ")}`, p.at);
+        }
+      } else if (s === undefined) visit(dep, [...stack, v.name]);
+    }
+    state.set(v.name, "done");
+    order.push(v.name);
+  };
+  for (const v of sqlViews) if (!state.has(v.name)) visit(v, []);
+  return order;
+}

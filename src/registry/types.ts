@@ -1,0 +1,105 @@
+import type { SourceLocation } from "../diagnostics/diagnostic.js";
+
+/** Feature value types (SPEC.md §1). */
+export type FeatureType = "int32" | "int64" | "float32" | "float64" | "string" | "bool" | "timestamp";
+
+/** Metadata every named object can carry. */
+export interface Meta {
+  name: string;
+  description?: string;
+  owner?: string;
+  tags: Record<string, string | number | boolean>;
+  /** Where the object's name is written. */
+  at: SourceLocation;
+}
+
+export interface Entity extends Meta {
+  joinKeys: string[];
+}
+
+export interface FileSource extends Meta {
+  kind: "file";
+  /** Absolute path of the data file. */
+  path: string;
+  /** Path relative to the project folder. */
+  projectPath: string;
+  format: "csv" | "parquet";
+  timestamp: string;
+  createdTimestamp?: string;
+}
+
+export interface TableSource extends Meta {
+  kind: "table";
+  /** Table name split on dots: [schema, table] or [catalog, schema, table]. */
+  table: string[];
+  timestamp: string;
+  createdTimestamp?: string;
+}
+
+export type Source = FileSource | TableSource;
+
+export interface Feature {
+  name: string;
+  type: FeatureType;
+  description?: string;
+  owner?: string;
+  tags: Record<string, string | number | boolean>;
+  view: string;
+  at: SourceLocation;
+}
+
+/** A piece of user SQL: text, or a `{{source "x"}}` / `{{ref "y"}}` placeholder. */
+export type SqlPart = string | { kind: "source" | "ref"; name: string; at: SourceLocation; raw: string };
+
+interface ViewBase extends Meta {
+  entities: string[];
+  /** Join keys of all entities, in order. */
+  joinKeys: string[];
+  timestamp: string;
+  createdTimestamp?: string;
+  /** Original ttl text, e.g. "30d". */
+  ttl?: string;
+  ttlSeconds?: number;
+  features: Feature[];
+}
+
+/** A view whose rows are a source's rows. */
+export interface PlainView extends ViewBase {
+  kind: "plain";
+  source: string;
+}
+
+/** A view whose rows are the result of a SELECT over sources and other SQL views. */
+export interface SqlView extends ViewBase {
+  kind: "sql";
+  /** The .sql file relative to the project folder. */
+  sqlFile: string;
+  sqlText: string;
+  parts: SqlPart[];
+}
+
+export type FeatureView = PlainView | SqlView;
+
+/** A feature chosen by a service or a `--features` list. */
+export interface FeatureRef {
+  view: string;
+  feature: string;
+}
+
+export interface FeatureService extends Meta {
+  /** References as written, e.g. `customer_profile:*`. */
+  refs: string[];
+  /** The references resolved to single features, in order. */
+  features: FeatureRef[];
+}
+
+/** A validated project: the single input of compilation. */
+export interface Registry {
+  project: { name: string; dir: string };
+  entities: Map<string, Entity>;
+  sources: Map<string, Source>;
+  views: Map<string, FeatureView>;
+  services: Map<string, FeatureService>;
+  /** SQL views in an order where every view comes after the views it refs. */
+  sqlViewOrder: string[];
+}

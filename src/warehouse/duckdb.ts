@@ -1,0 +1,104 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { RunStep } from "../compile/run-plan.js";
+import { duckdbDialect } from "../dialects/duckdb.js";
+import type { DuckDbTarget } from "../project/targets.js";
+import { FcUserError } from "../diagnostics/diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { OutputFormat, Warehouse } from "./warehouse.js";
+import { WarehouseError } from "./warehouse.js";
+
+const lit = (s: string): string => duckdbDialect.stringLiteral(s);
+
+/** The embedded DuckDB warehouse. Timestamps are UTC; relative file paths resolve from the project folder. */
+export class DuckDbWarehouse implements Warehouse {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+    private readonly target: DuckDbTarget,
+  ) {}
+
+  static async open(target: DuckDbTarget, projectDir: string): Promise<DuckDbWarehouse> {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(target.path);
+    } catch (err) {
+      const msg = (err as Error).message;
+      const hint = /lock/i.test(msg) ? " (another process has the warehouse open; wait for it or close it)" : "";
+      throw new WarehouseError(`cannot open DuckDB warehouse ${target.path} of target '${target.name}': ${msg}${hint}`);
+    }
+    const conn = await instance.connect();
+    const wh = new DuckDbWarehouse(instance, conn, target);
+    await wh.exec(`SET TimeZone = 'UTC'`);
+    await wh.exec(`SET file_search_path = ${lit(projectDir)}`);
+    if (target.threads) await wh.exec(`SET threads = ${Number(target.threads)}`);
+    if (target.memoryLimit) await wh.exec(`SET memory_limit = ${lit(target.memoryLimit)}`);
+    return wh;
+  }
+
+  private async exec(sql: string, what?: string): Promise<number> {
+    try {
+      const r = await this.conn.run(sql);
+      return r.rowsChanged;
+    } catch (err) {
+      throw new WarehouseError(`${what ? `${what}: ` : ""}DuckDB (target '${this.target.name}'): ${(err as Error).message}`, sql);
+    }
+  }
+
+  async run(steps: RunStep[], check: (step: RunStep, columns: string[]) => Diagnostic[], progress?: (step: RunStep, i: number) => void): Promise<void> {
+    await this.exec("BEGIN TRANSACTION");
+    try {
+      await this.exec(`CREATE SCHEMA IF NOT EXISTS ${duckdbDialect.quote(this.target.schema)}`);
+      for (const [i, step] of steps.entries()) {
+        progress?.(step, i);
+        await this.exec(step.sql, `${step.kind === "file-source" ? "loading source" : "building view"} '${step.name}'`);
+        const problems = check(step, await this.columnsOf(step.relation));
+        if (problems.length > 0) throw new FcUserError(problems);
+      }
+      await this.exec("COMMIT");
+    } catch (err) {
+      await this.exec("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async columnsOf(relationSql: string): Promise<string[]> {
+    try {
+      const r = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relationSql}`);
+      return r.getRowObjectsJS().map((row) => String(row.column_name));
+    } catch (err) {
+      throw new WarehouseError(`DuckDB (target '${this.target.name}'): ${(err as Error).message}`);
+    }
+  }
+
+  async tableExists(schema: string, table: string): Promise<boolean> {
+    const r = await this.conn.runAndReadAll(
+      `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = ${lit(schema)} AND table_name = ${lit(table)}`,
+    );
+    return Number(r.getRowObjectsJS()[0]?.n ?? 0) > 0;
+  }
+
+  async exportQuery(sql: string, out: string, format: OutputFormat): Promise<number> {
+    const opts = format === "csv" ? "FORMAT csv, HEADER true" : "FORMAT parquet";
+    return this.exec(`COPY (\n${sql}) TO ${lit(out)} (${opts})`, "training query");
+  }
+
+  async close(): Promise<void> {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+let syntaxInstance: Promise<DuckDBConnection> | undefined;
+
+/** Asks an in-memory DuckDB whether SQL parses (for syntax the PostgreSQL grammar lacks). */
+export async function duckdbSyntaxCheck(sql: string): Promise<{ ok: true } | { ok: false; message: string; offset?: number }> {
+  syntaxInstance ??= DuckDBInstance.create(":memory:").then((i) => i.connect());
+  const conn = await syntaxInstance;
+  const r = await conn.runAndReadAll(`SELECT json_serialize_sql(${lit(sql)}) AS j`);
+  const j = JSON.parse(String(r.getRowObjectsJS()[0]?.j)) as { error?: boolean; error_message?: string; position?: string; statements?: unknown[] };
+  if (!j.error) {
+    return j.statements?.length === 1 ? { ok: true } : { ok: false, message: "must be exactly one SELECT statement" };
+  }
+  return { ok: false, message: j.error_message ?? "syntax error", offset: j.position !== undefined ? Number(j.position) : undefined };
+}

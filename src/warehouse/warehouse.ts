@@ -1,0 +1,32 @@
+import type { RunStep } from "../compile/run-plan.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+
+/** Output formats of a training set. */
+export type OutputFormat = "csv" | "parquet";
+
+/** Runs compiled SQL in one warehouse. The compiler never imports an implementation. */
+export interface Warehouse {
+  /**
+   * Executes `run` steps all-or-nothing: on any failure the previous tables stay as they were.
+   * `check` is called after each step with the created table's columns; problems it returns abort the run.
+   */
+  run(steps: RunStep[], check: (step: RunStep, columns: string[]) => Diagnostic[], progress?: (step: RunStep, i: number) => void): Promise<void>;
+  /** Column names of a relation or parenthesized query. */
+  columnsOf(relationSql: string): Promise<string[]>;
+  /** Whether a table or view exists. */
+  tableExists(schema: string, table: string): Promise<boolean>;
+  /** Streams a query's result into a file inside the warehouse engine; returns the row count. */
+  exportQuery(sql: string, out: string, format: OutputFormat): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A warehouse statement failed: carries the SQL file or step and the engine's message. */
+export class WarehouseError extends Error {
+  constructor(
+    message: string,
+    readonly sql?: string,
+  ) {
+    super(message);
+    this.name = "WarehouseError";
+  }
+}
