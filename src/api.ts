@@ -93,13 +93,19 @@ async function openWarehouse(target: DuckDbTarget, projectDir: string): Promise<
 }
 
 /** `fcompile run`: loads file sources and builds SQL views, all or nothing. */
-export async function run(opts: ProjectOptions & { onStep?: (step: RunStep, i: number, total: number) => void }): Promise<{ steps: number }> {
+export async function run(
+  opts: ProjectOptions & { onStep?: (step: RunStep, i: number, total: number) => void },
+): Promise<{ steps: number }> {
   const { config, registry } = await loadProject(opts.projectDir);
   const { target, ct } = compileTargetFor(config, opts.target);
   const steps = compileRunPlan(registry, ct);
   const wh = await openWarehouse(target, config.dir);
   try {
-    await wh.run(steps, (step, columns) => missingColumns(registry, step, columns), (s, i) => opts.onStep?.(s, i, steps.length));
+    await wh.run(
+      steps,
+      (step, columns) => missingColumns(registry, step, columns),
+      (s, i) => opts.onStep?.(s, i, steps.length),
+    );
   } finally {
     await wh.close();
   }
@@ -111,15 +117,39 @@ function missingColumns(reg: Registry, step: RunStep, columns: string[]): Diagno
   const have = new Set(columns);
   const problems: Diagnostic[] = [];
   for (const view of reg.views.values()) {
-    const reads = step.kind === "sql-view" ? view.kind === "sql" && view.name === step.name : view.kind === "plain" && view.source === step.name;
+    const reads =
+      step.kind === "sql-view" ? view.kind === "sql" && view.name === step.name : view.kind === "plain" && view.source === step.name;
     if (!reads) continue;
-    const need = [...view.joinKeys, view.timestamp, ...(view.createdTimestamp ? [view.createdTimestamp] : []), ...view.features.map((f) => f.name)];
+    const need = [
+      ...view.joinKeys,
+      view.timestamp,
+      ...(view.createdTimestamp ? [view.createdTimestamp] : []),
+      ...view.features.map((f) => f.name),
+    ];
     for (const col of need.filter((c) => !have.has(c))) {
       const message = `column '${col}' of view '${view.name}' is not in ${step.relation} (columns: ${columns.join(", ")})`;
       problems.push({ code: "FC017", severity: "error", message, at: view.at });
     }
   }
   return problems;
+}
+
+/**
+ * The training query `train` would run, without running it (for benchmarks and for users who
+ * schedule the SQL themselves). `entities` is SQL for the entity rows, e.g. a table name.
+ */
+export async function trainingSql(
+  opts: Omit<TrainOptions, "out" | "entitiesFile" | "entitiesSql"> & { entities: string },
+): Promise<string> {
+  const { config, registry } = await loadProject(opts.projectDir);
+  const { ct } = compileTargetFor(config, opts.target);
+  return compileTraining(registry, ct, {
+    title: opts.service ? `service ${opts.service}` : `features ${(opts.features ?? []).join(", ")}`,
+    features: chooseFeatures(registry, { ...opts, out: "" }),
+    entities: opts.entities,
+    timestampColumn: opts.timestampColumn ?? "event_timestamp",
+    fullNames: !!opts.fullNames,
+  });
 }
 
 /** `fcompile train`: a point-in-time correct training set, streamed by the warehouse into a file. */
@@ -157,20 +187,29 @@ export async function train(opts: TrainOptions): Promise<{ rows: number; feature
 }
 
 function chooseFeatures(reg: Registry, opts: TrainOptions): FeatureRef[] {
-  if (!!opts.service === !!opts.features?.length) throw userError("FC015", "give exactly one of --service NAME or --features VIEW:FEATURE,…");
+  if (!!opts.service === !!opts.features?.length)
+    throw userError("FC015", "give exactly one of --service NAME or --features VIEW:FEATURE,…");
   if (opts.service) {
     const s = reg.services.get(opts.service);
     if (!s) throw userError("FC006", `unknown feature service '${opts.service}'; known: ${[...reg.services.keys()].join(", ") || "none"}`);
     return s.features;
   }
   const bag = new DiagnosticBag();
-  const refs = resolveFeatureRefs(reg, opts.features!, () => ({ file: "<command line>", line: 1, col: 1 }), bag, "--features", !!opts.fullNames);
+  const refs = resolveFeatureRefs(
+    reg,
+    opts.features!,
+    () => ({ file: "<command line>", line: 1, col: 1 }),
+    bag,
+    "--features",
+    !!opts.fullNames,
+  );
   if (bag.hasErrors) throw new FcUserError(bag.items);
   return refs;
 }
 
 function entitiesSql(opts: TrainOptions, ct: CompileTarget): string {
-  if (!!opts.entitiesFile === !!opts.entitiesSql) throw userError("FC015", "give exactly one of --entities FILE (.csv or .parquet) or --entities-sql \"SELECT …\"");
+  if (!!opts.entitiesFile === !!opts.entitiesSql)
+    throw userError("FC015", 'give exactly one of --entities FILE (.csv or .parquet) or --entities-sql "SELECT …"');
   if (opts.entitiesSql) return `(\n${opts.entitiesSql.trim().replace(/;+\s*$/, "")}\n) AS entity_input`;
   const file = path.resolve(opts.entitiesFile!);
   if (!existsSync(file)) throw userError("FC015", `entity file ${opts.entitiesFile} not found`);
@@ -195,14 +234,18 @@ async function checkReady(wh: Warehouse, reg: Registry, ct: CompileTarget, featu
 function checkEntityColumns(reg: Registry, features: FeatureRef[], columns: string[], tsCol: string, fullNames: boolean): void {
   const have = new Set(columns);
   const problems: string[] = [];
-  if (!have.has(tsCol)) problems.push(`entity rows have no timestamp column '${tsCol}' (columns: ${columns.join(", ")}); pass --timestamp-column NAME`);
+  if (!have.has(tsCol))
+    problems.push(`entity rows have no timestamp column '${tsCol}' (columns: ${columns.join(", ")}); pass --timestamp-column NAME`);
   const keys = new Set(features.flatMap((f) => reg.views.get(f.view)!.joinKeys));
   for (const k of keys) if (!have.has(k)) problems.push(`entity rows have no join key column '${k}' (columns: ${columns.join(", ")})`);
   for (const f of features) {
     const name = outputName(f, fullNames);
-    if (have.has(name)) problems.push(`feature column '${name}' would repeat an entity column of the same name; rename it or pass --full-names`);
+    if (have.has(name))
+      problems.push(`feature column '${name}' would repeat an entity column of the same name; rename it or pass --full-names`);
   }
   if (problems.length > 0) {
-    throw new FcUserError(problems.map((message) => ({ code: "FC015", severity: "error", message, at: { file: "<entity rows>", line: 1, col: 1 } })));
+    throw new FcUserError(
+      problems.map((message) => ({ code: "FC015", severity: "error", message, at: { file: "<entity rows>", line: 1, col: 1 } })),
+    );
   }
 }

@@ -6,8 +6,13 @@ import { printDiagnostics, runCommand } from "./output.js";
 
 export function registerBuild(program: Command): void {
   withProjectOptions(program.command("build"))
-    .description("validate the project and compile it: writes target/manifest.json and target/compiled/<dialect>/*.sql (no database needed)")
-    .addHelpText("after", "\nExit code 0 when the project is valid, 1 with file:line:col diagnostics when it is not (target/ is then left as it was).")
+    .description(
+      "validate the project and compile it: writes target/manifest.json and target/compiled/<dialect>/*.sql (no database needed)",
+    )
+    .addHelpText(
+      "after",
+      "\nExit code 0 when the project is valid, 1 with file:line:col diagnostics when it is not (target/ is then left as it was).",
+    )
     .action((opts: CommonOptions) =>
       runCommand(async () => {
         const started = performance.now();

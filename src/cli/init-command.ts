@@ -12,7 +12,12 @@ const SCHEMA = fileURLToPath(new URL("../../src/project/definitions.schema.json"
 export function scaffold(dir: string): string[] {
   const abs = path.resolve(dir);
   if (existsSync(abs) && readdirSync(abs).length > 0) throw userError("FC015", `${dir} exists and is not empty; give a new folder`);
-  const name = path.basename(abs).toLowerCase().replace(/[^a-z0-9_]/g, "_").replace(/^[^a-z]+/, "") || "features";
+  const name =
+    path
+      .basename(abs)
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, "_")
+      .replace(/^[^a-z]+/, "") || "features";
   const written: string[] = [];
   const copy = (from: string, to: string): void => {
     for (const entry of readdirSync(from)) {
@@ -40,7 +45,9 @@ export function registerInit(program: Command): void {
     .action((dir: string) =>
       runCommand(async () => {
         const files = scaffold(dir);
-        process.stdout.write(`created ${files.length} files in ${dir}:\n${files.map((f) => `  ${f}`).join("\n")}\n\nNext:\n  cd ${dir}\n  npx fcompile build && npx fcompile run\n  npx fcompile train --service driver_ranking --entities data/driver_labels.csv --out train.csv\n`);
+        process.stdout.write(
+          `created ${files.length} files in ${dir}:\n${files.map((f) => `  ${f}`).join("\n")}\n\nNext:\n  cd ${dir}\n  npx fcompile build && npx fcompile run\n  npx fcompile train --service driver_ranking --entities data/driver_labels.csv --out train.csv\n`,
+        );
       }),
     );
 }

@@ -21,7 +21,9 @@ export async function runCommand(body: () => Promise<void>): Promise<void> {
       process.stderr.write(`error FC016: ${err.message}\n`);
       process.exitCode = 1;
     } else {
-      process.stderr.write(`internal error: ${(err as Error).stack ?? String(err)}\nThis is a bug in fcompile; please report it with the command you ran.\n`);
+      process.stderr.write(
+        `internal error: ${(err as Error).stack ?? String(err)}\nThis is a bug in fcompile; please report it with the command you ran.\n`,
+      );
       process.exitCode = 2;
     }
   }

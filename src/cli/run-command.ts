@@ -14,7 +14,8 @@ export function registerRun(program: Command): void {
         const r = await run({
           projectDir: opts.project,
           target: opts.target,
-          onStep: (s, i, n) => progress.update(`[${i + 1}/${n}] ${s.kind === "file-source" ? "loading source" : "building view"} ${s.name}…`),
+          onStep: (s, i, n) =>
+            progress.update(`[${i + 1}/${n}] ${s.kind === "file-source" ? "loading source" : "building view"} ${s.name}…`),
         });
         progress.done();
         process.stdout.write(`run ok: ${r.steps} relations built in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);

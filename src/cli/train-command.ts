@@ -38,7 +38,10 @@ Run 'fcompile run' first so file sources and SQL views exist in the warehouse.`,
           projectDir: opts.project,
           target: opts.target,
           service: opts.service,
-          features: opts.features?.split(",").map((s) => s.trim()).filter(Boolean),
+          features: opts.features
+            ?.split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
           entitiesFile: opts.entities,
           entitiesSql: opts.entitiesSql,
           out: opts.out,

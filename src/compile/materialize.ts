@@ -17,7 +17,13 @@ export function compileMaterialization(reg: Registry, view: FeatureView, t: Comp
     tsOut: q(view.timestamp),
     created: cols.created,
     features: cols.features,
-    orderBy: ["__fc_ts DESC", ...tieBreak(cols.created ? "__fc_created" : undefined, cols.features.map((f) => f.alias))],
+    orderBy: [
+      "__fc_ts DESC",
+      ...tieBreak(
+        cols.created ? "__fc_created" : undefined,
+        cols.features.map((f) => f.alias),
+      ),
+    ],
     ttl: view.ttlSeconds !== undefined ? t.dialect.interval(view.ttlSeconds) : undefined,
     hasStart: withStart,
     end: t.dialect.parameter("fc_end"),

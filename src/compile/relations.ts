@@ -24,7 +24,10 @@ export function viewRowsRelation(reg: Registry, view: FeatureView, t: CompileTar
 }
 
 /** The typed feature columns of a view, and its timestamp and created-timestamp columns, quoted. */
-export function viewColumns(view: FeatureView, t: CompileTarget): {
+export function viewColumns(
+  view: FeatureView,
+  t: CompileTarget,
+): {
   ts: string;
   created?: string;
   features: { expr: string; alias: string }[];

@@ -40,7 +40,10 @@ export function compileTraining(reg: Registry, t: CompileTarget, req: TrainingRe
       features: usedCols,
       partitionBy: [...view.joinKeys.map(q), cols.ts],
       // All declared features break exact ties, so training, materialization and any subset agree.
-      orderBy: tieBreak(cols.created, cols.features.map((f) => f.expr)),
+      orderBy: tieBreak(
+        cols.created,
+        cols.features.map((f) => f.expr),
+      ),
       ttl: view.ttlSeconds !== undefined ? t.dialect.interval(view.ttlSeconds) : undefined,
     };
   });

@@ -14,7 +14,11 @@ const TYPES: Record<FeatureType, string> = {
 
 /** Interval literal in the largest unit that divides the seconds exactly (portable to Postgres). */
 export function intervalLiteral(seconds: number): string {
-  for (const [unit, n] of [["days", 86400], ["hours", 3600], ["minutes", 60]] as const) {
+  for (const [unit, n] of [
+    ["days", 86400],
+    ["hours", 3600],
+    ["minutes", 60],
+  ] as const) {
     if (seconds % n === 0) return `INTERVAL '${seconds / n} ${seconds === n ? unit.slice(0, -1) : unit}'`;
   }
   return `INTERVAL '${seconds} seconds'`;

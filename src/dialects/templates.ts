@@ -10,7 +10,9 @@ const TEMPLATE_ROOT = fileURLToPath(new URL("../../templates/", import.meta.url)
 export function templateRenderer(dialect: string): (name: TemplateName, context: object) => string {
   const hb = Handlebars.create();
   const cache = new Map<string, Handlebars.TemplateDelegate>();
-  hb.registerHelper("join", (items: unknown[], sep: unknown) => (Array.isArray(items) ? items.join(typeof sep === "string" ? sep : ", ") : ""));
+  hb.registerHelper("join", (items: unknown[], sep: unknown) =>
+    Array.isArray(items) ? items.join(typeof sep === "string" ? sep : ", ") : "",
+  );
   return (name, context) => {
     let t = cache.get(name);
     if (!t) {
@@ -18,6 +20,10 @@ export function templateRenderer(dialect: string): (name: TemplateName, context:
       t = hb.compile(text, { noEscape: true, strict: true });
       cache.set(name, t);
     }
-    return t(context).replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
+    return (
+      t(context)
+        .replace(/\n{3,}/g, "\n\n")
+        .trimEnd() + "\n"
+    );
   };
 }

@@ -1,7 +1,6 @@
 import { statSync } from "node:fs";
 import path from "node:path";
-import { DiagnosticBag } from "../diagnostics/diagnostic.js";
-import type { SourceLocation } from "../diagnostics/diagnostic.js";
+import type { DiagnosticBag, SourceLocation } from "../diagnostics/diagnostic.js";
 import { listYamlFiles, readTextIfExists, relativeToProject } from "./project-files.js";
 import { checkAgainstSchema } from "./schema-check.js";
 import { locate, parseYamlFile } from "./yaml-file.js";
@@ -56,7 +55,7 @@ export function readProject(dir: string, bag: DiagnosticBag): RawProject | undef
   if (!yaml) return undefined;
   const broken = checkAgainstSchema(yaml, "config", bag);
   if (broken.size > 0) return undefined;
-  const raw = (yaml.doc.toJS() ?? {}) as Partial<ProjectConfig>;
+  const raw = (yaml.value ?? {}) as Partial<ProjectConfig>;
   const config: ProjectConfig = {
     dir: abs,
     name: raw.name!,

@@ -27,7 +27,7 @@ function compiled(): { definitions: ValidateFunction; config: ValidateFunction }
  */
 export function checkAgainstSchema(y: YamlFile, kind: "definitions" | "config", bag: DiagnosticBag): Set<string> {
   const validate = compiled()[kind];
-  const value: unknown = y.doc.toJS({ maxAliasCount: 100 });
+  const value: unknown = y.value;
   const broken = new Set<string>();
   if (validate(value ?? {})) return broken;
   for (const e of dedupe(validate.errors ?? [])) {
@@ -89,7 +89,10 @@ function describe(e: ErrorObject, kind: string): { code: DiagnosticCode; message
       const schema = e.parentSchema as { "x-fc-code"?: DiagnosticCode; description?: string };
       const code = schema["x-fc-code"] ?? "FC003";
       const what = code === "FC009" ? "unsafe identifier" : "invalid value";
-      return { code, message: `${what} ${JSON.stringify(e.data)} for ${where(e, kind)}: ${schema.description ?? `must match ${String(p.pattern)}`}` };
+      return {
+        code,
+        message: `${what} ${JSON.stringify(e.data)} for ${where(e, kind)}: ${schema.description ?? `must match ${String(p.pattern)}`}`,
+      };
     }
     case "minItems":
       return { code: "FC003", message: `${where(e, kind)} must not be empty` };

@@ -71,9 +71,20 @@ export function resolveTarget(config: ProjectConfig, name?: string): TargetConfi
   } else {
     const url = expand("url");
     if (!url && diags.length === 0) {
-      diags.push({ code: "FC013", severity: "error", message: `postgres target '${chosen}' needs 'url'`, at: locate(config.file, ["targets", chosen]) });
+      diags.push({
+        code: "FC013",
+        severity: "error",
+        message: `postgres target '${chosen}' needs 'url'`,
+        at: locate(config.file, ["targets", chosen]),
+      });
     }
-    target = { name: chosen, type: "postgres", url: url ?? "", schema: expand("schema") ?? config.name, statementTimeout: expand("statement_timeout") };
+    target = {
+      name: chosen,
+      type: "postgres",
+      url: url ?? "",
+      schema: expand("schema") ?? config.name,
+      statementTimeout: expand("statement_timeout"),
+    };
   }
   if (diags.length > 0) throw new FcUserError(diags);
   return target;

@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from "yaml";
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit } from "yaml";
 import type { Document, Node } from "yaml";
 import type { DiagnosticBag, SourceLocation } from "../diagnostics/diagnostic.js";
 
@@ -10,6 +10,8 @@ export interface YamlFile {
   absPath: string;
   doc: Document.Parsed;
   lines: LineCounter;
+  /** The document as plain JavaScript values. */
+  value: unknown;
 }
 
 /** Path into a YAML document, e.g. `["feature_views", 0, "ttl"]`. */
@@ -27,8 +29,38 @@ export function parseYamlFile(text: string, file: string, absPath: string, bag: 
     const code = e.code === "DUPLICATE_KEY" ? "FC005" : "FC001";
     bag.error(code, firstLine(e.message), { file, line: pos.line, col: pos.col });
   }
-  if (doc.errors.length > 0) return undefined;
-  return { file, absPath, doc, lines };
+  let complexKey: number | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      if (pair.key !== null && !isScalar(pair.key)) {
+        complexKey = (pair.key as Node).range?.[0] ?? 0;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (complexKey !== undefined) {
+    const pos = lines.linePos(complexKey);
+    bag.error("FC001", "a mapping key must be a plain name, not a list or mapping", { file, line: pos.line, col: pos.col });
+  }
+  if (doc.errors.length > 0 || complexKey !== undefined) return undefined;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // Aliases are resolved only when converting: an unknown or runaway alias is a syntax error too.
+    let offset = 0;
+    visit(doc, {
+      Alias(_key, node) {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    const pos = lines.linePos(offset);
+    bag.error("FC001", (err as Error).message, { file, line: pos.line, col: pos.col });
+    return undefined;
+  }
+  return { file, absPath, doc, lines, value };
 }
 
 function firstLine(message: string): string {

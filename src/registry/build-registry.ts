@@ -51,13 +51,17 @@ export function buildRegistry(raw: RawProject, bag: DiagnosticBag): Registry {
   for (const it of lists.entities) {
     if (!unique("entity", it)) continue;
     const v = it.value;
-    reg.entities.set(v.name as string, { ...meta(v, at(it, "name")), joinKeys: (v.join_keys as string[]) ?? [] });
+    reg.entities.set(v.name as string, { ...meta(v, at(it, "name")), joinKeys: strings(v.join_keys) });
   }
 
   for (const it of lists.sources) {
     if (!unique("source", it)) continue;
     const v = it.value;
-    const common = { ...meta(v, at(it, "name")), timestamp: v.timestamp as string, createdTimestamp: v.created_timestamp as string | undefined };
+    const common = {
+      ...meta(v, at(it, "name")),
+      timestamp: v.timestamp as string,
+      createdTimestamp: v.created_timestamp as string | undefined,
+    };
     if (typeof v.path === "string" && typeof v.table === "string") {
       bag.error("FC003", `source '${common.name}' has both 'path' and 'table'; give one`, at(it, "table"));
     } else if (typeof v.path === "string") {
@@ -71,7 +75,11 @@ export function buildRegistry(raw: RawProject, bag: DiagnosticBag): Registry {
       };
       reg.sources.set(src.name, src);
       if (!it.broken && readTextIfExists(abs) === undefined) {
-        bag.error("FC011", `data file '${v.path}' of source '${src.name}' not found (looked for ${src.projectPath}, relative to this YAML file)`, at(it, "path"));
+        bag.error(
+          "FC011",
+          `data file '${v.path}' of source '${src.name}' not found (looked for ${src.projectPath}, relative to this YAML file)`,
+          at(it, "path"),
+        );
       }
     } else if (typeof v.table === "string") {
       reg.sources.set(common.name, { ...common, kind: "table", table: v.table.split(".") });
@@ -114,7 +122,7 @@ function collect(files: DefinitionFile[]): Record<"entities" | "sources" | "view
   const out = { entities: [] as Item[], sources: [] as Item[], views: [] as Item[], services: [] as Item[] };
   const keys = { entities: "entities", sources: "sources", views: "feature_views", services: "feature_services" } as const;
   for (const file of files) {
-    const js = file.yaml.doc.toJS() as Obj | null;
+    const js = file.yaml.value as Obj | null;
     if (!js || typeof js !== "object") continue;
     for (const [kind, key] of Object.entries(keys) as [keyof typeof keys, string][]) {
       const list = js[key];
@@ -128,6 +136,11 @@ function collect(files: DefinitionFile[]): Record<"entities" | "sources" | "view
     }
   }
   return out;
+}
+
+/** The strings of a list that may be malformed (only in items that already have diagnostics). */
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
 
 function meta(v: Obj, at: SourceLocation): { name: string; description?: string; owner?: string; tags: Tags; at: SourceLocation } {
@@ -145,21 +158,25 @@ type At = (it: Item, ...p: YamlPath) => SourceLocation;
 function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureView | undefined {
   const v = it.value;
   const name = v.name as string;
-  const features: Feature[] = Array.isArray(v.features)
-    ? (v.features as Obj[]).map((f, i) => ({
-        name: f.name as string,
+  const features: Feature[] = (Array.isArray(v.features) ? (v.features as unknown[]) : []).flatMap((raw, i) => {
+    const f = (raw && typeof raw === "object" ? raw : {}) as Obj;
+    if (typeof f.name !== "string") return [];
+    return [
+      {
+        name: f.name,
         type: f.type as Feature["type"],
         description: typeof f.description === "string" ? f.description : undefined,
         owner: typeof f.owner === "string" ? f.owner : undefined,
         tags: (f.tags ?? {}) as Tags,
         view: name,
         at: at(it, "features", i, "name"),
-      }))
-    : [];
+      },
+    ];
+  });
   const ttl = typeof v.ttl === "string" ? v.ttl : undefined;
   const base = {
     ...meta(v, at(it, "name")),
-    entities: (v.entities as string[]) ?? [],
+    entities: strings(v.entities),
     joinKeys: [] as string[],
     ttl,
     ttlSeconds: ttl ? parseDuration(ttl) : undefined,
@@ -167,9 +184,18 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
     timestamp: (v.timestamp as string) ?? "",
     createdTimestamp: v.created_timestamp as string | undefined,
   };
-  if (it.broken) return undefined;
+  if (it.broken) {
+    // Registered so references to it resolve; its own problems are already reported.
+    return typeof v.sql === "string"
+      ? { ...base, kind: "sql", sqlFile: v.sql, sqlText: "", parts: [] }
+      : { ...base, kind: "plain", source: typeof v.source === "string" ? v.source : "" };
+  }
   if (v.aggregations !== undefined) {
-    bag.error("FC012", `aggregation views are not supported yet (view '${name}'); compute the window in an SQL feature view for now`, locate(it.file.yaml, [...it.path, "aggregations"], true));
+    bag.error(
+      "FC012",
+      `aggregation views are not supported yet (view '${name}'); compute the window in an SQL feature view for now`,
+      locate(it.file.yaml, [...it.path, "aggregations"], true),
+    );
     return undefined;
   }
   if (features.length === 0) {
@@ -177,7 +203,8 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
   }
   const seenFeature = new Set<string>();
   features.forEach((f, i) => {
-    if (seenFeature.has(f.name)) bag.error("FC005", `feature '${f.name}' is defined twice in view '${name}'`, at(it, "features", i, "name"));
+    if (seenFeature.has(f.name))
+      bag.error("FC005", `feature '${f.name}' is defined twice in view '${name}'`, at(it, "features", i, "name"));
     seenFeature.add(f.name);
   });
   if (typeof v.source === "string" && typeof v.sql === "string") {
@@ -186,13 +213,21 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
   }
   if (typeof v.sql === "string") {
     if (!base.timestamp) {
-      bag.error("FC004", `SQL feature view '${name}' needs 'timestamp': the column of its SELECT that holds the event time`, at(it, "name"));
+      bag.error(
+        "FC004",
+        `SQL feature view '${name}' needs 'timestamp': the column of its SELECT that holds the event time`,
+        at(it, "name"),
+      );
     }
     const abs = path.resolve(path.dirname(it.file.yaml.absPath), v.sql);
     const sqlFile = relativeToProject(reg.project.dir, abs);
     const text = readTextIfExists(abs);
     if (text === undefined) {
-      bag.error("FC011", `SQL file '${v.sql}' of view '${name}' not found (looked for ${sqlFile}, relative to this YAML file)`, at(it, "sql"));
+      bag.error(
+        "FC011",
+        `SQL file '${v.sql}' of view '${name}' not found (looked for ${sqlFile}, relative to this YAML file)`,
+        at(it, "sql"),
+      );
       return undefined;
     }
     return { ...base, kind: "sql", sqlFile, sqlText: text, parts: splitUserSql(text, sqlFile, bag) };
@@ -213,7 +248,11 @@ function checkViewReferences(view: FeatureView, it: Item, reg: Registry, bag: Di
   if (view.kind === "plain") {
     const src = reg.sources.get(view.source);
     if (!src) {
-      bag.error("FC006", `unknown source '${view.source}' in view '${view.name}'${suggest(view.source, reg.sources.keys())}`, at(it, "source"));
+      bag.error(
+        "FC006",
+        `unknown source '${view.source}' in view '${view.name}'${suggest(view.source, reg.sources.keys())}`,
+        at(it, "source"),
+      );
       return;
     }
     if (!view.timestamp) view.timestamp = src.timestamp;
@@ -227,15 +266,19 @@ function checkViewReferences(view: FeatureView, it: Item, reg: Registry, bag: Di
       } else if (p.kind === "ref") {
         const target = reg.views.get(p.name);
         if (!target) bag.error("FC006", `unknown feature view '${p.name}'${suggest(p.name, reg.views.keys())}`, p.at);
-        else if (target.kind !== "sql") bag.error("FC006", `{{ref "${p.name}"}} names a plain view; read its data with {{source "${target.source}"}}`, p.at);
+        else if (target.kind !== "sql")
+          bag.error("FC006", `{{ref "${p.name}"}} names a plain view; read its data with {{source "${target.source}"}}`, p.at);
       }
     }
   }
   const reserved = new Set([...view.joinKeys, view.timestamp, view.createdTimestamp ?? ""]);
   view.features.forEach((f, i) => {
     if (reserved.has(f.name)) {
-      bag.error("FC010", `feature '${f.name}' has the name of a join key or timestamp column of view '${view.name}'`, at(it, "features", i, "name"));
+      bag.error(
+        "FC010",
+        `feature '${f.name}' has the name of a join key or timestamp column of view '${view.name}'`,
+        at(it, "features", i, "name"),
+      );
     }
   });
 }
-

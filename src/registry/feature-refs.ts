@@ -32,7 +32,11 @@ export function resolveFeatureRefs(
     const chosen = featureName === "*" ? view.features : view.features.filter((f) => f.name === featureName);
     if (chosen.length === 0) {
       const known = view.features.map((f) => f.name);
-      bag.error("FC006", `view '${viewName}' has no feature '${featureName}'${suggest(featureName, known)} (it has: ${known.join(", ")})`, at(i));
+      bag.error(
+        "FC006",
+        `view '${viewName}' has no feature '${featureName}'${suggest(featureName, known)} (it has: ${known.join(", ")})`,
+        at(i),
+      );
       return;
     }
     for (const f of chosen) {

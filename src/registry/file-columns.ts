@@ -21,12 +21,16 @@ export function readCsvHeader(file: string): string[] | undefined {
     for (let i = 0; i < line.length; i++) {
       const c = line[i]!;
       if (quoted) {
-        if (c === '"' && line[i + 1] === '"') (cur += '"'), i++;
-        else if (c === '"') quoted = false;
+        if (c === '"' && line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else if (c === '"') quoted = false;
         else cur += c;
       } else if (c === '"') quoted = true;
-      else if (c === ",") cols.push(cur.trim()), (cur = "");
-      else cur += c;
+      else if (c === ",") {
+        cols.push(cur.trim());
+        cur = "";
+      } else cur += c;
     }
     cols.push(cur.trim());
     return cols.map((c) => c.replace(/^\uFEFF/, ""));
@@ -36,12 +40,7 @@ export function readCsvHeader(file: string): string[] | undefined {
 }
 
 /** SPEC.md §1: a file source's join-key and feature columns must exist in the file. */
-export function checkFileSourceColumns(
-  view: PlainView,
-  src: FileSource,
-  bag: DiagnosticBag,
-  at: (...p: YamlPath) => SourceLocation,
-): void {
+export function checkFileSourceColumns(view: PlainView, src: FileSource, bag: DiagnosticBag, at: (...p: YamlPath) => SourceLocation): void {
   const header = readCsvHeader(src.path);
   if (!header) return;
   const have = new Set(header);

@@ -63,7 +63,7 @@ export function buildManifest(reg: Registry, version: string): Record<string, un
     const up = upstream(reg, v);
     const tables = [...up.sources].sort().map((s) => {
       const src = reg.sources.get(s);
-      return src?.kind === "table" ? src.table.join(".") : src?.projectPath ?? s;
+      return src?.kind === "table" ? src.table.join(".") : (src?.projectPath ?? s);
     });
     for (const f of v.features) {
       const id = `${v.name}:${f.name}`;
@@ -78,7 +78,10 @@ export function buildManifest(reg: Registry, version: string): Record<string, un
     }
   }
   const services = Object.fromEntries(
-    [...reg.services.values()].map((s) => [s.name, withHash({ ...strip(s, "refs", "features"), refs: s.refs, features: s.features.map((f) => `${f.view}:${f.feature}`) })]),
+    [...reg.services.values()].map((s) => [
+      s.name,
+      withHash({ ...strip(s, "refs", "features"), refs: s.refs, features: s.features.map((f) => `${f.view}:${f.feature}`) }),
+    ]),
   );
   return {
     metadata: { manifest_version: MANIFEST_VERSION, fcompile_version: version, project: reg.project.name },

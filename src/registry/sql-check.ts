@@ -56,7 +56,11 @@ async function checkOne(view: SqlView, bag: DiagnosticBag, fallback?: SqlSyntaxC
     if (second?.ok) return;
     const offset = second?.offset ?? e.location?.start.offset ?? 0;
     const message = second && !second.ok ? second.message : pegMessage(e);
-    bag.error("FC008", `SQL of view '${view.name}' does not parse: ${message}`, locationInText(view.sqlText, toFileOffset(offset), view.sqlFile));
+    bag.error(
+      "FC008",
+      `SQL of view '${view.name}' does not parse: ${message}`,
+      locationInText(view.sqlText, toFileOffset(offset), view.sqlFile),
+    );
     return;
   }
   const statements = (Array.isArray(ast) ? ast : [ast]) as SelectAst[];
@@ -67,7 +71,8 @@ async function checkOne(view: SqlView, bag: DiagnosticBag, fallback?: SqlSyntaxC
   const names = outputColumns(statements[0]);
   if (!names) return;
   const need = (col: string, role: string, at: typeof view.at): void => {
-    if (!names.has(col)) bag.error("FC017", `${role} column '${col}' is not among the columns of ${view.sqlFile} (${[...names].join(", ")})`, at);
+    if (!names.has(col))
+      bag.error("FC017", `${role} column '${col}' is not among the columns of ${view.sqlFile} (${[...names].join(", ")})`, at);
   };
   for (const k of view.joinKeys) need(k, "join key", view.at);
   if (view.timestamp) need(view.timestamp, "timestamp", view.at);

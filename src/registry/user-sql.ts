@@ -56,4 +56,3 @@ export function renderUserSql(
   };
   return { sql, toFileOffset };
 }
-

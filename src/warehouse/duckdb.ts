@@ -45,7 +45,11 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
-  async run(steps: RunStep[], check: (step: RunStep, columns: string[]) => Diagnostic[], progress?: (step: RunStep, i: number) => void): Promise<void> {
+  async run(
+    steps: RunStep[],
+    check: (step: RunStep, columns: string[]) => Diagnostic[],
+    progress?: (step: RunStep, i: number) => void,
+  ): Promise<void> {
     await this.exec("BEGIN TRANSACTION");
     try {
       await this.exec(`CREATE SCHEMA IF NOT EXISTS ${duckdbDialect.quote(this.target.schema)}`);
@@ -96,7 +100,12 @@ export async function duckdbSyntaxCheck(sql: string): Promise<{ ok: true } | { o
   syntaxInstance ??= DuckDBInstance.create(":memory:").then((i) => i.connect());
   const conn = await syntaxInstance;
   const r = await conn.runAndReadAll(`SELECT json_serialize_sql(${lit(sql)}) AS j`);
-  const j = JSON.parse(String(r.getRowObjectsJS()[0]?.j)) as { error?: boolean; error_message?: string; position?: string; statements?: unknown[] };
+  const j = JSON.parse(String(r.getRowObjectsJS()[0]?.j)) as {
+    error?: boolean;
+    error_message?: string;
+    position?: string;
+    statements?: unknown[];
+  };
   if (!j.error) {
     return j.statements?.length === 1 ? { ok: true } : { ok: false, message: "must be exactly one SELECT statement" };
   }

@@ -10,7 +10,11 @@ export interface Warehouse {
    * Executes `run` steps all-or-nothing: on any failure the previous tables stay as they were.
    * `check` is called after each step with the created table's columns; problems it returns abort the run.
    */
-  run(steps: RunStep[], check: (step: RunStep, columns: string[]) => Diagnostic[], progress?: (step: RunStep, i: number) => void): Promise<void>;
+  run(
+    steps: RunStep[],
+    check: (step: RunStep, columns: string[]) => Diagnostic[],
+    progress?: (step: RunStep, i: number) => void,
+  ): Promise<void>;
   /** Column names of a relation or parenthesized query. */
   columnsOf(relationSql: string): Promise<string[]>;
   /** Whether a table or view exists. */

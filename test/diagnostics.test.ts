@@ -1,0 +1,208 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { build } from "../src/api.js";
+import { formatDiagnostic } from "../src/diagnostics/diagnostic.js";
+import { CONFIG, removeProject, tempProject } from "./helpers/temp-project.js";
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach(removeProject));
+
+async function diagnose(files: Record<string, string>): Promise<string[]> {
+  const dir = tempProject({ "fcompile.yaml": CONFIG, ...files });
+  dirs.push(dir);
+  const r = await build({ projectDir: dir });
+  expect(r.ok).toBe(false);
+  expect(existsSync(path.join(dir, "target"))).toBe(false);
+  return r.diagnostics.map(formatDiagnostic);
+}
+
+const ENTITY = "entities:\n  - name: customer\n    join_keys: [customer_id]\n";
+const SOURCE = "sources:\n  - name: stats\n    table: raw.stats\n    timestamp: ts\n";
+
+describe("diagnostics point at file, line and column", () => {
+  it("YAML syntax error", async () => {
+    expect(await diagnose({ "definitions/a.yml": "entities:\n  - name: [unclosed\n" })).toEqual([
+      expect.stringMatching(/^definitions\/a\.yml:3:1: error FC001: /),
+    ]);
+  });
+
+  it("unknown key, wrong type, missing key, bad enum — all in one run", async () => {
+    const yml = [
+      ENTITY,
+      SOURCE,
+      "feature_views:",
+      "  - name: v",
+      "    entities: [customer]",
+      "    source: stats",
+      "    colour: blue",
+      "    ttl: 30 days",
+      "    features:",
+      "      - {name: f, type: integer}",
+      "      - {type: int64}",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      "definitions/a.yml:14:5: error FC002: unknown key 'colour'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, owner, description, tags, features, aggregations",
+      `definitions/a.yml:15:10: error FC003: invalid value "30 days" for 'ttl': A duration: a whole number and a unit, s m h d or w (e.g. 30d).`,
+      `definitions/a.yml:17:25: error FC003: 'type' must be one of: int32, int64, float32, float64, string, bool, timestamp (got "integer")`,
+      "definitions/a.yml:18:9: error FC004: missing required key 'name' in item 2 of 'features'",
+    ]);
+  });
+
+  it("dangling references to entity, source, view and feature", async () => {
+    const yml = [
+      ENTITY,
+      SOURCE,
+      "feature_views:",
+      "  - name: v",
+      "    entities: [custmer]",
+      "    source: stat",
+      "    features: [{name: f, type: int64}]",
+      "feature_services:",
+      "  - name: s",
+      "    features: [v:g, w:f]",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      "definitions/a.yml:12:16: error FC006: unknown entity 'custmer' in view 'v'; did you mean 'customer'?",
+      "definitions/a.yml:13:13: error FC006: unknown source 'stat' in view 'v'; did you mean 'stats'?",
+      "definitions/a.yml:17:16: error FC006: view 'v' has no feature 'g'; did you mean 'f'? (it has: f)",
+      "definitions/a.yml:17:21: error FC006: unknown feature view 'w' in service 's'; did you mean 'v'?",
+    ]);
+  });
+
+  it("duplicate names across files", async () => {
+    const diags = await diagnose({ "definitions/a.yml": ENTITY, "definitions/b/c.yaml": ENTITY });
+    expect(diags).toEqual(["definitions/b/c.yaml:2:11: error FC005: duplicate entity name 'customer' (first defined at definitions/a.yml:2:11)"]);
+  });
+
+  it("unsafe identifiers", async () => {
+    const yml = 'entities:\n  - name: "Bad-Name"\n    join_keys: ["id; DROP TABLE x"]\n';
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      `definitions/a.yml:2:11: error FC009: unsafe identifier "Bad-Name" for 'name': Lower-case name: a letter, then letters, digits or underscores.`,
+      `definitions/a.yml:3:17: error FC009: unsafe identifier "id; DROP TABLE x" for item 1 of 'join_keys': A column name: a letter or underscore, then letters, digits or underscores.`,
+    ]);
+  });
+
+  it("cycle between SQL views, and SQL that does not parse", async () => {
+    const views = [
+      ENTITY,
+      "feature_views:",
+      "  - {name: a, entities: [customer], sql: a.sql, timestamp: ts, features: [{name: x, type: int64}]}",
+      "  - {name: b, entities: [customer], sql: b.sql, timestamp: ts, features: [{name: y, type: int64}]}",
+      "  - {name: c, entities: [customer], sql: c.sql, timestamp: ts, features: [{name: z, type: int64}]}",
+    ].join("\n");
+    const diags = await diagnose({
+      "definitions/v.yml": views,
+      "definitions/a.sql": 'SELECT customer_id, ts, y AS x\nFROM {{ref "b"}}\n',
+      "definitions/b.sql": 'SELECT customer_id, ts, x AS y FROM {{ref "a"}}',
+      "definitions/c.sql": "SELECT customer_id, ts, z\nFROM t\nWHERE z >>> 1 AND",
+    });
+    expect(diags).toEqual([
+      "definitions/b.sql:1:37: error FC007: cycle between SQL feature views: a -> b -> a",
+      expect.stringMatching(/^definitions\/c\.sql:3:\d+: error FC008: SQL of view 'c' does not parse: /),
+    ]);
+  });
+
+  it("SQL view missing a declared column, and an unknown template", async () => {
+    const views = [
+      ENTITY,
+      "feature_views:",
+      "  - name: a",
+      "    entities: [customer]",
+      "    sql: a.sql",
+      "    timestamp: ts",
+      "    features:",
+      "      - {name: x, type: int64}",
+      "      - {name: w, type: int64}",
+      "  - {name: b, entities: [customer], sql: b.sql, timestamp: ts, features: [{name: y, type: int64}]}",
+    ].join("\n");
+    const diags = await diagnose({
+      "definitions/v.yml": views,
+      "definitions/a.sql": "SELECT customer_id, ts, 1 AS x FROM t",
+      "definitions/b.sql": "SELECT * FROM\n  {{ source 'x' }}",
+    });
+    expect(diags).toEqual([
+      "definitions/b.sql:2:3: error FC008: unknown template expression '{{ source 'x' }}'; use {{source \"name\"}} or {{ref \"view_name\"}}",
+      "definitions/v.yml:12:16: error FC017: feature column 'w' is not among the columns of definitions/a.sql (customer_id, ts, x)",
+    ]);
+  });
+
+  it("feature name clash in a service", async () => {
+    const yml = [
+      ENTITY,
+      SOURCE,
+      "feature_views:",
+      "  - {name: v1, entities: [customer], source: stats, features: [{name: f, type: int64}]}",
+      "  - {name: v2, entities: [customer], source: stats, features: [{name: f, type: int64}]}",
+      "feature_services:",
+      "  - name: s",
+      "    features:",
+      "      - v1:f",
+      "      - v2:*",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      "definitions/a.yml:17:9: error FC010: feature name 'f' is in both 'v1' and 'v2' in service 's'; rename one (training with --full-names names columns view__feature)",
+    ]);
+  });
+
+  it("aggregation views are parsed and rejected as not supported yet", async () => {
+    const yml = [
+      ENTITY,
+      "sources:\n  - {name: orders, table: raw.orders, timestamp: ts}",
+      "feature_views:",
+      "  - name: agg",
+      "    entities: [customer]",
+      "    source: orders",
+      "    aggregations:",
+      "      - {name: n_7d, function: count, window: 7d}",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      "definitions/a.yml:11:5: error FC012: aggregation views are not supported yet (view 'agg'); compute the window in an SQL feature view for now",
+    ]);
+  });
+
+  it("file source missing, and columns missing from a CSV file source", async () => {
+    const yml = [
+      ENTITY,
+      "sources:",
+      "  - {name: a, path: ../data/a.csv, timestamp: ts}",
+      "  - {name: gone, path: ../data/gone.csv, timestamp: ts}",
+      "feature_views:",
+      "  - name: v",
+      "    entities: [customer]",
+      "    source: a",
+      "    features: [{name: f, type: int64}, {name: g, type: int64}]",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml, "data/a.csv": "customer_id,ts,f\n1,2025-01-01,2\n" })).toEqual([
+      "definitions/a.yml:7:24: error FC011: data file '../data/gone.csv' of source 'gone' not found (looked for data/gone.csv, relative to this YAML file)",
+      "definitions/a.yml:12:47: error FC017: feature column 'g' is not in data/a.csv (columns: customer_id, ts, f)",
+    ]);
+  });
+
+  it("bad fcompile.yaml", async () => {
+    const dir = tempProject({ "fcompile.yaml": "name: Shop\ntargets:\n  local: {type: oracle}\nextra: 1\n" });
+    dirs.push(dir);
+    const r = await build({ projectDir: dir });
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      `fcompile.yaml:1:7: error FC009: unsafe identifier "Shop" for 'name': Project name: a lower-case letter, then lower-case letters, digits or underscores. Namespaces online keys and warehouse objects.`,
+      `fcompile.yaml:3:17: error FC003: 'type' must be one of: duckdb, postgres (got "oracle")`,
+      "fcompile.yaml:4:1: error FC013: unknown key 'extra'; expected one of: name, definitions, target, targets, online",
+    ]);
+  });
+});
+
+describe("a failed build leaves the previous target/ untouched", () => {
+  it("keeps the old manifest", async () => {
+    const dir = tempProject({ "fcompile.yaml": CONFIG, "definitions/a.yml": ENTITY });
+    dirs.push(dir);
+    expect((await build({ projectDir: dir })).ok).toBe(true);
+    const before = readFileSync(path.join(dir, "target/manifest.json"), "utf8");
+    tempProjectWrite(dir, "definitions/a.yml", ENTITY + "  - name: customer\n    join_keys: [x]\n");
+    expect((await build({ projectDir: dir })).ok).toBe(false);
+    expect(readFileSync(path.join(dir, "target/manifest.json"), "utf8")).toBe(before);
+  });
+});
+
+function tempProjectWrite(dir: string, rel: string, content: string): void {
+  writeFileSync(path.join(dir, rel), content);
+}

@@ -1,0 +1,32 @@
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { scaffold } from "../src/cli/init-command.js";
+import { describe, expect, it } from "vitest";
+import { compileProject } from "../src/compile/compile-project.js";
+import { DIALECTS } from "../src/dialects/index.js";
+import { loadRegistry } from "../src/registry/load-registry.js";
+
+/** Golden files of the generated SQL: reviewed like code. UPDATE_GOLDEN=1 rewrites them. */
+const initProject = path.join(mkdtempSync(path.join(tmpdir(), "fc-golden-")), "drivers");
+scaffold(initProject);
+const CASES = { composite: "test/fixtures/composite", init: initProject } as const;
+
+describe.each(Object.keys(DIALECTS))("golden SQL: %s", (dialectName) => {
+  const dialect = DIALECTS[dialectName as keyof typeof DIALECTS];
+  it.each(Object.entries(CASES))("%s", async (name, dir) => {
+    const loaded = await loadRegistry(dir);
+    expect(loaded.diagnostics).toEqual([]);
+    const files = compileProject(loaded.registry!, { dialect, schema: loaded.registry!.project.name });
+    const goldenDir = path.join("test/golden", name, dialectName);
+    if (process.env.UPDATE_GOLDEN) {
+      for (const [rel, sql] of files) {
+        mkdirSync(path.dirname(path.join(goldenDir, rel)), { recursive: true });
+        writeFileSync(path.join(goldenDir, rel), sql);
+      }
+    }
+    const onDisk = (readdirSync(goldenDir, { recursive: true }) as string[]).filter((f) => f.endsWith(".sql")).sort();
+    expect([...files.keys()].sort()).toEqual(onDisk.map((f) => f.split(path.sep).join("/")));
+    for (const [rel, sql] of files) expect(sql, rel).toBe(readFileSync(path.join(goldenDir, rel), "utf8"));
+  });
+});
