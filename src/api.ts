@@ -49,8 +49,8 @@ export interface TrainOptions extends ProjectOptions {
 
 /** Reads and validates a project; throws FcUserError with every diagnostic when it is wrong. */
 export async function loadProject(projectDir: string): Promise<{ config: ProjectConfig; registry: Registry; diagnostics: Diagnostic[] }> {
-  const { duckdbSyntaxCheck } = await import("./warehouse/duckdb.js");
-  const loaded = await loadRegistry(projectDir, duckdbSyntaxCheck);
+  // DuckDB is loaded only when the PostgreSQL grammar rejects some SQL: most builds never load it.
+  const loaded = await loadRegistry(projectDir, async (sql) => (await import("./warehouse/duckdb.js")).duckdbSyntaxCheck(sql));
   if (!loaded.registry || !loaded.config) throw new FcUserError(loaded.diagnostics);
   return { config: loaded.config, registry: loaded.registry, diagnostics: loaded.diagnostics };
 }

@@ -1,0 +1,94 @@
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/** The CLI end to end on a copy of the sample project, as a user runs it (needs `npm run build`). */
+const bin = path.resolve("bin/fcompile");
+let dir: string;
+
+function fcompile(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8" });
+}
+
+beforeAll(() => {
+  dir = path.join(mkdtempSync(path.join(tmpdir(), "fc-cli-")), "shop");
+  cpSync("sample_project", dir, { recursive: true, filter: (src) => !/(data|target|out|warehouse\.duckdb.*)$/.test(src) });
+  const gen = spawnSync(process.execPath, ["generate-data.mjs", "--seed", "7", "--scale", "1"], { cwd: dir, encoding: "utf8" });
+  expect(gen.status, gen.stderr).toBe(0);
+});
+afterAll(() => rmSync(path.dirname(dir), { recursive: true, force: true }));
+
+describe("fcompile CLI on the sample project", () => {
+  it("--help on every command is useful", () => {
+    for (const cmd of [[], ["build"], ["run"], ["train"], ["init"]]) {
+      const r = fcompile(...cmd, "--help");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/Usage: fcompile/);
+    }
+    expect(fcompile("train", "--help").stdout).toMatch(/--entities-sql/);
+  });
+
+  it("train before run says what to do next", () => {
+    expect(fcompile("build").status).toBe(0);
+    const r = fcompile("train", "--service", "churn_model", "--entities", "data/churn_labels.csv", "--out", "t.csv");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/run 'fcompile run' first/);
+  });
+
+  it("build, run, train: one row per entity row, in input order, with a summary line", async () => {
+    expect(fcompile("build").stdout).toMatch(/^build ok: 8 files/);
+    const manifest = JSON.parse(readFileSync(path.join(dir, "target/manifest.json"), "utf8"));
+    expect(Object.keys(manifest.features)).toContain("customer_daily_stats:total_orders_30d");
+    expect(manifest.lineage["customer_profile:customer_segment"].tables).toEqual(["data/customers.csv", "data/orders.csv"]);
+    expect(existsSync(path.join(dir, "target/compiled/duckdb/train/churn_model.sql"))).toBe(true);
+
+    expect(fcompile("run").status).toBe(0);
+    for (const out of ["train.csv", "train.parquet"]) {
+      const r = fcompile("train", "--service", "churn_model", "--entities", "data/churn_labels.csv", "--out", out);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^train ok: \d+ rows x 5 features -> /);
+    }
+    const db = await DuckDBInstance.create(":memory:");
+    const conn = await db.connect();
+    const read = async (sql: string) => (await conn.runAndReadAll(sql)).getRowsJS();
+    const labels = await read(`SELECT customer_id::VARCHAR, event_timestamp::VARCHAR FROM read_csv('${dir}/data/churn_labels.csv', all_varchar=true)`);
+    for (const out of ["train.csv", "train.parquet"]) {
+      const rows = await read(`SELECT customer_id::VARCHAR, event_timestamp::VARCHAR FROM '${dir}/${out}'`);
+      expect(rows.map((r) => r.join("|").replace(/\.0+$/, ""))).toEqual(labels.map((r) => r.join("|")));
+    }
+    const cols = (await conn.runAndReadAll(`SELECT * FROM '${dir}/train.parquet' LIMIT 0`)).columnNames();
+    expect(cols).toEqual(["customer_id", "event_timestamp", "churned", "total_orders_30d", "avg_order_value_30d", "days_since_last_order", "customer_segment", "lifetime_value"]);
+    conn.closeSync();
+  });
+
+  it("--entities-sql and --features with --full-names", () => {
+    const r = fcompile(
+      "train",
+      "--features",
+      "customer_profile:*",
+      "--full-names",
+      "--entities-sql",
+      "SELECT 1001 AS customer_id, TIMESTAMP '2025-06-01' AS event_timestamp",
+      "--out",
+      "one.csv",
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const text = readFileSync(path.join(dir, "one.csv"), "utf8");
+    expect(text.split("\n")[0]).toBe("customer_id,event_timestamp,customer_profile__customer_segment,customer_profile__country");
+    expect(text.split("\n").filter(Boolean)).toHaveLength(2);
+  });
+
+  it("bad command-line input exits 1 with a next step; usage errors exit 2", () => {
+    const unknown = fcompile("train", "--service", "nope", "--entities", "data/churn_labels.csv", "--out", "x.csv");
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown feature service 'nope'; known: churn_model/);
+    const noTs = fcompile("train", "--service", "churn_model", "--entities", "data/churn_labels.csv", "--out", "x.csv", "--timestamp-column", "ts");
+    expect(noTs.status).toBe(1);
+    expect(noTs.stderr).toMatch(/no timestamp column 'ts'.*pass --timestamp-column/);
+    expect(fcompile("train", "--bogus").status).toBe(2);
+    expect(fcompile("frobnicate").status).toBe(2);
+  });
+});
