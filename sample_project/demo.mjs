@@ -13,7 +13,9 @@ const scaleArg = process.argv.indexOf("--scale");
 const scale = scaleArg > 0 ? process.argv[scaleArg + 1] : "1";
 
 function step(title, cmd, args) {
-  process.stdout.write(`\n\x1b[1m$ ${[cmd === process.execPath ? "node" : cmd, ...args].map((a) => (a.includes(" ") ? JSON.stringify(a) : a)).join(" ")}\x1b[0m   # ${title}\n`);
+  process.stdout.write(
+    `\n\x1b[1m$ ${[cmd === process.execPath ? "node" : cmd, ...args].map((a) => (a.includes(" ") ? JSON.stringify(a) : a)).join(" ")}\x1b[0m   # ${title}\n`,
+  );
   const r = spawnSync(cmd, args, { cwd: here, stdio: "inherit" });
   if (r.status !== 0) {
     process.stderr.write(`\ndemo stopped: '${title}' failed (exit code ${r.status}).\n`);
@@ -47,7 +49,22 @@ const result = await conn.runAndReadAll(
   `SELECT * FROM read_parquet('${path.join(here, "out/churn_training.parquet").replace(/'/g, "''")}') LIMIT 8`,
 );
 const columns = result.columnNames();
-const cells = [columns, ...result.getRowsJS().map((r) => r.map((v) => (v === null ? "NULL" : v instanceof Date ? v.toISOString().replace("T", " ").slice(0, 19) : typeof v === "number" ? String(Math.round(v * 100) / 100) : String(v))))];
+const cells = [
+  columns,
+  ...result
+    .getRowsJS()
+    .map((r) =>
+      r.map((v) =>
+        v === null
+          ? "NULL"
+          : v instanceof Date
+            ? v.toISOString().replace("T", " ").slice(0, 19)
+            : typeof v === "number"
+              ? String(Math.round(v * 100) / 100)
+              : String(v),
+      ),
+    ),
+];
 const widths = columns.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
 process.stdout.write("\nFirst rows of out/churn_training.parquet:\n");
 for (const [n, r] of cells.entries()) {

@@ -54,13 +54,24 @@ describe("fcompile CLI on the sample project", () => {
     const db = await DuckDBInstance.create(":memory:");
     const conn = await db.connect();
     const read = async (sql: string) => (await conn.runAndReadAll(sql)).getRowsJS();
-    const labels = await read(`SELECT customer_id::VARCHAR, event_timestamp::VARCHAR FROM read_csv('${dir}/data/churn_labels.csv', all_varchar=true)`);
+    const labels = await read(
+      `SELECT customer_id::VARCHAR, event_timestamp::VARCHAR FROM read_csv('${dir}/data/churn_labels.csv', all_varchar=true)`,
+    );
     for (const out of ["train.csv", "train.parquet"]) {
       const rows = await read(`SELECT customer_id::VARCHAR, event_timestamp::VARCHAR FROM '${dir}/${out}'`);
       expect(rows.map((r) => r.join("|").replace(/\.0+$/, ""))).toEqual(labels.map((r) => r.join("|")));
     }
     const cols = (await conn.runAndReadAll(`SELECT * FROM '${dir}/train.parquet' LIMIT 0`)).columnNames();
-    expect(cols).toEqual(["customer_id", "event_timestamp", "churned", "total_orders_30d", "avg_order_value_30d", "days_since_last_order", "customer_segment", "lifetime_value"]);
+    expect(cols).toEqual([
+      "customer_id",
+      "event_timestamp",
+      "churned",
+      "total_orders_30d",
+      "avg_order_value_30d",
+      "days_since_last_order",
+      "customer_segment",
+      "lifetime_value",
+    ]);
     conn.closeSync();
   });
 
@@ -85,7 +96,17 @@ describe("fcompile CLI on the sample project", () => {
     const unknown = fcompile("train", "--service", "nope", "--entities", "data/churn_labels.csv", "--out", "x.csv");
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/unknown feature service 'nope'; known: churn_model/);
-    const noTs = fcompile("train", "--service", "churn_model", "--entities", "data/churn_labels.csv", "--out", "x.csv", "--timestamp-column", "ts");
+    const noTs = fcompile(
+      "train",
+      "--service",
+      "churn_model",
+      "--entities",
+      "data/churn_labels.csv",
+      "--out",
+      "x.csv",
+      "--timestamp-column",
+      "ts",
+    );
     expect(noTs.status).toBe(1);
     expect(noTs.stderr).toMatch(/no timestamp column 'ts'.*pass --timestamp-column/);
     expect(fcompile("train", "--bogus").status).toBe(2);

@@ -72,7 +72,9 @@ describe("diagnostics point at file, line and column", () => {
 
   it("duplicate names across files", async () => {
     const diags = await diagnose({ "definitions/a.yml": ENTITY, "definitions/b/c.yaml": ENTITY });
-    expect(diags).toEqual(["definitions/b/c.yaml:2:11: error FC005: duplicate entity name 'customer' (first defined at definitions/a.yml:2:11)"]);
+    expect(diags).toEqual([
+      "definitions/b/c.yaml:2:11: error FC005: duplicate entity name 'customer' (first defined at definitions/a.yml:2:11)",
+    ]);
   });
 
   it("unsafe identifiers", async () => {

@@ -18,20 +18,24 @@ const NUM_RUNS = Number(process.env.FC_PIT_RUNS ?? 50);
 const SECONDS = Number(process.env.FC_PIT_SECONDS ?? 50);
 
 describe("train() on DuckDB agrees with the reference (SPEC §3)", () => {
-  it("random projects, row for row", async () => {
-    await fc.assert(
-      fc.asyncProperty(caseArb(), async (c) => {
-        const want = referenceFor(c);
-        const got = await trainCase(c);
-        expect(got.reported).toBe(c.entityRows.length);
-        expect(got.columns).toEqual(want.columns);
-        const wantRows = toArrays(want);
-        expect(got.rows.length).toBe(wantRows.length);
-        for (let i = 0; i < wantRows.length; i++) {
-          expect(got.rows[i], `row ${i} (entity ${show(c.entityRows[i])}); output types ${show(got.types)}`).toEqual(wantRows[i]);
-        }
-      }),
-      { numRuns: NUM_RUNS, interruptAfterTimeLimit: SECONDS * 1000, markInterruptAsFailure: false },
-    );
-  }, (SECONDS + 70) * 1000);
+  it(
+    "random projects, row for row",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(caseArb(), async (c) => {
+          const want = referenceFor(c);
+          const got = await trainCase(c);
+          expect(got.reported).toBe(c.entityRows.length);
+          expect(got.columns).toEqual(want.columns);
+          const wantRows = toArrays(want);
+          expect(got.rows.length).toBe(wantRows.length);
+          for (let i = 0; i < wantRows.length; i++) {
+            expect(got.rows[i], `row ${i} (entity ${show(c.entityRows[i])}); output types ${show(got.types)}`).toEqual(wantRows[i]);
+          }
+        }),
+        { numRuns: NUM_RUNS, interruptAfterTimeLimit: SECONDS * 1000, markInterruptAsFailure: false },
+      );
+    },
+    (SECONDS + 70) * 1000,
+  );
 });

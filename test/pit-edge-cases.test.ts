@@ -649,19 +649,36 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
     );
   });
 
-  it("a custom entity timestamp column (timestampColumn option)", async () => {
+  it("a .csv output file holds the same rows", async () => {
     const c = mk(
-      [{ rows: [{ id: 1n, ts: at(1), x: 1n }] }],
-      [{ id: 1n, t: at(1), event_timestamp: at(0) }],
-      {
-        timestampColumn: "t",
-        entityColumns: [
-          { name: "id", type: "int64" },
-          { name: "t", type: "timestamp" },
-          { name: "event_timestamp", type: "timestamp" },
-        ],
-      },
+      [
+        {
+          rows: [
+            { id: 9007199254740993n, ts: at(0), x: 9007199254740993n },
+            { id: 2n, ts: at(0), x: null },
+          ],
+        },
+      ],
+      [E(9007199254740993n, 1, 0n, "a"), E(2n, 1, 0n, "b"), E(3n, 1, 0n, "c")],
     );
+    const got = await trainCase(c, { out: "csv" });
+    expect(got.columns).toEqual(["id", "event_timestamp", "label", "x"]);
+    expect(got.rows).toEqual([
+      [9007199254740993n, at(1), "a", 9007199254740993n],
+      [2n, at(1), "b", null],
+      [3n, at(1), "c", null],
+    ]);
+  });
+
+  it("a custom entity timestamp column (timestampColumn option)", async () => {
+    const c = mk([{ rows: [{ id: 1n, ts: at(1), x: 1n }] }], [{ id: 1n, t: at(1), event_timestamp: at(0) }], {
+      timestampColumn: "t",
+      entityColumns: [
+        { name: "id", type: "int64" },
+        { name: "t", type: "timestamp" },
+        { name: "event_timestamp", type: "timestamp" },
+      ],
+    });
     await expectRows(c, ["id", "t", "event_timestamp", "x"], [[1n, at(1), at(0), 1n]]);
   });
 });

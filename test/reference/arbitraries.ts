@@ -66,13 +66,7 @@ export interface GenCase {
 // Value pools
 // ---------------------------------------------------------------------------------------------
 
-const BIG = [
-  9007199254740992n,
-  9007199254740993n,
-  -9007199254740993n,
-  9223372036854775807n,
-  -9223372036854775808n,
-];
+const BIG = [9007199254740992n, 9007199254740993n, -9007199254740993n, 9223372036854775807n, -9223372036854775808n];
 
 /** int64 keys: a tiny pool so that (1,23)/(12,3)-style collisions are frequent, plus 64-bit extremes. */
 export const intKeyArb: Arbitrary<bigint> = fc.oneof(
@@ -113,7 +107,7 @@ export function valueArb(type: FeatureType): Arbitrary<Value> {
       return nullable(
         fc.oneof(
           { weight: 3, arbitrary: fc.constantFrom(0, 1.5, -2.25, 0.1) },
-          { weight: 2, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 1e300, 5e-324, 9007199254740993) },
+          { weight: 2, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 1e300, 5e-324, 2 ** 53 + 2) },
           { weight: 2, arbitrary: fc.double({ noNaN: true }).map(noNegZero) },
         ),
       );
@@ -207,19 +201,20 @@ function viewRowsArb(entity: GenEntity, shape: ViewShape, features: GenFeature[]
       features.forEach((f, i) => (row[f.name] = values[i] ?? null));
       return row;
     });
-  // Exact duplicates on (keys, ts, created) with different values are made frequent by copying
-  // the key/time part of an earlier row.
+  // Ties on (keys, ts) and exact duplicates on (keys, ts, created) with different values are made
+  // frequent by copying the key/time part of an earlier row.
   return fc
-    .tuple(fc.array(rowArb, { minLength: 0, maxLength: 14 }), fc.array(fc.tuple(fc.nat(), rowArb), { maxLength: 4 }))
+    .tuple(fc.array(rowArb, { minLength: 0, maxLength: 14 }), fc.array(fc.tuple(fc.nat(), rowArb, fc.boolean()), { maxLength: 5 }))
     .map(([rows, copies]) => {
       const out = [...rows];
       if (rows.length > 0) {
-        for (const [i, other] of copies) {
+        for (const [i, other, sameCreated] of copies) {
           const base = rows[i % rows.length]!;
           const copy: Row = { ...other };
           for (const k of entity.keys) copy[k.name] = base[k.name] ?? null;
           copy[shape.timestampColumn] = base[shape.timestampColumn] ?? null;
-          if (shape.createdColumn !== null) copy[shape.createdColumn] = base[shape.createdColumn] ?? null;
+          // same created too (an exact tie), or a fresh created (a tie on ts only)
+          if (shape.createdColumn !== null && sameCreated) copy[shape.createdColumn] = base[shape.createdColumn] ?? null;
           out.splice((i * 7) % (out.length + 1), 0, copy);
         }
       }
@@ -237,19 +232,13 @@ const entityTsArb: Arbitrary<bigint> = fc
   )
   .map(([h, d]) => gridTs(h, d));
 
-function entityRowsArb(
-  entities: GenEntity[],
-  views: Array<{ entity: number; rows: Row[] }>,
-  tsColumn: string,
-): Arbitrary<Row[]> {
+function entityRowsArb(entities: GenEntity[], views: Array<{ entity: number; rows: Row[] }>, tsColumn: string): Arbitrary<Row[]> {
   const keyCols = entities.flatMap((e) => e.keys);
   // Keys of an entity row: either copied from a view row of that entity (likely matches) or drawn fresh.
   const perEntityKeys = entities.map((e, ei) => {
     const seen = views.filter((v) => v.entity === ei).flatMap((v) => v.rows.map((r) => e.keys.map((k) => r[k.name] ?? null)));
     const fresh = fc.tuple(...e.keys.map((k) => nullable(keyArb(k.type), 1, 20)));
-    return seen.length > 0
-      ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...seen) }, { weight: 2, arbitrary: fresh })
-      : fresh;
+    return seen.length > 0 ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...seen) }, { weight: 2, arbitrary: fresh }) : fresh;
   });
   const rowArb: Arbitrary<Row> = fc
     .record({ keys: fc.tuple(...perEntityKeys), ts: entityTsArb, label: labelArb })
@@ -261,13 +250,11 @@ function entityRowsArb(
       row.label = label;
       return row;
     });
-  return fc
-    .tuple(fc.array(rowArb, { minLength: 1, maxLength: 10 }), fc.array(fc.nat(), { maxLength: 3 }))
-    .map(([rows, dups]) => {
-      const out = [...rows];
-      for (const d of dups) out.splice((d * 5) % (out.length + 1), 0, { ...rows[d % rows.length]! });
-      return out;
-    });
+  return fc.tuple(fc.array(rowArb, { minLength: 1, maxLength: 10 }), fc.array(fc.nat(), { maxLength: 3 })).map(([rows, dups]) => {
+    const out = [...rows];
+    for (const d of dups) out.splice((d * 5) % (out.length + 1), 0, { ...rows[d % rows.length]! });
+    return out;
+  });
 }
 
 /** Requested feature references: per view `view:*` or a shuffled subset, views interleaved. */
@@ -278,19 +265,15 @@ function featureRefsArb(views: Array<{ name: string; features: GenFeature[] }>):
       { weight: 1, arbitrary: fc.constant<string[]>([]) },
       {
         weight: 2,
-        arbitrary: fc
-          .shuffledSubarray(v.features, { minLength: 1 })
-          .map((fs) => fs.map((f) => `${v.name}:${f.name}`)),
+        arbitrary: fc.shuffledSubarray(v.features, { minLength: 1 }).map((fs) => fs.map((f) => `${v.name}:${f.name}`)),
       },
     ),
   );
-  return fc
-    .tuple(...perView)
-    .chain((lists) => {
-      const all = lists.flat();
-      const refs = all.length > 0 ? all : [`${views[0]!.name}:*`];
-      return fc.shuffledSubarray(refs, { minLength: refs.length, maxLength: refs.length });
-    });
+  return fc.tuple(...perView).chain((lists) => {
+    const all = lists.flat();
+    const refs = all.length > 0 ? all : [`${views[0]!.name}:*`];
+    return fc.shuffledSubarray(refs, { minLength: refs.length, maxLength: refs.length });
+  });
 }
 
 export interface CaseOptions {
@@ -310,9 +293,7 @@ export function caseArb(options: CaseOptions = {}): Arbitrary<GenCase> {
         shapes: fc.array(viewShapeArb(entities.length), { minLength: 1, maxLength: 3 }),
         fullNames: fc.boolean(),
         timestampColumn: fc.constantFrom("event_timestamp", "event_timestamp", "event_timestamp", "t"),
-        entitiesVia: allowFiles
-          ? fc.constantFrom<EntitiesVia>("sql", "sql", "sql", "csv", "parquet")
-          : fc.constant<EntitiesVia>("sql"),
+        entitiesVia: allowFiles ? fc.constantFrom<EntitiesVia>("sql", "sql", "sql", "csv", "parquet") : fc.constant<EntitiesVia>("sql"),
       }),
     )
     .filter((c) => options.zeroTtl !== false || c.shapes.every((s) => s.ttl !== "0s"))
@@ -346,19 +327,17 @@ export function caseArb(options: CaseOptions = {}): Arbitrary<GenCase> {
             entityRows: entityRowsArb(entities, views, timestampColumn),
             features: featureRefsArb(views),
           })
-          .map(
-            ({ entityColumns, entityRows, features }): GenCase => ({
-              entities,
-              views,
-              entityColumns,
-              // reorder the keys of each row to the table's column order
-              entityRows: entityRows.map((r) => Object.fromEntries(entityColumns.map((c) => [c.name, r[c.name] ?? null]))),
-              timestampColumn,
-              features,
-              fullNames,
-              entitiesVia,
-            }),
-          );
+          .map(({ entityColumns, entityRows, features }): GenCase => ({
+            entities,
+            views,
+            entityColumns,
+            // reorder the keys of each row to the table's column order
+            entityRows: entityRows.map((r) => Object.fromEntries(entityColumns.map((c) => [c.name, r[c.name] ?? null]))),
+            timestampColumn,
+            features,
+            fullNames,
+            entitiesVia,
+          }));
       });
     })
     .filter((c) => c.entitiesVia !== "csv" || csvSafe(c));

@@ -181,10 +181,7 @@ export function writeEntitiesCsv(file: string, spec: TableSpec): void {
 
 /** Copies a table of an open database to a Parquet file. */
 export async function copyToParquet(conn: DuckDBConnection, table: string, file: string): Promise<void> {
-  const q = table
-    .split(".")
-    .map(quoteIdent)
-    .join(".");
+  const q = table.split(".").map(quoteIdent).join(".");
   await conn.run(`COPY (SELECT * FROM ${q}) TO '${file.replaceAll("'", "''")}' (FORMAT parquet)`);
 }
 
@@ -257,8 +254,7 @@ export async function readOutput(file: string): Promise<ReadResult> {
 
 /** JSON-ish text of rows for failure messages (bigint as `123n`). */
 export function show(x: unknown): string {
-  return JSON.stringify(
-    x,
-    (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : typeof v === "number" && !Number.isFinite(v) ? String(v) : v),
+  return JSON.stringify(x, (_k, v: unknown) =>
+    typeof v === "bigint" ? `${v}n` : typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
   );
 }

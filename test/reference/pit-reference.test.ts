@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  compareValues,
-  durationMicros,
-  isoFromMicros,
-  keyEquals,
-  micros,
-  pointInTimeJoin,
-  toArrays,
-} from "./pit-reference.js";
+import { compareValues, durationMicros, isoFromMicros, keyEquals, micros, pointInTimeJoin, toArrays } from "./pit-reference.js";
 import type { RefView, Row } from "./pit-reference.js";
 
 const H = 3_600_000_000n; // one hour in micros
@@ -90,7 +82,12 @@ describe("ttl bounds are inclusive", () => {
   });
   it("ttl 0 keeps only rows exactly at T", () => {
     const z = view({ ttlMicros: 0n, rows: [{ id: 1n, ts: at(1), x: 10n }] });
-    expect(xs(z, [{ id: 1n, event_timestamp: at(1) }, { id: 1n, event_timestamp: at(1, 1n) }])).toEqual([10n, null]);
+    expect(
+      xs(z, [
+        { id: 1n, event_timestamp: at(1) },
+        { id: 1n, event_timestamp: at(1, 1n) },
+      ]),
+    ).toEqual([10n, null]);
   });
   it("an expired newer row does not fall back to an older row and vice versa", () => {
     const w = view({
@@ -122,7 +119,12 @@ describe("choosing among candidates", () => {
         { id: 1n, ts: at(1), x: 1n },
       ],
     });
-    expect(xs(v, [{ id: 1n, event_timestamp: at(5) }, { id: 1n, event_timestamp: at(2) }])).toEqual([3n, 2n]);
+    expect(
+      xs(v, [
+        { id: 1n, event_timestamp: at(5) },
+        { id: 1n, event_timestamp: at(2) },
+      ]),
+    ).toEqual([3n, 2n]);
   });
   it("ties on ts are broken by greatest created", () => {
     const v = view({
@@ -410,8 +412,13 @@ describe("output shape", () => {
     const w: RefView = { name: "w", joinKeys: ["id"], ttlMicros: null, features: ["x"], rows: [] };
     expect(() => pointInTimeJoin({ views: [v, w], entityRows: [], features: ["v:x", "w:x"] })).toThrow(/clash/);
     expect(
-      pointInTimeJoin({ views: [v, w], entityRows: [], entityColumns: ["id", "event_timestamp"], features: ["v:x", "w:x"], fullNames: true })
-        .columns,
+      pointInTimeJoin({
+        views: [v, w],
+        entityRows: [],
+        entityColumns: ["id", "event_timestamp"],
+        features: ["v:x", "w:x"],
+        fullNames: true,
+      }).columns,
     ).toEqual(["id", "event_timestamp", "v__x", "w__x"]);
   });
 });

@@ -29,10 +29,7 @@ export interface TrainRun extends ReadResult {
 }
 
 /** Writes the case as a project, runs train(), reads the output back. */
-export async function trainCase(
-  c: GenCase,
-  opts: { out?: "parquet" | "csv"; extra?: Partial<TrainOptions> } = {},
-): Promise<TrainRun> {
+export async function trainCase(c: GenCase, opts: { out?: "parquet" | "csv"; extra?: Partial<TrainOptions> } = {}): Promise<TrainRun> {
   const dir = tempDir();
   try {
     writeProjectFiles(dir, c);
