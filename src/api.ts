@@ -16,7 +16,7 @@ import type { DuckDbTarget } from "./project/targets.js";
 import { resolveFeatureRefs } from "./registry/feature-refs.js";
 import { loadRegistry } from "./registry/load-registry.js";
 import { buildManifest } from "./registry/manifest.js";
-import type { FeatureRef, Registry } from "./registry/types.js";
+import type { FeatureRef, FeatureView, Registry } from "./registry/types.js";
 import { VERSION } from "./version.js";
 import type { Warehouse } from "./warehouse/warehouse.js";
 
@@ -33,6 +33,8 @@ export interface ProjectOptions {
 
 /** Options of `train` (SPEC.md §2). */
 export interface TrainOptions extends ProjectOptions {
+  /** Called with the warehouse's progress estimate (percent) while the query runs. */
+  onProgress?: (percent: number) => void;
   service?: string;
   /** `view:feature` or `view:*` references. */
   features?: string[];
@@ -101,37 +103,34 @@ export async function run(
   const steps = compileRunPlan(registry, ct);
   const wh = await openWarehouse(target, config.dir);
   try {
-    await wh.run(
-      steps,
-      (step, columns) => missingColumns(registry, step, columns),
-      (s, i) => opts.onStep?.(s, i, steps.length),
-    );
+    const check = (step: RunStep, columns: string[]): Diagnostic[] =>
+      [...registry.views.values()]
+        .filter((v) => (step.kind === "sql-view" ? v.kind === "sql" && v.name === step.name : v.kind === "plain" && v.source === step.name))
+        .flatMap((v) => missingColumns(v, step.relation, columns));
+    await wh.run(steps, check, (s, i) => opts.onStep?.(s, i, steps.length));
   } finally {
     await wh.close();
   }
   return { steps: steps.length };
 }
 
-/** Columns a view needs that a created table lacks. */
-function missingColumns(reg: Registry, step: RunStep, columns: string[]): Diagnostic[] {
+/** Columns a view needs that its relation lacks, reported at the view's name. */
+function missingColumns(view: FeatureView, relation: string, columns: string[]): Diagnostic[] {
   const have = new Set(columns);
-  const problems: Diagnostic[] = [];
-  for (const view of reg.views.values()) {
-    const reads =
-      step.kind === "sql-view" ? view.kind === "sql" && view.name === step.name : view.kind === "plain" && view.source === step.name;
-    if (!reads) continue;
-    const need = [
-      ...view.joinKeys,
-      view.timestamp,
-      ...(view.createdTimestamp ? [view.createdTimestamp] : []),
-      ...view.features.map((f) => f.name),
-    ];
-    for (const col of need.filter((c) => !have.has(c))) {
-      const message = `column '${col}' of view '${view.name}' is not in ${step.relation} (columns: ${columns.join(", ")})`;
-      problems.push({ code: "FC017", severity: "error", message, at: view.at });
-    }
-  }
-  return problems;
+  const need = [
+    ...view.joinKeys,
+    view.timestamp,
+    ...(view.createdTimestamp ? [view.createdTimestamp] : []),
+    ...view.features.map((f) => f.name),
+  ];
+  return need
+    .filter((c) => !have.has(c))
+    .map((col) => ({
+      code: "FC017" as const,
+      severity: "error" as const,
+      message: `column '${col}' of view '${view.name}' is not in ${relation} (columns: ${columns.join(", ")})`,
+      at: view.at,
+    }));
 }
 
 /**
@@ -177,7 +176,7 @@ export async function train(opts: TrainOptions): Promise<{ rows: number; feature
       timestampColumn,
       fullNames: !!opts.fullNames,
     });
-    const rows = await wh.exportQuery(sql, tmp, format);
+    const rows = await wh.exportQuery(sql, tmp, format, opts.onProgress);
     renameSync(tmp, out);
     return { rows, features: features.length, ms: performance.now() - started, out };
   } finally {
@@ -218,17 +217,22 @@ function entitiesSql(opts: TrainOptions, ct: CompileTarget): string {
   return ct.dialect.fileRelation(format, file);
 }
 
+/** Every relation the training query reads exists and has the columns its view declares. */
 async function checkReady(wh: Warehouse, reg: Registry, ct: CompileTarget, features: FeatureRef[]): Promise<void> {
+  const problems: Diagnostic[] = [];
   for (const name of new Set(features.map((f) => f.view))) {
     const view = reg.views.get(name)!;
-    const needsRun = view.kind === "sql" || reg.sources.get(view.source)?.kind === "file";
-    if (!needsRun) continue;
     const rel = viewRowsRelation(reg, view, ct);
-    const table = view.kind === "sql" ? `view__${view.name}` : `source__${view.source}`;
-    if (!(await wh.tableExists(ct.schema, table))) {
-      throw userError("FC016", `${rel} does not exist in the warehouse yet (needed by view '${name}'); run 'fcompile run' first`);
+    const needsRun = view.kind === "sql" || reg.sources.get(view.source)?.kind === "file";
+    if (needsRun) {
+      const table = view.kind === "sql" ? `view__${view.name}` : `source__${view.source}`;
+      if (!(await wh.tableExists(ct.schema, table))) {
+        throw userError("FC016", `${rel} does not exist in the warehouse yet (needed by view '${name}'); run 'fcompile run' first`);
+      }
     }
+    problems.push(...missingColumns(view, rel, await wh.columnsOf(rel)));
   }
+  if (problems.length > 0) throw new FcUserError(problems);
 }
 
 function checkEntityColumns(reg: Registry, features: FeatureRef[], columns: string[], tsCol: string, fullNames: boolean): void {

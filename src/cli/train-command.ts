@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { train } from "../api.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
-import { runCommand } from "./output.js";
+import { progressLine, runCommand } from "./output.js";
 
 interface TrainFlags extends CommonOptions {
   service?: string;
@@ -34,7 +34,9 @@ Run 'fcompile run' first so file sources and SQL views exist in the warehouse.`,
     )
     .action((opts: TrainFlags) =>
       runCommand(async () => {
+        const progress = progressLine();
         const r = await train({
+          onProgress: (p) => progress.update(`training… ${p.toFixed(0)}%`),
           projectDir: opts.project,
           target: opts.target,
           service: opts.service,
@@ -48,6 +50,7 @@ Run 'fcompile run' first so file sources and SQL views exist in the warehouse.`,
           timestampColumn: opts.timestampColumn,
           fullNames: opts.fullNames,
         });
+        progress.done();
         process.stdout.write(`train ok: ${r.rows} rows x ${r.features} features -> ${opts.out} in ${(r.ms / 1000).toFixed(2)} s\n`);
       }),
     );

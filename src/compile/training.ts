@@ -37,6 +37,7 @@ export function compileTraining(reg: Registry, t: CompileTarget, req: TrainingRe
       keyList: view.joinKeys,
       keys: view.joinKeys.map((k) => ({ entity: q(k), view: q(k) })),
       ts: cols.ts,
+      created: cols.created,
       features: usedCols,
       partitionBy: [...view.joinKeys.map(q), cols.ts],
       // All declared features break exact ties, so training, materialization and any subset agree.

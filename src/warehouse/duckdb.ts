@@ -30,6 +30,9 @@ export class DuckDbWarehouse implements Warehouse {
     const conn = await instance.connect();
     const wh = new DuckDbWarehouse(instance, conn, target);
     await wh.exec(`SET TimeZone = 'UTC'`);
+    // Progress is tracked (for `train` on a terminal) but never printed by DuckDB itself.
+    await wh.exec(`SET enable_progress_bar = true`);
+    await wh.exec(`SET enable_progress_bar_print = false`);
     await wh.exec(`SET file_search_path = ${lit(projectDir)}`);
     if (target.threads) await wh.exec(`SET threads = ${Number(target.threads)}`);
     if (target.memoryLimit) await wh.exec(`SET memory_limit = ${lit(target.memoryLimit)}`);
@@ -82,9 +85,19 @@ export class DuckDbWarehouse implements Warehouse {
     return Number(r.getRowObjectsJS()[0]?.n ?? 0) > 0;
   }
 
-  async exportQuery(sql: string, out: string, format: OutputFormat): Promise<number> {
+  async exportQuery(sql: string, out: string, format: OutputFormat, onProgress?: (percent: number) => void): Promise<number> {
     const opts = format === "csv" ? "FORMAT csv, HEADER true" : "FORMAT parquet";
-    return this.exec(`COPY (\n${sql}) TO ${lit(out)} (${opts})`, "training query");
+    const timer = onProgress
+      ? setInterval(() => {
+          const p = this.conn.progress.percentage;
+          if (p >= 0) onProgress(p);
+        }, 200)
+      : undefined;
+    try {
+      return await this.exec(`COPY (\n${sql}) TO ${lit(out)} (${opts})`, "training query");
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   async close(): Promise<void> {

@@ -19,8 +19,11 @@ export interface Warehouse {
   columnsOf(relationSql: string): Promise<string[]>;
   /** Whether a table or view exists. */
   tableExists(schema: string, table: string): Promise<boolean>;
-  /** Streams a query's result into a file inside the warehouse engine; returns the row count. */
-  exportQuery(sql: string, out: string, format: OutputFormat): Promise<number>;
+  /**
+   * Streams a query's result into a file inside the warehouse engine; returns the row count.
+   * `onProgress` gets the engine's estimate in percent while it runs, where it has one.
+   */
+  exportQuery(sql: string, out: string, format: OutputFormat, onProgress?: (percent: number) => void): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -26,7 +26,7 @@ WITH entity_rows AS (
   ) = 1
 ),
 "price_changes__rows" AS (
-  -- feature view price_changes: one row per (product_id, timestamp), the latest created
+  -- feature view price_changes: one row per (product_id, timestamp)
   SELECT
     "product_id",
     CAST("ts" AS TIMESTAMP) AS __fc_ts,

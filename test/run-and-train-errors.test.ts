@@ -1,0 +1,109 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterEach, describe, expect, it } from "vitest";
+import { FcUserError, run, train } from "../src/api.js";
+import { formatDiagnostic } from "../src/diagnostics/diagnostic.js";
+import { WarehouseError } from "../src/warehouse/warehouse.js";
+import { CONFIG, removeProject, tempProject } from "./helpers/temp-project.js";
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach(removeProject));
+
+async function sql(dir: string, statements: string): Promise<unknown[][]> {
+  const db = await DuckDBInstance.create(path.join(dir, "warehouse.duckdb"));
+  const conn = await db.connect();
+  const r = await conn.runAndReadAll(statements);
+  const rows = r.getRowsJS();
+  conn.closeSync();
+  db.closeSync();
+  return rows;
+}
+
+const VIEWS = `entities:
+  - {name: customer, join_keys: [customer_id]}
+sources:
+  - {name: raw, table: raw.events, timestamp: ts}
+feature_views:
+  - name: first
+    entities: [customer]
+    sql: first.sql
+    timestamp: ts
+    features: [{name: x, type: int64}]
+  - name: second
+    entities: [customer]
+    sql: second.sql
+    timestamp: ts
+    features: [{name: y, type: int64}]
+  - name: plain
+    entities: [customer]
+    source: raw
+    features: [{name: z, type: int64}, {name: w, type: int64}]
+`;
+
+describe("run is all or nothing", () => {
+  it("a failing SQL view leaves every table of the previous run as it was", async () => {
+    const dir = tempProject({
+      "fcompile.yaml": CONFIG,
+      "definitions/v.yml": VIEWS,
+      "definitions/first.sql": 'SELECT customer_id, ts, x FROM {{source "raw"}}',
+      "definitions/second.sql": 'SELECT customer_id, ts, x + 1 AS y FROM {{ref "first"}}',
+    });
+    dirs.push(dir);
+    await sql(
+      dir,
+      "CREATE SCHEMA raw; CREATE TABLE raw.events AS SELECT 1 AS customer_id, TIMESTAMP '2025-01-01' AS ts, 10 AS x, 5 AS z, 6 AS w",
+    );
+    await run({ projectDir: dir });
+    expect(await sql(dir, "SELECT x FROM t.view__first")).toEqual([[10]]);
+
+    // New data, and a second view whose SQL now fails at run time (division of a string).
+    await sql(dir, "INSERT INTO raw.events VALUES (2, TIMESTAMP '2025-01-02', 20, 5, 6)");
+    writeFileSync(path.join(dir, "definitions/second.sql"), "SELECT customer_id, ts, CAST('a' AS INTEGER) AS y FROM {{ref \"first\"}}");
+    await expect(run({ projectDir: dir })).rejects.toThrow(WarehouseError);
+    expect(await sql(dir, "SELECT x FROM t.view__first ORDER BY x")).toEqual([[10]]);
+    expect(await sql(dir, "SELECT y FROM t.view__second")).toEqual([[11]]);
+  });
+
+  it("a built view that lacks a declared column is reported at the view, and nothing is kept", async () => {
+    const dir = tempProject({
+      "fcompile.yaml": CONFIG,
+      "definitions/v.yml": VIEWS,
+      "definitions/first.sql": 'SELECT * FROM {{source "raw"}}',
+      "definitions/second.sql": 'SELECT * EXCLUDE (x) FROM {{ref "first"}}',
+    });
+    dirs.push(dir);
+    await sql(
+      dir,
+      "CREATE SCHEMA raw; CREATE TABLE raw.events AS SELECT 1 AS customer_id, TIMESTAMP '2025-01-01' AS ts, 10 AS x, 5 AS z, 6 AS w",
+    );
+    const err = await run({ projectDir: dir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FcUserError);
+    expect((err as FcUserError).diagnostics.map(formatDiagnostic)).toEqual([
+      `definitions/v.yml:11:11: error FC017: column 'y' of view 'second' is not in "t"."view__second" (columns: customer_id, ts, z, w)`,
+    ]);
+    expect(await sql(dir, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 't'")).toEqual([[0n]]);
+  });
+});
+
+describe("train checks the warehouse before it runs", () => {
+  it("a table source without a declared column is reported at the view", async () => {
+    const dir = tempProject({
+      "fcompile.yaml": CONFIG,
+      "definitions/v.yml": VIEWS,
+      "definitions/first.sql": "SELECT 1",
+      "definitions/second.sql": "SELECT 1",
+    });
+    dirs.push(dir);
+    await sql(dir, "CREATE SCHEMA raw; CREATE TABLE raw.events AS SELECT 1 AS customer_id, TIMESTAMP '2025-01-01' AS ts, 5 AS z");
+    const err = await train({
+      projectDir: dir,
+      features: ["plain:*"],
+      entitiesSql: "SELECT 1 AS customer_id, TIMESTAMP '2025-02-01' AS event_timestamp",
+      out: path.join(dir, "out.csv"),
+    }).catch((e: unknown) => e);
+    expect((err as FcUserError).diagnostics.map(formatDiagnostic)).toEqual([
+      `definitions/v.yml:16:11: error FC017: column 'w' of view 'plain' is not in "raw"."events" (columns: customer_id, ts, z)`,
+    ]);
+  });
+});
