@@ -2,7 +2,7 @@
 // JOB = { db, readOnly?, setup?: [sql], timed?: sql, after?: [{name, sql}] }.
 // Opens the DuckDB file, runs `setup`, times `timed`, reads peak RSS right after it (so the
 // untimed `after` queries — fingerprints, EXPLAIN output — do not count), then runs `after`.
-// Prints one JSON line: { ms, maxRssKiB, openRssKiB, results: { name: rows } }.
+// Prints one JSON line: { ms, cpuMs (user + system, all threads), maxRssKiB, openRssKiB, results: { name: rows } }.
 import { DuckDBInstance } from "@duckdb/node-api";
 import { readFileSync } from "node:fs";
 
@@ -14,12 +14,16 @@ for (const sql of job.setup ?? []) await conn.run(sql);
 const openRssKiB = process.resourceUsage().maxRSS;
 
 let ms = null;
+let cpuMs = null;
 let maxRssKiB = null;
 if (job.timed) {
+  const u0 = process.resourceUsage();
   const t0 = performance.now();
   await conn.run(job.timed);
   ms = performance.now() - t0;
-  maxRssKiB = process.resourceUsage().maxRSS;
+  const u1 = process.resourceUsage();
+  maxRssKiB = u1.maxRSS;
+  cpuMs = (u1.userCPUTime + u1.systemCPUTime - u0.userCPUTime - u0.systemCPUTime) / 1000;
 }
 
 const toJson = (v) => (typeof v === "bigint" ? (Number.isSafeInteger(Number(v)) ? Number(v) : String(v)) : v);
@@ -30,4 +34,4 @@ for (const { name, sql } of job.after ?? []) {
 }
 conn.closeSync();
 instance.closeSync();
-process.stdout.write(JSON.stringify({ ms, maxRssKiB, openRssKiB, results }) + "\n");
+process.stdout.write(JSON.stringify({ ms, cpuMs, maxRssKiB, openRssKiB, results }) + "\n");

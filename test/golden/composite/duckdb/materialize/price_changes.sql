@@ -1,6 +1,7 @@
 -- fcompile materialization query for feature view price_changes, DuckDB.
 -- The latest row per entity as of the end time (within ttl): exactly what training returns
--- for an entity row at T = end. Set the bounds first, e.g.
+-- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
+-- Set the bounds first, e.g.
 --   SET VARIABLE fc_end = TIMESTAMP '2025-06-01 00:00:00';
 WITH rows AS (
   SELECT
@@ -10,6 +11,7 @@ WITH rows AS (
     CAST("is_promo" AS BOOLEAN) AS "is_promo"
   FROM "shop"."view__price_changes"
   WHERE "ts" IS NOT NULL
+    AND "product_id" IS NOT NULL
     AND CAST("ts" AS TIMESTAMP) <= getvariable('fc_end')
 )
 SELECT

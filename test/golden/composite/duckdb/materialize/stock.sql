@@ -1,6 +1,7 @@
 -- fcompile materialization query for feature view stock, DuckDB.
 -- The latest row per entity as of the end time (within ttl): exactly what training returns
--- for an entity row at T = end. Set the bounds first, e.g.
+-- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
+-- Set the bounds first, e.g.
 --   SET VARIABLE fc_end = TIMESTAMP '2025-06-01 00:00:00';
 WITH rows AS (
   SELECT
@@ -12,6 +13,8 @@ WITH rows AS (
     CAST("reserved" AS INTEGER) AS "reserved"
   FROM "raw"."inventory"
   WHERE "snapshot_ts" IS NOT NULL
+    AND "store_id" IS NOT NULL
+    AND "product_id" IS NOT NULL
     AND CAST("snapshot_ts" AS TIMESTAMP) <= getvariable('fc_end')
     AND CAST("snapshot_ts" AS TIMESTAMP) >= getvariable('fc_end') - INTERVAL '12 hours'
 )

@@ -1,6 +1,7 @@
 -- fcompile materialization query for feature view driver_stats, DuckDB.
 -- The latest row per entity as of the end time (within ttl): exactly what training returns
--- for an entity row at T = end. Set the bounds first, e.g.
+-- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
+-- Set the bounds first, e.g.
 --   SET VARIABLE fc_end = TIMESTAMP '2025-06-01 00:00:00';
 WITH rows AS (
   SELECT
@@ -12,6 +13,7 @@ WITH rows AS (
     CAST("trips_today" AS BIGINT) AS "trips_today"
   FROM "drivers"."source__driver_hourly_stats"
   WHERE "event_timestamp" IS NOT NULL
+    AND "driver_id" IS NOT NULL
     AND CAST("event_timestamp" AS TIMESTAMP) <= getvariable('fc_end')
     AND CAST("event_timestamp" AS TIMESTAMP) >= getvariable('fc_end') - INTERVAL '1 day'
 )
