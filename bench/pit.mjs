@@ -1,6 +1,7 @@
 // pit: point-in-time training query — fcompile vs DuckDB ASOF join vs join + row_number() (10M feature rows, 1M entity rows)
 //
-//   node bench/run.mjs pit [--scale 1] [--repeat 5] [--variants a,b,c] [--explain a] [--ties] [--no-verify]
+//   node bench/run.mjs pit [--scale 1] [--repeat 5] [--variants a,b,c] [--rows-per-entity 50]
+//                          [--explain a,b] [--ties] [--no-verify]
 //
 // Variants (each timed as `CREATE OR REPLACE TEMP TABLE out AS <query>` in a fresh child process):
 //   a            fcompile's compiled training query (api.trainingSql)
@@ -11,7 +12,11 @@
 //   s_argmax     GROUP BY key, ts + arg_max(values, struct tie-break key)
 //   s_distinct   DISTINCT ON (key, ts) … ORDER BY tie-break
 //   s_asof_key   no dedup: the tie-break is folded into the ASOF inequality (struct key)
+//   s_lead       keep the last row of each (key, ts): lead(ts) over the key, ordered by ts + tie-break
+//   s_qualify_key QUALIFY row_number() ordered by one struct tie-break key
 //   s_nodedup    no dedup at all (wrong on ties; the floor the others approach)
+//   x_asof_fix   ASOF on (key, ts) only, then arg_max over just the source rows on a matched (key, ts)
+//   x_union      entity and feature rows in one window, last_value(… IGNORE NULLS) carried forward
 //   ref          `c` with the full SPEC §3 tie-break (created, then every feature) — the reference
 // --ties builds a small tie-heavy dataset and checks every variant against `a` and `ref` row for row.
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -33,7 +38,7 @@ import {
 } from "./lib/common.mjs";
 
 const CHILD = path.join(REPO_DIR, "bench/lib/duck-child.mjs");
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 const YEAR_S = 365 * 86400;
 
 /** The two feature views of the benchmark project. */
@@ -71,16 +76,19 @@ const ENTITIES = `"bench"."entities"`;
 
 // ---------------------------------------------------------------- dataset
 
-/** Dataset parameters at a scale: 100k entities × 50 rows × 2 tables = 10M feature rows, 1M entity rows. */
-function paramsFor(scale) {
-  const entities = Math.max(10, Math.round(100_000 * scale));
+/**
+ * Dataset parameters at a scale: 100k entities × 50 rows × 2 tables = 10M feature rows, 1M entity
+ * rows. `rowsPerEntity` changes the density at the same 10M rows (fewer entities, more rows each).
+ */
+function paramsFor(scale, rowsPerEntity = 50) {
+  const entities = Math.max(10, Math.round((100_000 * scale * 50) / rowsPerEntity));
   return {
     generator: GENERATOR_VERSION,
     duckdb: duckdbVersion(),
     scale,
     entities,
-    rowsPerEntityPerTable: 50,
-    featureRowsPerTable: entities * 50,
+    rowsPerEntityPerTable: rowsPerEntity,
+    featureRowsPerTable: entities * rowsPerEntity,
     entityRows: Math.max(10, Math.round(1_000_000 * scale)),
   };
 }
@@ -89,6 +97,8 @@ function paramsFor(scale) {
  * Generation SQL. Everything comes from range() and DuckDB's hash(): deterministic for a DuckDB
  * version. Per table, entity e has one row in each of 50 equal slots of the year 2024-01-01 +365d,
  * at a pseudo-random second inside the slot, so (customer_id, ts) is unique by construction.
+ * Each pseudo-random column hashes one integer, i * 1000 + seed: DuckDB's hash(i, seed) XORs the
+ * two hashes, so columns drawn from hash(i, s1) and hash(i, s2) would be functions of each other.
  */
 function generateSql(p) {
   const E = p.entities;
@@ -96,11 +106,11 @@ function generateSql(p) {
   const W = Math.floor(YEAR_S / p.rowsPerEntityPerTable);
   const base = (seed) =>
     `(SELECT i, (i % ${E}) + 1 AS customer_id,
-       TIMESTAMP '2024-01-01' + to_seconds((i // ${E}) * ${W} + CAST(hash(i, ${seed}) % ${W} AS BIGINT)) AS ts
+       TIMESTAMP '2024-01-01' + to_seconds((i // ${E}) * ${W} + CAST(hash(i * 1000 + ${seed}) % ${W} AS BIGINT)) AS ts
      FROM range(${N}) r(i))`;
   return [
     `CREATE SCHEMA IF NOT EXISTS bench`,
-    `CREATE OR REPLACE TEMP MACRO u(i, s) AS CAST(hash(i, s) >> 11 AS DOUBLE) / 9007199254740992.0`,
+    `CREATE OR REPLACE TEMP MACRO u(i, s) AS CAST(hash(i * 1000 + s) >> 11 AS DOUBLE) / 9007199254740992.0`,
     `CREATE OR REPLACE TABLE bench.features_a AS
      SELECT customer_id, ts,
        CASE WHEN u(i, 12) < 0.01 THEN NULL ELSE ts + to_seconds(CAST(floor(u(i, 13) * 7200) AS BIGINT)) END AS created_ts,
@@ -133,12 +143,12 @@ function generateSql(p) {
 function generateTiesSql() {
   const E = 300;
   const rows = (seed, n) =>
-    `(SELECT i, CAST(hash(i, ${seed}) % ${E} AS BIGINT) + 1 AS customer_id,
-       TIMESTAMP '2024-01-01' + to_seconds(CAST(hash(i, ${seed + 1}) % 200 AS BIGINT) * 3600) AS ts
+    `(SELECT i, CAST(hash(i * 1000 + ${seed}) % ${E} AS BIGINT) + 1 AS customer_id,
+       TIMESTAMP '2024-01-01' + to_seconds(CAST(hash(i * 1000 + ${seed + 1}) % 200 AS BIGINT) * 3600) AS ts
      FROM range(${n}) r(i))`;
   return [
     `CREATE SCHEMA IF NOT EXISTS bench`,
-    `CREATE OR REPLACE TEMP MACRO k(i, s, n) AS CAST(hash(i, s) % n AS BIGINT)`,
+    `CREATE OR REPLACE TEMP MACRO k(i, s, n) AS CAST(hash(i * 1000 + s) % n AS BIGINT)`,
     `CREATE OR REPLACE TABLE bench.features_a AS
      SELECT customer_id, ts,
        CASE WHEN k(i, 12, 10) < 3 THEN NULL ELSE TIMESTAMP '2024-02-01' + to_hours(k(i, 13, 3)) END AS created_ts,
@@ -329,6 +339,12 @@ function shapeSql(views, dedup) {
   QUALIFY row_number() OVER (PARTITION BY customer_id, CAST(ts AS TIMESTAMP) ORDER BY ${tieBreak(v)
     .map((e) => `${e} DESC NULLS LAST`)
     .join(", ")}) = 1`;
+      case "lead":
+        return `SELECT customer_id, CAST(ts AS TIMESTAMP) AS __fc_ts, ${feats}
+  ${from}
+  QUALIFY lead(CAST(ts AS TIMESTAMP)) OVER (PARTITION BY customer_id ORDER BY CAST(ts AS TIMESTAMP), ${tieBreak(v)
+    .map((e) => `${e} ASC NULLS FIRST`)
+    .join(", ")}) IS DISTINCT FROM CAST(ts AS TIMESTAMP)`;
       case "qualify_key":
         return `SELECT customer_id, CAST(ts AS TIMESTAMP) AS __fc_ts, ${feats}
   ${from}
@@ -465,7 +481,7 @@ ORDER BY e.__fc_row_id`;
 }
 
 const DESCRIPTIONS = {
-  a: "fcompile trainingSql (ASOF + QUALIFY row_number dedup)",
+  a: "fcompile trainingSql (lead() dedup + ASOF)",
   b: "ASOF LEFT JOIN baseline (no dedup)",
   c: "join + row_number() (Feast shape)",
   ref: "join + row_number(), full SPEC §3 tie-break",
@@ -475,6 +491,7 @@ const DESCRIPTIONS = {
   s_asof_key: "shape: tie-break folded into ASOF key, no dedup",
   s_nodedup: "shape: no dedup (wrong on ties)",
   s_qualify_key: "shape: QUALIFY row_number() ORDER BY one struct key",
+  s_lead: "shape: keep the last row of each (key, ts) by lead() over key",
   x_asof_fix: "ASOF on (key, ts) only, then tie-break only the matched (key, ts)",
   x_union: "one window: union + last_value(IGNORE NULLS)",
 };
@@ -508,7 +525,7 @@ const FINGERPRINT = [
   { name: "shape", sql: `SELECT string_agg(column_name || ' ' || column_type, ', ') AS columns FROM (DESCRIBE out)` },
   {
     name: "hash",
-    sql: `SELECT count(*) AS rows, CAST(sum(hash(__pos, t)) AS VARCHAR) AS h FROM (SELECT row_number() OVER () AS __pos, out AS t FROM out)`,
+    sql: `SELECT count(*) AS rows, CAST(sum(hash(CAST(__pos AS VARCHAR) || ':' || CAST(hash(t) AS VARCHAR))) AS VARCHAR) AS h FROM (SELECT row_number() OVER () AS __pos, out AS t FROM out)`,
   },
 ];
 
@@ -596,8 +613,10 @@ export async function main(argv) {
   const repeat = Number(args.repeat);
   const variants = String(args.variants).split(",");
   const views = viewsFor(false);
-  const params = paramsFor(scale);
-  const dir = path.join(DATA_DIR, `pit-s${scale}`);
+  const rowsPerEntity = Number(args.rowsPerEntity ?? 50);
+  const params = paramsFor(scale, rowsPerEntity);
+  const tag = `pit-s${scale}${rowsPerEntity === 50 ? "" : `-r${rowsPerEntity}`}`;
+  const dir = path.join(DATA_DIR, tag);
   const db = await ensureDataset(dir, params, generateSql(params), views);
   const sqls = {};
   for (const v of new Set([...variants, ...(args.explain ? String(args.explain).split(",") : [])])) {
@@ -605,7 +624,7 @@ export async function main(argv) {
     writeFileSync(path.join(dir, `query-${v}.sql`), sqls[v]);
   }
   console.log(
-    `pit: ${params.featureRowsPerTable * 2} feature rows (2 tables × ${params.featureRowsPerTable}) over ${params.entities} entities, ` +
+    `pit: ${params.featureRowsPerTable * 2} feature rows (2 tables × ${params.featureRowsPerTable}) over ${params.entities} entities (${rowsPerEntity} rows each per table), ` +
       `${params.entityRows} entity rows; views short (ttl 30d, created_timestamp) and long (ttl 365d); 6 features`,
   );
   console.log(`queries written to ${path.relative(REPO_DIR, dir)}/query-<variant>.sql`);
@@ -714,7 +733,7 @@ export async function main(argv) {
     verified,
   };
   mkdirSync(path.join(DATA_DIR, "results"), { recursive: true });
-  const out = path.join(DATA_DIR, "results", `pit-s${scale}-${Date.now()}.json`);
+  const out = path.join(DATA_DIR, "results", `${tag}-${Date.now()}.json`);
   writeFileSync(out, JSON.stringify(result, null, 2));
   console.log(`\nraw results: ${path.relative(REPO_DIR, out)}`);
 }
@@ -724,9 +743,11 @@ async function tiesCheck(args) {
   const views = viewsFor(true);
   const dir = path.join(DATA_DIR, "pit-ties");
   const db = await ensureDataset(dir, { generator: GENERATOR_VERSION, ties: true, duckdb: duckdbVersion() }, generateTiesSql(), views);
-  const variants = String(args.variants === "a,b,c" ? "a,ref,s_qualify,s_qualify_key,s_argmax,s_distinct,s_asof_key,x_asof_fix,x_union,s_nodedup,b,c" : args.variants).split(
-    ",",
-  );
+  const variants = String(
+    args.variants === "a,b,c"
+      ? "a,ref,s_qualify,s_qualify_key,s_lead,s_argmax,s_distinct,s_asof_key,x_asof_fix,x_union,s_nodedup,b,c"
+      : args.variants,
+  ).split(",");
   const sqls = {};
   for (const v of variants) sqls[v] = await querySql(v, views, dir);
   const stats = await runChild(CHILD, [

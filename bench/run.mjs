@@ -14,7 +14,7 @@ const benches = readdirSync(BENCH_DIR)
 const describe = (name) => {
   const text = readFileSync(path.join(BENCH_DIR, `${name}.mjs`), "utf8");
   const m = text.match(/^\/\/ (.*)$/m);
-  return m ? m[1] : "";
+  return m ? m[1].replace(/^[\w-]+: /, "") : "";
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -41,10 +41,12 @@ export function viewColumns(
 }
 
 /**
- * The ORDER BY that picks one row among rows with equal (keys, timestamp): the greatest created
- * timestamp (NULL lowest), then — for rows equal on both — the greatest feature values in
- * declared order (NULL lowest), so every engine, and training and materialization, pick the same row.
+ * The order that ranks rows with equal (keys, timestamp): by created timestamp (NULL lowest), then —
+ * for rows equal on both — by the feature values in declared order (NULL lowest). The winner is the
+ * greatest, so every engine, and training and materialization, pick the same row. `desc` lists
+ * the winner first; ascending lists it last.
  */
-export function tieBreak(created: string | undefined, features: readonly string[]): string[] {
-  return [...(created ? [created] : []), ...features].map((e) => `${e} DESC NULLS LAST`);
+export function tieBreak(created: string | undefined, features: readonly string[], desc = true): string[] {
+  const dir = desc ? "DESC NULLS LAST" : "ASC NULLS FIRST";
+  return [...(created ? [created] : []), ...features].map((e) => `${e} ${dir}`);
 }

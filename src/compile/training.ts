@@ -39,11 +39,13 @@ export function compileTraining(reg: Registry, t: CompileTarget, req: TrainingRe
       ts: cols.ts,
       created: cols.created,
       features: usedCols,
-      partitionBy: [...view.joinKeys.map(q), cols.ts],
-      // All declared features break exact ties, so training, materialization and any subset agree.
+      partitionBy: view.joinKeys.map(q),
+      tsExpr: `CAST(${cols.ts} AS TIMESTAMP)`,
+      // Ascending, so the row to keep is the last of its (keys, timestamp) run.
       orderBy: tieBreak(
         cols.created,
         cols.features.map((f) => f.expr),
+        false,
       ),
       ttl: view.ttlSeconds !== undefined ? t.dialect.interval(view.ttlSeconds) : undefined,
     };

@@ -20,10 +20,11 @@ WITH entity_rows AS (
     CAST("reserved" AS INTEGER) AS "reserved"
   FROM "raw"."inventory"
   WHERE "snapshot_ts" IS NOT NULL
-  QUALIFY row_number() OVER (
-    PARTITION BY "store_id", "product_id", "snapshot_ts"
-    ORDER BY "loaded_at" DESC NULLS LAST, CAST("on_hand" AS BIGINT) DESC NULLS LAST, CAST("reserved" AS INTEGER) DESC NULLS LAST
-  ) = 1
+  -- keep the last row of each run of equal timestamps, in tie-break order
+  QUALIFY lead(CAST("snapshot_ts" AS TIMESTAMP)) OVER (
+    PARTITION BY "store_id", "product_id"
+    ORDER BY CAST("snapshot_ts" AS TIMESTAMP), "loaded_at" ASC NULLS FIRST, CAST("on_hand" AS BIGINT) ASC NULLS FIRST, CAST("reserved" AS INTEGER) ASC NULLS FIRST
+  ) IS DISTINCT FROM CAST("snapshot_ts" AS TIMESTAMP)
 ),
 "price_changes__rows" AS (
   -- feature view price_changes: one row per (product_id, timestamp)
@@ -34,10 +35,11 @@ WITH entity_rows AS (
     CAST("is_promo" AS BOOLEAN) AS "is_promo"
   FROM "shop"."view__price_changes"
   WHERE "ts" IS NOT NULL
-  QUALIFY row_number() OVER (
-    PARTITION BY "product_id", "ts"
-    ORDER BY CAST("price" AS DOUBLE) DESC NULLS LAST, CAST("is_promo" AS BOOLEAN) DESC NULLS LAST
-  ) = 1
+  -- keep the last row of each run of equal timestamps, in tie-break order
+  QUALIFY lead(CAST("ts" AS TIMESTAMP)) OVER (
+    PARTITION BY "product_id"
+    ORDER BY CAST("ts" AS TIMESTAMP), CAST("price" AS DOUBLE) ASC NULLS FIRST, CAST("is_promo" AS BOOLEAN) ASC NULLS FIRST
+  ) IS DISTINCT FROM CAST("ts" AS TIMESTAMP)
 )
 SELECT
   entity_rows.* EXCLUDE (__fc_row_id, __fc_entity_ts),

@@ -20,10 +20,11 @@ WITH entity_rows AS (
     CAST("trips_today" AS BIGINT) AS "trips_today"
   FROM "drivers"."source__driver_hourly_stats"
   WHERE "event_timestamp" IS NOT NULL
-  QUALIFY row_number() OVER (
-    PARTITION BY "driver_id", "event_timestamp"
-    ORDER BY "created" DESC NULLS LAST, CAST("conv_rate" AS DOUBLE) DESC NULLS LAST, CAST("acc_rate" AS DOUBLE) DESC NULLS LAST, CAST("trips_today" AS BIGINT) DESC NULLS LAST
-  ) = 1
+  -- keep the last row of each run of equal timestamps, in tie-break order
+  QUALIFY lead(CAST("event_timestamp" AS TIMESTAMP)) OVER (
+    PARTITION BY "driver_id"
+    ORDER BY CAST("event_timestamp" AS TIMESTAMP), "created" ASC NULLS FIRST, CAST("conv_rate" AS DOUBLE) ASC NULLS FIRST, CAST("acc_rate" AS DOUBLE) ASC NULLS FIRST, CAST("trips_today" AS BIGINT) ASC NULLS FIRST
+  ) IS DISTINCT FROM CAST("event_timestamp" AS TIMESTAMP)
 )
 SELECT
   entity_rows.* EXCLUDE (__fc_row_id, __fc_entity_ts),
