@@ -46,7 +46,8 @@ describe("materialization query on DuckDB agrees with the reference", () => {
               }
               expect(got.columns).toEqual([...ref.joinKeys, tsCol, ...ref.features]);
               expect(got.rows.length, `view ${ref.name}`).toBe(want.length);
-              const sortKey = (r: Value[]): string => JSON.stringify(r.slice(0, ref.joinKeys.length), (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+              const sortKey = (r: Value[]): string =>
+                JSON.stringify(r.slice(0, ref.joinKeys.length), (_k, v) => (typeof v === "bigint" ? v.toString() : v));
               const gotByKey = new Map(got.rows.map((r) => [sortKey(r), r]));
               for (const w of want) expect(gotByKey.get(sortKey(w)), `view ${ref.name}, keys ${sortKey(w)}`).toEqual(w);
             }
