@@ -142,13 +142,22 @@ export async function trainingSql(
 ): Promise<string> {
   const { config, registry } = await loadProject(opts.projectDir);
   const { ct } = compileTargetFor(config, opts.target);
-  return compileTraining(registry, ct, {
+  return compileTraining(registry, ct, trainingRequest(opts, chooseFeatures(registry, { ...opts, out: "" }), opts.entities));
+}
+
+/** What to compile for a `train` call. */
+function trainingRequest(
+  opts: Pick<TrainOptions, "service" | "features" | "timestampColumn" | "fullNames">,
+  features: FeatureRef[],
+  entities: string,
+) {
+  return {
     title: opts.service ? `service ${opts.service}` : `features ${(opts.features ?? []).join(", ")}`,
-    features: chooseFeatures(registry, { ...opts, out: "" }),
-    entities: opts.entities,
+    features,
+    entities,
     timestampColumn: opts.timestampColumn ?? "event_timestamp",
     fullNames: !!opts.fullNames,
-  });
+  };
 }
 
 /** `fcompile train`: a point-in-time correct training set, streamed by the warehouse into a file. */
@@ -169,13 +178,7 @@ export async function train(opts: TrainOptions): Promise<{ rows: number; feature
     await checkReady(wh, registry, ct, features);
     const columns = await wh.columnsOf(entities);
     checkEntityColumns(registry, features, columns, timestampColumn, !!opts.fullNames);
-    const sql = compileTraining(registry, ct, {
-      title: opts.service ? `service ${opts.service}` : `features ${(opts.features ?? []).join(", ")}`,
-      features,
-      entities,
-      timestampColumn,
-      fullNames: !!opts.fullNames,
-    });
+    const sql = compileTraining(registry, ct, trainingRequest(opts, features, entities));
     const rows = await wh.exportQuery(sql, tmp, format, opts.onProgress);
     renameSync(tmp, out);
     return { rows, features: features.length, ms: performance.now() - started, out };

@@ -58,8 +58,12 @@ export function buildManifest(reg: Registry, version: string): Record<string, un
   const lineage: Record<string, unknown> = {};
   for (const v of reg.views.values()) {
     const def = v.kind === "sql" ? { ...strip(v, "parts", "sqlText", "features"), sql: v.sqlText } : strip(v, "features");
-    const entry = withHash({ ...def, features: v.features.map((f) => f.name) });
-    views[v.name] = { ...entry, hash: contentHash({ def, features: v.features.map((f) => strip(f)) }) };
+    // The view's hash covers its features' full definitions, not just their names.
+    views[v.name] = {
+      ...def,
+      features: v.features.map((f) => f.name),
+      hash: contentHash({ def, features: v.features.map((f) => strip(f)) }),
+    };
     const up = upstream(reg, v);
     const tables = [...up.sources].sort().map((s) => {
       const src = reg.sources.get(s);
