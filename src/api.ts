@@ -12,13 +12,13 @@ import { DiagnosticBag, FcUserError, userError } from "./diagnostics/diagnostic.
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import type { ProjectConfig } from "./project/read-project.js";
 import { resolveTarget } from "./project/targets.js";
-import type { DuckDbTarget } from "./project/targets.js";
+import type { TargetConfig } from "./project/targets.js";
 import { resolveFeatureRefs } from "./registry/feature-refs.js";
 import { loadRegistry } from "./registry/load-registry.js";
 import { buildManifest } from "./registry/manifest.js";
 import type { FeatureRef, FeatureView, Registry } from "./registry/types.js";
 import { VERSION } from "./version.js";
-import type { Warehouse } from "./warehouse/warehouse.js";
+import type { EntitySource, Warehouse } from "./warehouse/warehouse.js";
 
 export { FcUserError } from "./diagnostics/diagnostic.js";
 export type { Diagnostic } from "./diagnostics/diagnostic.js";
@@ -57,13 +57,10 @@ export async function loadProject(projectDir: string): Promise<{ config: Project
   return { config: loaded.config, registry: loaded.registry, diagnostics: loaded.diagnostics };
 }
 
-/** The compile target of a warehouse target; only DuckDB exists so far. */
-function compileTargetFor(config: ProjectConfig, targetName?: string): { target: DuckDbTarget; ct: CompileTarget } {
+/** A warehouse target and how to compile for it. */
+function compileTargetFor(config: ProjectConfig, targetName?: string): { target: TargetConfig; ct: CompileTarget } {
   const target = resolveTarget(config, targetName);
-  if (target.type !== "duckdb") {
-    throw userError("FC012", `target '${target.name}' is of type ${target.type}, which is not supported yet; use a duckdb target`);
-  }
-  return { target, ct: { dialect: DIALECTS.duckdb, schema: target.schema } };
+  return { target, ct: { dialect: DIALECTS[target.type], schema: target.schema } };
 }
 
 /** `fcompile build`: validate and compile; writes target/ atomically only when there is no error. */
@@ -82,14 +79,21 @@ export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagno
   for (const name of dialects) {
     if (!(name in DIALECTS)) continue; // later dialects compile here once they exist
     const dialect = DIALECTS[name as keyof typeof DIALECTS];
-    const ct: CompileTarget = { dialect, schema: config.name };
+    // The schema of the first target of this dialect (DuckDB: the project name).
+    const t = Object.entries(config.targets).find(([, x]) => x.type === name)!;
+    const ct: CompileTarget = { dialect, schema: name === "duckdb" ? config.name : (t[1].schema ?? config.name) };
     for (const [rel, sql] of compileProject(registry, ct)) files.set(`compiled/${dialect.name}/${rel}`, sql);
   }
   writeTargetDir(config.dir, files);
   return { ok: true, diagnostics: loaded.diagnostics, files: files.size };
 }
 
-async function openWarehouse(target: DuckDbTarget, projectDir: string): Promise<Warehouse> {
+/** Opens the target's warehouse; each driver is loaded only when its target is used. */
+async function openWarehouse(target: TargetConfig, projectDir: string, registry: Registry): Promise<Warehouse> {
+  if (target.type === "postgres") {
+    const { PostgresWarehouse } = await import("./warehouse/postgres.js");
+    return PostgresWarehouse.open(target, registry);
+  }
   const { DuckDbWarehouse } = await import("./warehouse/duckdb.js");
   return DuckDbWarehouse.open(target, projectDir);
 }
@@ -101,7 +105,7 @@ export async function run(
   const { config, registry } = await loadProject(opts.projectDir);
   const { target, ct } = compileTargetFor(config, opts.target);
   const steps = compileRunPlan(registry, ct);
-  const wh = await openWarehouse(target, config.dir);
+  const wh = await openWarehouse(target, config.dir, registry);
   try {
     const check = (step: RunStep, columns: string[]): Diagnostic[] =>
       [...registry.views.values()]
@@ -170,15 +174,16 @@ export async function train(opts: TrainOptions): Promise<{ rows: number; feature
   const format = out.endsWith(".parquet") ? "parquet" : out.endsWith(".csv") ? "csv" : undefined;
   if (!format) throw userError("FC015", `--out must end in .csv or .parquet (got ${opts.out})`);
   if (!existsSync(path.dirname(out))) throw userError("FC015", `output folder ${path.dirname(out)} does not exist`);
-  const entities = entitiesSql(opts, ct);
+  const entitySource = entitiesFrom(opts);
   const timestampColumn = opts.timestampColumn ?? "event_timestamp";
-  const wh = await openWarehouse(target, config.dir);
+  const wh = await openWarehouse(target, config.dir, registry);
   const tmp = `${out}.tmp-${process.pid}`;
   try {
     await checkReady(wh, registry, ct, features);
+    const entities = await wh.loadEntities(entitySource);
     const columns = await wh.columnsOf(entities);
     checkEntityColumns(registry, features, columns, timestampColumn, !!opts.fullNames);
-    const sql = compileTraining(registry, ct, trainingRequest(opts, features, entities));
+    const sql = compileTraining(registry, ct, { ...trainingRequest(opts, features, entities), entityColumns: columns });
     const rows = await wh.exportQuery(sql, tmp, format, opts.onProgress);
     renameSync(tmp, out);
     return { rows, features: features.length, ms: performance.now() - started, out };
@@ -209,15 +214,15 @@ function chooseFeatures(reg: Registry, opts: TrainOptions): FeatureRef[] {
   return refs;
 }
 
-function entitiesSql(opts: TrainOptions, ct: CompileTarget): string {
+function entitiesFrom(opts: TrainOptions): EntitySource {
   if (!!opts.entitiesFile === !!opts.entitiesSql)
     throw userError("FC015", 'give exactly one of --entities FILE (.csv or .parquet) or --entities-sql "SELECT …"');
-  if (opts.entitiesSql) return `(\n${opts.entitiesSql.trim().replace(/;+\s*$/, "")}\n) AS entity_input`;
+  if (opts.entitiesSql) return { sql: opts.entitiesSql.trim().replace(/;+\s*$/, "") };
   const file = path.resolve(opts.entitiesFile!);
   if (!existsSync(file)) throw userError("FC015", `entity file ${opts.entitiesFile} not found`);
   const format = file.endsWith(".parquet") ? "parquet" : file.endsWith(".csv") ? "csv" : undefined;
   if (!format) throw userError("FC015", `--entities must be a .csv or .parquet file (got ${opts.entitiesFile})`);
-  return ct.dialect.fileRelation(format, file);
+  return { file, format };
 }
 
 /** Every relation the training query reads exists and has the columns its view declares. */

@@ -21,7 +21,7 @@ export function compileMaterialization(reg: Registry, view: FeatureView, t: Comp
       "__fc_ts DESC",
       ...tieBreak(
         cols.created ? "__fc_created" : undefined,
-        cols.features.map((f) => f.alias),
+        cols.features.map((f, i) => t.dialect.orderKey(f.alias, view.features[i]!.type)),
       ),
     ],
     ttl: view.ttlSeconds !== undefined ? t.dialect.interval(view.ttlSeconds) : undefined,

@@ -30,13 +30,17 @@ export function viewColumns(
 ): {
   ts: string;
   created?: string;
-  features: { expr: string; alias: string }[];
+  /** `expr` casts to the declared type; `orderExpr` is how it orders in a tie-break. */
+  features: { expr: string; alias: string; orderExpr: string }[];
 } {
   const q = (s: string): string => t.dialect.quote(s);
   return {
     ts: q(view.timestamp),
     created: view.createdTimestamp ? q(view.createdTimestamp) : undefined,
-    features: view.features.map((f) => ({ expr: `CAST(${q(f.name)} AS ${t.dialect.sqlType(f.type)})`, alias: q(f.name) })),
+    features: view.features.map((f) => {
+      const expr = `CAST(${q(f.name)} AS ${t.dialect.sqlType(f.type)})`;
+      return { expr, alias: q(f.name), orderExpr: t.dialect.orderKey(expr, f.type) };
+    }),
   };
 }
 

@@ -13,6 +13,8 @@ export interface RunStep {
   /** Unquoted [schema, table] of that relation, for checks after creation. */
   table: [string, string];
   sql: string;
+  /** For SQL views: the SELECT alone, for warehouses that build under another name first. */
+  select?: string;
 }
 
 /** Compiles what `run` executes: file sources loaded, then SQL views built in dependency order. */
@@ -37,6 +39,7 @@ export function compileRunPlan(reg: Registry, t: CompileTarget): RunStep[] {
   for (const name of reg.sqlViewOrder) {
     const view = reg.views.get(name) as SqlView;
     const relation = sqlViewRelation(view, t);
+    const select = renderSqlViewBody(reg, view, t);
     steps.push({
       kind: "sql-view",
       name,
@@ -46,8 +49,9 @@ export function compileRunPlan(reg: Registry, t: CompileTarget): RunStep[] {
         viewName: name,
         sqlFile: view.sqlFile,
         relation,
-        sql: renderSqlViewBody(reg, view, t),
+        sql: select,
       }),
+      select,
     });
   }
   return steps;

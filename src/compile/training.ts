@@ -12,6 +12,11 @@ export interface TrainingRequest {
   timestampColumn: string;
   /** Name output columns `view__feature` instead of `feature`. */
   fullNames: boolean;
+  /**
+   * The entity rows' columns, when known (at train time). Dialects without `* EXCLUDE` list them;
+   * without it they select `e.*`.
+   */
+  entityColumns?: string[];
 }
 
 /** The output column name of a feature. */
@@ -44,9 +49,16 @@ export function compileTraining(reg: Registry, t: CompileTarget, req: TrainingRe
       // Ascending, so the row to keep is the last of its (keys, timestamp) run.
       orderBy: tieBreak(
         cols.created,
-        cols.features.map((f) => f.expr),
+        cols.features.map((f) => f.orderExpr),
         false,
       ),
+      orderByDesc: [
+        `${cols.ts} DESC`,
+        ...tieBreak(
+          cols.created,
+          cols.features.map((f) => f.orderExpr),
+        ),
+      ],
       ttl: view.ttlSeconds !== undefined ? t.dialect.interval(view.ttlSeconds) : undefined,
     };
   });
@@ -58,6 +70,7 @@ export function compileTraining(reg: Registry, t: CompileTarget, req: TrainingRe
     title: req.title,
     entities: req.entities,
     entityTs: q(req.timestampColumn),
+    entityColumns: req.entityColumns?.map(q),
     views,
     outputs,
   });

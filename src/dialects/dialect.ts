@@ -1,7 +1,7 @@
 import type { FeatureType } from "../registry/types.js";
 
 /** Names of the SQL dialects fcompile compiles to. */
-export type DialectName = "duckdb";
+export type DialectName = "duckdb" | "postgres";
 
 /** Templates every dialect provides under `templates/<dialect>/<name>.sql.hbs`. */
 export type TemplateName = "training" | "materialize" | "run-file-source" | "run-sql-view";
@@ -22,6 +22,8 @@ export interface Dialect {
   interval(seconds: number): string;
   /** The SQL type a feature of type `t` is cast to. */
   sqlType(t: FeatureType): string;
+  /** An expression as it is ordered for tie-breaks: strings must order by bytes on every engine. */
+  orderKey(expr: string, t: FeatureType): string;
   /** A relation reading a data file, e.g. `read_csv('data/x.csv')`. */
   fileRelation(format: "csv" | "parquet", projectPath: string): string;
   /** A run-time parameter (e.g. the materialization end time), readable when run by hand. */

@@ -34,6 +34,8 @@ export const duckdbDialect: Dialect = {
   stringLiteral: (v) => `'${v.replace(/'/g, "''")}'`,
   interval: intervalLiteral,
   sqlType: (t) => TYPES[t],
+  // DuckDB's default collation already compares strings by bytes.
+  orderKey: (expr) => expr,
   fileRelation(format, projectPath) {
     return `${format === "csv" ? "read_csv" : "read_parquet"}(${this.stringLiteral(projectPath)})`;
   },

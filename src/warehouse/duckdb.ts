@@ -5,7 +5,7 @@ import { duckdbDialect } from "../dialects/duckdb.js";
 import type { DuckDbTarget } from "../project/targets.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { OutputFormat, Warehouse } from "./warehouse.js";
+import type { EntitySource, OutputFormat, Warehouse } from "./warehouse.js";
 import { WarehouseError } from "./warehouse.js";
 
 const lit = (s: string): string => duckdbDialect.stringLiteral(s);
@@ -67,6 +67,11 @@ export class DuckDbWarehouse implements Warehouse {
       await this.exec("ROLLBACK").catch(() => undefined);
       throw err;
     }
+  }
+
+  async loadEntities(source: EntitySource): Promise<string> {
+    if ("sql" in source) return `(\n${source.sql}\n) AS entity_input`;
+    return duckdbDialect.fileRelation(source.format, source.file);
   }
 
   async columnsOf(relationSql: string): Promise<string[]> {

@@ -4,6 +4,9 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 /** Output formats of a training set. */
 export type OutputFormat = "csv" | "parquet";
 
+/** Where `train` takes its entity rows from. */
+export type EntitySource = { file: string; format: "csv" | "parquet" } | { sql: string };
+
 /** Runs compiled SQL in one warehouse. The compiler never imports an implementation. */
 export interface Warehouse {
   /**
@@ -15,6 +18,11 @@ export interface Warehouse {
     check: (step: RunStep, columns: string[]) => Diagnostic[],
     progress?: (step: RunStep, i: number) => void,
   ): Promise<void>;
+  /**
+   * Makes the entity rows readable by the training query and returns the relation to read them
+   * from (the dialect's training template knows whether it numbers the rows or finds them numbered).
+   */
+  loadEntities(source: EntitySource): Promise<string>;
   /** Column names of a relation or parenthesized query. */
   columnsOf(relationSql: string): Promise<string[]>;
   /** Whether a table or view exists. */

@@ -1,0 +1,37 @@
+import type { FeatureType } from "../registry/types.js";
+import type { Dialect } from "./dialect.js";
+import { intervalLiteral } from "./duckdb.js";
+import { templateRenderer } from "./templates.js";
+
+const TYPES: Record<FeatureType, string> = {
+  int32: "INTEGER",
+  int64: "BIGINT",
+  float32: "REAL",
+  float64: "DOUBLE PRECISION",
+  string: "TEXT",
+  bool: "BOOLEAN",
+  timestamp: "TIMESTAMP",
+};
+
+/** PostgreSQL: point-in-time joins as LEFT JOIN LATERAL … ORDER BY … LIMIT 1 over an index on (keys, ts). */
+export const postgresDialect: Dialect = {
+  name: "postgres",
+  quote: (id) => `"${id.replace(/"/g, '""')}"`,
+  qualified(parts) {
+    return parts.map((p) => this.quote(p)).join(".");
+  },
+  // standard_conforming_strings is on by default since 9.1: only quotes need doubling.
+  stringLiteral: (v) => `'${v.replace(/'/g, "''")}'`,
+  interval: intervalLiteral,
+  sqlType: (t) => TYPES[t],
+  // The database's collation may order text by locale; ties must break by bytes, as everywhere.
+  orderKey: (expr, t) => (t === "string" ? `${expr} COLLATE "C"` : expr),
+  // PostgreSQL reads no files itself: `run` loads file sources with COPY; this names the file.
+  fileRelation(_format, projectPath) {
+    return this.stringLiteral(projectPath);
+  },
+  parameter(name) {
+    return `CAST(current_setting(${this.stringLiteral(`fc.${name.replace(/^fc_/, "")}`)}) AS TIMESTAMP)`;
+  },
+  render: templateRenderer("postgres"),
+};

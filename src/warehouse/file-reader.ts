@@ -1,0 +1,44 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { duckdbDialect } from "../dialects/duckdb.js";
+
+/** A column of a data file, with the DuckDB type its values read as. */
+export interface FileColumn {
+  name: string;
+  duckdbType: string;
+}
+
+let shared: Promise<DuckDBConnection> | undefined;
+
+/** An in-memory DuckDB used to read CSV and Parquet files for warehouses that cannot. */
+async function conn(): Promise<DuckDBConnection> {
+  shared ??= DuckDBInstance.create(":memory:").then(async (i) => {
+    const c = await i.connect();
+    await c.run("SET TimeZone = 'UTC'");
+    return c;
+  });
+  return shared;
+}
+
+const reader = (file: string, format: "csv" | "parquet"): string => duckdbDialect.fileRelation(format, file);
+
+/** The columns of a CSV or Parquet file and the types DuckDB detects for them. */
+export async function fileColumns(file: string, format: "csv" | "parquet"): Promise<FileColumn[]> {
+  const r = await (await conn()).runAndReadAll(`DESCRIBE SELECT * FROM ${reader(file, format)}`);
+  return r.getRowObjectsJS().map((row) => ({ name: String(row.column_name), duckdbType: String(row.column_type) }));
+}
+
+/** Writes a data file as CSV with a header (timestamps as ISO text), for COPY FROM STDIN. */
+export async function toCsv(file: string, format: "csv" | "parquet", out: string): Promise<void> {
+  await (await conn()).run(`COPY (SELECT * FROM ${reader(file, format)}) TO ${duckdbDialect.stringLiteral(out)} (FORMAT csv, HEADER true)`);
+}
+
+/** Converts a CSV file with known column types to Parquet. */
+export async function csvToParquet(csv: string, columns: FileColumn[], out: string): Promise<void> {
+  const types = columns.map((c) => `${duckdbDialect.stringLiteral(c.name)}: ${duckdbDialect.stringLiteral(c.duckdbType)}`).join(", ");
+  await (
+    await conn()
+  ).run(
+    `COPY (SELECT * FROM read_csv(${duckdbDialect.stringLiteral(csv)}, header = true, auto_detect = false, allow_quoted_nulls = false, columns = {${types}})) TO ${duckdbDialect.stringLiteral(out)} (FORMAT parquet)`,
+  );
+}

@@ -1,0 +1,233 @@
+import { createReadStream, createWriteStream, rmSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import type { RunStep } from "../compile/run-plan.js";
+import { FcUserError } from "../diagnostics/diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { postgresDialect as d } from "../dialects/postgres.js";
+import type { PostgresTarget } from "../project/targets.js";
+import type { FeatureType, Registry } from "../registry/types.js";
+import { csvToParquet, fileColumns, toCsv } from "./file-reader.js";
+import type { FileColumn } from "./file-reader.js";
+import type { EntitySource, OutputFormat, Warehouse } from "./warehouse.js";
+import { WarehouseError } from "./warehouse.js";
+
+const DUCK_TO_PG: Record<string, string> = {
+  BIGINT: "BIGINT",
+  INTEGER: "INTEGER",
+  SMALLINT: "SMALLINT",
+  TINYINT: "SMALLINT",
+  HUGEINT: "NUMERIC",
+  DOUBLE: "DOUBLE PRECISION",
+  FLOAT: "REAL",
+  BOOLEAN: "BOOLEAN",
+  VARCHAR: "TEXT",
+  DATE: "DATE",
+  TIMESTAMP: "TIMESTAMP",
+  "TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ",
+};
+
+const PG_OID_TO_DUCK: Record<number, string> = {
+  16: "BOOLEAN",
+  20: "BIGINT",
+  21: "SMALLINT",
+  23: "INTEGER",
+  25: "VARCHAR",
+  700: "FLOAT",
+  701: "DOUBLE",
+  1043: "VARCHAR",
+  1082: "DATE",
+  1114: "TIMESTAMP",
+  1184: "TIMESTAMPTZ",
+  1700: "DOUBLE",
+};
+
+/** PostgreSQL as a warehouse: everything `run` does happens in one transaction under an advisory lock. */
+export class PostgresWarehouse implements Warehouse {
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly target: PostgresTarget,
+    private readonly registry: Registry,
+  ) {}
+
+  static async open(target: PostgresTarget, registry: Registry): Promise<PostgresWarehouse> {
+    const client = new pg.Client({ connectionString: withDefaultUser(target.url) });
+    try {
+      await client.connect();
+    } catch (err) {
+      throw new WarehouseError(`cannot connect to PostgreSQL target '${target.name}' (${redact(target.url)}): ${(err as Error).message}`);
+    }
+    client.on("error", () => undefined); // surfaced through the failing query instead
+    const wh = new PostgresWarehouse(client, target, registry);
+    await wh.exec("SET TimeZone = 'UTC'");
+    if (target.statementTimeout) await wh.exec(`SET statement_timeout = ${d.stringLiteral(target.statementTimeout)}`);
+    return wh;
+  }
+
+  private async exec(sql: string, what?: string): Promise<pg.QueryResult> {
+    try {
+      return await this.client.query(sql);
+    } catch (err) {
+      throw new WarehouseError(`${what ? `${what}: ` : ""}PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`, sql);
+    }
+  }
+
+  async run(
+    steps: RunStep[],
+    check: (step: RunStep, columns: string[]) => Diagnostic[],
+    progress?: (step: RunStep, i: number) => void,
+  ): Promise<void> {
+    await this.exec("BEGIN");
+    try {
+      // Two runs against one schema wait for each other instead of interleaving.
+      await this.exec(`SELECT pg_advisory_xact_lock(hashtext(${d.stringLiteral(`fcompile:${this.target.schema}`)}))`);
+      await this.exec(`CREATE SCHEMA IF NOT EXISTS ${d.quote(this.target.schema)}`);
+      for (const [i, step] of steps.entries()) {
+        progress?.(step, i);
+        const [schema, table] = step.table;
+        const fresh = d.qualified([schema, `${table}__fc_new`]);
+        await this.exec(`DROP TABLE IF EXISTS ${fresh}`);
+        if (step.kind === "file-source") await this.loadFileSource(step, fresh);
+        else {
+          await this.exec(`CREATE TABLE ${fresh} AS\n${step.select}`, `building view '${step.name}'`);
+        }
+        const problems = check(step, await this.columnsOf(fresh));
+        if (problems.length > 0) throw new FcUserError(problems.map((p) => ({ ...p, message: p.message.replace(fresh, step.relation) })));
+        // The index every point-in-time lookup of a view over this table walks: (join keys, timestamp).
+        for (const cols of this.indexesFor(step)) {
+          await this.exec(`CREATE INDEX ON ${fresh} (${cols.map((c) => d.quote(c)).join(", ")})`, `indexing '${step.name}'`);
+        }
+        await this.exec(`ANALYZE ${fresh}`);
+        await this.exec(`DROP TABLE IF EXISTS ${step.relation}`);
+        await this.exec(`ALTER TABLE ${fresh} RENAME TO ${d.quote(table)}`);
+      }
+      await this.exec("COMMIT");
+    } catch (err) {
+      await this.client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Column lists to index on a table `run` builds: (join keys, timestamp) of each view reading it. */
+  private indexesFor(step: RunStep): string[][] {
+    const seen = new Set<string>();
+    const out: string[][] = [];
+    for (const v of this.registry.views.values()) {
+      const reads = step.kind === "sql-view" ? v.kind === "sql" && v.name === step.name : v.kind === "plain" && v.source === step.name;
+      if (!reads) continue;
+      const cols = [...v.joinKeys, v.timestamp];
+      if (!seen.has(cols.join("\0"))) {
+        seen.add(cols.join("\0"));
+        out.push(cols);
+      }
+    }
+    return out;
+  }
+
+  /** CREATE TABLE with the file's columns (declared feature types win), then COPY FROM STDIN. */
+  private async loadFileSource(step: RunStep, relation: string): Promise<void> {
+    const src = this.registry.sources.get(step.name);
+    if (!src || src.kind !== "file") throw new WarehouseError(`no file source '${step.name}'`);
+    const declared = new Map<string, FeatureType>();
+    for (const v of this.registry.views.values()) {
+      if (v.kind === "plain" && v.source === src.name) for (const f of v.features) declared.set(f.name, f.type);
+    }
+    const columns = await fileColumns(src.path, src.format);
+    const defs = columns.map((c) => `${d.quote(c.name)} ${declared.has(c.name) ? d.sqlType(declared.get(c.name)!) : pgType(c)}`);
+    await this.exec(`CREATE TABLE ${relation} (${defs.join(", ")})`, `loading source '${src.name}'`);
+    await this.copyIn(relation, columns, src.path, src.format, `loading source '${src.name}' from ${src.projectPath}`);
+  }
+
+  private async copyIn(relation: string, columns: FileColumn[], file: string, format: "csv" | "parquet", what: string): Promise<void> {
+    let csv = file;
+    if (format === "parquet") {
+      csv = path.join(tmpdir(), `fcompile-${process.pid}-${Date.now()}.csv`);
+      await toCsv(file, format, csv);
+    }
+    try {
+      const sql = `COPY ${relation} (${columns.map((c) => d.quote(c.name)).join(", ")}) FROM STDIN (FORMAT csv, HEADER true)`;
+      await pipeline(createReadStream(csv), this.client.query(copyFrom(sql)));
+    } catch (err) {
+      throw new WarehouseError(`${what}: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`);
+    } finally {
+      if (csv !== file) rmSync(csv, { force: true });
+    }
+  }
+
+  async loadEntities(source: EntitySource): Promise<string> {
+    const rel = "fc_entity_rows";
+    await this.exec(`DROP TABLE IF EXISTS pg_temp.${rel}`);
+    if ("sql" in source) {
+      await this.exec(
+        `CREATE TEMP TABLE ${rel} AS SELECT s.*, row_number() OVER () AS __fc_row_id FROM (\n${source.sql}\n) AS s`,
+        "entity rows (--entities-sql)",
+      );
+    } else {
+      const columns = await fileColumns(source.file, source.format);
+      const defs = columns.map((c) => `${d.quote(c.name)} ${pgType(c)}`);
+      await this.exec(`CREATE TEMP TABLE ${rel} (${defs.join(", ")}, __fc_row_id BIGINT GENERATED ALWAYS AS IDENTITY)`);
+      await this.copyIn(rel, columns, source.file, source.format, `loading entity rows from ${source.file}`);
+    }
+    await this.exec(`ANALYZE ${rel}`);
+    return rel;
+  }
+
+  async columnsOf(relationSql: string): Promise<string[]> {
+    const r = await this.exec(`SELECT * FROM ${relationSql} LIMIT 0`);
+    return r.fields.map((f) => f.name).filter((n) => n !== "__fc_row_id");
+  }
+
+  async tableExists(schema: string, table: string): Promise<boolean> {
+    const r = await this.client.query("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2", [
+      schema,
+      table,
+    ]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async exportQuery(sql: string, out: string, format: OutputFormat): Promise<number> {
+    const csv = format === "csv" ? out : `${out}.csv`;
+    try {
+      const described = await this.exec(`SELECT * FROM (\n${sql}\n) AS q LIMIT 0`, "training query");
+      const stream = this.client.query(copyTo(`COPY (\n${sql}\n) TO STDOUT (FORMAT csv, HEADER true)`));
+      await pipeline(stream, createWriteStream(csv));
+      const rows = Number((stream as unknown as { rowCount?: number }).rowCount ?? 0);
+      if (format === "parquet") {
+        const columns = described.fields.map((f) => ({ name: f.name, duckdbType: PG_OID_TO_DUCK[f.dataTypeID] ?? "VARCHAR" }));
+        await csvToParquet(csv, columns, out);
+      }
+      return rows;
+    } catch (err) {
+      if (err instanceof WarehouseError) throw err;
+      throw new WarehouseError(`training query: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`, sql);
+    } finally {
+      if (csv !== out) rmSync(csv, { force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end();
+  }
+}
+
+function pgType(c: FileColumn): string {
+  return DUCK_TO_PG[c.duckdbType] ?? "TEXT";
+}
+
+/** Like psql: without a user in the URL, PGUSER or the login name. */
+function withDefaultUser(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username) u.username = process.env.PGUSER ?? userInfo().username;
+    return u.toString();
+  } catch {
+    return url; // not a URL (e.g. key=value); pg reports what is wrong with it
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+}

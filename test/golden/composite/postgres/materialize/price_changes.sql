@@ -1,0 +1,22 @@
+-- fcompile materialization query for feature view price_changes, PostgreSQL.
+-- The latest row per entity as of the end time (within ttl): exactly what training returns
+-- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
+-- Set the bounds first, e.g.
+--   SET fc.end = '2025-06-01 00:00:00';
+SELECT DISTINCT ON ("product_id")
+  "product_id",
+  __fc_ts AS "ts",
+  "price",
+  "is_promo"
+FROM (
+  SELECT
+    "product_id",
+    CAST("ts" AS TIMESTAMP) AS __fc_ts,
+    CAST("price" AS DOUBLE PRECISION) AS "price",
+    CAST("is_promo" AS BOOLEAN) AS "is_promo"
+  FROM "shop"."view__price_changes"
+  WHERE "ts" IS NOT NULL
+    AND "product_id" IS NOT NULL
+    AND "ts" <= CAST(current_setting('fc.end') AS TIMESTAMP)
+) AS rows
+ORDER BY "product_id", __fc_ts DESC, "price" DESC NULLS LAST, "is_promo" DESC NULLS LAST

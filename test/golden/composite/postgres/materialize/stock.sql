@@ -1,0 +1,27 @@
+-- fcompile materialization query for feature view stock, PostgreSQL.
+-- The latest row per entity as of the end time (within ttl): exactly what training returns
+-- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
+-- Set the bounds first, e.g.
+--   SET fc.end = '2025-06-01 00:00:00';
+SELECT DISTINCT ON ("store_id", "product_id")
+  "store_id",
+  "product_id",
+  __fc_ts AS "snapshot_ts",
+  "on_hand",
+  "reserved"
+FROM (
+  SELECT
+    "store_id",
+    "product_id",
+    CAST("snapshot_ts" AS TIMESTAMP) AS __fc_ts,
+    "loaded_at" AS __fc_created,
+    CAST("on_hand" AS BIGINT) AS "on_hand",
+    CAST("reserved" AS INTEGER) AS "reserved"
+  FROM "raw"."inventory"
+  WHERE "snapshot_ts" IS NOT NULL
+    AND "store_id" IS NOT NULL
+    AND "product_id" IS NOT NULL
+    AND "snapshot_ts" <= CAST(current_setting('fc.end') AS TIMESTAMP)
+    AND "snapshot_ts" >= CAST(current_setting('fc.end') AS TIMESTAMP) - INTERVAL '12 hours'
+) AS rows
+ORDER BY "store_id", "product_id", __fc_ts DESC, __fc_created DESC NULLS LAST, "on_hand" DESC NULLS LAST, "reserved" DESC NULLS LAST

@@ -1,0 +1,4 @@
+-- fcompile: file source driver_hourly_stats (data/driver_hourly_stats.csv), loaded by `fcompile run` with COPY:
+-- CREATE TABLE "drivers"."source__driver_hourly_stats" with the file's columns (declared feature types; other columns as
+-- the file holds them), then COPY … FROM STDIN (FORMAT csv, HEADER), swapped in within the run's
+-- transaction. Parquet files are converted to CSV on the way.

@@ -1,0 +1,26 @@
+-- fcompile point-in-time training query (service driver_ranking; entity rows from fc_entity_rows, timestamp column event_timestamp), PostgreSQL.
+-- For each entity row: the latest row of each feature view at or before its timestamp (within
+-- the view's ttl), ties broken by the created timestamp, via LEFT JOIN LATERAL … LIMIT 1 (fast
+-- with an index on the view's join keys and timestamp). One output row per entity row, in input
+-- order: the entity rows carry their input position in __fc_row_id. Run with SET TimeZone = 'UTC'.
+WITH entity_rows AS (
+  SELECT e.*, CAST(e."event_timestamp" AS TIMESTAMP) AS __fc_entity_ts
+  FROM fc_entity_rows AS e
+)
+SELECT
+  entity_rows.*,
+  v1."conv_rate" AS "conv_rate",
+  v1."acc_rate" AS "acc_rate",
+  v1."trips_today" AS "trips_today"
+FROM entity_rows
+LEFT JOIN LATERAL (
+  -- feature view driver_stats (ttl 1d)
+  SELECT CAST("conv_rate" AS DOUBLE PRECISION) AS "conv_rate", CAST("acc_rate" AS DOUBLE PRECISION) AS "acc_rate", CAST("trips_today" AS BIGINT) AS "trips_today"
+  FROM "drivers"."source__driver_hourly_stats"
+  WHERE "driver_id" = entity_rows."driver_id"
+    AND "event_timestamp" <= entity_rows.__fc_entity_ts
+    AND "event_timestamp" >= entity_rows.__fc_entity_ts - INTERVAL '1 day'
+  ORDER BY "event_timestamp" DESC, "created" DESC NULLS LAST, CAST("conv_rate" AS DOUBLE PRECISION) DESC NULLS LAST, CAST("acc_rate" AS DOUBLE PRECISION) DESC NULLS LAST, CAST("trips_today" AS BIGINT) DESC NULLS LAST
+  LIMIT 1
+) AS v1 ON TRUE
+ORDER BY entity_rows.__fc_row_id
