@@ -63,6 +63,8 @@ export class PostgresWarehouse implements Warehouse {
     client.on("error", () => undefined); // surfaced through the failing query instead
     const wh = new PostgresWarehouse(client, target, registry);
     await wh.exec("SET TimeZone = 'UTC'");
+    // If this process dies mid-query, the server notices within a second and rolls back (PG 14+).
+    await client.query("SET client_connection_check_interval = '1s'").catch(() => undefined);
     if (target.statementTimeout) await wh.exec(`SET statement_timeout = ${d.stringLiteral(target.statementTimeout)}`);
     return wh;
   }
