@@ -42,5 +42,6 @@ export const duckdbDialect: Dialect = {
   parameter(name) {
     return `getvariable(${this.stringLiteral(name)})`;
   },
+  wantsIndexes: false,
   render: templateRenderer("duckdb"),
 };

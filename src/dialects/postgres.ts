@@ -33,5 +33,6 @@ export const postgresDialect: Dialect = {
   parameter(name) {
     return `CAST(current_setting(${this.stringLiteral(`fc.${name.replace(/^fc_/, "")}`)}) AS TIMESTAMP)`;
   },
+  wantsIndexes: true,
   render: templateRenderer("postgres"),
 };
