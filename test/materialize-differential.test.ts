@@ -10,8 +10,9 @@ import { compileMaterialization } from "../src/compile/materialize.js";
 import { DIALECTS } from "../src/dialects/index.js";
 import { caseArb, gridTs, toRefViews } from "./reference/arbitraries.js";
 import { createTable, query, removeDir, tempDir, viewTables, withDuckDB, writeProjectFiles } from "./reference/duckdb-harness.js";
-import { chooseRow, isoFromMicros, keyEquals } from "./reference/pit-reference.js";
-import type { Row, Value } from "./reference/pit-reference.js";
+import { materializeReference, keyOf } from "./reference/materialize-reference.js";
+import { isoFromMicros } from "./reference/pit-reference.js";
+import type { Value } from "./reference/pit-reference.js";
 
 describe("materialization query on DuckDB agrees with the reference", () => {
   it("random projects: one row per entity, the row training picks at T = end", async () => {
@@ -31,23 +32,11 @@ describe("materialization query on DuckDB agrees with the reference", () => {
               const view = registry.views.get(ref.name)!;
               const sql = compileMaterialization(registry, view, { dialect: DIALECTS.duckdb, schema: "t" });
               const got = await query(conn, `SELECT * FROM (${sql}) ORDER BY ALL`);
-              // Expected: every distinct key tuple of the view with a candidate row at T = end.
-              const keys: Row[] = [];
-              for (const r of ref.rows) {
-                const k = Object.fromEntries(ref.joinKeys.map((j) => [j, r[j] ?? null]));
-                if (Object.values(k).some((v) => v === null)) continue;
-                if (!keys.some((x) => ref.joinKeys.every((j) => keyEquals(x[j]!, k[j]!)))) keys.push(k);
-              }
               const tsCol = ref.timestampColumn ?? "ts";
-              const want: Value[][] = [];
-              for (const k of keys) {
-                const row = chooseRow(ref, k, end);
-                if (row) want.push([...ref.joinKeys.map((j) => k[j]!), row[tsCol]!, ...ref.features.map((f) => row[f] ?? null)]);
-              }
+              const want = materializeReference(ref, end);
               expect(got.columns).toEqual([...ref.joinKeys, tsCol, ...ref.features]);
               expect(got.rows.length, `view ${ref.name}`).toBe(want.length);
-              const sortKey = (r: Value[]): string =>
-                JSON.stringify(r.slice(0, ref.joinKeys.length), (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+              const sortKey = (r: Value[]): string => keyOf(r, ref.joinKeys.length);
               const gotByKey = new Map(got.rows.map((r) => [sortKey(r), r]));
               for (const w of want) expect(gotByKey.get(sortKey(w)), `view ${ref.name}, keys ${sortKey(w)}`).toEqual(w);
             }

@@ -2,16 +2,19 @@
  * The differential test's third column: the same random projects and data on PostgreSQL, through
  * the real `train` (LATERAL … LIMIT 1 over an index), against the in-memory reference and DuckDB.
  */
-import { createReadStream, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import fc from "fast-check";
-import { from as copyFrom } from "pg-copy-streams";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { train } from "../src/api.js";
+import { loadProject, train } from "../src/api.js";
+import { compileMaterialization } from "../src/compile/materialize.js";
+import { DIALECTS } from "../src/dialects/index.js";
 import { PG_URL, dropSchemas, testSchema, withPg } from "./helpers/postgres.js";
-import { caseArb } from "./reference/arbitraries.js";
+import { caseArb, gridTs, toRefViews } from "./reference/arbitraries.js";
+import { keyOf, materializeReference } from "./reference/materialize-reference.js";
 import type { GenCase } from "./reference/arbitraries.js";
 import {
   createTable,
@@ -24,8 +27,9 @@ import {
   withDuckDB,
   writeProjectFiles,
 } from "./reference/duckdb-harness.js";
+import { sqlType as duckType } from "./reference/duckdb-harness.js";
 import type { ColumnType, TableSpec } from "./reference/duckdb-harness.js";
-import { toArrays } from "./reference/pit-reference.js";
+import { isoFromMicros, toArrays } from "./reference/pit-reference.js";
 import { referenceFor } from "./reference/train-runner.js";
 
 const PG_TYPES: Record<ColumnType, string> = {
@@ -58,10 +62,10 @@ async function loadPg(dir: string, spec: TableSpec): Promise<void> {
   });
 }
 
-describe("train() on PostgreSQL agrees with the reference (SPEC §3)", () => {
-  it("random projects, row for row, in input order", async () => {
+describe("PostgreSQL agrees with the reference (SPEC §3, §4)", () => {
+  it("random projects: training row for row in input order, and materialization", async () => {
     await fc.assert(
-      fc.asyncProperty(caseArb(), async (generated) => {
+      fc.asyncProperty(caseArb(), fc.integer({ min: -2, max: 60 }), async (generated, endHour) => {
         const raw = testSchema("fc_raw");
         const out = testSchema("fc_t");
         schemas.push(raw, out);
@@ -96,6 +100,36 @@ describe("train() on PostgreSQL agrees with the reference (SPEC §3)", () => {
           const wantRows = toArrays(want);
           for (let i = 0; i < wantRows.length; i++) {
             expect(got.rows[i], `row ${i} (entity ${show(c.entityRows[i])}); output types ${show(got.types)}`).toEqual(wantRows[i]);
+          }
+          // Materialization: the compiled PostgreSQL query against the reference at T = end.
+          const { registry } = await loadProject(dir);
+          const end = gridTs(endHour);
+          for (const ref of toRefViews(c)) {
+            const sql = compileMaterialization(registry, registry.views.get(ref.name)!, { dialect: DIALECTS.postgres, schema: out });
+            const mat = path.join(dir, `mat_${ref.name}.parquet`);
+            await withPg(async (pgc) => {
+              await pgc.query("SET TimeZone = 'UTC'");
+              await pgc.query(`SET fcompile.end_time = '${isoFromMicros(end)}'`);
+              const csv = `${mat}.csv`;
+              await pipeline(pgc.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT csv, HEADER true)`)), createWriteStream(csv));
+              await withDuckDB(path.join(dir, "warehouse.duckdb"), async (conn) => {
+                // Read back with the types the view's table has in DuckDB (same spec as in PostgreSQL).
+                const v = c.views.find((x) => x.name === ref.name)!;
+                const spec = viewTables(c).find((t) => t.table === v.table)!;
+                const types = [...ref.joinKeys, ref.timestampColumn ?? "ts", ...ref.features].map((n) => {
+                  const col = spec.columns.find((x) => x.name === n)!;
+                  return `'${n}': '${duckType(col.type)}'`;
+                });
+                await conn.run(
+                  `COPY (SELECT * FROM read_csv('${csv}', header = true, auto_detect = false, allow_quoted_nulls = false, columns = {${types.join(", ")}})) TO '${mat}' (FORMAT parquet)`,
+                );
+              });
+            });
+            const gotMat = await readOutput(mat);
+            const wantMat = materializeReference(ref, end);
+            expect(gotMat.rows.length, `materialized rows of ${ref.name}`).toBe(wantMat.length);
+            const byKey = new Map(gotMat.rows.map((r) => [keyOf(r, ref.joinKeys.length), r]));
+            for (const w of wantMat) expect(byKey.get(keyOf(w, ref.joinKeys.length)), `materialized ${ref.name}`).toEqual(w);
           }
         } finally {
           removeDir(dir);

@@ -55,9 +55,11 @@ export function indexAdvice(reg: Registry, t: CompileTarget): string | undefined
     lines.push(`-- for feature view ${view.name}`, stmt);
   }
   if (lines.length === 0) return undefined;
-  return [
-    "-- fcompile: indexes the point-in-time queries want on tables fcompile reads but does not own.",
-    "-- `fcompile run` creates them on its own tables; run these on yours (CONCURRENTLY on busy tables).",
-    ...lines,
-  ].join("\n") + "\n";
+  return (
+    [
+      "-- fcompile: indexes the point-in-time queries want on tables fcompile reads but does not own.",
+      "-- `fcompile run` creates them on its own tables; run these on yours (CONCURRENTLY on busy tables).",
+      ...lines,
+    ].join("\n") + "\n"
+  );
 }

@@ -30,8 +30,9 @@ export const postgresDialect: Dialect = {
   fileRelation(_format, projectPath) {
     return this.stringLiteral(projectPath);
   },
+  // fc_end → the session setting fcompile.end_time (a custom setting: `SET fcompile.end_time = '…'`).
   parameter(name) {
-    return `CAST(current_setting(${this.stringLiteral(`fc.${name.replace(/^fc_/, "")}`)}) AS TIMESTAMP)`;
+    return `CAST(current_setting(${this.stringLiteral(`fcompile.${name.replace(/^fc_/, "")}_time`)}) AS TIMESTAMP)`;
   },
   wantsIndexes: true,
   render: templateRenderer("postgres"),

@@ -2,7 +2,7 @@
 -- The latest row per entity as of the end time (within ttl): exactly what training returns
 -- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
 -- Set the bounds first, e.g.
---   SET fc.end = '2025-06-01 00:00:00';
+--   SET fcompile.end_time = '2025-06-01 00:00:00';
 SELECT DISTINCT ON ("product_id")
   "product_id",
   __fc_ts AS "ts",
@@ -17,6 +17,6 @@ FROM (
   FROM "shop"."view__price_changes"
   WHERE "ts" IS NOT NULL
     AND "product_id" IS NOT NULL
-    AND "ts" <= CAST(current_setting('fc.end') AS TIMESTAMP)
+    AND "ts" <= CAST(current_setting('fcompile.end_time') AS TIMESTAMP)
 ) AS rows
 ORDER BY "product_id", __fc_ts DESC, "price" DESC NULLS LAST, "is_promo" DESC NULLS LAST

@@ -2,7 +2,7 @@
 -- The latest row per entity as of the end time (within ttl): exactly what training returns
 -- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
 -- Set the bounds first, e.g.
---   SET fc.end = '2025-06-01 00:00:00';
+--   SET fcompile.end_time = '2025-06-01 00:00:00';
 SELECT DISTINCT ON ("store_id", "product_id")
   "store_id",
   "product_id",
@@ -21,7 +21,7 @@ FROM (
   WHERE "snapshot_ts" IS NOT NULL
     AND "store_id" IS NOT NULL
     AND "product_id" IS NOT NULL
-    AND "snapshot_ts" <= CAST(current_setting('fc.end') AS TIMESTAMP)
-    AND "snapshot_ts" >= CAST(current_setting('fc.end') AS TIMESTAMP) - INTERVAL '12 hours'
+    AND "snapshot_ts" <= CAST(current_setting('fcompile.end_time') AS TIMESTAMP)
+    AND "snapshot_ts" >= CAST(current_setting('fcompile.end_time') AS TIMESTAMP) - INTERVAL '12 hours'
 ) AS rows
 ORDER BY "store_id", "product_id", __fc_ts DESC, __fc_created DESC NULLS LAST, "on_hand" DESC NULLS LAST, "reserved" DESC NULLS LAST

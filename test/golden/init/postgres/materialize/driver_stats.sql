@@ -2,7 +2,7 @@
 -- The latest row per entity as of the end time (within ttl): exactly what training returns
 -- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
 -- Set the bounds first, e.g.
---   SET fc.end = '2025-06-01 00:00:00';
+--   SET fcompile.end_time = '2025-06-01 00:00:00';
 SELECT DISTINCT ON ("driver_id")
   "driver_id",
   __fc_ts AS "event_timestamp",
@@ -20,7 +20,7 @@ FROM (
   FROM "drivers"."source__driver_hourly_stats"
   WHERE "event_timestamp" IS NOT NULL
     AND "driver_id" IS NOT NULL
-    AND "event_timestamp" <= CAST(current_setting('fc.end') AS TIMESTAMP)
-    AND "event_timestamp" >= CAST(current_setting('fc.end') AS TIMESTAMP) - INTERVAL '1 day'
+    AND "event_timestamp" <= CAST(current_setting('fcompile.end_time') AS TIMESTAMP)
+    AND "event_timestamp" >= CAST(current_setting('fcompile.end_time') AS TIMESTAMP) - INTERVAL '1 day'
 ) AS rows
 ORDER BY "driver_id", __fc_ts DESC, __fc_created DESC NULLS LAST, "conv_rate" DESC NULLS LAST, "acc_rate" DESC NULLS LAST, "trips_today" DESC NULLS LAST
