@@ -184,7 +184,9 @@ export async function train(opts: TrainOptions): Promise<{ rows: number; feature
     const columns = await wh.columnsOf(entities);
     checkEntityColumns(registry, features, columns, timestampColumn, !!opts.fullNames);
     const sql = compileTraining(registry, ct, { ...trainingRequest(opts, features, entities), entityColumns: columns });
-    const rows = await wh.exportQuery(sql, tmp, format, opts.onProgress);
+    // A service's query is the one `build` wrote (with this run's entity columns filled in).
+    const what = opts.service ? `training query (target/compiled/${ct.dialect.name}/train/${opts.service}.sql)` : "training query";
+    const rows = await wh.exportQuery(sql, tmp, format, { what, onProgress: opts.onProgress });
     renameSync(tmp, out);
     return { rows, features: features.length, ms: performance.now() - started, out };
   } finally {

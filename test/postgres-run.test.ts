@@ -71,7 +71,9 @@ describe("run on PostgreSQL", () => {
     writeFileSync(path.join(dir, "definitions/doubled.sql"), 'SELECT user_id, ts, clicks / 0 AS twice FROM {{source "clicks"}}');
     const err = await run({ projectDir: dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WarehouseError);
-    expect((err as Error).message).toMatch(/building view 'doubled': PostgreSQL \(target 'pg'\): division by zero/);
+    expect((err as Error).message).toMatch(
+      /building view 'doubled' \(target\/compiled\/postgres\/run\/002_view__doubled\.sql\): PostgreSQL \(target 'pg'\): division by zero/,
+    );
     expect(await tables(schema)).toEqual(["source__clicks", "view__doubled"]);
     expect(await twice(schema)).toEqual([6, 8]);
     const clicks = await withPg(async (c) => (await c.query(`SELECT count(*)::int AS n FROM "${schema}".source__clicks`)).rows[0].n);

@@ -13,9 +13,7 @@ export const ENTITY_PLACEHOLDER = "fc_entity_rows";
  */
 export function compileProject(reg: Registry, t: CompileTarget): Map<string, string> {
   const files = new Map<string, string>();
-  compileRunPlan(reg, t).forEach((step, i) => {
-    files.set(`run/${String(i + 1).padStart(3, "0")}_${step.kind === "file-source" ? "source" : "view"}__${step.name}.sql`, step.sql);
-  });
+  for (const step of compileRunPlan(reg, t)) files.set(step.file.replace(`target/compiled/${t.dialect.name}/`, ""), step.sql);
   for (const service of reg.services.values()) {
     const sql = compileTraining(reg, t, {
       title: `service ${service.name}; entity rows from ${ENTITY_PLACEHOLDER}, timestamp column event_timestamp`,

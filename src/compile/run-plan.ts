@@ -15,6 +15,8 @@ export interface RunStep {
   sql: string;
   /** For SQL views: the SELECT alone, for warehouses that build under another name first. */
   select?: string;
+  /** Where `build` writes this step, e.g. `target/compiled/duckdb/run/002_view__x.sql` (named in errors). */
+  file: string;
 }
 
 /** Compiles what `run` executes: file sources loaded, then SQL views built in dependency order. */
@@ -28,6 +30,7 @@ export function compileRunPlan(reg: Registry, t: CompileTarget): RunStep[] {
       name: src.name,
       relation,
       table: [t.schema, `source__${src.name}`],
+      file: runFile(t, steps.length, "source", src.name),
       sql: t.dialect.render("run-file-source", {
         sourceName: src.name,
         projectPath: src.projectPath,
@@ -45,6 +48,7 @@ export function compileRunPlan(reg: Registry, t: CompileTarget): RunStep[] {
       name,
       relation,
       table: [t.schema, `view__${name}`],
+      file: runFile(t, steps.length, "view", name),
       sql: t.dialect.render("run-sql-view", {
         viewName: name,
         sqlFile: view.sqlFile,
@@ -55,6 +59,11 @@ export function compileRunPlan(reg: Registry, t: CompileTarget): RunStep[] {
     });
   }
   return steps;
+}
+
+/** The path under the project of a run step's compiled file. */
+function runFile(t: CompileTarget, index: number, kind: "source" | "view", name: string): string {
+  return `target/compiled/${t.dialect.name}/run/${String(index + 1).padStart(3, "0")}_${kind}__${name}.sql`;
 }
 
 /** The view's SELECT with `{{source}}` / `{{ref}}` replaced by relations, trailing `;` removed. */

@@ -58,7 +58,7 @@ export class DuckDbWarehouse implements Warehouse {
       await this.exec(`CREATE SCHEMA IF NOT EXISTS ${duckdbDialect.quote(this.target.schema)}`);
       for (const [i, step] of steps.entries()) {
         progress?.(step, i);
-        await this.exec(step.sql, `${step.kind === "file-source" ? "loading source" : "building view"} '${step.name}'`);
+        await this.exec(step.sql, `${step.kind === "file-source" ? "loading source" : "building view"} '${step.name}' (${step.file})`);
         const problems = check(step, await this.columnsOf(step.relation));
         if (problems.length > 0) throw new FcUserError(problems);
       }
@@ -90,7 +90,12 @@ export class DuckDbWarehouse implements Warehouse {
     return Number(r.getRowObjectsJS()[0]?.n ?? 0) > 0;
   }
 
-  async exportQuery(sql: string, out: string, format: OutputFormat, onProgress?: (percent: number) => void): Promise<number> {
+  async exportQuery(
+    sql: string,
+    out: string,
+    format: OutputFormat,
+    { what = "training query", onProgress }: { what?: string; onProgress?: (percent: number) => void } = {},
+  ): Promise<number> {
     const opts = format === "csv" ? "FORMAT csv, HEADER true" : "FORMAT parquet";
     const timer = onProgress
       ? setInterval(() => {
@@ -99,7 +104,7 @@ export class DuckDbWarehouse implements Warehouse {
         }, 200)
       : undefined;
     try {
-      return await this.exec(`COPY (\n${sql}) TO ${lit(out)} (${opts})`, "training query");
+      return await this.exec(`COPY (\n${sql}) TO ${lit(out)} (${opts})`, what);
     } finally {
       clearInterval(timer);
     }

@@ -94,7 +94,7 @@ export class PostgresWarehouse implements Warehouse {
         await this.exec(`DROP TABLE IF EXISTS ${fresh}`);
         if (step.kind === "file-source") await this.loadFileSource(step, fresh);
         else {
-          await this.exec(`CREATE TABLE ${fresh} AS\n${step.select}`, `building view '${step.name}'`);
+          await this.exec(`CREATE TABLE ${fresh} AS\n${step.select}`, `building view '${step.name}' (${step.file})`);
         }
         const problems = check(step, await this.columnsOf(fresh));
         if (problems.length > 0) throw new FcUserError(problems.map((p) => ({ ...p, message: p.message.replace(fresh, step.relation) })));
@@ -139,7 +139,7 @@ export class PostgresWarehouse implements Warehouse {
     }
     const columns = await fileColumns(src.path, src.format);
     const defs = columns.map((c) => `${d.quote(c.name)} ${declared.has(c.name) ? d.sqlType(declared.get(c.name)!) : pgType(c)}`);
-    await this.exec(`CREATE TABLE ${relation} (${defs.join(", ")})`, `loading source '${src.name}'`);
+    await this.exec(`CREATE TABLE ${relation} (${defs.join(", ")})`, `loading source '${src.name}' (${step.file})`);
     await this.copyIn(relation, columns, src.path, src.format, `loading source '${src.name}' from ${src.projectPath}`);
   }
 
@@ -190,10 +190,10 @@ export class PostgresWarehouse implements Warehouse {
     return (r.rowCount ?? 0) > 0;
   }
 
-  async exportQuery(sql: string, out: string, format: OutputFormat): Promise<number> {
+  async exportQuery(sql: string, out: string, format: OutputFormat, { what = "training query" }: { what?: string } = {}): Promise<number> {
     const csv = format === "csv" ? out : `${out}.csv`;
     try {
-      const described = await this.exec(`SELECT * FROM (\n${sql}\n) AS q LIMIT 0`, "training query");
+      const described = await this.exec(`SELECT * FROM (\n${sql}\n) AS q LIMIT 0`, what);
       const stream = this.client.query(copyTo(`COPY (\n${sql}\n) TO STDOUT (FORMAT csv, HEADER true)`));
       await pipeline(stream, createWriteStream(csv));
       const rows = Number((stream as unknown as { rowCount?: number }).rowCount ?? 0);
@@ -204,7 +204,7 @@ export class PostgresWarehouse implements Warehouse {
       return rows;
     } catch (err) {
       if (err instanceof WarehouseError) throw err;
-      throw new WarehouseError(`training query: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`, sql);
+      throw new WarehouseError(`${what}: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`, sql);
     } finally {
       if (csv !== out) rmSync(csv, { force: true });
     }

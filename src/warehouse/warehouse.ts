@@ -29,9 +29,15 @@ export interface Warehouse {
   tableExists(schema: string, table: string): Promise<boolean>;
   /**
    * Streams a query's result into a file inside the warehouse engine; returns the row count.
-   * `onProgress` gets the engine's estimate in percent while it runs, where it has one.
+   * `what` names the query in errors; `onProgress` gets the engine's estimate in percent while it
+   * runs, where it has one.
    */
-  exportQuery(sql: string, out: string, format: OutputFormat, onProgress?: (percent: number) => void): Promise<number>;
+  exportQuery(
+    sql: string,
+    out: string,
+    format: OutputFormat,
+    opts?: { what?: string; onProgress?: (percent: number) => void },
+  ): Promise<number>;
   close(): Promise<void>;
 }
 
