@@ -18,11 +18,11 @@ afterAll(async () => {
   dirs.forEach(removeProject);
 });
 
-function project(viewSql: string): { dir: string; schema: string } {
+function project(viewSql: string, extraTarget = ""): { dir: string; schema: string } {
   const schema = testSchema("fc_run");
   schemas.push(schema);
   const dir = tempProject({
-    "fcompile.yaml": `name: t\ntarget: pg\ntargets:\n  pg: {type: postgres, url: "${PG_URL}", schema: ${schema}}\n`,
+    "fcompile.yaml": `name: t\ntarget: pg\ntargets:\n  pg: {type: postgres, url: "${PG_URL}", schema: ${schema}${extraTarget}}\n`,
     "definitions/d.yml": `entities:
   - {name: user, join_keys: [user_id]}
 sources:
@@ -128,6 +128,20 @@ describe("run on PostgreSQL", () => {
     writeFileSync(path.join(dir, "definitions/doubled.sql"), 'SELECT user_id, ts, clicks * 3 AS twice FROM {{source "clicks"}}');
     await run({ projectDir: dir });
     expect(await twice(schema)).toEqual([9, 12]);
+  });
+});
+
+describe("target settings", () => {
+  it("statement_timeout cancels a slow statement, with the target and step named", async () => {
+    const { dir, schema } = project(
+      'SELECT user_id, ts, clicks AS twice FROM {{source "clicks"}}, pg_sleep(3)',
+      ", statement_timeout: 500ms",
+    );
+    const err = await run({ projectDir: dir }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(
+      /building view 'doubled' .*PostgreSQL \(target 'pg'\): canceling statement due to statement timeout/,
+    );
+    expect(await tables(schema)).toEqual([]);
   });
 });
 
