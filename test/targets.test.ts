@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatDiagnostic } from "../src/diagnostics/diagnostic.js";
-import { FcUserError } from "../src/diagnostics/diagnostic.js";
-import { DiagnosticBag } from "../src/diagnostics/diagnostic.js";
+import { DiagnosticBag, formatDiagnostic } from "../src/diagnostics/diagnostic.js";
+import type { FcUserError } from "../src/diagnostics/diagnostic.js";
 import { expandEnv } from "../src/project/env.js";
 import { readProject } from "../src/project/read-project.js";
 import { resolveTarget } from "../src/project/targets.js";
