@@ -52,13 +52,10 @@ export function compileTraining(reg: Registry, t: CompileTarget, req: TrainingRe
         cols.features.map((f) => f.orderExpr),
         false,
       ),
-      orderByDesc: [
-        `${cols.ts} DESC`,
-        ...tieBreak(
-          cols.created,
-          cols.features.map((f) => f.orderExpr),
-        ),
-      ],
+      orderByTies: tieBreak(
+        cols.created,
+        cols.features.map((f) => f.orderExpr),
+      ),
       ttl: view.ttlSeconds !== undefined ? t.dialect.interval(view.ttlSeconds) : undefined,
     };
   });
