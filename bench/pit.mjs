@@ -2,6 +2,7 @@
 //
 //   node bench/run.mjs pit [--scale 1] [--repeat 5] [--variants a,b,c] [--rows-per-entity 50]
 //                          [--explain a,b] [--ties] [--no-verify]
+//   node bench/run.mjs pit --target pg …   PostgreSQL: LATERAL … LIMIT 1 shapes (see bench/lib/pit-pg.mjs)
 //
 // Variants (each timed as `CREATE OR REPLACE TEMP TABLE out AS <query>` in a fresh child process):
 //   a            fcompile's compiled training query (api.trainingSql)
@@ -608,6 +609,8 @@ function warmFile(file) {
 
 export async function main(argv) {
   const args = parseArgs(argv, { scale: "1", repeat: "5", variants: "a,b,c" });
+  if (args.target === "pg" || args.target === "postgres") return (await import("./lib/pit-pg.mjs")).main(argv);
+  if (args.target && args.target !== "duckdb") throw new Error(`unknown --target ${args.target}; known: duckdb, pg`);
   if (args.ties) return tiesCheck(args);
   const scale = Number(args.scale);
   const repeat = Number(args.repeat);

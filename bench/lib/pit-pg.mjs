@@ -1,0 +1,791 @@
+// pit --target pg: point-in-time training query on PostgreSQL — fcompile vs LATERAL … LIMIT 1 vs join + row_number()
+//
+//   npm run bench -- pit --target pg [--repeat 5] [--warmup 1] [--variants a,b,c] [--views short]
+//                                    [--explain a,b] [--ties] [--upload-rows 1000000] [--upload-repeat 5]
+//                                    [--no-upload] [--train] [--no-verify] [--clean] [--url postgres://…]
+//
+// Data: generated in PostgreSQL with SQL (generate_series + hashint8extended as the pseudo-random
+// source) into the schema `fcbench_pit`, which is kept and reused while the parameters match;
+// `--clean` drops it (and bench/.data/pit-pg*) and exits. The benchmark creates the index
+// (customer_id, ts) on the feature tables itself: they are table sources the user owns, and
+// `fcompile run` indexes only the tables it builds.
+//
+// Variants (each timed as `CREATE TEMP TABLE out AS <query>`, all in one session, in turns):
+//   a      fcompile's compiled training query (api.trainingSql, target pg)
+//   b      hand-written LEFT JOIN LATERAL (… ORDER BY ts DESC LIMIT 1) per view (no tie-break)
+//   c      join + row_number() per entity row (the shape Feast generates), joined back
+// Other shapes (hand-written; all with the full SPEC §3 tie-break):
+//   s_max        the greatest ts first (max(ts): an index-only Limit 1 probe), then the tie-break
+//                among the rows at exactly that ts — the shape fcompile adopted
+//   s_sort       ORDER BY ts DESC + tie-break, LIMIT 1 — fcompile's first shape
+//   s_sort_incr  s_sort under SET enable_sort = off, so the planner uses an Incremental Sort
+//   s_ties       ORDER BY ts DESC FETCH FIRST 1 ROW WITH TIES, then the tie-break
+//   ref          `c` with the full SPEC §3 tie-break (created, then every feature): the reference
+// --ties builds a small tie-heavy dataset (tables ties_* in the same schema) and checks the
+// variants against `a` and `ref` row for row.
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { pathToFileURL } from "node:url";
+import pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
+import { DATA_DIR, REPO_DIR, fmtMs, machine, machineLine, median, parseArgs, table, today } from "./common.mjs";
+
+const SCHEMA = "fcbench_pit";
+const GENERATOR_VERSION = 1;
+const DEFAULT_URL = "postgres://root@127.0.0.1:5432/test";
+const YEAR_S = 365 * 86400;
+const q = (id) => `"${id.replace(/"/g, '""')}"`;
+const rel = (t) => `${q(SCHEMA)}.${q(t)}`;
+
+/** The dataset: 20k customers × 100 rows per table (one per 3.65-day slot of 2024) = 2M rows; 200k entity rows. */
+const PARAMS = {
+  generator: GENERATOR_VERSION,
+  entities: 20_000,
+  rowsPerEntity: 100,
+  entityRows: 200_000,
+};
+
+const ALL_VIEWS = {
+  short: {
+    name: "short",
+    table: "features_a",
+    ttl: "30d",
+    ttlSql: "INTERVAL '30 days'",
+    created: "created_ts",
+    features: [
+      { name: "a_f1", type: "float64" },
+      { name: "a_f2", type: "float64" },
+      { name: "a_n", type: "int64" },
+    ],
+  },
+  long: {
+    name: "long",
+    table: "features_b",
+    ttl: "365d",
+    ttlSql: "INTERVAL '365 days'",
+    created: null,
+    features: [
+      { name: "b_f1", type: "float64" },
+      { name: "b_f2", type: "float64" },
+      { name: "b_n", type: "int64" },
+    ],
+  },
+};
+const TIES_VIEW = { ...ALL_VIEWS.short, table: "ties_features", ttl: "3d", ttlSql: "INTERVAL '3 days'" };
+const SQL_TYPE = { float64: "DOUBLE PRECISION", int64: "BIGINT" };
+
+// ---------------------------------------------------------------- dataset
+
+// u(i, s): a uniform double in [0, 1) from the low 53 bits of hashint8extended(i * 1000 + s, 0).
+// Deterministic (PostgreSQL's 64-bit hash of an int8, stable since PG 11); an inlinable SQL function.
+const U_FUNCTION = `CREATE OR REPLACE FUNCTION ${rel("u")}(i bigint, s int) RETURNS double precision
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT (hashint8extended(i * 1000 + s, 0) & 9007199254740991)::double precision / 9007199254740992.0 $$`;
+const u = (i, s) => `${rel("u")}(${i}, ${s})`;
+const k = (i, s, n) => `floor(${u(i, s)} * ${n})::bigint`;
+
+/**
+ * Per table: customer e has one row in each of 100 equal slots of 2024 (W = 3.65 days) at a
+ * pseudo-random second inside the slot, so (customer_id, ts) is unique. Rows are stored in slot
+ * order (time order), not key order, as an append-only table would be.
+ */
+function featureTableSql(view, p) {
+  const E = p.entities;
+  const N = E * p.rowsPerEntity;
+  const W = Math.floor(YEAR_S / p.rowsPerEntity);
+  const s0 = view.table === "features_a" ? 10 : 20;
+  const [f1, f2, n] = view.features.map((f) => q(f.name));
+  const scale = view.table === "features_a" ? [100, 4, 1000] : [1000, 2, 100000];
+  return [
+    `DROP TABLE IF EXISTS ${rel(view.table)}`,
+    `CREATE TABLE ${rel(view.table)} AS
+     SELECT customer_id, ts,
+       ${view.created ? `CASE WHEN ${u("i", s0 + 2)} < 0.01 THEN NULL ELSE ts + make_interval(secs => floor(${u("i", s0 + 3)} * 7200)) END AS ${q(view.created)},` : ""}
+       CASE WHEN ${u("i", s0 + 4)} < 0.02 THEN NULL ELSE round((${u("i", s0 + 5)} * ${scale[0]})::numeric, ${scale[1]})::double precision END AS ${f1},
+       ${u("i", s0 + 6)} AS ${f2},
+       floor(${u("i", s0 + 7)} * ${scale[2]})::bigint AS ${n}
+     FROM (SELECT i, (i % ${E}) + 1 AS customer_id,
+             TIMESTAMP '2024-01-01' + make_interval(secs => (i / ${E}) * ${W} + floor(${u("i", s0 + 1)} * ${W})) AS ts
+           FROM generate_series(0::bigint, ${N - 1}) AS g(i)) AS s`,
+    // The index every LATERAL … LIMIT 1 lookup walks. The user owns table sources, so the
+    // benchmark creates it (fcompile run indexes only the tables it builds).
+    `CREATE INDEX ON ${rel(view.table)} (customer_id, ts)`,
+  ];
+}
+
+/**
+ * 200k entity rows in an order that is neither key nor time order; 2% name a customer with no
+ * feature rows; timestamps are random seconds from 15 days before the data to 15 days after it.
+ * `__fc_row_id` is the input position, which fcompile's query expects on its entity relation.
+ */
+function entityRowsSelect(rows, E, s0) {
+  return `SELECT floor(${u("i", s0 + 1)} * ${E} * 1.02)::bigint + 1 AS customer_id,
+       TIMESTAMP '2024-01-01' - INTERVAL '15 days' + make_interval(secs => floor(${u("i", s0 + 2)} * ${YEAR_S + 30 * 86400})) AS event_timestamp,
+       (${u("i", s0 + 3)} < 0.1)::int AS label,
+       i + 1 AS __fc_row_id
+     FROM generate_series(0::bigint, ${rows - 1}) AS g(i)`;
+}
+
+function entitiesSql(p) {
+  return [
+    `DROP TABLE IF EXISTS ${rel("entities")}`,
+    `CREATE TABLE ${rel("entities")} AS ${entityRowsSelect(p.entityRows, p.entities, 30)}`,
+  ];
+}
+
+/**
+ * A small tie-heavy dataset: 300 customers, 60,000 rows on 200 whole hours (≈ 1 row per (key, hour),
+ * so many equal (key, ts)), equal and NULL created timestamps, few distinct feature values with
+ * NULLs; entity timestamps mostly on whole hours (on row timestamps and on the 3-day ttl boundary).
+ */
+function tiesSql() {
+  return [
+    `DROP TABLE IF EXISTS ${rel("ties_features")}`,
+    `CREATE TABLE ${rel("ties_features")} AS
+     SELECT ${k("i", 10, 300)} + 1 AS customer_id,
+       TIMESTAMP '2024-01-01' + make_interval(hours => ${k("i", 11, 200)}::int) AS ts,
+       CASE WHEN ${k("i", 12, 10)} < 3 THEN NULL ELSE TIMESTAMP '2024-02-01' + make_interval(hours => ${k("i", 13, 3)}::int) END AS created_ts,
+       CASE WHEN ${k("i", 14, 5)} = 0 THEN NULL ELSE ${k("i", 15, 4)} * 0.5 END::double precision AS a_f1,
+       CASE WHEN ${k("i", 16, 7)} = 0 THEN NULL ELSE ${k("i", 17, 3)} END::double precision AS a_f2,
+       CASE WHEN ${k("i", 18, 9)} = 0 THEN NULL ELSE ${k("i", 19, 2)} END AS a_n
+     FROM generate_series(0::bigint, 59999) AS g(i)`,
+    `CREATE INDEX ON ${rel("ties_features")} (customer_id, ts)`,
+    `DROP TABLE IF EXISTS ${rel("ties_entities")}`,
+    `CREATE TABLE ${rel("ties_entities")} AS
+     SELECT ${k("i", 31, 310)} + 1 AS customer_id,
+       TIMESTAMP '2023-12-31 23:00:00' + make_interval(secs => ${k("i", 32, 260)} * 3600 + CASE WHEN ${k("i", 33, 4)} = 0 THEN ${k("i", 34, 3600)} ELSE 0 END) AS event_timestamp,
+       ${k("i", 35, 2)}::int AS label,
+       i + 1 AS __fc_row_id
+     FROM generate_series(0::bigint, 19999) AS g(i)`,
+  ];
+}
+
+async function connect(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query("SET TimeZone = 'UTC'");
+  return client;
+}
+
+/**
+ * Creates (or reuses, when its parameters match) each table in `tables`: { name: { params, sqls } }.
+ * The parameters each table was built with are kept in fcbench_pit.bench_params.
+ */
+async function ensureTables(client, tables) {
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${q(SCHEMA)}`);
+  await client.query(U_FUNCTION);
+  await client.query(`CREATE TABLE IF NOT EXISTS ${rel("bench_params")} (tbl text PRIMARY KEY, params text NOT NULL)`);
+  for (const [name, { params, sqls }] of Object.entries(tables)) {
+    const want = JSON.stringify(params);
+    const have = await client.query(`SELECT p.params FROM ${rel("bench_params")} p WHERE p.tbl = $1 AND to_regclass($2) IS NOT NULL`, [
+      name,
+      `${SCHEMA}.${name}`,
+    ]);
+    if (have.rows[0]?.params === want) {
+      console.log(`dataset: reusing ${SCHEMA}.${name}`);
+      continue;
+    }
+    const t0 = performance.now();
+    await client.query("BEGIN");
+    for (const sql of sqls) await client.query(sql);
+    await client.query(`INSERT INTO ${rel("bench_params")} VALUES ($1, $2) ON CONFLICT (tbl) DO UPDATE SET params = EXCLUDED.params`, [
+      name,
+      want,
+    ]);
+    await client.query("COMMIT");
+    // Sets hint bits and the visibility map, so the first timed query does not do it.
+    await client.query(`VACUUM ANALYZE ${rel(name)}`);
+    const n = await client.query(`SELECT count(*)::int AS n FROM ${rel(name)}`);
+    console.log(`dataset: generated ${SCHEMA}.${name} (${n.rows[0].n} rows) in ${fmtMs(performance.now() - t0)}`);
+  }
+}
+
+function projectFiles(views, url) {
+  const yaml = [
+    "entities:",
+    "  - name: customer",
+    "    join_keys: [customer_id]",
+    "sources:",
+    ...views.flatMap((v) => [
+      `  - name: ${v.table}`,
+      `    table: ${SCHEMA}.${v.table}`,
+      "    timestamp: ts",
+      ...(v.created ? [`    created_timestamp: ${v.created}`] : []),
+    ]),
+    "feature_views:",
+    ...views.flatMap((v) => [
+      `  - name: ${v.name}`,
+      "    entities: [customer]",
+      `    source: ${v.table}`,
+      `    ttl: ${v.ttl}`,
+      "    features:",
+      ...v.features.map((f) => `      - {name: ${f.name}, type: ${f.type}}`),
+    ]),
+    "",
+  ].join("\n");
+  const config = [
+    "name: bench",
+    "target: pg",
+    "targets:",
+    "  pg:",
+    "    type: postgres",
+    `    url: "${url}"`,
+    `    schema: ${SCHEMA}`,
+    "",
+  ].join("\n");
+  return { "fcompile.yaml": config, "definitions/bench.yml": yaml };
+}
+
+function writeProject(dir, views, url) {
+  for (const [f, text] of Object.entries(projectFiles(views, url))) {
+    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    writeFileSync(path.join(dir, f), text);
+  }
+}
+
+// ---------------------------------------------------------------- queries
+
+const entityRowsCte = (entities) => `entity_rows AS (
+  SELECT e.*, CAST(e.event_timestamp AS TIMESTAMP) AS __fc_entity_ts
+  FROM ${entities} AS e
+)`;
+const featureList = (views) => views.flatMap((v, i) => v.features.map((f) => ({ ...f, alias: `v${i + 1}`, view: v })));
+const cast = (f, prefix = "") => `CAST(${prefix}${q(f.name)} AS ${SQL_TYPE[f.type]})`;
+/** SPEC §3 tie-break after ts, winner first: created DESC NULLS LAST, then every feature DESC NULLS LAST. */
+const tieBreak = (v, prefix = "") => [...(v.created ? [`${prefix}${q(v.created)}`] : []), ...v.features.map((f) => cast(f, prefix))];
+const select = (views) => ["entity_rows.*", ...featureList(views).map((f) => `${f.alias}.${q(f.name)}`)].join(",\n  ");
+
+/** (b): LEFT JOIN LATERAL (… ORDER BY ts DESC LIMIT 1) per view — the index order, nothing more. */
+function lateralSql(views, entities) {
+  return `WITH ${entityRowsCte(entities)}
+SELECT
+  ${select(views)}
+FROM entity_rows${views
+    .map(
+      (v, i) => `
+LEFT JOIN LATERAL (
+  SELECT ${v.features.map((f) => `v.${q(f.name)}`).join(", ")}
+  FROM ${rel(v.table)} AS v
+  WHERE v.customer_id = entity_rows.customer_id
+    AND v.ts <= entity_rows.__fc_entity_ts AND v.ts >= entity_rows.__fc_entity_ts - ${v.ttlSql}
+  ORDER BY v.ts DESC
+  LIMIT 1
+) AS v${i + 1} ON TRUE`,
+    )
+    .join("")}
+ORDER BY entity_rows.__fc_row_id`;
+}
+
+/**
+ * (s_sort): fcompile's first PostgreSQL shape, hand-written — ORDER BY ts DESC and the whole
+ * tie-break, LIMIT 1. The planner sorts every row in the ttl window (the tie-break columns are not
+ * in the index), so each lookup reads all of them from the heap instead of stopping at the first.
+ */
+function sortSql(views, entities) {
+  return `WITH ${entityRowsCte(entities)}
+SELECT
+  ${select(views)}
+FROM entity_rows${views
+    .map(
+      (v, i) => `
+LEFT JOIN LATERAL (
+  SELECT ${v.features.map((f) => `${cast(f, "v.")} AS ${q(f.name)}`).join(", ")}
+  FROM ${rel(v.table)} AS v
+  WHERE v.customer_id = entity_rows.customer_id
+    AND v.ts <= entity_rows.__fc_entity_ts AND v.ts >= entity_rows.__fc_entity_ts - ${v.ttlSql}
+  ORDER BY v.ts DESC, ${tieBreak(v, "v.")
+    .map((e) => `${e} DESC NULLS LAST`)
+    .join(", ")}
+  LIMIT 1
+) AS v${i + 1} ON TRUE`,
+    )
+    .join("")}
+ORDER BY entity_rows.__fc_row_id`;
+}
+
+/** (s_max): find the greatest ts first (index-only, Limit 1), then tie-break among the rows at that ts. */
+function maxTsSql(views, entities) {
+  return `WITH ${entityRowsCte(entities)}
+SELECT
+  ${select(views)}
+FROM entity_rows${views
+    .map(
+      (v, i) => `
+LEFT JOIN LATERAL (
+  SELECT ${v.features.map((f) => `${cast(f, "v.")} AS ${q(f.name)}`).join(", ")}
+  FROM ${rel(v.table)} AS v
+  WHERE v.customer_id = entity_rows.customer_id
+    AND v.ts = (
+      SELECT max(m.ts) FROM ${rel(v.table)} AS m
+      WHERE m.customer_id = entity_rows.customer_id
+        AND m.ts <= entity_rows.__fc_entity_ts AND m.ts >= entity_rows.__fc_entity_ts - ${v.ttlSql}
+    )
+  ORDER BY ${tieBreak(v, "v.")
+    .map((e) => `${e} DESC NULLS LAST`)
+    .join(", ")}
+  LIMIT 1
+) AS v${i + 1} ON TRUE`,
+    )
+    .join("")}
+ORDER BY entity_rows.__fc_row_id`;
+}
+
+/**
+ * (s_ties): one index walk that stops after the rows at the greatest ts — ORDER BY ts DESC
+ * FETCH FIRST 1 ROW WITH TIES (PostgreSQL 13+) — then the tie-break among those rows, LIMIT 1.
+ */
+function withTiesSql(views, entities) {
+  return `WITH ${entityRowsCte(entities)}
+SELECT
+  ${select(views)}
+FROM entity_rows${views
+    .map(
+      (v, i) => `
+LEFT JOIN LATERAL (
+  SELECT ${v.features.map((f) => `${cast(f, "t.")} AS ${q(f.name)}`).join(", ")}
+  FROM (
+    SELECT * FROM ${rel(v.table)} AS v
+    WHERE v.customer_id = entity_rows.customer_id
+      AND v.ts <= entity_rows.__fc_entity_ts AND v.ts >= entity_rows.__fc_entity_ts - ${v.ttlSql}
+    ORDER BY v.ts DESC
+    FETCH FIRST 1 ROW WITH TIES
+  ) AS t
+  ORDER BY ${tieBreak(v, "t.")
+    .map((e) => `${e} DESC NULLS LAST`)
+    .join(", ")}
+  LIMIT 1
+) AS v${i + 1} ON TRUE`,
+    )
+    .join("")}
+ORDER BY entity_rows.__fc_row_id`;
+}
+
+/**
+ * (c): the Feast shape — join entity rows to feature rows on key with ts in [T - ttl, T],
+ * row_number() per entity row by ts DESC (then created DESC), keep 1, join back to the entity rows.
+ * `full` adds every feature to the ORDER BY: the complete SPEC §3 tie-break (the `ref` variant).
+ */
+function rowNumberSql(views, entities, full = false) {
+  const ctes = views.map((v, i) => {
+    const order = [
+      "v.ts DESC",
+      ...(v.created ? [`v.${q(v.created)} DESC NULLS LAST`] : []),
+      ...(full ? v.features.map((f) => `${cast(f, "v.")} DESC NULLS LAST`) : []),
+    ];
+    return `v${i + 1}_latest AS (
+  SELECT __fc_row_id, ${v.features.map((f) => q(f.name)).join(", ")}
+  FROM (
+    SELECT e.__fc_row_id, ${v.features.map((f) => `v.${q(f.name)}`).join(", ")},
+      row_number() OVER (PARTITION BY e.__fc_row_id ORDER BY ${order.join(", ")}) AS __rn
+    FROM entity_rows AS e
+    JOIN ${rel(v.table)} AS v
+      ON v.customer_id = e.customer_id AND v.ts <= e.__fc_entity_ts AND v.ts >= e.__fc_entity_ts - ${v.ttlSql}
+  ) AS ranked
+  WHERE __rn = 1
+)`;
+  });
+  return `WITH ${entityRowsCte(entities)},
+${ctes.join(",\n")}
+SELECT
+  ${select(views)}
+FROM entity_rows
+${views.map((_, i) => `LEFT JOIN v${i + 1}_latest AS v${i + 1} ON v${i + 1}.__fc_row_id = entity_rows.__fc_row_id`).join("\n")}
+ORDER BY entity_rows.__fc_row_id`;
+}
+
+const DESCRIPTIONS = {
+  a: "fcompile trainingSql",
+  b: "LATERAL … ORDER BY ts DESC LIMIT 1 baseline",
+  c: "join + row_number() (Feast shape)",
+  s_max: "LATERAL: max(ts) probe, then tie-break at that ts",
+  ref: "join + row_number(), full SPEC §3 tie-break",
+  s_ties: "LATERAL: ORDER BY ts DESC FETCH FIRST 1 ROW WITH TIES, then tie-break",
+  s_sort: "LATERAL: ORDER BY ts DESC + tie-break, LIMIT 1 (first shape)",
+  s_sort_incr: "s_sort with SET enable_sort = off (Incremental Sort)",
+};
+/** Session settings a variant runs under (set before, reset after its statement; not timed). */
+const SETTINGS = { s_sort_incr: { enable_sort: "off" } };
+
+async function querySql(variant, views, projectDir, entities) {
+  switch (variant) {
+    case "a": {
+      const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/api.js")).href);
+      return api.trainingSql({ projectDir, target: "pg", features: views.map((v) => `${v.name}:*`), entities });
+    }
+    case "b":
+      return lateralSql(views, entities);
+    case "c":
+      return rowNumberSql(views, entities, false);
+    case "ref":
+      return rowNumberSql(views, entities, true);
+    case "s_max":
+      return maxTsSql(views, entities);
+    case "s_ties":
+      return withTiesSql(views, entities);
+    case "s_sort":
+    case "s_sort_incr":
+      return sortSql(views, entities);
+    default:
+      throw new Error(`unknown variant ${variant}; known: ${Object.keys(DESCRIPTIONS).join(", ")}`);
+  }
+}
+
+// ---------------------------------------------------------------- measuring
+
+/** user + system CPU of a server backend (Linux /proc; the server must be local), or null. */
+async function backendCpuMs(pid) {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100/s)
+  } catch {
+    return null;
+  }
+}
+
+async function withSettings(client, variant, fn) {
+  const set = Object.entries(SETTINGS[variant] ?? {});
+  for (const [k, v] of set) await client.query(`SET ${k} = ${v}`);
+  try {
+    return await fn();
+  } finally {
+    for (const [k] of set) await client.query(`RESET ${k}`);
+  }
+}
+
+async function measure(client, pid, variant, sql) {
+  return withSettings(client, variant, () => measureStatement(client, pid, sql));
+}
+
+async function measureStatement(client, pid, sql) {
+  await client.query("DROP TABLE IF EXISTS pg_temp.out");
+  const c0 = await backendCpuMs(pid);
+  const t0 = performance.now();
+  const r = await client.query(`CREATE TEMP TABLE out AS\n${sql}`);
+  const ms = performance.now() - t0;
+  const c1 = await backendCpuMs(pid);
+  return { ms, cpuMs: c0 === null || c1 === null ? null : c1 - c0, rows: r.rowCount };
+}
+
+/** Builds every variant's output and compares each with the first, row for row (EXCEPT ALL both ways). */
+async function verify(client, variants, sqls, views) {
+  const [first, ...rest] = variants;
+  for (const v of variants) {
+    await client.query(`DROP TABLE IF EXISTS pg_temp.out_${v}`);
+    await withSettings(client, v, () => client.query(`CREATE TEMP TABLE out_${v} AS\n${sqls[v]}`));
+  }
+  const mismatches = [];
+  for (const v of rest) {
+    const r = await client.query(`SELECT
+      (SELECT count(*) FROM (SELECT * FROM out_${first} EXCEPT ALL SELECT * FROM out_${v}) AS x)::int AS only_in_first,
+      (SELECT count(*) FROM (SELECT * FROM out_${v} EXCEPT ALL SELECT * FROM out_${first}) AS x)::int AS only_in_other,
+      (SELECT count(*) FROM out_${v})::int AS rows`);
+    mismatches.push({ variant: v, onlyInFirst: r.rows[0].only_in_first, onlyInOther: r.rows[0].only_in_other, rows: r.rows[0].rows });
+  }
+  // Every output is stored in input order: the n-th stored row carries __fc_row_id n.
+  const order = {};
+  for (const v of variants) {
+    const r = await client.query(
+      `SELECT count(*) FILTER (WHERE __fc_row_id <> pos)::int AS out_of_place FROM (SELECT __fc_row_id, row_number() OVER () AS pos FROM out_${v}) AS x`,
+    );
+    order[v] = r.rows[0].out_of_place;
+  }
+  const stats = (
+    await client.query(
+      `SELECT count(*)::int AS entity_rows, ${featureList(views)
+        .map((f) => `count(${q(f.name)})::int AS ${q(f.name)}`)
+        .join(", ")} FROM out_${first}`,
+    )
+  ).rows[0];
+  for (const v of variants) await client.query(`DROP TABLE IF EXISTS pg_temp.out_${v}`);
+  return { mismatches, order, stats };
+}
+
+async function explainTo(client, dir, variant, sql) {
+  const r = await client.query(`EXPLAIN (ANALYZE, BUFFERS) CREATE TEMP TABLE out_explain AS\n${sql}`);
+  await client.query("DROP TABLE IF EXISTS pg_temp.out_explain");
+  const text = r.rows.map((row) => row["QUERY PLAN"]).join("\n");
+  const file = path.join(dir, `explain-${variant}.txt`);
+  writeFileSync(file, `${sql}\n\n${text}\n`);
+  return { text, file };
+}
+
+async function serverInfo(client) {
+  const r = await client.query(`SELECT current_setting('server_version') AS version,
+      current_setting('shared_buffers') AS shared_buffers, current_setting('work_mem') AS work_mem,
+      current_setting('jit') AS jit, current_setting('max_parallel_workers_per_gather') AS parallel,
+      current_setting('random_page_cost') AS random_page_cost`);
+  const s = r.rows[0];
+  return `PostgreSQL ${s.version} (shared_buffers ${s.shared_buffers}, work_mem ${s.work_mem}, jit ${s.jit}, max_parallel_workers_per_gather ${s.parallel}, random_page_cost ${s.random_page_cost})`;
+}
+
+// ---------------------------------------------------------------- entity upload (COPY)
+
+/** The 1M-row entity CSV (customer_id, event_timestamp), written by PostgreSQL's COPY TO; reused. */
+async function ensureUploadCsv(client, dir, rows) {
+  const file = path.join(dir, `entities-${rows}.csv`);
+  const meta = `${file}.params.json`;
+  const params = JSON.stringify({ generator: GENERATOR_VERSION, rows, entities: PARAMS.entities });
+  if (existsSync(file) && existsSync(meta) && readFileSync(meta, "utf8") === params) return file;
+  const t0 = performance.now();
+  const sql = `COPY (SELECT customer_id, event_timestamp FROM (${entityRowsSelect(rows, PARAMS.entities, 40)}) AS x ORDER BY __fc_row_id)
+    TO STDOUT (FORMAT csv, HEADER true)`;
+  await pipeline(client.query(copyTo(sql)), createWriteStream(file));
+  writeFileSync(meta, params);
+  console.log(`upload: wrote ${path.relative(REPO_DIR, file)} (${rows} rows) in ${fmtMs(performance.now() - t0)}`);
+  return file;
+}
+
+/** Times PostgresWarehouse.loadEntities({file, format: "csv"}) — the path `train --entities FILE` takes. */
+async function measureUpload(projectDir, file, repeat) {
+  const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/api.js")).href);
+  const { PostgresWarehouse } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/postgres.js")).href);
+  const { resolveTarget } = await import(pathToFileURL(path.join(REPO_DIR, "dist/project/targets.js")).href);
+  const { fileColumns } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/file-reader.js")).href);
+  const { config, registry } = await api.loadProject(projectDir);
+  const target = resolveTarget(config, "pg");
+  const wh = await PostgresWarehouse.open(target, registry);
+  const loads = [];
+  const sniffs = [];
+  let rows;
+  try {
+    for (let r = 0; r < repeat; r++) {
+      const t0 = performance.now();
+      const relation = await wh.loadEntities({ file, format: "csv" });
+      loads.push(performance.now() - t0);
+      // loadEntities = column sniffing (DuckDB reads the CSV head) + CREATE TEMP TABLE + COPY FROM STDIN + ANALYZE
+      const s0 = performance.now();
+      await fileColumns(file, "csv");
+      sniffs.push(performance.now() - s0);
+      rows = Number((await wh.client.query(`SELECT count(*) AS n FROM pg_temp.${relation}`)).rows[0].n);
+      console.log(
+        `upload ${r + 1}/${repeat}: loadEntities ${fmtMs(loads.at(-1))} (of which column sniffing ≈ ${fmtMs(sniffs.at(-1))}), ${rows} rows`,
+      );
+    }
+  } finally {
+    await wh.close();
+  }
+  return { loads, sniffs, rows };
+}
+
+// ---------------------------------------------------------------- main
+
+export async function main(argv) {
+  const args = parseArgs(argv, { repeat: "5", warmup: "1", variants: "a,b,c", views: "short", uploadRows: "1000000" });
+  const url = String(args.url ?? process.env.FCBENCH_PG_URL ?? DEFAULT_URL);
+  const client = await connect(url);
+  try {
+    if (args.clean) return await clean(client);
+    if (args.ties) return await tiesCheck(client, url, args);
+    await benchmark(client, url, args);
+  } finally {
+    await client.end();
+  }
+}
+
+async function clean(client) {
+  await client.query(`DROP SCHEMA IF EXISTS ${q(SCHEMA)} CASCADE`);
+  for (const d of ["pit-pg", "pit-pg-ties"]) rmSync(path.join(DATA_DIR, d), { recursive: true, force: true });
+  console.log(`dropped schema ${SCHEMA} and removed bench/.data/pit-pg*`);
+}
+
+async function benchmark(client, url, args) {
+  const repeat = Number(args.repeat);
+  const warmup = Number(args.warmup);
+  const variants = String(args.variants).split(",");
+  const views = String(args.views)
+    .split(",")
+    .map(
+      (n) =>
+        ALL_VIEWS[n] ??
+        (() => {
+          throw new Error(`unknown view ${n}; known: ${Object.keys(ALL_VIEWS).join(", ")}`);
+        })(),
+    );
+  const dir = path.join(DATA_DIR, "pit-pg");
+  writeProject(dir, views, url);
+
+  const tables = { entities: { params: PARAMS, sqls: entitiesSql(PARAMS) } };
+  for (const v of views) tables[v.table] = { params: PARAMS, sqls: featureTableSql(v, PARAMS) };
+  await ensureTables(client, tables);
+  // Fresh statistics before measuring (cheap at this size).
+  for (const t of ["entities", ...views.map((v) => v.table)]) await client.query(`ANALYZE ${rel(t)}`);
+
+  const entities = rel("entities");
+  const sqls = {};
+  for (const v of new Set([...variants, ...(args.explain ? String(args.explain).split(",") : [])])) {
+    sqls[v] = await querySql(v, views, dir, entities);
+    writeFileSync(path.join(dir, `query-${v}.sql`), `${sqls[v]}\n`);
+  }
+  const N = PARAMS.entities * PARAMS.rowsPerEntity;
+  console.log(
+    `pit (pg): ${N * views.length} feature rows (${views.length} table${views.length > 1 ? "s" : ""} × ${N}) over ${PARAMS.entities} entities, ` +
+      `${PARAMS.entityRows} entity rows; views ${views.map((v) => `${v.name} (ttl ${v.ttl})`).join(", ")}`,
+  );
+  console.log(`queries written to ${path.relative(REPO_DIR, dir)}/query-<variant>.sql`);
+  const server = await serverInfo(client);
+  console.log(`server: ${server}`);
+
+  if (args.explain) {
+    for (const v of String(args.explain).split(",")) {
+      const { text, file } = await withSettings(client, v, () => explainTo(client, dir, v, sqls[v]));
+      console.log(`\n== EXPLAIN (ANALYZE, BUFFERS) ${v} (${DESCRIPTIONS[v]}) — also in ${path.relative(REPO_DIR, file)}\n${text}`);
+    }
+    return;
+  }
+
+  const pid = (await client.query("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+  for (let r = 0; r < warmup; r++) {
+    const line = [];
+    for (const v of variants) line.push(`${v} ${fmtMs((await measure(client, pid, v, sqls[v])).ms)}`);
+    console.log(`warm-up ${r + 1}/${warmup} (not counted): ${line.join(" · ")}`);
+  }
+  const runs = Object.fromEntries(variants.map((v) => [v, []]));
+  for (let r = 0; r < repeat; r++) {
+    const order = variants.map((_, i) => variants[(i + r) % variants.length]);
+    const line = [];
+    for (const v of order) {
+      const m = await measure(client, pid, v, sqls[v]);
+      runs[v].push(m);
+      line.push(`${v} ${fmtMs(m.ms)}`);
+    }
+    console.log(`round ${r + 1}/${repeat}: ${line.join(" · ")}`);
+  }
+  await client.query("DROP TABLE IF EXISTS pg_temp.out");
+
+  const summary = variants.map((v) => ({
+    variant: v,
+    medianMs: median(runs[v].map((m) => m.ms)),
+    minMs: Math.min(...runs[v].map((m) => m.ms)),
+    maxMs: Math.max(...runs[v].map((m) => m.ms)),
+    medianCpuMs: runs[v].every((m) => m.cpuMs !== null) ? median(runs[v].map((m) => m.cpuMs)) : null,
+    rows: runs[v][0].rows,
+  }));
+  const byName = Object.fromEntries(summary.map((s) => [s.variant, s]));
+
+  let verified;
+  if (!args.noVerify && variants.length > 1) {
+    console.log("verifying: every variant against the first, row for row (EXCEPT ALL both ways; stored order = __fc_row_id) …");
+    verified = await verify(client, variants, sqls, views);
+  }
+
+  let upload;
+  if (!args.noUpload) {
+    const rows = Number(args.uploadRows);
+    const file = await ensureUploadCsv(client, dir, rows);
+    const ur = Number(args.uploadRepeat ?? args.repeat);
+    upload = { rows, ...(await measureUpload(dir, file, ur)) };
+    if (args.train) {
+      const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/api.js")).href);
+      const out = path.join(dir, "train-out.csv");
+      const r = await api.train({ projectDir: dir, target: "pg", features: views.map((v) => `${v.name}:*`), entitiesFile: file, out });
+      rmSync(out, { force: true });
+      upload.train = { rows: r.rows, ms: r.ms };
+      console.log(`train with ${path.basename(file)} → CSV: ${r.rows} rows in ${fmtMs(r.ms)}`);
+    }
+  }
+
+  const m = machine();
+  console.log(`\n## pit --target pg — ${today()} — median of ${repeat} runs each (after ${warmup} warm-up round), one session\n`);
+  console.log(`machine: ${machineLine(m)}`);
+  console.log(`server: ${server}\n`);
+  console.log(
+    table(
+      ["variant", "what", "median wall", "min … max", "median backend CPU", "rows"],
+      summary.map((s) => [
+        s.variant,
+        DESCRIPTIONS[s.variant],
+        fmtMs(s.medianMs),
+        `${fmtMs(s.minMs)} … ${fmtMs(s.maxMs)}`,
+        s.medianCpuMs === null ? "n/a" : fmtMs(s.medianCpuMs),
+        s.rows,
+      ]),
+    ),
+  );
+  const ratio = (x, y) => {
+    const paired = median(runs[x].map((mm, i) => mm.ms / runs[y][i].ms));
+    const cpu = byName[x].medianCpuMs && byName[y].medianCpuMs ? byName[x].medianCpuMs / byName[y].medianCpuMs : NaN;
+    return `${(byName[x].medianMs / byName[y].medianMs).toFixed(2)}× wall (paired per round ${paired.toFixed(2)}×, backend CPU ${cpu.toFixed(2)}×)`;
+  };
+  console.log("");
+  if (byName.a && byName.b) console.log(`a/b (fcompile ÷ LATERAL LIMIT 1): ${ratio("a", "b")} — target ≤ 1.2×`);
+  if (byName.a && byName.c) console.log(`c/a (row_number ÷ fcompile): ${ratio("c", "a")} — target ≥ 2×`);
+  for (const x of variants.filter((n) => n.startsWith("s_"))) {
+    if (byName.b) console.log(`${x}/b: ${ratio(x, "b")}`);
+    if (byName.c) console.log(`c/${x}: ${ratio("c", x)}`);
+  }
+  if (verified) {
+    console.log(`\nrow-for-row check against ${variants[0]}:`);
+    for (const x of verified.mismatches)
+      console.log(
+        `  ${x.variant}: ${x.onlyInFirst === 0 && x.onlyInOther === 0 ? "identical" : "DIFFERENT"} (rows only in ${variants[0]}: ${x.onlyInFirst}, only in ${x.variant}: ${x.onlyInOther}, rows ${x.rows})`,
+      );
+    console.log(`  stored rows out of input order: ${JSON.stringify(verified.order)}`);
+    console.log(`  non-NULL values per feature in ${variants[0]}: ${JSON.stringify(verified.stats)}`);
+  }
+  if (upload) {
+    console.log(
+      `\nentity upload, ${upload.rows} rows (CSV customer_id,event_timestamp) via PostgresWarehouse.loadEntities (COPY FROM STDIN): ` +
+        `median ${fmtMs(median(upload.loads))} (${fmtMs(Math.min(...upload.loads))} … ${fmtMs(Math.max(...upload.loads))}, ${upload.loads.length} runs; ` +
+        `column sniffing alone ≈ ${fmtMs(median(upload.sniffs))}) — target < 5 s`,
+    );
+    if (upload.train)
+      console.log(`train with the ${upload.rows}-row CSV, end to end (load + query + CSV export): ${fmtMs(upload.train.ms)}`);
+  }
+  const result = {
+    date: new Date().toISOString(),
+    machine: m,
+    server,
+    params: PARAMS,
+    views: views.map((v) => v.name),
+    repeat,
+    warmup,
+    summary,
+    runs,
+    verified,
+    upload,
+    sql: sqls,
+  };
+  mkdirSync(path.join(DATA_DIR, "results"), { recursive: true });
+  const out = path.join(DATA_DIR, "results", `pit-pg-${Date.now()}.json`);
+  writeFileSync(out, JSON.stringify(result, null, 2));
+  console.log(`\nraw results: ${path.relative(REPO_DIR, out)}`);
+}
+
+/** --ties: on a small dataset full of ties, every variant against fcompile (a), with `ref` as the reference. */
+async function tiesCheck(client, url, args) {
+  const views = [TIES_VIEW];
+  const dir = path.join(DATA_DIR, "pit-pg-ties");
+  writeProject(dir, views, url);
+  await ensureTables(client, {
+    ties_features: { params: { generator: GENERATOR_VERSION, ties: true }, sqls: tiesSql().slice(0, 3) },
+    ties_entities: { params: { generator: GENERATOR_VERSION, ties: true }, sqls: tiesSql().slice(3) },
+  });
+  const variants = String(args.variants === "a,b,c" ? "a,ref,s_max,s_sort,s_sort_incr,s_ties,b,c" : args.variants).split(",");
+  const sqls = {};
+  for (const v of variants) sqls[v] = await querySql(v, views, dir, rel("ties_entities"));
+  const stats = (
+    await client.query(`SELECT
+      (SELECT count(*) FROM ${rel("ties_features")})::int AS rows,
+      (SELECT count(*) FROM (SELECT DISTINCT customer_id, ts FROM ${rel("ties_features")}) AS x)::int AS key_ts,
+      (SELECT count(*) FROM (SELECT DISTINCT customer_id, ts, created_ts FROM ${rel("ties_features")}) AS x)::int AS key_ts_created,
+      (SELECT count(*) FROM ${rel("ties_entities")})::int AS entity_rows`)
+  ).rows[0];
+  console.log(`ties dataset: ${JSON.stringify(stats)}`);
+  const { mismatches, order, stats: nn } = await verify(client, variants, sqls, views);
+  console.log(`non-NULL values per feature in a: ${JSON.stringify(nn)}; stored rows out of input order: ${JSON.stringify(order)}`);
+  console.log(
+    table(
+      ["variant", "what", `equal to a (${stats.entity_rows} rows)`, "rows only in a", "rows only in variant"],
+      mismatches.map((x) => [
+        x.variant,
+        DESCRIPTIONS[x.variant],
+        x.onlyInFirst === 0 && x.onlyInOther === 0 ? "yes" : "NO",
+        x.onlyInFirst,
+        x.onlyInOther,
+      ]),
+    ),
+  );
+}
