@@ -4,7 +4,7 @@ import { compileProject } from "./compile/compile-project.js";
 import type { CompileTarget } from "./compile/relations.js";
 import { viewRowsRelation } from "./compile/relations.js";
 import type { RunStep } from "./compile/run-plan.js";
-import { compileRunPlan } from "./compile/run-plan.js";
+import { compileRunPlan, viewsReading } from "./compile/run-plan.js";
 import { compileTraining, outputName } from "./compile/training.js";
 import { DIALECTS } from "./dialects/index.js";
 import { writeTargetDir } from "./cli/target-dir.js";
@@ -108,9 +108,7 @@ export async function run(
   const wh = await openWarehouse(target, config.dir, registry);
   try {
     const check = (step: RunStep, columns: string[]): Diagnostic[] =>
-      [...registry.views.values()]
-        .filter((v) => (step.kind === "sql-view" ? v.kind === "sql" && v.name === step.name : v.kind === "plain" && v.source === step.name))
-        .flatMap((v) => missingColumns(v, step.relation, columns));
+      viewsReading(registry, step).flatMap((v) => missingColumns(v, step.relation, columns));
     await wh.run(steps, check, (s, i) => opts.onStep?.(s, i, steps.length));
   } finally {
     await wh.close();

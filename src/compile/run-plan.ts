@@ -1,4 +1,4 @@
-import type { Registry, SqlView } from "../registry/types.js";
+import type { FeatureView, Registry, SqlView } from "../registry/types.js";
 import { renderUserSql } from "../registry/user-sql.js";
 import type { CompileTarget } from "./relations.js";
 import { sourceRelation, sqlViewRelation } from "./relations.js";
@@ -59,6 +59,13 @@ export function compileRunPlan(reg: Registry, t: CompileTarget): RunStep[] {
     });
   }
   return steps;
+}
+
+/** The feature views whose rows a run step's table holds. */
+export function viewsReading(reg: Registry, step: RunStep): FeatureView[] {
+  return [...reg.views.values()].filter((v) =>
+    step.kind === "sql-view" ? v.kind === "sql" && v.name === step.name : v.kind === "plain" && v.source === step.name,
+  );
 }
 
 /** The path under the project of a run step's compiled file. */

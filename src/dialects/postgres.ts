@@ -1,6 +1,6 @@
 import type { FeatureType } from "../registry/types.js";
 import type { Dialect } from "./dialect.js";
-import { intervalLiteral } from "./duckdb.js";
+import { standardSql } from "./standard-sql.js";
 import { templateRenderer } from "./templates.js";
 
 const TYPES: Record<FeatureType, string> = {
@@ -16,13 +16,8 @@ const TYPES: Record<FeatureType, string> = {
 /** PostgreSQL: point-in-time joins as LEFT JOIN LATERAL … ORDER BY … LIMIT 1 over an index on (keys, ts). */
 export const postgresDialect: Dialect = {
   name: "postgres",
-  quote: (id) => `"${id.replace(/"/g, '""')}"`,
-  qualified(parts) {
-    return parts.map((p) => this.quote(p)).join(".");
-  },
   // standard_conforming_strings is on by default since 9.1: only quotes need doubling.
-  stringLiteral: (v) => `'${v.replace(/'/g, "''")}'`,
-  interval: intervalLiteral,
+  ...standardSql,
   sqlType: (t) => TYPES[t],
   // The database's collation may order text by locale; ties must break by bytes, as everywhere.
   orderKey: (expr, t) => (t === "string" ? `${expr} COLLATE "C"` : expr),

@@ -4,6 +4,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { viewsReading } from "../compile/run-plan.js";
 import type { RunStep } from "../compile/run-plan.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -117,9 +118,7 @@ export class PostgresWarehouse implements Warehouse {
   private indexesFor(step: RunStep): string[][] {
     const seen = new Set<string>();
     const out: string[][] = [];
-    for (const v of this.registry.views.values()) {
-      const reads = step.kind === "sql-view" ? v.kind === "sql" && v.name === step.name : v.kind === "plain" && v.source === step.name;
-      if (!reads) continue;
+    for (const v of viewsReading(this.registry, step)) {
       const cols = [...v.joinKeys, v.timestamp];
       if (!seen.has(cols.join("\0"))) {
         seen.add(cols.join("\0"));
