@@ -2,7 +2,6 @@ import { existsSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { compileProject } from "./compile/compile-project.js";
 import type { CompileTarget } from "./compile/relations.js";
-import { viewRowsRelation } from "./compile/relations.js";
 import type { RunStep } from "./compile/run-plan.js";
 import { compileRunPlan, viewsReading } from "./compile/run-plan.js";
 import { compileTraining, outputName } from "./compile/training.js";
@@ -10,26 +9,20 @@ import { DIALECTS } from "./dialects/index.js";
 import { writeTargetDir } from "./cli/target-dir.js";
 import { DiagnosticBag, FcUserError, userError } from "./diagnostics/diagnostic.js";
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
-import type { ProjectConfig } from "./project/read-project.js";
-import { resolveTarget } from "./project/targets.js";
-import type { TargetConfig } from "./project/targets.js";
 import { resolveFeatureRefs } from "./registry/feature-refs.js";
-import { loadRegistry } from "./registry/load-registry.js";
 import { buildManifest } from "./registry/manifest.js";
-import type { FeatureRef, FeatureView, Registry } from "./registry/types.js";
+import type { FeatureRef, Registry } from "./registry/types.js";
+import type { EntitySource } from "./warehouse/warehouse.js";
 import { VERSION } from "./version.js";
-import type { EntitySource, Warehouse } from "./warehouse/warehouse.js";
 
+import { checkReady, compileTargetFor, loadProject, missingColumns, openWarehouse } from "./api/common.js";
+import type { ProjectOptions } from "./api/common.js";
+
+export { loadProject } from "./api/common.js";
+export type { ProjectOptions } from "./api/common.js";
 export { FcUserError } from "./diagnostics/diagnostic.js";
 export type { Diagnostic } from "./diagnostics/diagnostic.js";
 export { formatDiagnostic } from "./diagnostics/diagnostic.js";
-
-/** Options every command shares. */
-export interface ProjectOptions {
-  projectDir: string;
-  /** Target name from fcompile.yaml; default: the project's `target`. */
-  target?: string;
-}
 
 /** Options of `train` (SPEC.md §2). */
 export interface TrainOptions extends ProjectOptions {
@@ -47,20 +40,6 @@ export interface TrainOptions extends ProjectOptions {
   /** Entity timestamp column; default `event_timestamp`. */
   timestampColumn?: string;
   fullNames?: boolean;
-}
-
-/** Reads and validates a project; throws FcUserError with every diagnostic when it is wrong. */
-export async function loadProject(projectDir: string): Promise<{ config: ProjectConfig; registry: Registry; diagnostics: Diagnostic[] }> {
-  // DuckDB is loaded only when the PostgreSQL grammar rejects some SQL: most builds never load it.
-  const loaded = await loadRegistry(projectDir, async (sql) => (await import("./warehouse/duckdb.js")).duckdbSyntaxCheck(sql));
-  if (!loaded.registry || !loaded.config) throw new FcUserError(loaded.diagnostics);
-  return { config: loaded.config, registry: loaded.registry, diagnostics: loaded.diagnostics };
-}
-
-/** A warehouse target and how to compile for it. */
-function compileTargetFor(config: ProjectConfig, targetName?: string): { target: TargetConfig; ct: CompileTarget } {
-  const target = resolveTarget(config, targetName);
-  return { target, ct: { dialect: DIALECTS[target.type], schema: target.schema } };
 }
 
 /** `fcompile build`: validate and compile; writes target/ atomically only when there is no error. */
@@ -88,16 +67,6 @@ export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagno
   return { ok: true, diagnostics: loaded.diagnostics, files: files.size };
 }
 
-/** Opens the target's warehouse; each driver is loaded only when its target is used. */
-async function openWarehouse(target: TargetConfig, projectDir: string, registry: Registry): Promise<Warehouse> {
-  if (target.type === "postgres") {
-    const { PostgresWarehouse } = await import("./warehouse/postgres.js");
-    return PostgresWarehouse.open(target, registry);
-  }
-  const { DuckDbWarehouse } = await import("./warehouse/duckdb.js");
-  return DuckDbWarehouse.open(target, projectDir);
-}
-
 /** `fcompile run`: loads file sources and builds SQL views, all or nothing. */
 export async function run(
   opts: ProjectOptions & { onStep?: (step: RunStep, i: number, total: number) => void },
@@ -114,25 +83,6 @@ export async function run(
     await wh.close();
   }
   return { steps: steps.length };
-}
-
-/** Columns a view needs that its relation lacks, reported at the view's name. */
-function missingColumns(view: FeatureView, relation: string, columns: string[]): Diagnostic[] {
-  const have = new Set(columns);
-  const need = [
-    ...view.joinKeys,
-    view.timestamp,
-    ...(view.createdTimestamp ? [view.createdTimestamp] : []),
-    ...view.features.map((f) => f.name),
-  ];
-  return need
-    .filter((c) => !have.has(c))
-    .map((col) => ({
-      code: "FC017" as const,
-      severity: "error" as const,
-      message: `column '${col}' of view '${view.name}' is not in ${relation} (columns: ${columns.join(", ")})`,
-      at: view.at,
-    }));
 }
 
 /**
@@ -177,7 +127,12 @@ export async function train(opts: TrainOptions): Promise<{ rows: number; feature
   const wh = await openWarehouse(target, config.dir, registry);
   const tmp = `${out}.tmp-${process.pid}`;
   try {
-    await checkReady(wh, registry, ct, features);
+    await checkReady(
+      wh,
+      registry,
+      ct,
+      features.map((f) => f.view),
+    );
     const entities = await wh.loadEntities(entitySource);
     const columns = await wh.columnsOf(entities);
     checkEntityColumns(registry, features, columns, timestampColumn, !!opts.fullNames);
@@ -225,24 +180,6 @@ function entitiesFrom(opts: TrainOptions): EntitySource {
   return { file, format };
 }
 
-/** Every relation the training query reads exists and has the columns its view declares. */
-async function checkReady(wh: Warehouse, reg: Registry, ct: CompileTarget, features: FeatureRef[]): Promise<void> {
-  const problems: Diagnostic[] = [];
-  for (const name of new Set(features.map((f) => f.view))) {
-    const view = reg.views.get(name)!;
-    const rel = viewRowsRelation(reg, view, ct);
-    const needsRun = view.kind === "sql" || reg.sources.get(view.source)?.kind === "file";
-    if (needsRun) {
-      const table = view.kind === "sql" ? `view__${view.name}` : `source__${view.source}`;
-      if (!(await wh.tableExists(ct.schema, table))) {
-        throw userError("FC016", `${rel} does not exist in the warehouse yet (needed by view '${name}'); run 'fcompile run' first`);
-      }
-    }
-    problems.push(...missingColumns(view, rel, await wh.columnsOf(rel)));
-  }
-  if (problems.length > 0) throw new FcUserError(problems);
-}
-
 function checkEntityColumns(reg: Registry, features: FeatureRef[], columns: string[], tsCol: string, fullNames: boolean): void {
   const have = new Set(columns);
   const problems: string[] = [];
@@ -261,3 +198,5 @@ function checkEntityColumns(reg: Registry, features: FeatureRef[], columns: stri
     );
   }
 }
+export { materialize } from "./api/materialize.js";
+export type { MaterializeOptions, MaterializedView } from "./api/materialize.js";

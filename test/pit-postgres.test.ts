@@ -111,7 +111,9 @@ describe("PostgreSQL agrees with the reference (SPEC §3, §4)", () => {
               await pgc.query("SET TimeZone = 'UTC'");
               await pgc.query(`SET fcompile.end_time = '${isoFromMicros(end)}'`);
               const csv = `${mat}.csv`;
-              await pipeline(pgc.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT csv, HEADER true)`)), createWriteStream(csv));
+              const cols = [...ref.joinKeys, ref.timestampColumn ?? "ts", ...ref.features].map((n) => `"${n}"`).join(", ");
+              const copy = `COPY (SELECT ${cols} FROM (${sql}) AS m) TO STDOUT (FORMAT csv, HEADER true)`;
+              await pipeline(pgc.query(copyTo(copy)), createWriteStream(csv));
               await withDuckDB(path.join(dir, "warehouse.duckdb"), async (conn) => {
                 // Read back with the types the view's table has in DuckDB (same spec as in PostgreSQL).
                 const v = c.views.find((x) => x.name === ref.name)!;

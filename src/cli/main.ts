@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerBuild } from "./build-command.js";
 import { registerInit } from "./init-command.js";
+import { registerMaterialize } from "./materialize-command.js";
 import { registerRun } from "./run-command.js";
 import { registerTrain } from "./train-command.js";
 
@@ -16,13 +17,15 @@ export async function main(argv: string[]): Promise<void> {
   registerBuild(program);
   registerRun(program);
   registerTrain(program);
+  registerMaterialize(program);
   program.addHelpText(
     "after",
     `
 Typical session:
   fcompile build                 validate and compile (no database needed)
   fcompile run                   load file sources, build SQL views in the warehouse
-  fcompile train --service churn_model --entities labels.csv --out train.parquet`,
+  fcompile train --service churn_model --entities labels.csv --out train.parquet
+  fcompile materialize --end 2025-06-01   latest values per entity, for the online store`,
   );
   try {
     await program.parseAsync(argv);

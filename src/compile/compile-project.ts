@@ -1,5 +1,5 @@
 import type { Registry } from "../registry/types.js";
-import { compileMaterialization } from "./materialize.js";
+import { compileIncrementalMaterialization, compileMaterialization } from "./materialize.js";
 import type { CompileTarget } from "./relations.js";
 import { compileRunPlan } from "./run-plan.js";
 import { compileTraining } from "./training.js";
@@ -26,6 +26,7 @@ export function compileProject(reg: Registry, t: CompileTarget): Map<string, str
   }
   for (const view of reg.views.values()) {
     files.set(`materialize/${view.name}.sql`, compileMaterialization(reg, view, t));
+    files.set(`materialize/${view.name}.incremental.sql`, compileIncrementalMaterialization(reg, view, t));
   }
   if (t.dialect.wantsIndexes) {
     const advice = indexAdvice(reg, t);

@@ -54,3 +54,16 @@ export function tieBreak(created: string | undefined, features: readonly string[
   const dir = desc ? "DESC NULLS LAST" : "ASC NULLS FIRST";
   return [...(created ? [created] : []), ...features].map((e) => `${e} ${dir}`);
 }
+
+/** The table `materialize` writes a view's latest values into (what `load` reads). */
+export function materializationTable(view: FeatureView, t: CompileTarget): [string, string] {
+  return [t.schema, `mat__${view.name}`];
+}
+
+/** The materialization table as a qualified relation. */
+export function materializationRelation(view: FeatureView, t: CompileTarget): string {
+  return t.dialect.qualified(materializationTable(view, t));
+}
+
+/** The table where `materialize` records, per view, the end time it last materialized to (the watermark). */
+export const WATERMARK_TABLE = "fc_materializations";

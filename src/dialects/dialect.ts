@@ -28,6 +28,8 @@ export interface Dialect {
   fileRelation(format: "csv" | "parquet", projectPath: string): string;
   /** A run-time parameter (e.g. the materialization end time), readable when run by hand. */
   parameter(name: string): string;
+  /** A timestamp expression as whole microseconds since 1970-01-01 UTC (BIGINT): exact in every driver. */
+  epochMicros(expr: string): string;
   /**
    * Whether point-in-time lookups need an index on (join keys, timestamp): `run` creates it on
    * the tables fcompile owns, and `build` writes advice for the user's own tables.

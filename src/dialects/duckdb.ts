@@ -26,6 +26,7 @@ export const duckdbDialect: Dialect = {
   parameter(name) {
     return `getvariable(${this.stringLiteral(name)})`;
   },
+  epochMicros: (expr) => `epoch_us(${expr})`,
   wantsIndexes: false,
   render: templateRenderer("duckdb"),
 };

@@ -29,6 +29,8 @@ export const postgresDialect: Dialect = {
   parameter(name) {
     return `CAST(current_setting(${this.stringLiteral(`fcompile.${name.replace(/^fc_/, "")}_time`)}) AS TIMESTAMP)`;
   },
+  // EXTRACT(EPOCH …) is numeric since PostgreSQL 14, so microseconds stay exact.
+  epochMicros: (expr) => `CAST(EXTRACT(EPOCH FROM ${expr}) * 1000000 AS BIGINT)`,
   wantsIndexes: true,
   render: templateRenderer("postgres"),
 };

@@ -97,3 +97,24 @@ export function buildManifest(reg: Registry, version: string): Record<string, un
     lineage,
   };
 }
+
+/**
+ * A hash of everything that decides a view's materialized values: keys, timestamps, ttl, feature
+ * names and types, and its source or SQL (with the SQL of the views it reads). Descriptions and
+ * tags are left out, so editing them does not force a full re-materialization.
+ */
+export function materializationHash(reg: Registry, view: FeatureView): string {
+  const up = upstream(reg, view);
+  return contentHash({
+    keys: view.joinKeys,
+    timestamp: view.timestamp,
+    created: view.createdTimestamp ?? null,
+    ttl: view.ttlSeconds ?? null,
+    features: view.features.map((f) => [f.name, f.type]),
+    source: view.kind === "plain" ? sourceEntry(reg.sources.get(view.source)!) : view.sqlText,
+    upstream: [...up.views].sort().map((v) => {
+      const dep = reg.views.get(v);
+      return dep?.kind === "sql" ? dep.sqlText : null;
+    }),
+  });
+}

@@ -5,7 +5,8 @@ import { duckdbDialect } from "../dialects/duckdb.js";
 import type { DuckDbTarget } from "../project/targets.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { EntitySource, OutputFormat, Warehouse } from "./warehouse.js";
+import { WATERMARK_TABLE } from "../compile/relations.js";
+import type { EntitySource, MaterializeStep, OutputFormat, Warehouse, Watermark } from "./warehouse.js";
 import { WarehouseError } from "./warehouse.js";
 
 const lit = (s: string): string => duckdbDialect.stringLiteral(s);
@@ -107,6 +108,80 @@ export class DuckDbWarehouse implements Warehouse {
       return await this.exec(`COPY (\n${sql}) TO ${lit(out)} (${opts})`, what);
     } finally {
       clearInterval(timer);
+    }
+  }
+
+  async materialize(schema: string, steps: MaterializeStep[], progress?: (step: MaterializeStep, i: number) => void): Promise<number[]> {
+    const q = (s: string): string => duckdbDialect.quote(s);
+    const wm = duckdbDialect.qualified([schema, WATERMARK_TABLE]);
+    const counts: number[] = [];
+    await this.exec("BEGIN TRANSACTION");
+    try {
+      await this.exec(`CREATE SCHEMA IF NOT EXISTS ${q(schema)}`);
+      await this.exec(
+        `CREATE TABLE IF NOT EXISTS ${wm} (view_name VARCHAR PRIMARY KEY, end_time TIMESTAMP NOT NULL, start_time TIMESTAMP, ` +
+          `mode VARCHAR NOT NULL, row_count BIGINT NOT NULL, view_hash VARCHAR NOT NULL, materialized_at TIMESTAMP NOT NULL)`,
+      );
+      for (const [i, step] of steps.entries()) {
+        progress?.(step, i);
+        for (const [name, value] of Object.entries(step.params)) {
+          if (value !== undefined) await this.exec(`SET VARIABLE ${name} = CAST(${lit(value)} AS TIMESTAMP)`);
+        }
+        const [s, table] = step.table;
+        const fresh = duckdbDialect.qualified([s, `${table}__fc_new`]);
+        await this.exec(`CREATE OR REPLACE TABLE ${fresh} AS\n${step.sql}`, step.what);
+        const n = await this.conn.runAndReadAll(`SELECT count(*) AS n FROM ${fresh}`);
+        counts.push(Number(n.getRowObjectsJS()[0]?.n ?? 0));
+        await this.exec(`DROP TABLE IF EXISTS ${duckdbDialect.qualified(step.table)}`);
+        await this.exec(`ALTER TABLE ${fresh} RENAME TO ${q(table)}`);
+        const w = step.watermark;
+        await this.exec(`DELETE FROM ${wm} WHERE view_name = ${lit(w.view)}`);
+        await this.exec(
+          `INSERT INTO ${wm} VALUES (${lit(w.view)}, CAST(${lit(w.endTime)} AS TIMESTAMP), ` +
+            `${w.startTime === null ? "NULL" : `CAST(${lit(w.startTime)} AS TIMESTAMP)`}, ${lit(w.mode)}, ${counts[i]}, ` +
+            `${lit(w.viewHash)}, now()::TIMESTAMP)`,
+        );
+      }
+      await this.exec("COMMIT");
+    } catch (err) {
+      await this.exec("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
+    return counts;
+  }
+
+  async watermarks(schema: string): Promise<Map<string, Watermark>> {
+    const out = new Map<string, Watermark>();
+    if (!(await this.tableExists(schema, WATERMARK_TABLE))) return out;
+    const r = await this.conn.runAndReadAll(
+      `SELECT view_name, CAST(end_time AS VARCHAR) AS end_time, CAST(start_time AS VARCHAR) AS start_time, mode, row_count, ` +
+        `view_hash, CAST(materialized_at AS VARCHAR) AS materialized_at FROM ${duckdbDialect.qualified([schema, WATERMARK_TABLE])}`,
+    );
+    for (const row of r.getRowObjectsJS()) {
+      out.set(String(row.view_name), {
+        view: String(row.view_name),
+        endTime: String(row.end_time),
+        startTime: row.start_time === null ? null : String(row.start_time),
+        mode: String(row.mode) as Watermark["mode"],
+        rows: Number(row.row_count),
+        viewHash: String(row.view_hash),
+        materializedAt: String(row.materialized_at),
+      });
+    }
+    return out;
+  }
+
+  async *readRows(sql: string, { what = "query" }: { what?: string; batchSize?: number } = {}): AsyncGenerator<unknown[][]> {
+    let result;
+    try {
+      result = await this.conn.stream(sql);
+    } catch (err) {
+      throw new WarehouseError(`${what}: DuckDB (target '${this.target.name}'): ${(err as Error).message}`, sql);
+    }
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) return;
+      yield chunk.getRows() as unknown[][];
     }
   }
 

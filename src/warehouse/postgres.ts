@@ -13,7 +13,8 @@ import type { PostgresTarget } from "../project/targets.js";
 import type { FeatureType, Registry } from "../registry/types.js";
 import { csvToParquet, fileColumns, toCsv } from "./file-reader.js";
 import type { FileColumn } from "./file-reader.js";
-import type { EntitySource, OutputFormat, Warehouse } from "./warehouse.js";
+import { WATERMARK_TABLE } from "../compile/relations.js";
+import type { EntitySource, MaterializeStep, OutputFormat, Warehouse, Watermark } from "./warehouse.js";
 import { WarehouseError } from "./warehouse.js";
 
 const DUCK_TO_PG: Record<string, string> = {
@@ -209,10 +210,102 @@ export class PostgresWarehouse implements Warehouse {
     }
   }
 
+  async materialize(schema: string, steps: MaterializeStep[], progress?: (step: MaterializeStep, i: number) => void): Promise<number[]> {
+    const wm = d.qualified([schema, WATERMARK_TABLE]);
+    const counts: number[] = [];
+    await this.exec("BEGIN");
+    try {
+      // The same lock as `run`: a materialization never reads a half-rebuilt view, nor races another one.
+      await this.exec(`SELECT pg_advisory_xact_lock(hashtext(${d.stringLiteral(`fcompile:${schema}`)}))`);
+      await this.exec(`CREATE SCHEMA IF NOT EXISTS ${d.quote(schema)}`);
+      await this.exec(
+        `CREATE TABLE IF NOT EXISTS ${wm} (view_name TEXT PRIMARY KEY, end_time TIMESTAMP NOT NULL, start_time TIMESTAMP, ` +
+          `mode TEXT NOT NULL, row_count BIGINT NOT NULL, view_hash TEXT NOT NULL, materialized_at TIMESTAMP NOT NULL)`,
+      );
+      for (const [i, step] of steps.entries()) {
+        progress?.(step, i);
+        for (const [name, value] of Object.entries(step.params)) {
+          if (value === undefined) continue;
+          await this.client.query("SELECT set_config($1, $2, true)", [`fcompile.${name.replace(/^fc_/, "")}_time`, value]);
+        }
+        const [s, table] = step.table;
+        const fresh = d.qualified([s, `${table}__fc_new`]);
+        await this.exec(`DROP TABLE IF EXISTS ${fresh}`);
+        const r = await this.exec(`CREATE TABLE ${fresh} AS\n${step.sql}`, step.what);
+        counts.push(r.rowCount ?? 0);
+        await this.exec(`DROP TABLE IF EXISTS ${d.qualified(step.table)}`);
+        await this.exec(`ALTER TABLE ${fresh} RENAME TO ${d.quote(table)}`);
+        const w = step.watermark;
+        await this.client.query(
+          `INSERT INTO ${wm} VALUES ($1, $2, $3, $4, $5, $6, now() AT TIME ZONE 'UTC') ON CONFLICT (view_name) DO UPDATE SET ` +
+            `end_time = EXCLUDED.end_time, start_time = EXCLUDED.start_time, mode = EXCLUDED.mode, row_count = EXCLUDED.row_count, ` +
+            `view_hash = EXCLUDED.view_hash, materialized_at = EXCLUDED.materialized_at`,
+          [w.view, w.endTime, w.startTime, w.mode, counts[i], w.viewHash],
+        );
+      }
+      await this.exec("COMMIT");
+    } catch (err) {
+      await this.client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
+    return counts;
+  }
+
+  async watermarks(schema: string): Promise<Map<string, Watermark>> {
+    const out = new Map<string, Watermark>();
+    if (!(await this.tableExists(schema, WATERMARK_TABLE))) return out;
+    const r = await this.exec(
+      `SELECT view_name, CAST(end_time AS TEXT) AS end_time, CAST(start_time AS TEXT) AS start_time, mode, row_count, ` +
+        `view_hash, CAST(materialized_at AS TEXT) AS materialized_at FROM ${d.qualified([schema, WATERMARK_TABLE])}`,
+    );
+    for (const row of r.rows as Record<string, string | null>[]) {
+      out.set(row.view_name!, {
+        view: row.view_name!,
+        endTime: row.end_time!,
+        startTime: row.start_time,
+        mode: row.mode as Watermark["mode"],
+        rows: Number(row.row_count),
+        viewHash: row.view_hash!,
+        materializedAt: row.materialized_at!,
+      });
+    }
+    return out;
+  }
+
+  async *readRows(
+    sql: string,
+    { what = "query", batchSize = 10_000 }: { what?: string; batchSize?: number } = {},
+  ): AsyncGenerator<unknown[][]> {
+    // A cursor in a read-only transaction: the server hands out one batch at a time.
+    await this.exec("BEGIN READ ONLY");
+    try {
+      await this.exec(`DECLARE fc_rows NO SCROLL CURSOR FOR\n${sql}`, what);
+      for (;;) {
+        let r;
+        try {
+          r = await this.client.query({ text: `FETCH FORWARD ${batchSize} FROM fc_rows`, rowMode: "array", types: EXACT_TYPES });
+        } catch (err) {
+          throw new WarehouseError(`${what}: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`, sql);
+        }
+        if (r.rows.length === 0) break;
+        yield r.rows as unknown[][];
+      }
+    } finally {
+      // Also when the reader stops early: the cursor and its transaction end either way.
+      await this.client.query("ROLLBACK").catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
     await this.client.end();
   }
 }
+
+/** BIGINT as bigint (exact beyond 2^53); everything else as pg parses it by default. */
+const EXACT_TYPES = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20 ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
 
 function pgType(c: FileColumn): string {
   return DUCK_TO_PG[c.duckdbType] ?? "TEXT";

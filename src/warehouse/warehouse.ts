@@ -7,6 +7,32 @@ export type OutputFormat = "csv" | "parquet";
 /** Where `train` takes its entity rows from. */
 export type EntitySource = { file: string; format: "csv" | "parquet" } | { sql: string };
 
+/** What `materialize` last wrote for a view: the watermark an incremental run continues from. */
+export interface Watermark {
+  view: string;
+  /** UTC, `YYYY-MM-DD HH:MM:SS[.ffffff]`. */
+  endTime: string;
+  startTime: string | null;
+  mode: "full" | "incremental" | "window";
+  rows: number;
+  /** Content hash of the view's definition when it was materialized (manifest.json's `hash`). */
+  viewHash: string;
+  materializedAt: string;
+}
+
+/** One view's materialization: a query built into a new table that replaces the old one. */
+export interface MaterializeStep {
+  view: string;
+  /** Unquoted [schema, table] of the materialization table. */
+  table: [string, string];
+  sql: string;
+  /** Names the query in errors, e.g. its compiled file. */
+  what: string;
+  /** Run-time parameters (`fc_end`, `fc_start`) as UTC timestamps. */
+  params: { fc_end: string; fc_start?: string };
+  watermark: Omit<Watermark, "rows" | "materializedAt">;
+}
+
 /** Runs compiled SQL in one warehouse. The compiler never imports an implementation. */
 export interface Warehouse {
   /**
@@ -38,6 +64,20 @@ export interface Warehouse {
     format: OutputFormat,
     opts?: { what?: string; onProgress?: (percent: number) => void },
   ): Promise<number>;
+  /**
+   * Builds each step's table under a new name and swaps it in, and records the watermarks, all in
+   * one transaction: a failure or a killed process leaves the previous tables and watermarks.
+   * Returns each step's row count.
+   */
+  materialize(schema: string, steps: MaterializeStep[], progress?: (step: MaterializeStep, i: number) => void): Promise<number[]>;
+  /** The recorded watermarks of a schema, by view (none before the first `materialize`). */
+  watermarks(schema: string): Promise<Map<string, Watermark>>;
+  /**
+   * Streams a query's rows in batches, as arrays in column order: BIGINT as bigint, other
+   * numbers as number, text as string, booleans as boolean (timestamps: select them as epoch
+   * microseconds). Never holds the whole result in memory.
+   */
+  readRows(sql: string, opts?: { what?: string; batchSize?: number }): AsyncGenerator<unknown[][]>;
   close(): Promise<void>;
 }
 

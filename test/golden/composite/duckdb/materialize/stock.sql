@@ -22,6 +22,7 @@ SELECT
   "store_id",
   "product_id",
   __fc_ts AS "snapshot_ts",
+  __fc_created AS "loaded_at",
   "on_hand",
   "reserved"
 FROM rows

@@ -7,6 +7,7 @@ SELECT DISTINCT ON ("store_id", "product_id")
   "store_id",
   "product_id",
   __fc_ts AS "snapshot_ts",
+  __fc_created AS "loaded_at",
   "on_hand",
   "reserved"
 FROM (

@@ -20,6 +20,7 @@ WITH rows AS (
 SELECT
   "driver_id",
   __fc_ts AS "event_timestamp",
+  __fc_created AS "created",
   "conv_rate",
   "acc_rate",
   "trips_today"

@@ -6,6 +6,7 @@
 SELECT DISTINCT ON ("driver_id")
   "driver_id",
   __fc_ts AS "event_timestamp",
+  __fc_created AS "created",
   "conv_rate",
   "acc_rate",
   "trips_today"

@@ -1,0 +1,91 @@
+import { viewRowsRelation } from "../compile/relations.js";
+import type { CompileTarget } from "../compile/relations.js";
+import { DIALECTS } from "../dialects/index.js";
+import { FcUserError, userError } from "../diagnostics/diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { ProjectConfig } from "../project/read-project.js";
+import { resolveTarget } from "../project/targets.js";
+import type { TargetConfig } from "../project/targets.js";
+import { loadRegistry } from "../registry/load-registry.js";
+import type { FeatureView, Registry } from "../registry/types.js";
+import { parseTimestamp } from "../timestamps.js";
+import type { Warehouse } from "../warehouse/warehouse.js";
+
+/** Options every command shares. */
+export interface ProjectOptions {
+  projectDir: string;
+  /** Target name from fcompile.yaml; default: the project's `target`. */
+  target?: string;
+}
+
+/** Reads and validates a project; throws FcUserError with every diagnostic when it is wrong. */
+export async function loadProject(projectDir: string): Promise<{ config: ProjectConfig; registry: Registry; diagnostics: Diagnostic[] }> {
+  // DuckDB is loaded only when the PostgreSQL grammar rejects some SQL: most builds never load it.
+  const loaded = await loadRegistry(projectDir, async (sql) => (await import("../warehouse/duckdb.js")).duckdbSyntaxCheck(sql));
+  if (!loaded.registry || !loaded.config) throw new FcUserError(loaded.diagnostics);
+  return { config: loaded.config, registry: loaded.registry, diagnostics: loaded.diagnostics };
+}
+
+/** A warehouse target and how to compile for it. */
+export function compileTargetFor(config: ProjectConfig, targetName?: string): { target: TargetConfig; ct: CompileTarget } {
+  const target = resolveTarget(config, targetName);
+  return { target, ct: { dialect: DIALECTS[target.type], schema: target.schema } };
+}
+
+/** Opens the target's warehouse; each driver is loaded only when its target is used. */
+export async function openWarehouse(target: TargetConfig, projectDir: string, registry: Registry): Promise<Warehouse> {
+  if (target.type === "postgres") {
+    const { PostgresWarehouse } = await import("../warehouse/postgres.js");
+    return PostgresWarehouse.open(target, registry);
+  }
+  const { DuckDbWarehouse } = await import("../warehouse/duckdb.js");
+  return DuckDbWarehouse.open(target, projectDir);
+}
+
+/** Columns a view needs that its relation lacks, reported at the view's name. */
+export function missingColumns(view: FeatureView, relation: string, columns: string[]): Diagnostic[] {
+  const have = new Set(columns);
+  const need = [
+    ...view.joinKeys,
+    view.timestamp,
+    ...(view.createdTimestamp ? [view.createdTimestamp] : []),
+    ...view.features.map((f) => f.name),
+  ];
+  return need
+    .filter((c) => !have.has(c))
+    .map((col) => ({
+      code: "FC017" as const,
+      severity: "error" as const,
+      message: `column '${col}' of view '${view.name}' is not in ${relation} (columns: ${columns.join(", ")})`,
+      at: view.at,
+    }));
+}
+
+/** Every relation these views read exists and has the columns the view declares. */
+export async function checkReady(wh: Warehouse, reg: Registry, ct: CompileTarget, views: Iterable<string>): Promise<void> {
+  const problems: Diagnostic[] = [];
+  for (const name of new Set(views)) {
+    const view = reg.views.get(name)!;
+    const rel = viewRowsRelation(reg, view, ct);
+    const needsRun = view.kind === "sql" || reg.sources.get(view.source)?.kind === "file";
+    if (needsRun) {
+      const table = view.kind === "sql" ? `view__${view.name}` : `source__${view.source}`;
+      if (!(await wh.tableExists(ct.schema, table))) {
+        throw userError("FC016", `${rel} does not exist in the warehouse yet (needed by view '${name}'); run 'fcompile run' first`);
+      }
+    }
+    problems.push(...missingColumns(view, rel, await wh.columnsOf(rel)));
+  }
+  if (problems.length > 0) throw new FcUserError(problems);
+}
+
+/** A timestamp option (`--end 2025-06-01`), as microseconds; a usage error names the option. */
+export function timestampOption(option: string, value: string): bigint {
+  const t = parseTimestamp(value);
+  if (t === undefined)
+    throw userError(
+      "FC015",
+      `${option} '${value}' is not a timestamp; write e.g. 2025-06-01, 2025-06-01T12:00:00 or 2025-06-01T12:00:00Z (UTC unless a zone is given)`,
+    );
+  return t;
+}

@@ -1,0 +1,35 @@
+-- fcompile materialization query for feature view price_changes, PostgreSQL.
+-- The latest row per entity as of the end time (within ttl): exactly what training returns
+-- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
+-- Incremental: merges the previous materialization, "shop"."mat__price_changes",
+-- with the view's rows since the start (the last end time). Rows at the start itself are read
+-- again: taking the latest is idempotent.
+-- Set the bounds first, e.g.
+--   SET fcompile.end_time = '2025-06-01 00:00:00';
+--   SET fcompile.start_time = '2025-05-01 00:00:00';  -- the last end time
+SELECT DISTINCT ON ("product_id")
+  "product_id",
+  __fc_ts AS "ts",
+  "price",
+  "is_promo"
+FROM (
+  SELECT
+    "product_id",
+    CAST("ts" AS TIMESTAMP) AS __fc_ts,
+    CAST("price" AS DOUBLE PRECISION) AS "price",
+    CAST("is_promo" AS BOOLEAN) AS "is_promo"
+  FROM "shop"."mat__price_changes"
+  WHERE "ts" <= CAST(current_setting('fcompile.end_time') AS TIMESTAMP)
+  UNION ALL
+  SELECT
+    "product_id",
+    CAST("ts" AS TIMESTAMP) AS __fc_ts,
+    CAST("price" AS DOUBLE PRECISION) AS "price",
+    CAST("is_promo" AS BOOLEAN) AS "is_promo"
+  FROM "shop"."view__price_changes"
+  WHERE "ts" IS NOT NULL
+    AND "product_id" IS NOT NULL
+    AND "ts" <= CAST(current_setting('fcompile.end_time') AS TIMESTAMP)
+    AND "ts" >= CAST(current_setting('fcompile.start_time') AS TIMESTAMP)
+) AS rows
+ORDER BY "product_id", __fc_ts DESC, "price" DESC NULLS LAST, "is_promo" DESC NULLS LAST

@@ -1,0 +1,44 @@
+-- fcompile materialization query for feature view stock, PostgreSQL.
+-- The latest row per entity as of the end time (within ttl): exactly what training returns
+-- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
+-- Incremental: merges the previous materialization, "shop"."mat__stock",
+-- with the view's rows since the start (the last end time). Rows at the start itself are read
+-- again: taking the latest is idempotent.
+-- Set the bounds first, e.g.
+--   SET fcompile.end_time = '2025-06-01 00:00:00';
+--   SET fcompile.start_time = '2025-05-01 00:00:00';  -- the last end time
+SELECT DISTINCT ON ("store_id", "product_id")
+  "store_id",
+  "product_id",
+  __fc_ts AS "snapshot_ts",
+  __fc_created AS "loaded_at",
+  "on_hand",
+  "reserved"
+FROM (
+  SELECT
+    "store_id",
+    "product_id",
+    CAST("snapshot_ts" AS TIMESTAMP) AS __fc_ts,
+    "loaded_at" AS __fc_created,
+    CAST("on_hand" AS BIGINT) AS "on_hand",
+    CAST("reserved" AS INTEGER) AS "reserved"
+  FROM "shop"."mat__stock"
+  WHERE "snapshot_ts" <= CAST(current_setting('fcompile.end_time') AS TIMESTAMP)
+    AND "snapshot_ts" >= CAST(current_setting('fcompile.end_time') AS TIMESTAMP) - INTERVAL '12 hours'
+  UNION ALL
+  SELECT
+    "store_id",
+    "product_id",
+    CAST("snapshot_ts" AS TIMESTAMP) AS __fc_ts,
+    "loaded_at" AS __fc_created,
+    CAST("on_hand" AS BIGINT) AS "on_hand",
+    CAST("reserved" AS INTEGER) AS "reserved"
+  FROM "raw"."inventory"
+  WHERE "snapshot_ts" IS NOT NULL
+    AND "store_id" IS NOT NULL
+    AND "product_id" IS NOT NULL
+    AND "snapshot_ts" <= CAST(current_setting('fcompile.end_time') AS TIMESTAMP)
+    AND "snapshot_ts" >= CAST(current_setting('fcompile.end_time') AS TIMESTAMP) - INTERVAL '12 hours'
+    AND "snapshot_ts" >= CAST(current_setting('fcompile.start_time') AS TIMESTAMP)
+) AS rows
+ORDER BY "store_id", "product_id", __fc_ts DESC, __fc_created DESC NULLS LAST, "on_hand" DESC NULLS LAST, "reserved" DESC NULLS LAST

@@ -1,0 +1,132 @@
+/**
+ * `materialize` on both warehouses: an incremental run equals a full one, a failed run leaves the
+ * previous materialization and watermarks, and watermarks refuse to go back in time.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { FcUserError, materialize, run } from "../src/api.js";
+import { compileTargetFor, loadProject, openWarehouse } from "../src/api/common.js";
+import { PG_URL, dropSchemas, testSchema } from "./helpers/postgres.js";
+import { removeProject, tempProject } from "./helpers/temp-project.js";
+
+const schemas: string[] = [];
+const dirs: string[] = [];
+afterAll(async () => {
+  await dropSchemas(...schemas);
+  dirs.forEach(removeProject);
+});
+
+const DEFINITIONS = `entities:
+  - {name: user, join_keys: [user_id]}
+sources:
+  - {name: clicks, path: ../data/clicks.csv, timestamp: ts}
+feature_views:
+  - {name: raw_clicks, entities: [user], source: clicks, features: [{name: clicks, type: int64}]}
+  - {name: recent, entities: [user], sql: recent.sql, timestamp: ts, ttl: 1d, features: [{name: twice, type: int64}]}
+  - {name: labels, entities: [user], sql: labels.sql, timestamp: ts, ttl: 1d, features: [{name: n, type: int64}]}
+`;
+// The label 'x' cannot be cast to int64: materializing 'labels' fails once that row is in its window.
+const CSV = `user_id,ts,clicks,label
+1,2025-01-01 00:00:00,3,10
+2,2025-01-01 00:00:00,4,20
+3,2025-01-01 12:00:00,1,30
+1,2025-01-02 06:00:00,5,11
+2,2025-01-03 00:00:00,6,x
+4,2025-01-03 10:00:00,7,40
+`;
+
+function project(target: "duckdb" | "postgres"): string {
+  const schema = testSchema("fc_mat");
+  schemas.push(schema);
+  const targetYaml =
+    target === "duckdb" ? "{type: duckdb, path: warehouse.duckdb}" : `{type: postgres, url: "${PG_URL}", schema: ${schema}}`;
+  const dir = tempProject({
+    "fcompile.yaml": `name: t\ntarget: w\ntargets:\n  w: ${targetYaml}\n`,
+    "definitions/d.yml": DEFINITIONS,
+    "definitions/recent.sql": 'SELECT user_id, ts, clicks * 2 AS twice FROM {{source "clicks"}}',
+    "definitions/labels.sql": 'SELECT user_id, ts, label AS n FROM {{source "clicks"}}',
+    "data/clicks.csv": CSV,
+  });
+  dirs.push(dir);
+  return dir;
+}
+
+/** Every materialization table's rows (sorted) and the watermarks, read through the warehouse. */
+async function snapshot(dir: string): Promise<{ tables: Record<string, string[]>; marks: Record<string, string> }> {
+  const { config, registry } = await loadProject(dir);
+  const { target, ct } = compileTargetFor(config);
+  const wh = await openWarehouse(target, dir, registry);
+  try {
+    const tables: Record<string, string[]> = {};
+    for (const v of ["raw_clicks", "recent", "labels"]) {
+      if (!(await wh.tableExists(ct.schema, `mat__${v}`))) continue;
+      const rows: string[] = [];
+      for await (const batch of wh.readRows(`SELECT * FROM ${ct.dialect.qualified([ct.schema, `mat__${v}`])}`)) {
+        rows.push(...batch.map((r) => r.map(String).join("|")));
+      }
+      tables[v] = rows.sort();
+    }
+    const marks = Object.fromEntries([...(await wh.watermarks(ct.schema))].map(([k, w]) => [k, `${w.mode}@${w.endTime}`]));
+    for (const t of ["raw_clicks", "recent", "labels"]) expect(await wh.tableExists(ct.schema, `mat__${t}__fc_new`)).toBe(false);
+    return { tables, marks };
+  } finally {
+    await wh.close();
+  }
+}
+
+for (const target of ["duckdb", "postgres"] as const) {
+  describe(`materialize on ${target}`, () => {
+    it("an incremental run continues from the watermark and equals a full run", async () => {
+      const dir = project(target);
+      await run({ projectDir: dir });
+      const views = ["raw_clicks", "recent"];
+      const first = await materialize({ projectDir: dir, end: "2025-01-02", views });
+      expect(first.views.map((v) => [v.view, v.mode, v.rows])).toEqual([
+        ["raw_clicks", "full", 3],
+        ["recent", "full", 3],
+      ]);
+      const inc = await materialize({ projectDir: dir, end: "2025-01-03T12:00:00Z", views, incremental: true });
+      expect(inc.views.map((v) => [v.mode, v.start])).toEqual([
+        ["incremental", "2025-01-02 00:00:00"],
+        ["incremental", "2025-01-02 00:00:00"],
+      ]);
+      const incremental = await snapshot(dir);
+      // A rerun of the same incremental step changes nothing (nothing skipped, nothing counted twice).
+      await materialize({ projectDir: dir, end: "2025-01-03T12:00:00Z", views, incremental: true });
+      expect(await snapshot(dir)).toEqual(incremental);
+      await materialize({ projectDir: dir, end: "2025-01-03T12:00:00Z", views });
+      const full = await snapshot(dir);
+      expect(incremental.tables).toEqual(full.tables);
+      // ttl 1d at 2025-01-03 12:00: users 1 and 3 are out of 'recent'; 2 and 4 are in.
+      expect(full.tables.recent!.map((r) => r.split("|")[0])).toEqual(["2", "4"]);
+      expect(full.tables.raw_clicks).toHaveLength(4);
+      expect(full.marks).toEqual({ raw_clicks: "full@2025-01-03 12:00:00", recent: "full@2025-01-03 12:00:00" });
+    });
+
+    it("a run that fails on one view leaves every view's previous materialization and watermark", async () => {
+      const dir = project(target);
+      await run({ projectDir: dir });
+      await materialize({ projectDir: dir, end: "2025-01-02" });
+      const before = await snapshot(dir);
+      expect(Object.keys(before.tables)).toEqual(["raw_clicks", "recent", "labels"]);
+      await expect(materialize({ projectDir: dir, end: "2025-01-04" })).rejects.toThrow(
+        /materializing 'labels' \(target\/compiled\/\w+\/materialize\/labels.sql\).*x/,
+      );
+      expect(await snapshot(dir)).toEqual(before);
+      await expect(materialize({ projectDir: dir, end: "2025-01-04", incremental: true })).rejects.toThrow(/labels.incremental.sql/);
+      expect(await snapshot(dir)).toEqual(before);
+    });
+
+    it("an incremental run cannot go back in time; a bad --end is a usage error", async () => {
+      const dir = project(target);
+      await run({ projectDir: dir });
+      await materialize({ projectDir: dir, end: "2025-01-03", views: ["recent"] });
+      const err = await materialize({ projectDir: dir, end: "2025-01-02", views: ["recent"], incremental: true }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FcUserError);
+      expect((err as FcUserError).diagnostics[0]!.message).toMatch(/materialized up to 2025-01-03 00:00:00, after --end 2025-01-02/);
+      await expect(materialize({ projectDir: dir, end: "yesterday" })).rejects.toThrow(/--end 'yesterday' is not a timestamp/);
+      // A full run may go back.
+      const back = await materialize({ projectDir: dir, end: "2025-01-01T06:00:00", views: ["recent"] });
+      expect(back.views[0]!.rows).toBe(2);
+    });
+  });
+}
