@@ -200,3 +200,9 @@ function checkEntityColumns(reg: Registry, features: FeatureRef[], columns: stri
 }
 export { materialize } from "./api/materialize.js";
 export type { MaterializeOptions, MaterializedView } from "./api/materialize.js";
+export { load, openOnlineWriter } from "./api/load.js";
+export type { LoadOptions, LoadResult } from "./api/load.js";
+export { get, projectOnlineClient } from "./api/get.js";
+export type { GetOptions } from "./api/get.js";
+export { verify } from "./api/verify.js";
+export type { Mismatch, VerifyOptions } from "./api/verify.js";

@@ -1,10 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerBuild } from "./build-command.js";
+import { registerGet } from "./get-command.js";
 import { registerInit } from "./init-command.js";
+import { registerLoad } from "./load-command.js";
 import { registerMaterialize } from "./materialize-command.js";
 import { registerRun } from "./run-command.js";
 import { registerTrain } from "./train-command.js";
+import { registerVerify } from "./verify-command.js";
 
 /** Entry point of `fcompile`: wires the commands; each command file imports its drivers lazily. */
 export async function main(argv: string[]): Promise<void> {
@@ -18,6 +21,9 @@ export async function main(argv: string[]): Promise<void> {
   registerRun(program);
   registerTrain(program);
   registerMaterialize(program);
+  registerLoad(program);
+  registerGet(program);
+  registerVerify(program);
   program.addHelpText(
     "after",
     `
@@ -25,7 +31,9 @@ Typical session:
   fcompile build                 validate and compile (no database needed)
   fcompile run                   load file sources, build SQL views in the warehouse
   fcompile train --service churn_model --entities labels.csv --out train.parquet
-  fcompile materialize --end 2025-06-01   latest values per entity, for the online store`,
+  fcompile materialize --end 2025-06-01   latest values per entity, for the online store
+  fcompile load                  push them into the online store
+  fcompile get --service churn_model --entity customer_id=1001`,
   );
   try {
     await program.parseAsync(argv);

@@ -1,5 +1,7 @@
 import { FcUserError, formatDiagnostic, sortDiagnostics } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { OnlineError } from "../client/store-reader.js";
+import { LoadLockedError } from "../online/online-writer.js";
 import { WarehouseError } from "../warehouse/warehouse.js";
 
 /** Prints diagnostics and a count line to stderr. */
@@ -17,8 +19,11 @@ export async function runCommand(body: () => Promise<void>): Promise<void> {
     if (err instanceof FcUserError) {
       printDiagnostics(err.diagnostics);
       process.exitCode = 1;
-    } else if (err instanceof WarehouseError) {
+    } else if (err instanceof WarehouseError || err instanceof LoadLockedError) {
       process.stderr.write(`error FC016: ${err.message}\n`);
+      process.exitCode = 1;
+    } else if (err instanceof OnlineError) {
+      process.stderr.write(`error ${err.code === "BAD_REQUEST" ? "FC015" : "FC016"}: ${err.message}\n`);
       process.exitCode = 1;
     } else {
       process.stderr.write(

@@ -1,0 +1,181 @@
+import { viewRowsRelation } from "../compile/relations.js";
+import { compileTraining, outputName } from "../compile/training.js";
+import { createOnlineClient } from "../client/index.js";
+import type { FeatureValue } from "../client/index.js";
+import { userError } from "../diagnostics/diagnostic.js";
+import { resolveOnline } from "../project/online-config.js";
+import type { FeatureRef, FeatureType } from "../registry/types.js";
+import { formatTimestamp, parseTimestamp } from "../timestamps.js";
+import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
+import type { ProjectOptions } from "./common.js";
+
+/** Options of `verify` (SPEC.md §4, the consistency check). */
+export interface VerifyOptions extends ProjectOptions {
+  end: string;
+  /** Entities to check per entity key (default 100). */
+  sample?: number;
+  /** Limit the check to a service's features (default: every feature of every loaded view). */
+  service?: string;
+  /** Seed of the sample, so a failing check can be rerun on the same entities. */
+  seed?: number;
+}
+
+/** A feature whose online value differs from training's. */
+export interface Mismatch {
+  entity: Record<string, unknown>;
+  feature: string;
+  training: unknown;
+  online: unknown;
+  status: FeatureValue["status"];
+}
+
+/**
+ * `fcompile verify`: for a sample of entities, the training row at T = end against an online read
+ * evaluated as of end. They must be equal, value for value (SPEC.md §4).
+ */
+export async function verify(
+  opts: VerifyOptions,
+): Promise<{ entities: number; features: number; compared: number; statuses: Record<string, number>; mismatches: Mismatch[] }> {
+  const end = timestampOption("--end", opts.end);
+  const sample = opts.sample ?? 100;
+  if (!Number.isInteger(sample) || sample < 1) throw userError("FC015", "--sample must be a whole number of entities, at least 1");
+  const { config, registry } = await loadProject(opts.projectDir);
+  const { target, ct } = compileTargetFor(config, opts.target);
+  let refs: FeatureRef[];
+  if (opts.service) {
+    const s = registry.services.get(opts.service);
+    if (!s) throw userError("FC006", `unknown feature service '${opts.service}'`);
+    refs = s.features;
+  } else refs = [...registry.views.values()].flatMap((v) => v.features.map((f) => ({ view: v.name, feature: f.name })));
+  const client = await createOnlineClient({ project: config.name, store: resolveOnline(config), timeoutMs: 10_000 });
+  const wh = await openWarehouse(target, config.dir, registry);
+  const mismatches: Mismatch[] = [];
+  let entities = 0;
+  let compared = 0;
+  const statuses: Record<string, number> = {};
+  try {
+    await checkReady(
+      wh,
+      registry,
+      ct,
+      refs.map((r) => r.view),
+    );
+    // Views sharing join keys are checked together, on a sample of the entities that occur in their rows.
+    const groups = new Map<string, FeatureRef[]>();
+    for (const r of refs) {
+      const keys = registry.views.get(r.view)!.joinKeys.join(",");
+      groups.set(keys, [...(groups.get(keys) ?? []), r]);
+    }
+    for (const [keyList, group] of groups) {
+      const keys = keyList.split(",");
+      const q = (s: string): string => ct.dialect.quote(s);
+      const union = [...new Set(group.map((r) => r.view))]
+        .map((v) => `SELECT ${keys.map(q).join(", ")} FROM ${viewRowsRelation(registry, registry.views.get(v)!, ct)}`)
+        .join("\nUNION\n");
+      const picked = await reservoir(
+        wh.readRows(`SELECT * FROM (${union}) AS k WHERE ${keys.map((k) => `${q(k)} IS NOT NULL`).join(" AND ")}`),
+        sample,
+        opts.seed ?? 1,
+      );
+      if (picked.length === 0) continue;
+      entities += picked.length;
+      const literal = (v: unknown): string => (typeof v === "string" ? ct.dialect.stringLiteral(v) : String(v));
+      const values = picked.map(
+        (row) => `(${row.map(literal).join(", ")}, CAST(${ct.dialect.stringLiteral(formatTimestamp(end))} AS TIMESTAMP))`,
+      );
+      const entitySql = `SELECT * FROM (VALUES ${values.join(", ")}) AS e(${[...keys, "event_timestamp"].map(q).join(", ")})`;
+      const rel = await wh.loadEntities({ sql: entitySql });
+      const columns = await wh.columnsOf(rel);
+      const sql = compileTraining(registry, ct, {
+        title: "verify",
+        features: group,
+        entities: rel,
+        timestampColumn: "event_timestamp",
+        fullNames: true,
+        entityColumns: columns,
+      });
+      const types = group.map((r) => registry.views.get(r.view)!.features.find((f) => f.name === r.feature)!.type);
+      const cols = group.map((r, i) =>
+        types[i] === "timestamp" ? ct.dialect.epochMicros(q(outputName(r, true))) : q(outputName(r, true)),
+      );
+      const training = new Map<string, unknown[]>();
+      for await (const batch of wh.readRows(`SELECT ${[...keys.map(q), ...cols].join(", ")} FROM (\n${sql}\n) AS t`)) {
+        for (const row of batch) training.set(JSON.stringify(row.slice(0, keys.length).map(String)), row.slice(keys.length));
+      }
+      for (let i = 0; i < picked.length; i += 100) {
+        const rows = picked.slice(i, i + 100).map((p) => Object.fromEntries(keys.map((k, j) => [k, p[j]])));
+        const online = await client.getOnlineFeatures({
+          features: group.map((r) => `${r.view}:${r.feature}`),
+          entityRows: rows,
+          at: formatTimestamp(end),
+          fullNames: true,
+        });
+        online.rows.forEach((orow) => {
+          const want = training.get(JSON.stringify(keys.map((k) => String(orow.entity[k]))));
+          group.forEach((r, fi) => {
+            const name = outputName(r, true);
+            const got = orow.features[name]!;
+            const t = want ? want[fi] : null;
+            compared++;
+            statuses[got.status] = (statuses[got.status] ?? 0) + 1;
+            if (!same(t, got.value, types[fi]!))
+              mismatches.push({
+                entity: orow.entity,
+                feature: `${r.view}:${r.feature}`,
+                training: t,
+                online: got.value,
+                status: got.status,
+              });
+          });
+        });
+      }
+    }
+  } finally {
+    await wh.close();
+    await client.close();
+  }
+  return { entities, features: refs.length, compared, statuses, mismatches };
+}
+
+/** Equal as the feature's type compares: float32 at float32 precision, timestamps to the microsecond. */
+function same(training: unknown, online: unknown, type: FeatureType): boolean {
+  if (training === null || training === undefined) return online === null;
+  if (online === null) return false;
+  switch (type) {
+    case "int64":
+      return BigInt(training as bigint) === BigInt(online as bigint);
+    case "timestamp":
+      return BigInt(training as bigint) === parseTimestamp(String(online));
+    case "float32":
+      return Math.fround(Number(training)) === Math.fround(Number(online));
+    case "int32":
+    case "float64":
+      return Number(training) === Number(online);
+    default:
+      return training === online;
+  }
+}
+
+/** A uniform sample of up to n rows from a stream (reservoir sampling), seeded. */
+async function reservoir(rows: AsyncGenerator<unknown[][]>, n: number, seed: number): Promise<unknown[][]> {
+  let s = seed >>> 0 || 1;
+  const rand = (): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+  const out: unknown[][] = [];
+  let seen = 0;
+  for await (const batch of rows) {
+    for (const row of batch) {
+      seen++;
+      if (out.length < n) out.push(row);
+      else {
+        const j = Math.floor(rand() * seen);
+        if (j < n) out[j] = row;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,71 @@
+import type { Command } from "commander";
+import { get } from "../api.js";
+import { toJson } from "../client/json.js";
+import { userError } from "../diagnostics/diagnostic.js";
+import { runCommand } from "./output.js";
+
+interface GetFlags {
+  project: string;
+  service?: string;
+  features?: string;
+  entity: string[];
+  at?: string;
+  fullNames?: boolean;
+  timeoutMs: string;
+}
+
+export function registerGet(program: Command): void {
+  program
+    .command("get")
+    .description("read features of entities from the online store; prints JSON (value, event timestamp and status per feature)")
+    .option("-p, --project <dir>", "project folder (holds fcompile.yaml)", ".")
+    .option("--service <name>", "a feature service")
+    .option("--features <refs>", "comma-separated view:feature or view:* references")
+    .option("--entity <key=value,…>", "an entity row, e.g. customer_id=1001 (repeat for more; composite keys: a=1,b=2)", collect, [])
+    .option("--at <ts>", "evaluate ttl as of this time instead of now (ISO 8601, UTC unless a zone is given)")
+    .option("--full-names", "name features view__feature")
+    .option("--timeout-ms <ms>", "give up after this long", "2000")
+    .addHelpText(
+      "after",
+      `
+Statuses: PRESENT, NULL_VALUE (the latest row's value is NULL), NOT_FOUND (no row for the entity),
+OUTSIDE_MAX_AGE (older than the view's ttl at read time; the value is then null, as in training).
+64-bit integers are printed with every digit.
+
+Example:
+  fcompile get --service churn_model --entity customer_id=1001 --entity customer_id=1002 --at 2025-06-01`,
+    )
+    .action((opts: GetFlags) =>
+      runCommand(async () => {
+        if (opts.entity.length === 0) throw userError("FC015", "give at least one --entity key=value");
+        const r = await get({
+          projectDir: opts.project,
+          service: opts.service,
+          features: opts.features
+            ?.split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+          entityRows: opts.entity.map(parseEntity),
+          at: opts.at,
+          fullNames: !!opts.fullNames,
+          timeoutMs: Number(opts.timeoutMs),
+        });
+        process.stdout.write(toJson(r, 2) + "\n");
+      }),
+    );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `a=1,b=x` → {a: "1", b: "x"} (keys match by their text, so "1" finds the integer key 1). */
+function parseEntity(text: string): Record<string, string> {
+  const row: Record<string, string> = {};
+  for (const part of text.split(",")) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) throw userError("FC015", `--entity '${text}' must be key=value (or key=value,key=value for composite keys)`);
+    row[part.slice(0, eq).trim()] = part.slice(eq + 1);
+  }
+  return row;
+}

@@ -1,0 +1,51 @@
+import type { Command } from "commander";
+import { load } from "../api.js";
+import { withProjectOptions } from "./common-options.js";
+import type { CommonOptions } from "./common-options.js";
+import { progressLine, runCommand } from "./output.js";
+
+interface LoadFlags extends CommonOptions {
+  graceMs: string;
+}
+
+export function registerLoad(program: Command): void {
+  withProjectOptions(program.command("load"))
+    .description("push the latest materialization of every view into the online store; readers switch to it all at once")
+    .option("--grace-ms <ms>", "Redis: keep the replaced values readable this long after the switch", "1000")
+    .addHelpText(
+      "after",
+      `
+The online store is fcompile.yaml's 'online:' section (default: SQLite file online.sqlite).
+Run 'fcompile materialize --end TS' first. A load that fails or is killed leaves readers on the
+previous values; run it again to complete. Two loads of one project never interleave: the
+second one stops with an error.
+
+Example:
+  fcompile materialize --end 2025-06-01 && fcompile load && fcompile get --service churn_model --entity customer_id=1001`,
+    )
+    .action((opts: LoadFlags) =>
+      runCommand(async () => {
+        const progress = progressLine();
+        const r = await load({
+          projectDir: opts.project,
+          target: opts.target,
+          graceMs: Number(opts.graceMs),
+          onProgress: (done, total) =>
+            progress.update(
+              `loading ${done.toLocaleString("en")}/${total.toLocaleString("en")} rows (${Math.floor((100 * done) / Math.max(total, 1))}%)`,
+            ),
+        });
+        progress.done();
+        for (const s of r.skipped)
+          process.stderr.write(`note: view '${s}' has no materialization; not loaded (run 'fcompile materialize')\n`);
+        const rows = r.views.reduce((n, v) => n + v.rows, 0);
+        const secs = r.ms / 1000;
+        process.stdout.write(
+          `load ok: ${r.views.length} views, ${rows.toLocaleString("en")} rows into ${r.store} in ${secs.toFixed(1)} s ` +
+            `(${Math.round(rows / Math.max(secs, 1e-3)).toLocaleString("en")} rows/s; as of ${[...new Set(r.views.map((v) => v.end))].join(", ")})` +
+            (r.removed > 0 ? `; ${r.removed.toLocaleString("en")} replaced values removed` : "") +
+            "\n",
+        );
+      }),
+    );
+}

@@ -1,0 +1,66 @@
+import type { Database, Statement } from "better-sqlite3";
+import type { ServiceCatalog, ViewLayout } from "../online/layout.js";
+import type { StoreReader } from "./store-reader.js";
+import { OnlineError } from "./store-reader.js";
+
+/** Reads the embedded SQLite store: pointer and values in one read transaction (a consistent snapshot). */
+export class SqliteReader implements StoreReader {
+  private readonly pointer: Statement;
+  private readonly value: Statement;
+  private readonly meta: Statement;
+  private readonly snapshot: (
+    views: readonly string[],
+    versions: readonly (number | undefined)[],
+    keys: readonly (readonly string[])[],
+  ) => {
+    current: (number | undefined)[];
+    values: (Uint8Array | null)[][];
+  };
+
+  constructor(
+    private readonly db: Database,
+    private readonly project: string,
+  ) {
+    try {
+      this.pointer = db.prepare("SELECT version FROM fc_pointer WHERE project = ? AND view = ?").pluck();
+      this.value = db.prepare("SELECT value FROM fc_values WHERE version = ? AND key = ?").pluck();
+      this.meta = db.prepare("SELECT value FROM fc_meta WHERE project = ? AND name = ?").pluck();
+    } catch (err) {
+      throw new OnlineError(
+        "STORE",
+        `the online store ${db.name} has not been loaded yet (run 'fcompile load'): ${(err as Error).message}`,
+      );
+    }
+    // A deferred transaction that only reads: WAL gives it one snapshot, so a load's flip is all or nothing to it.
+    this.snapshot = db.transaction(
+      (views: readonly string[], versions: readonly (number | undefined)[], keys: readonly (readonly string[])[]) => {
+        const current = views.map((v) => (this.pointer.get(this.project, v) as number | undefined) ?? undefined);
+        const values = versions.map((ver, i) =>
+          ver === undefined ? keys[i]!.map(() => null) : keys[i]!.map((k) => (this.value.get(ver, k) as Buffer | undefined) ?? null),
+        );
+        return { current, values };
+      },
+    );
+  }
+
+  async read(views: readonly string[], versions: readonly (number | undefined)[], keys: readonly (readonly string[])[]) {
+    return this.snapshot(views, versions, keys);
+  }
+
+  async layouts(versions: readonly number[]): Promise<ViewLayout[]> {
+    return versions.map((v) => {
+      const j = this.meta.get(this.project, `v${v}`) as string | undefined;
+      if (!j) throw new OnlineError("STORE", `the online store has no layout for version ${v}`);
+      return JSON.parse(j) as ViewLayout;
+    });
+  }
+
+  async services(): Promise<ServiceCatalog> {
+    const j = this.meta.get(this.project, "services") as string | undefined;
+    return j ? (JSON.parse(j) as ServiceCatalog) : {};
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

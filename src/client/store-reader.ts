@@ -1,0 +1,34 @@
+import type { ServiceCatalog, ViewLayout } from "../online/layout.js";
+
+/** What the client needs from an online store; Redis answers each call in one round trip. */
+export interface StoreReader {
+  /**
+   * The current version of each view (undefined: never loaded) and, for the views whose version
+   * is passed, the packed values of the given entity keys (null: no value) read from that version.
+   * The caller compares `current` with what it passed and retries on a change.
+   */
+  read(
+    views: readonly string[],
+    versions: readonly (number | undefined)[],
+    keys: readonly (readonly string[])[],
+  ): Promise<{ current: (number | undefined)[]; values: (Uint8Array | null)[][] }>;
+  /** Layouts of versions (immutable, so callers cache them). */
+  layouts(versions: readonly number[]): Promise<ViewLayout[]>;
+  services(): Promise<ServiceCatalog>;
+  close(): Promise<void>;
+}
+
+/** Why an online read failed. */
+export type OnlineErrorCode = "TIMEOUT" | "UNAVAILABLE" | "BAD_REQUEST" | "STORE";
+
+/** A failed online read: `code` says whether to retry (TIMEOUT, UNAVAILABLE) or fix the request. */
+export class OnlineError extends Error {
+  constructor(
+    readonly code: OnlineErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "OnlineError";
+  }
+}

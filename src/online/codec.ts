@@ -1,0 +1,164 @@
+/**
+ * The packed form of one (entity, view) value set, shared by the loader and the client. Imports
+ * nothing, so the client stays small.
+ *
+ *   byte 0          format version (1)
+ *   bytes 1..8      event timestamp, microseconds since 1970 UTC, int64 little-endian
+ *   null bitmap     ceil(n / 8) bytes, bit i set = feature i is NULL
+ *   values          each non-NULL feature in layout order: int32 4 bytes, int64 and timestamp
+ *                   8 bytes (exact), float32 4, float64 8, bool 1, string varint length + UTF-8
+ *
+ * Five float64 features take 50 bytes; ten take 91.
+ */
+import type { OnlineType } from "./layout.js";
+
+/** A decoded feature value: int64 as bigint (exact), timestamps as microseconds (bigint). */
+export type OnlineValue = number | bigint | string | boolean | null;
+
+const FORMAT = 1;
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
+/** Packs an event timestamp and feature values (in layout order) into bytes. */
+export function encodeValue(types: readonly OnlineType[], ts: bigint, values: readonly OnlineValue[]): Uint8Array {
+  const n = types.length;
+  const bitmapLen = (n + 7) >> 3;
+  let size = 9 + bitmapLen;
+  const strings: (Uint8Array | undefined)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    const t = types[i];
+    if (t === "string") {
+      const b = textEncoder.encode(String(v));
+      strings[i] = b;
+      size += varintSize(b.length) + b.length;
+    } else size += t === "int32" || t === "float32" ? 4 : t === "bool" ? 1 : 8;
+  }
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  out[0] = FORMAT;
+  dv.setBigInt64(1, ts, true);
+  let p = 9 + bitmapLen;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      out[9 + (i >> 3)]! |= 1 << (i & 7);
+      continue;
+    }
+    switch (types[i]) {
+      case "int32":
+        dv.setInt32(p, Number(v), true);
+        p += 4;
+        break;
+      case "float32":
+        dv.setFloat32(p, Number(v), true);
+        p += 4;
+        break;
+      case "float64":
+        dv.setFloat64(p, Number(v), true);
+        p += 8;
+        break;
+      case "int64":
+      case "timestamp":
+        dv.setBigInt64(p, typeof v === "bigint" ? v : BigInt(v as number | string), true);
+        p += 8;
+        break;
+      case "bool":
+        out[p++] = v ? 1 : 0;
+        break;
+      case "string": {
+        const b = strings[i]!;
+        p = writeVarint(out, p, b.length);
+        out.set(b, p);
+        p += b.length;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Unpacks bytes written by `encodeValue` with the same types. */
+export function decodeValue(types: readonly OnlineType[], bytes: Uint8Array): { ts: bigint; values: OnlineValue[] } {
+  if (bytes[0] !== FORMAT) throw new Error(`online value in unknown format ${bytes[0]} (this client reads format ${FORMAT})`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const ts = dv.getBigInt64(1, true);
+  const n = types.length;
+  let p = 9 + ((n + 7) >> 3);
+  const values: OnlineValue[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    if (bytes[9 + (i >> 3)]! & (1 << (i & 7))) {
+      values[i] = null;
+      continue;
+    }
+    switch (types[i]) {
+      case "int32":
+        values[i] = dv.getInt32(p, true);
+        p += 4;
+        break;
+      case "float32":
+        values[i] = dv.getFloat32(p, true);
+        p += 4;
+        break;
+      case "float64":
+        values[i] = dv.getFloat64(p, true);
+        p += 8;
+        break;
+      case "int64":
+      case "timestamp":
+        values[i] = dv.getBigInt64(p, true);
+        p += 8;
+        break;
+      case "bool":
+        values[i] = bytes[p++] === 1;
+        break;
+      case "string": {
+        let len = 0;
+        let shift = 0;
+        for (;;) {
+          const b = bytes[p++]!;
+          len |= (b & 0x7f) << shift;
+          if (b < 0x80) break;
+          shift += 7;
+        }
+        values[i] = textDecoder.decode(bytes.subarray(p, p + len));
+        p += len;
+        break;
+      }
+    }
+  }
+  return { ts, values };
+}
+
+/**
+ * An entity's key as text: one join key is its value as text; several are a JSON array of their
+ * texts, so keys (1, 23) and (12, 3) never meet. Integers of any size keep every digit.
+ */
+export function encodeKey(parts: readonly unknown[]): string {
+  if (parts.length === 1) return keyPart(parts[0]);
+  return JSON.stringify(parts.map(keyPart));
+}
+
+function keyPart(v: unknown): string {
+  if (v === null || v === undefined) throw new Error("a join key value is missing (NULL keys match nothing)");
+  return typeof v === "string" ? v : String(v);
+}
+
+function varintSize(n: number): number {
+  let s = 1;
+  while (n >= 0x80) {
+    n >>>= 7;
+    s++;
+  }
+  return s;
+}
+
+function writeVarint(out: Uint8Array, p: number, n: number): number {
+  while (n >= 0x80) {
+    out[p++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  out[p++] = n;
+  return p;
+}

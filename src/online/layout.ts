@@ -1,0 +1,57 @@
+/**
+ * What the online store holds besides values: for each loaded version of a view, the layout its
+ * values are packed with, and the feature services. Written by `load`, read by the client, so the
+ * store describes itself and a reader needs nothing from the project. Imports nothing.
+ */
+
+/** Feature value types (SPEC.md §1), as the codec packs them. */
+export type OnlineType = "int32" | "int64" | "float32" | "float64" | "string" | "bool" | "timestamp";
+
+/** How one version of a view's values is keyed and packed. Immutable once written. */
+export interface ViewLayout {
+  view: string;
+  /** Version id: unique in the project's store, never reused. */
+  version: number;
+  /** Join-key columns, in order. */
+  keys: string[];
+  /** Features in packing order, with their types. */
+  features: [name: string, type: OnlineType][];
+  /** The view's ttl in seconds; null = no limit. */
+  ttlSeconds: number | null;
+  /** The materialization's end time (UTC, `YYYY-MM-DD HH:MM:SS`). */
+  end: string;
+  loadedAt: string;
+  rows: number;
+}
+
+/** Where the online store is: the `online:` section of fcompile.yaml, resolved. */
+export type OnlineStoreConfig = { type: "redis"; url?: string } | { type: "sqlite"; path: string };
+
+/** Feature services as the store knows them: service → [view, feature] in order. */
+export type ServiceCatalog = Record<string, [view: string, feature: string][]>;
+
+/** Every Redis key of a project starts with `fc:<project>:` (the project name is in every key). */
+export const redisKeys = (project: string) => ({
+  /** Hash: view → current version. Flipped for all views of a load in one HSET. */
+  pointer: `fc:${project}:pointer`,
+  /** Hash: `v<version>` → ViewLayout JSON; field `services` → ServiceCatalog JSON. */
+  meta: `fc:${project}:meta`,
+  /** Counter of version ids. */
+  seq: `fc:${project}:seq`,
+  /** Hash: version → owner token, for versions a load is writing (cleaned up if that load died). */
+  loading: `fc:${project}:loading`,
+  /** A load's lock: two loads of one project never interleave. */
+  lock: `fc:${project}:lock`,
+  /** Prefix of a version's value keys: `fc:<project>:v<version>:<entity key>`. */
+  valuePrefix: (version: number): string => `fc:${project}:v${version}:`,
+});
+
+/**
+ * The SQLite online store's tables. Versions are numbered per file. A load writes its rows under
+ * new versions, then flips the pointer and deletes the old versions in one transaction.
+ */
+export const SQLITE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS fc_pointer (project TEXT NOT NULL, view TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (project, view));
+CREATE TABLE IF NOT EXISTS fc_meta (project TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (project, name));
+CREATE TABLE IF NOT EXISTS fc_values (version INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (version, key)) WITHOUT ROWID;
+`;

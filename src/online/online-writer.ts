@@ -1,0 +1,38 @@
+import type { ServiceCatalog, ViewLayout } from "./layout.js";
+
+/** One packed (entity, view) value set to write. */
+export interface OnlineEntry {
+  key: string;
+  value: Uint8Array;
+  /** Unix ms after which the store may drop the key (Redis PXAT); undefined = never. */
+  expireAtMs?: number;
+}
+
+/**
+ * Writes a load into an online store: new versions beside the current ones, then one atomic
+ * switch. Readers see the whole old or the whole new load (SPEC.md §4).
+ */
+export interface OnlineWriter {
+  /** Takes the project's load lock (or fails: two loads never interleave), removes what dead loads left, reserves one version per view. */
+  begin(views: string[]): Promise<number[]>;
+  /** Writes entries under a reserved version; may return before they are acknowledged (`flush` waits). */
+  write(version: number, entries: OnlineEntry[]): Promise<void>;
+  /** Waits until every write so far is stored. */
+  flush(): Promise<void>;
+  /**
+   * Records the layouts and services and switches every view to its new version at once; then
+   * removes the versions it replaced. Returns how many old values were removed.
+   */
+  commit(layouts: ViewLayout[], services: ServiceCatalog): Promise<{ removed: number }>;
+  /** Gives up: the new versions are removed (or left for the next load to remove) and the lock released. */
+  abort(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Another load holds the lock. */
+export class LoadLockedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LoadLockedError";
+  }
+}

@@ -1,0 +1,80 @@
+import Database from "better-sqlite3";
+import type { Statement } from "better-sqlite3";
+import { SQLITE_SCHEMA } from "./layout.js";
+import type { ServiceCatalog, ViewLayout } from "./layout.js";
+import { LoadLockedError } from "./online-writer.js";
+import type { OnlineEntry, OnlineWriter } from "./online-writer.js";
+
+/**
+ * The embedded online store. A whole load is one write transaction: readers (WAL snapshots) see
+ * the old values until it commits; a load that dies is rolled back by SQLite; a second load waits
+ * for the lock, then fails.
+ */
+export class SqliteWriter implements OnlineWriter {
+  private insert!: Statement;
+  private inTxn = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly project: string,
+  ) {}
+
+  static open(path: string, project: string, lockWaitMs = 5000): SqliteWriter {
+    const db = new Database(path, { timeout: lockWaitMs });
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.exec(SQLITE_SCHEMA);
+    return new SqliteWriter(db, project);
+  }
+
+  async begin(views: string[]): Promise<number[]> {
+    try {
+      this.db.exec("BEGIN IMMEDIATE");
+    } catch (err) {
+      if (/locked|busy/i.test((err as Error).message))
+        throw new LoadLockedError(`another load is writing ${this.db.name}; wait for it to finish, then run 'fcompile load' again`);
+      throw err;
+    }
+    this.inTxn = true;
+    this.insert = this.db.prepare("INSERT INTO fc_values (version, key, value) VALUES (?, ?, ?)");
+    const seq = this.db.prepare("SELECT value FROM fc_meta WHERE project = '*' AND name = 'seq'").pluck().get() as string | undefined;
+    const first = Number(seq ?? 0) + 1;
+    this.db.prepare("INSERT OR REPLACE INTO fc_meta VALUES ('*', 'seq', ?)").run(String(first + views.length - 1));
+    return views.map((_, i) => first + i);
+  }
+
+  async write(version: number, entries: OnlineEntry[]): Promise<void> {
+    for (const e of entries) this.insert.run(version, e.key, e.value);
+  }
+
+  async flush(): Promise<void> {}
+
+  async commit(layouts: ViewLayout[], services: ServiceCatalog): Promise<{ removed: number }> {
+    const old = this.db.prepare("SELECT version FROM fc_pointer WHERE project = ? AND view = ?").pluck();
+    const setMeta = this.db.prepare("INSERT OR REPLACE INTO fc_meta VALUES (?, ?, ?)");
+    let removed = 0;
+    for (const l of layouts) {
+      const prev = old.get(this.project, l.view) as number | undefined;
+      if (prev !== undefined) {
+        removed += this.db.prepare("DELETE FROM fc_values WHERE version = ?").run(prev).changes;
+        this.db.prepare("DELETE FROM fc_meta WHERE project = ? AND name = ?").run(this.project, `v${prev}`);
+      }
+      this.db.prepare("INSERT OR REPLACE INTO fc_pointer VALUES (?, ?, ?)").run(this.project, l.view, l.version);
+      setMeta.run(this.project, `v${l.version}`, JSON.stringify(l));
+    }
+    setMeta.run(this.project, "services", JSON.stringify(services));
+    this.db.exec("COMMIT");
+    this.inTxn = false;
+    return { removed };
+  }
+
+  async abort(): Promise<void> {
+    if (this.inTxn) this.db.exec("ROLLBACK");
+    this.inTxn = false;
+  }
+
+  async close(): Promise<void> {
+    await this.abort();
+    this.db.close();
+  }
+}
