@@ -1,5 +1,6 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
+import { compileClientAccessors } from "./compile/client-accessors.js";
 import { compileProject } from "./compile/compile-project.js";
 import type { CompileTarget } from "./compile/relations.js";
 import type { RunStep } from "./compile/run-plan.js";
@@ -63,6 +64,7 @@ export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagno
     const ct: CompileTarget = { dialect, schema: name === "duckdb" ? config.name : (t[1].schema ?? config.name) };
     for (const [rel, sql] of compileProject(registry, ct)) files.set(`compiled/${dialect.name}/${rel}`, sql);
   }
+  for (const [name, ts] of compileClientAccessors(registry)) files.set(`client/${name}`, ts);
   writeTargetDir(config.dir, files);
   return { ok: true, diagnostics: loaded.diagnostics, files: files.size };
 }

@@ -44,7 +44,9 @@ Example:
           );
         }
         if (r.mismatches.length > 50) process.stdout.write(`… and ${r.mismatches.length - 50} more\n`);
-        const statuses = Object.entries(r.statuses)
+        const statuses = ["PRESENT", "NULL_VALUE", "NOT_FOUND", "OUTSIDE_MAX_AGE"]
+          .filter((k) => r.statuses[k])
+          .map((k) => [k, r.statuses[k]])
           .map(([k, n]) => `${n} ${k}`)
           .join(", ");
         const line = `${r.compared} values of ${r.entities} entities compared (${statuses}), ${r.mismatches.length} mismatches`;

@@ -1,0 +1,126 @@
+/**
+ * The whole loop on the sample project, through the CLI as a user runs it, on every warehouse ×
+ * online store: materialize, load, get, and verify with zero mismatches (SPEC.md §4).
+ */
+import { execFile, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PG_URL, dropSchemas, testSchema } from "./helpers/postgres.js";
+import { REDIS_URL, deleteProjectKeys } from "./helpers/redis.js";
+
+const bin = path.resolve("bin/fcompile");
+let base: string;
+const schemas: string[] = [];
+const projects: string[] = [];
+
+beforeAll(() => {
+  base = mkdtempSync(path.join(tmpdir(), "fc-online-"));
+  const src = path.join(base, "template");
+  cpSync("sample_project", src, { recursive: true, filter: (p) => !/(data|target|out|warehouse\.duckdb.*|online\.sqlite.*)$/.test(p) });
+  const gen = spawnSync(process.execPath, ["generate-data.mjs", "--seed", "11", "--scale", "1"], { cwd: src, encoding: "utf8" });
+  expect(gen.status, gen.stderr).toBe(0);
+});
+afterAll(async () => {
+  await dropSchemas(...schemas);
+  for (const p of projects) await deleteProjectKeys(p);
+  rmSync(base, { recursive: true, force: true });
+});
+
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI without blocking the test worker (a blocked worker loses touch with vitest). */
+function cli(dir: string, args: string[]): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 26 }, (err, stdout, stderr) =>
+      resolve({ status: err ? ((err as { code?: number }).code ?? 2) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function setUp(warehouse: "duckdb" | "postgres", store: "sqlite" | "redis"): { dir: string; run: (...a: string[]) => Promise<Ran> } {
+  const name = `t_online_${warehouse}_${store}_${process.pid}`;
+  const schema = testSchema("fc_online");
+  schemas.push(schema);
+  projects.push(name);
+  const dir = path.join(base, name);
+  cpSync(path.join(base, "template"), dir, { recursive: true });
+  const target =
+    warehouse === "duckdb" ? "{type: duckdb, path: warehouse.duckdb}" : `{type: postgres, url: "${PG_URL}", schema: ${schema}}`;
+  const online = store === "sqlite" ? "{type: sqlite, path: online.sqlite}" : `{type: redis, url: "${REDIS_URL}"}`;
+  const yaml = readFileSync(path.join(dir, "fcompile.yaml"), "utf8");
+  writeFileSync(
+    path.join(dir, "fcompile.yaml"),
+    `name: ${name}\ndefinitions: [definitions]\ntarget: w\ntargets:\n  w: ${target}\nonline: ${online}\n`,
+  );
+  expect(yaml).toMatch(/^name: shop/m);
+  return { dir, run: (...a) => cli(dir, a) };
+}
+
+for (const warehouse of ["duckdb", "postgres"] as const) {
+  for (const store of ["sqlite", "redis"] as const) {
+    describe(`${warehouse} → ${store}`, () => {
+      it("materialize, load, get and verify agree with training", async () => {
+        const { run } = setUp(warehouse, store);
+        for (const cmd of [["build"], ["run"]]) {
+          const r = await run(...cmd);
+          expect(r.status, String(r.stderr)).toBe(0);
+        }
+        for (const end of ["2025-07-01", "2025-08-15T12:00:00Z"]) {
+          const m = await run("materialize", "--end", end);
+          expect(m.status, String(m.stderr)).toBe(0);
+          expect(String(m.stdout)).toMatch(/materialize ok: 2 views, \d+ rows/);
+          const l = await run("load");
+          expect(l.status, String(l.stderr)).toBe(0);
+          expect(String(l.stdout)).toMatch(/^load ok: 2 views, [\d,]+ rows into /);
+          const v = await run("verify", "--end", end, "--sample", "300");
+          expect(v.status, `${v.stdout}\n${v.stderr}`).toBe(0);
+          expect(String(v.stdout)).toMatch(/verify ok: \d+ values of 300 entities compared \(\d+ PRESENT.*\), 0 mismatches/);
+        }
+        const g = await run(
+          "get",
+          "--service",
+          "churn_model",
+          "--entity",
+          "customer_id=1002",
+          "--entity",
+          "customer_id=424242",
+          "--at",
+          "2025-08-15T12:00:00Z",
+        );
+        expect(g.status, String(g.stderr)).toBe(0);
+        const out = JSON.parse(String(g.stdout)) as { featureNames: string[]; rows: { features: Record<string, { status: string }> }[] };
+        expect(out.featureNames).toHaveLength(5);
+        expect(Object.values(out.rows[1]!.features).every((f) => f.status === "NOT_FOUND")).toBe(true);
+        // Read now instead of at the end time: the 2-day ttl has long passed.
+        const now = await run("get", "--features", "customer_daily_stats:total_orders_30d", "--entity", "customer_id=1002");
+        const nowOut = JSON.parse(String(now.stdout)) as { rows: { features: Record<string, { status: string }> }[] };
+        expect(["OUTSIDE_MAX_AGE", "NOT_FOUND"]).toContain(nowOut.rows[0]!.features.total_orders_30d!.status);
+      });
+    });
+  }
+}
+
+describe("verify finds a mismatch", () => {
+  it("exits 1 and names the entity and feature when the online store holds other values", async () => {
+    const { run } = setUp("duckdb", "redis");
+    for (const cmd of [["build"], ["run"], ["materialize", "--end", "2025-07-01"], ["load"]]) expect((await run(...cmd)).status).toBe(0);
+    // Materialize a later end without loading it: the online store is now behind.
+    expect((await run("materialize", "--end", "2025-08-15")).status).toBe(0);
+    const v = await run("verify", "--end", "2025-08-15", "--sample", "200");
+    expect(v.status).toBe(1);
+    expect(String(v.stdout)).toMatch(
+      /^mismatch: \{"customer_id":\d+\} customer_\w+:\w+: training .*, online .* \((PRESENT|NOT_FOUND|NULL_VALUE|OUTSIDE_MAX_AGE)\)$/m,
+    );
+    expect(String(v.stdout)).toMatch(/verify FAILED: .* [1-9]\d* mismatches/);
+    const redis = new Redis(REDIS_URL);
+    expect(await redis.exists(`fc:t_online_duckdb_redis_${process.pid}:pointer`)).toBe(1);
+    redis.disconnect();
+  });
+});
