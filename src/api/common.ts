@@ -33,13 +33,13 @@ export function compileTargetFor(config: ProjectConfig, targetName?: string): { 
 }
 
 /** Opens the target's warehouse; each driver is loaded only when its target is used. */
-export async function openWarehouse(target: TargetConfig, projectDir: string, registry: Registry): Promise<Warehouse> {
+export async function openWarehouse(target: TargetConfig, projectDir: string, registry: Registry, readOnly = false): Promise<Warehouse> {
   if (target.type === "postgres") {
     const { PostgresWarehouse } = await import("../warehouse/postgres.js");
     return PostgresWarehouse.open(target, registry);
   }
   const { DuckDbWarehouse } = await import("../warehouse/duckdb.js");
-  return DuckDbWarehouse.open(target, projectDir);
+  return DuckDbWarehouse.open(target, projectDir, readOnly);
 }
 
 /** Columns a view needs that its relation lacks, reported at the view's name. */

@@ -61,7 +61,7 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
   const { config, registry } = await loadProject(opts.projectDir);
   const { target, ct } = compileTargetFor(config, opts.target);
   const store = resolveOnline(config);
-  const wh = await openWarehouse(target, config.dir, registry);
+  const wh = await openWarehouse(target, config.dir, registry, true);
   try {
     const marks = await wh.watermarks(ct.schema);
     const views = [...registry.views.values()].filter((v) => marks.has(v.name));

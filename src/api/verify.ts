@@ -48,7 +48,7 @@ export async function verify(
     refs = s.features;
   } else refs = [...registry.views.values()].flatMap((v) => v.features.map((f) => ({ view: v.name, feature: f.name })));
   const client = await createOnlineClient({ project: config.name, store: resolveOnline(config), timeoutMs: 10_000 });
-  const wh = await openWarehouse(target, config.dir, registry);
+  const wh = await openWarehouse(target, config.dir, registry, true);
   const mismatches: Mismatch[] = [];
   let entities = 0;
   let compared = 0;

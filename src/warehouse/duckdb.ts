@@ -19,10 +19,11 @@ export class DuckDbWarehouse implements Warehouse {
     private readonly target: DuckDbTarget,
   ) {}
 
-  static async open(target: DuckDbTarget, projectDir: string): Promise<DuckDbWarehouse> {
+  /** `readOnly` lets several processes read at once (DuckDB allows one writer, or many readers). */
+  static async open(target: DuckDbTarget, projectDir: string, readOnly = false): Promise<DuckDbWarehouse> {
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(target.path);
+      instance = await DuckDBInstance.create(target.path, readOnly ? { access_mode: "READ_ONLY" } : {});
     } catch (err) {
       const msg = (err as Error).message;
       const hint = /lock/i.test(msg) ? " (another process has the warehouse open; wait for it or close it)" : "";
