@@ -82,8 +82,9 @@ export class OnlineClient {
   private async learn(views: string[], current: (number | undefined)[]): Promise<void> {
     const missing = current.filter((v): v is number => v !== undefined && !this.layoutCache.has(v));
     for (const l of await this.store.layouts(missing)) this.layoutCache.set(l.version, l);
+    // A new load (not a first sight) may have changed the services too.
+    if (views.some((v, i) => this.versions.has(v) && this.versions.get(v) !== current[i])) this.catalog = undefined;
     views.forEach((v, i) => (current[i] === undefined ? this.versions.delete(v) : this.versions.set(v, current[i]!)));
-    this.catalog = undefined; // a load may have changed the services too
   }
 
   private async resolve(req: GetOnlineFeaturesRequest): Promise<Wanted[]> {

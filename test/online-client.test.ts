@@ -1,0 +1,174 @@
+/**
+ * The online client on both stores: every feature type exact (int64 beyond 2^53, unicode, NULLs),
+ * composite keys, statuses at the ttl edge, one round trip per read, and typed errors.
+ */
+import { DuckDBInstance } from "@duckdb/node-api";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { load, materialize } from "../src/api.js";
+import { OnlineClient, createOnlineClient, OnlineError } from "../src/client/index.js";
+import { RedisReader } from "../src/client/redis-reader.js";
+import type { StoreReader } from "../src/client/store-reader.js";
+import { Redis } from "ioredis";
+import { REDIS_URL, deleteProjectKeys, testProject } from "./helpers/redis.js";
+import { removeProject, tempProject } from "./helpers/temp-project.js";
+
+const BIG = 9007199254740993n; // 2^53 + 1: a double cannot hold it
+const dirs: string[] = [];
+const projects: string[] = [];
+afterAll(async () => {
+  for (const p of projects) await deleteProjectKeys(p);
+  dirs.forEach(removeProject);
+});
+
+async function typedProject(store: "sqlite" | "redis"): Promise<{ dir: string; project: string }> {
+  const project = testProject(`t_client_${store}`);
+  projects.push(project);
+  const online = store === "sqlite" ? "{type: sqlite, path: online.sqlite}" : `{type: redis, url: "${REDIS_URL}"}`;
+  const dir = tempProject({
+    "fcompile.yaml": `name: ${project}\ntarget: w\ntargets:\n  w: {type: duckdb, path: warehouse.duckdb}\nonline: ${online}\n`,
+    "definitions/d.yml": `entities:
+  - {name: stock, join_keys: [store_id, product_id]}
+  - {name: user, join_keys: [user_id]}
+sources:
+  - {name: typed, table: raw.typed, timestamp: ts}
+  - {name: stock_rows, table: raw.stock, timestamp: ts}
+feature_views:
+  - name: typed_view
+    entities: [user]
+    source: typed
+    ttl: 1d
+    features:
+      - {name: i32, type: int32}
+      - {name: i64, type: int64}
+      - {name: f32, type: float32}
+      - {name: f64, type: float64}
+      - {name: s, type: string}
+      - {name: b, type: bool}
+      - {name: t, type: timestamp}
+  - {name: stock_view, entities: [stock], source: stock_rows, features: [{name: on_hand, type: int64}]}
+feature_services:
+  - {name: svc, features: ["typed_view:*", "stock_view:on_hand"]}
+`,
+  });
+  dirs.push(dir);
+  const db = await DuckDBInstance.create(path.join(dir, "warehouse.duckdb"));
+  const conn = await db.connect();
+  await conn.run("CREATE SCHEMA raw");
+  await conn.run(`CREATE TABLE raw.typed AS SELECT * FROM (VALUES
+    (${BIG}, TIMESTAMP '2025-01-02 00:00:00', -7, ${BIG}, 0.1::FLOAT, 0.1::DOUBLE, 'naïve ☃ "q"', true, TIMESTAMP '2024-02-29 12:34:56.123456'),
+    (2, TIMESTAMP '2025-01-01 00:00:00', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    (3, TIMESTAMP '2025-01-01 12:00:00', 1, -1, -0.5::FLOAT, 1e300, '', false, TIMESTAMP '1970-01-01 00:00:00')
+  ) t(user_id, ts, i32, i64, f32, f64, s, b, t)`);
+  await conn.run(`CREATE TABLE raw.stock AS SELECT * FROM (VALUES
+    (1, 23, TIMESTAMP '2025-01-01', 100), (12, 3, TIMESTAMP '2025-01-01', 200)) t(store_id, product_id, ts, on_hand)`);
+  conn.closeSync();
+  db.closeSync();
+  await materialize({ projectDir: dir, end: "2025-01-02" });
+  await load({ projectDir: dir, graceMs: 0 });
+  return { dir, project };
+}
+
+for (const store of ["sqlite", "redis"] as const) {
+  describe(`online client on ${store}`, () => {
+    let client: OnlineClient;
+    beforeAll(async () => {
+      const { dir, project } = await typedProject(store);
+      client = await createOnlineClient({
+        project,
+        store: store === "sqlite" ? { type: "sqlite", path: path.join(dir, "online.sqlite") } : { type: "redis", url: REDIS_URL },
+      });
+    });
+    afterAll(async () => client?.close());
+
+    it("returns every type exactly, with event timestamps and statuses", async () => {
+      const r = await client.getOnlineFeatures({
+        service: "svc",
+        entityRows: [
+          { user_id: BIG, store_id: 1, product_id: 23 },
+          { user_id: "2", store_id: 12, product_id: 3 },
+          { user_id: 3, store_id: 1, product_id: 3 },
+          { user_id: 4, store_id: 123, product_id: 0 },
+        ],
+        at: "2025-01-02T12:00:00Z",
+      });
+      expect(r.featureNames).toEqual(["i32", "i64", "f32", "f64", "s", "b", "t", "on_hand"]);
+      const [a, b, c, d] = r.rows.map((row) => row.features);
+      expect(a).toEqual({
+        i32: { value: -7, eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
+        i64: { value: BIG, eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
+        f32: { value: Math.fround(0.1), eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
+        f64: { value: 0.1, eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
+        s: { value: 'naïve ☃ "q"', eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
+        b: { value: true, eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
+        t: { value: "2024-02-29T12:34:56.123456Z", eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
+        on_hand: { value: 100n, eventTimestamp: "2025-01-01T00:00:00Z", status: "PRESENT" },
+      });
+      // User 2's row is at 2025-01-01 00:00, 36 h before the read: outside the 1-day ttl.
+      expect(b!.i32).toEqual({ value: null, eventTimestamp: "2025-01-01T00:00:00Z", status: "OUTSIDE_MAX_AGE" });
+      // Keys (12, 3) and (1, 23) are different entities.
+      expect(b!.on_hand!.value).toBe(200n);
+      expect(c!.i32!.value).toBe(1);
+      expect(c!.f32!.value).toBe(-0.5);
+      expect(c!.f64!.value).toBe(1e300);
+      expect(c!.s).toEqual({ value: "", eventTimestamp: "2025-01-01T12:00:00Z", status: "PRESENT" });
+      expect(c!.b!.value).toBe(false);
+      expect(c!.t!.value).toBe("1970-01-01T00:00:00Z");
+      expect(c!.on_hand).toEqual({ value: null, eventTimestamp: null, status: "NOT_FOUND" });
+      expect(Object.values(d!).every((f) => f.status === "NOT_FOUND" && f.value === null)).toBe(true);
+    });
+
+    it("applies the ttl with an inclusive bound, as training does", async () => {
+      const at = async (t: string) =>
+        (await client.getOnlineFeatures({ features: ["typed_view:i32"], entityRows: [{ user_id: 2 }], at: t })).rows[0]!.features.i32!;
+      // User 2's NULL value at 2025-01-01 00:00; ttl 1 day.
+      expect((await at("2025-01-02T00:00:00Z")).status).toBe("NULL_VALUE");
+      expect((await at("2025-01-02T00:00:00.000001Z")).status).toBe("OUTSIDE_MAX_AGE");
+      expect((await at("2025-01-01T02:00:00+02:00")).status).toBe("NULL_VALUE");
+    });
+
+    it("names features view__feature on request and rejects bad requests with BAD_REQUEST", async () => {
+      const r = await client.getOnlineFeatures({
+        features: ["typed_view:s", "stock_view:*"],
+        entityRows: [{ user_id: 3, store_id: 1, product_id: 23 }],
+        fullNames: true,
+      });
+      expect(r.featureNames).toEqual(["typed_view__s", "stock_view__on_hand"]);
+      const bad = async (req: Parameters<OnlineClient["getOnlineFeatures"]>[0], msg: RegExp) => {
+        const err = await client.getOnlineFeatures(req).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(OnlineError);
+        expect((err as OnlineError).code).toBe("BAD_REQUEST");
+        expect((err as OnlineError).message).toMatch(msg);
+      };
+      await bad({ service: "nope", entityRows: [] }, /unknown feature service 'nope'.*svc/);
+      await bad({ features: ["nope:x"], entityRows: [] }, /feature view 'nope' has not been loaded/);
+      await bad({ features: ["typed_view:zzz"], entityRows: [] }, /has no feature 'zzz'/);
+      await bad({ features: ["typed_view:s"], entityRows: [{ id: 1 }] }, /entity row 0 has no value for join key 'user_id'/);
+      await bad({ features: ["typed_view:s"], entityRows: [], at: "tomorrow" }, /'at' must be an ISO 8601 timestamp/);
+      await bad({ service: "svc", features: ["typed_view:s"], entityRows: [] }, /exactly one of service or features/);
+    });
+  });
+}
+
+describe("round trips", () => {
+  it("a read of 100 entities over two views is one store call (one Redis pipeline) once layouts are known", async () => {
+    const { project } = await typedProject("redis");
+    const redis = new Redis(REDIS_URL);
+    const calls: string[] = [];
+    const real = new RedisReader(redis, project, 1000);
+    const counting: StoreReader = {
+      read: (...a) => (calls.push("read"), real.read(...a)),
+      layouts: (v) => (calls.push("layouts"), real.layouts(v)),
+      services: () => (calls.push("services"), real.services()),
+      close: () => real.close(),
+    };
+    const client = new OnlineClient(counting);
+    const rows = Array.from({ length: 100 }, (_, i) => ({ user_id: i, store_id: i, product_id: i }));
+    await client.getOnlineFeatures({ service: "svc", entityRows: rows });
+    calls.length = 0;
+    const r = await client.getOnlineFeatures({ service: "svc", entityRows: rows });
+    expect(r.rows).toHaveLength(100);
+    expect(calls).toEqual(["read"]);
+    await client.close();
+  });
+});
