@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The whole loop on the embedded defaults: generate data, build, run, train, show a few rows.
+// The whole loop on the embedded defaults: generate data, build, run, train, materialize, load
+// into the embedded online store, read online, and check online against training.
 // Usage: npm run demo [-- --scale N]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
@@ -24,7 +25,7 @@ function step(title, cmd, args) {
 }
 
 // A fresh warehouse each time, so the demo is the same on every run.
-for (const f of ["warehouse.duckdb", "warehouse.duckdb.wal"]) rmSync(path.join(here, f), { force: true });
+for (const f of ["warehouse.duckdb", "warehouse.duckdb.wal", "online.sqlite", "online.sqlite-wal", "online.sqlite-shm"]) rmSync(path.join(here, f), { force: true });
 if (!existsSync(path.join(here, "out"))) mkdirSync(path.join(here, "out"));
 
 step("generate the raw data (seeded)", process.execPath, ["generate-data.mjs", "--seed", "42", "--scale", scale]);
@@ -72,7 +73,31 @@ for (const [n, r] of cells.entries()) {
   if (n === 0) process.stdout.write("  " + widths.map((w) => "-".repeat(w)).join("  ") + "\n");
 }
 conn.closeSync();
+
+// The serving half: the same definitions, materialized as of an end time and loaded online.
+const END = "2025-08-15";
+step(`the latest feature values per customer as of ${END}`, process.execPath, [fcompile, "materialize", "--end", END]);
+step("push them into the embedded online store (online.sqlite)", process.execPath, [fcompile, "load"]);
+step("an online read, with ttl evaluated as of the end time", process.execPath, [
+  fcompile,
+  "get",
+  "--features",
+  "customer_daily_stats:total_orders_30d,customer_profile:customer_segment",
+  "--entity",
+  "customer_id=1002",
+  "--at",
+  END,
+]);
+step("check online against training for 500 customers: zero mismatches expected", process.execPath, [
+  fcompile,
+  "verify",
+  "--end",
+  END,
+  "--sample",
+  "500",
+]);
 process.stdout.write(
   "\nCompiled SQL you can read and run yourself: sample_project/target/compiled/duckdb/\n" +
-    "Registry: sample_project/target/manifest.json\n",
+    "Registry: sample_project/target/manifest.json; typed client accessors: sample_project/target/client/\n" +
+    "Read from your code: import { createOnlineClient } from \"fcompile/client\"\n",
 );
