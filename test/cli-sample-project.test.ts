@@ -23,7 +23,7 @@ afterAll(() => rmSync(path.dirname(dir), { recursive: true, force: true }));
 
 describe("fcompile CLI on the sample project", () => {
   it("--help on every command is useful", () => {
-    for (const cmd of [[], ["build"], ["run"], ["train"], ["init"]]) {
+    for (const cmd of [[], ["build"], ["run"], ["train"], ["init"], ["materialize"], ["load"], ["get"], ["verify"]]) {
       const r = fcompile(...cmd, "--help");
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/Usage: fcompile/);
@@ -39,7 +39,7 @@ describe("fcompile CLI on the sample project", () => {
   });
 
   it("build, run, train: one row per entity row, in input order, with a summary line", async () => {
-    expect(fcompile("build").stdout).toMatch(/^build ok: 15 files/);
+    expect(fcompile("build").stdout).toMatch(/^build ok: 20 files/);
     expect(existsSync(path.join(dir, "target/compiled/postgres/train/churn_model.sql"))).toBe(true);
     const manifest = JSON.parse(readFileSync(path.join(dir, "target/manifest.json"), "utf8"));
     expect(Object.keys(manifest.features)).toContain("customer_daily_stats:total_orders_30d");
