@@ -2,10 +2,12 @@
  * `materialize` on both warehouses: an incremental run equals a full one, a failed run leaves the
  * previous materialization and watermarks, and watermarks refuse to go back in time.
  */
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FcUserError, materialize, run } from "../src/api.js";
 import { compileTargetFor, loadProject, openWarehouse } from "../src/api/common.js";
-import { PG_URL, dropSchemas, testSchema } from "./helpers/postgres.js";
+import { PG_URL, dropSchemas, testSchema, withPg } from "./helpers/postgres.js";
 import { removeProject, tempProject } from "./helpers/temp-project.js";
 
 const schemas: string[] = [];
@@ -57,7 +59,7 @@ async function snapshot(dir: string): Promise<{ tables: Record<string, string[]>
   const wh = await openWarehouse(target, dir, registry);
   try {
     const tables: Record<string, string[]> = {};
-    for (const v of ["raw_clicks", "recent", "labels"]) {
+    for (const v of registry.views.keys()) {
       if (!(await wh.tableExists(ct.schema, `mat__${v}`))) continue;
       const rows: string[] = [];
       for await (const batch of wh.readRows(`SELECT * FROM ${ct.dialect.qualified([ct.schema, `mat__${v}`])}`)) {
@@ -66,7 +68,7 @@ async function snapshot(dir: string): Promise<{ tables: Record<string, string[]>
       tables[v] = rows.sort();
     }
     const marks = Object.fromEntries([...(await wh.watermarks(ct.schema))].map(([k, w]) => [k, `${w.mode}@${w.endTime}`]));
-    for (const t of ["raw_clicks", "recent", "labels"]) expect(await wh.tableExists(ct.schema, `mat__${t}__fc_new`)).toBe(false);
+    for (const t of registry.views.keys()) expect(await wh.tableExists(ct.schema, `mat__${t}__fc_new`)).toBe(false);
     return { tables, marks };
   } finally {
     await wh.close();
@@ -130,3 +132,58 @@ for (const target of ["duckdb", "postgres"] as const) {
     });
   });
 }
+
+describe("materialize on postgres, killed midway", () => {
+  it("leaves the previous materialization and watermarks, and nothing half-created", async () => {
+    const schema = testSchema("fc_matkill");
+    const raw = `${schema}_raw`;
+    schemas.push(schema, raw);
+    await withPg(async (c) => {
+      await c.query(`CREATE SCHEMA "${raw}"`);
+      await c.query(
+        `CREATE TABLE "${raw}".base AS SELECT g AS user_id, TIMESTAMP '2025-01-01' AS ts, g * 10 AS v FROM generate_series(1, 100) g`,
+      );
+      await c.query(`CREATE VIEW "${raw}".rows AS SELECT * FROM "${raw}".base`);
+    });
+    const dir = tempProject({
+      "fcompile.yaml": `name: t\ntarget: pg\ntargets:\n  pg: {type: postgres, url: "${PG_URL}", schema: ${schema}}\n`,
+      "definitions/d.yml": `entities:
+  - {name: user, join_keys: [user_id]}
+sources:
+  - {name: rows, table: ${raw}.rows, timestamp: ts}
+feature_views:
+  - {name: v, entities: [user], source: rows, features: [{name: v, type: int64}]}
+`,
+    });
+    dirs.push(dir);
+    await materialize({ projectDir: dir, end: "2025-01-02" });
+    const before = await snapshot(dir);
+    // Now reading the source takes 30 s: the materialization will be midway when it is killed.
+    await withPg((c) => c.query(`CREATE OR REPLACE VIEW "${raw}".rows AS SELECT base.* FROM "${raw}".base, pg_sleep(30)`));
+    const child = spawn(process.execPath, [path.resolve("bin/fcompile"), "materialize", "--end", "2025-01-03", "--project", dir], {
+      stdio: "ignore",
+    });
+    const active = async (): Promise<number> =>
+      withPg(
+        async (c) =>
+          (
+            await c.query(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'CREATE TABLE%mat__v__fc_new%' AND pid <> pg_backend_pid()",
+            )
+          ).rows[0].n as number,
+      );
+    let running = false;
+    for (let i = 0; i < 200 && !running; i++) {
+      running = (await active()) > 0;
+      if (!running) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(running).toBe(true);
+    child.kill("SIGKILL");
+    await new Promise((r) => child.on("exit", r));
+    // The server notices the dead connection within a second and rolls its transaction back.
+    for (let i = 0; i < 100 && (await active()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await active()).toBe(0);
+    await withPg((c) => c.query(`CREATE OR REPLACE VIEW "${raw}".rows AS SELECT * FROM "${raw}".base`));
+    expect(await snapshot(dir)).toEqual(before);
+  });
+});
