@@ -7,7 +7,7 @@ import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { WATERMARK_TABLE } from "../compile/relations.js";
 import type { EntitySource, MaterializeStep, OutputFormat, Warehouse, Watermark } from "./warehouse.js";
-import { WarehouseError } from "./warehouse.js";
+import { WarehouseError, watermarkFromRow, watermarkSelect, watermarkTableDdl } from "./warehouse.js";
 
 const lit = (s: string): string => duckdbDialect.stringLiteral(s);
 
@@ -119,10 +119,7 @@ export class DuckDbWarehouse implements Warehouse {
     await this.exec("BEGIN TRANSACTION");
     try {
       await this.exec(`CREATE SCHEMA IF NOT EXISTS ${q(schema)}`);
-      await this.exec(
-        `CREATE TABLE IF NOT EXISTS ${wm} (view_name VARCHAR PRIMARY KEY, end_time TIMESTAMP NOT NULL, start_time TIMESTAMP, ` +
-          `mode VARCHAR NOT NULL, row_count BIGINT NOT NULL, view_hash VARCHAR NOT NULL, materialized_at TIMESTAMP NOT NULL)`,
-      );
+      await this.exec(watermarkTableDdl(wm, "VARCHAR"));
       for (const [i, step] of steps.entries()) {
         progress?.(step, i);
         for (const [name, value] of Object.entries(step.params)) {
@@ -154,21 +151,8 @@ export class DuckDbWarehouse implements Warehouse {
   async watermarks(schema: string): Promise<Map<string, Watermark>> {
     const out = new Map<string, Watermark>();
     if (!(await this.tableExists(schema, WATERMARK_TABLE))) return out;
-    const r = await this.conn.runAndReadAll(
-      `SELECT view_name, CAST(end_time AS VARCHAR) AS end_time, CAST(start_time AS VARCHAR) AS start_time, mode, row_count, ` +
-        `view_hash, CAST(materialized_at AS VARCHAR) AS materialized_at FROM ${duckdbDialect.qualified([schema, WATERMARK_TABLE])}`,
-    );
-    for (const row of r.getRowObjectsJS()) {
-      out.set(String(row.view_name), {
-        view: String(row.view_name),
-        endTime: String(row.end_time),
-        startTime: row.start_time === null ? null : String(row.start_time),
-        mode: String(row.mode) as Watermark["mode"],
-        rows: Number(row.row_count),
-        viewHash: String(row.view_hash),
-        materializedAt: String(row.materialized_at),
-      });
-    }
+    const r = await this.conn.runAndReadAll(watermarkSelect(duckdbDialect.qualified([schema, WATERMARK_TABLE]), "VARCHAR"));
+    for (const row of r.getRowObjectsJS()) out.set(String(row.view_name), watermarkFromRow(row));
     return out;
   }
 

@@ -15,7 +15,7 @@ import { csvToParquet, fileColumns, toCsv } from "./file-reader.js";
 import type { FileColumn } from "./file-reader.js";
 import { WATERMARK_TABLE } from "../compile/relations.js";
 import type { EntitySource, MaterializeStep, OutputFormat, Warehouse, Watermark } from "./warehouse.js";
-import { WarehouseError } from "./warehouse.js";
+import { WarehouseError, watermarkFromRow, watermarkSelect, watermarkTableDdl } from "./warehouse.js";
 
 const DUCK_TO_PG: Record<string, string> = {
   BIGINT: "BIGINT",
@@ -218,10 +218,7 @@ export class PostgresWarehouse implements Warehouse {
       // The same lock as `run`: a materialization never reads a half-rebuilt view, nor races another one.
       await this.exec(`SELECT pg_advisory_xact_lock(hashtext(${d.stringLiteral(`fcompile:${schema}`)}))`);
       await this.exec(`CREATE SCHEMA IF NOT EXISTS ${d.quote(schema)}`);
-      await this.exec(
-        `CREATE TABLE IF NOT EXISTS ${wm} (view_name TEXT PRIMARY KEY, end_time TIMESTAMP NOT NULL, start_time TIMESTAMP, ` +
-          `mode TEXT NOT NULL, row_count BIGINT NOT NULL, view_hash TEXT NOT NULL, materialized_at TIMESTAMP NOT NULL)`,
-      );
+      await this.exec(watermarkTableDdl(wm, "TEXT"));
       for (const [i, step] of steps.entries()) {
         progress?.(step, i);
         for (const [name, value] of Object.entries(step.params)) {
@@ -254,21 +251,8 @@ export class PostgresWarehouse implements Warehouse {
   async watermarks(schema: string): Promise<Map<string, Watermark>> {
     const out = new Map<string, Watermark>();
     if (!(await this.tableExists(schema, WATERMARK_TABLE))) return out;
-    const r = await this.exec(
-      `SELECT view_name, CAST(end_time AS TEXT) AS end_time, CAST(start_time AS TEXT) AS start_time, mode, row_count, ` +
-        `view_hash, CAST(materialized_at AS TEXT) AS materialized_at FROM ${d.qualified([schema, WATERMARK_TABLE])}`,
-    );
-    for (const row of r.rows as Record<string, string | null>[]) {
-      out.set(row.view_name!, {
-        view: row.view_name!,
-        endTime: row.end_time!,
-        startTime: row.start_time,
-        mode: row.mode as Watermark["mode"],
-        rows: Number(row.row_count),
-        viewHash: row.view_hash!,
-        materializedAt: row.materialized_at!,
-      });
-    }
+    const r = await this.exec(watermarkSelect(d.qualified([schema, WATERMARK_TABLE]), "TEXT"));
+    for (const row of r.rows as Record<string, unknown>[]) out.set(String(row.view_name), watermarkFromRow(row));
     return out;
   }
 

@@ -20,6 +20,33 @@ export interface Watermark {
   materializedAt: string;
 }
 
+/** DDL of the watermark table (`textType`: the warehouse's name for text). */
+export function watermarkTableDdl(relation: string, textType: string): string {
+  return (
+    `CREATE TABLE IF NOT EXISTS ${relation} (view_name ${textType} PRIMARY KEY, end_time TIMESTAMP NOT NULL, start_time TIMESTAMP, ` +
+    `mode ${textType} NOT NULL, row_count BIGINT NOT NULL, view_hash ${textType} NOT NULL, materialized_at TIMESTAMP NOT NULL)`
+  );
+}
+
+/** Reads the watermark table with timestamps as text (`textType`: the warehouse's name for text). */
+export function watermarkSelect(relation: string, textType: string): string {
+  const text = (c: string): string => `CAST(${c} AS ${textType}) AS ${c}`;
+  return `SELECT view_name, ${text("end_time")}, ${text("start_time")}, mode, row_count, view_hash, ${text("materialized_at")} FROM ${relation}`;
+}
+
+/** A row of `watermarkSelect` as a Watermark. */
+export function watermarkFromRow(row: Record<string, unknown>): Watermark {
+  return {
+    view: String(row.view_name),
+    endTime: String(row.end_time),
+    startTime: row.start_time === null ? null : String(row.start_time),
+    mode: String(row.mode) as Watermark["mode"],
+    rows: Number(row.row_count),
+    viewHash: String(row.view_hash),
+    materializedAt: String(row.materialized_at),
+  };
+}
+
 /** One view's materialization: a query built into a new table that replaces the old one. */
 export interface MaterializeStep {
   view: string;
