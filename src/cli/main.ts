@@ -6,6 +6,7 @@ import { registerInit } from "./init-command.js";
 import { registerLoad } from "./load-command.js";
 import { registerMaterialize } from "./materialize-command.js";
 import { registerRun } from "./run-command.js";
+import { registerServe } from "./serve-command.js";
 import { registerTrain } from "./train-command.js";
 import { registerVerify } from "./verify-command.js";
 
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   registerLoad(program);
   registerGet(program);
   registerVerify(program);
+  registerServe(program);
   program.addHelpText(
     "after",
     `

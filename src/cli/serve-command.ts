@@ -1,0 +1,112 @@
+import type { Command } from "commander";
+import { userError } from "../diagnostics/diagnostic.js";
+import { runCommand } from "./output.js";
+
+interface ServeFlags {
+  project: string;
+  host: string;
+  port: string;
+  timeoutMs: string;
+  maxEntities: string;
+  log?: boolean;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("HTTP feature server over the online store: POST /get-online-features (Feast's request and response shape), GET /health")
+    .option("-p, --project <dir>", "project folder (holds fcompile.yaml)", ".")
+    .option("--host <host>", "interface to listen on (0.0.0.0: every interface)", "127.0.0.1")
+    .option("--port <port>", "TCP port (0: any free port)", "6566")
+    .option("--timeout-ms <ms>", "a store read that takes longer is answered 503", "1000")
+    .option("--max-entities <n>", "most entity rows per request", "10000")
+    .option("--log", "log every request (JSON lines on stdout)")
+    .addHelpText(
+      "after",
+      `
+Serves the values 'fcompile load' wrote; Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+
+  POST /get-online-features   {"features": ["view:feature", …]} or {"feature_service": "name"},
+                              "entities": {"join_key": [value, …]} (columns; composite keys: one
+                              column per key, equal lengths), optional "full_feature_names": true
+                              and "at": "ISO timestamp" (evaluate ttl as of then instead of now)
+  GET  /health                200 {"status":"ok"} when the store answers, 503 otherwise
+
+Answers {"metadata": {"feature_names": [...]}, "results": [{"values", "statuses",
+"event_timestamps"}, …]}: one result per column, join keys first. 64-bit integers keep every
+digit. Bad requests get 400 with a message; a store that is down or too slow, 503.
+
+Example:
+  fcompile serve --port 6566 &
+  curl -s localhost:6566/get-online-features -H 'Content-Type: application/json' \\
+    -d '{"feature_service": "churn_model", "entities": {"customer_id": [1001, 1002]}}'`,
+    )
+    .action((opts: ServeFlags) => runCommand(() => serve(opts)));
+}
+
+async function serve(opts: ServeFlags): Promise<void> {
+  const port = integerFlag("--port", opts.port, 0, 65535);
+  const timeoutMs = integerFlag("--timeout-ms", opts.timeoutMs, 1, 3_600_000);
+  const maxEntityRows = integerFlag("--max-entities", opts.maxEntities, 1, 1_000_000);
+  const { loadProject } = await import("../api/common.js");
+  const { resolveOnline } = await import("../project/online-config.js");
+  const { createOnlineClient } = await import("../client/index.js");
+  const { createFeatureServer } = await import("../server/feature-server.js");
+
+  const { config } = await loadProject(opts.project);
+  const store = resolveOnline(config);
+  const client = await createOnlineClient({ project: config.name, store, timeoutMs });
+  const where = store.type === "sqlite" ? `sqlite ${store.path}` : `redis ${redactUrl(store.url)}`;
+  const app = createFeatureServer({
+    client,
+    maxEntityRows,
+    logger: !!opts.log,
+    healthInfo: { project: config.name, store: store.type },
+  });
+  let url: string;
+  try {
+    url = await app.listen({ host: opts.host, port });
+  } catch (err) {
+    await client.close();
+    throw userError("FC015", `cannot listen on ${opts.host}:${port}: ${(err as Error).message}`);
+  }
+  process.stdout.write(`fcompile serve: listening on ${url} (project ${config.name}, online store ${where})\n`);
+  const health = await app.inject({ method: "GET", url: "/health" });
+  if (health.statusCode !== 200) {
+    const { message } = health.json<{ message?: string }>();
+    process.stderr.write(`warning: the online store does not answer yet; requests get 503 until it does (${message ?? health.body})\n`);
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    // Both handlers go at the first signal: a second Ctrl-C during shutdown kills the process.
+    const stop = (s: NodeJS.Signals): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(s);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  process.stderr.write(`fcompile serve: ${signal}, stopping\n`);
+  await app.close();
+  await client.close();
+}
+
+function integerFlag(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw userError("FC015", `${name} must be an integer from ${min} to ${max} (got '${text}')`);
+  return n;
+}
+
+/** The Redis URL without its password, for the startup line. */
+function redactUrl(url: string | undefined): string {
+  if (!url) return "redis://127.0.0.1:6379/0";
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(url)";
+  }
+}

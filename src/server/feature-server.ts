@@ -1,0 +1,130 @@
+/**
+ * The HTTP feature server of `fcompile serve`: Feast's `POST /get-online-features` in front of
+ * one OnlineClient (one client call, so one store round trip, per request), and `GET /health`.
+ */
+import Fastify from "fastify";
+import type { FastifyError, FastifyInstance } from "fastify";
+import { OnlineError, toJson } from "../client/index.js";
+import type { OnlineClient } from "../client/index.js";
+import { parseJsonExact } from "./exact-json.js";
+import { RequestError, toClientRequest, toFeastResponse } from "./feast-mapping.js";
+import { DEFAULT_MAX_ENTITY_ROWS, describeValidationError, requestSchema } from "./feast-schema.js";
+import type { FeastRequest } from "./feast-schema.js";
+
+/** How to build a feature server. */
+export interface FeatureServerOptions {
+  /** Answers every read; the server does not close it (its owner does, after `app.close()`). */
+  client: OnlineClient;
+  /** The most entity rows per request (default 10,000). */
+  maxEntityRows?: number;
+  /** Fastify's request log (JSON lines on stdout); default off. */
+  logger?: boolean;
+  /** Extra fields for `GET /health`, e.g. the project and the store type. */
+  healthInfo?: Record<string, unknown>;
+  /** Called with failures that are bugs (answered 500 without details). Default: printed to stderr. */
+  onInternalError?: (err: unknown) => void;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+// A view name no project can have (names are [a-z][a-z0-9_]*): asking for it reads only the store's pointer.
+const PROBE_FEATURE = "fc-health:probe";
+const ROUTES = "POST /get-online-features (JSON body) or GET /health";
+
+/** Builds the server (not listening yet: call `listen`, or `inject` in tests). */
+export function createFeatureServer(opts: FeatureServerOptions): FastifyInstance {
+  const { client } = opts;
+  const onInternalError =
+    opts.onInternalError ??
+    ((err: unknown) => process.stderr.write(`fcompile serve: internal error: ${(err as Error).stack ?? String(err)}\n`));
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 16 * 1024 * 1024,
+    // Fastify's defaults would turn a scalar into a one-item array and drop unknown keys: refuse both instead.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    schemaErrorFormatter: (errors) => new RequestError(400, describeValidationError(errors)),
+  });
+
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === "") return done(new RequestError(400, "the request body is empty: send a JSON object"), undefined);
+    try {
+      done(null, parseJsonExact(text));
+    } catch (err) {
+      done(new RequestError(400, `the request body is not valid JSON: ${(err as Error).message}`), undefined);
+    }
+  });
+
+  app.post(
+    "/get-online-features",
+    { schema: { body: requestSchema(opts.maxEntityRows ?? DEFAULT_MAX_ENTITY_ROWS) } },
+    async (req, reply) => {
+      const { request, columns } = toClientRequest(req.body as FeastRequest);
+      const res = await client.getOnlineFeatures(request);
+      // Serialized here, not by fastify: toJson writes int64 (bigint) values with every digit.
+      return reply.type(JSON_TYPE).send(toJson(toFeastResponse(columns, res)));
+    },
+  );
+
+  app.get("/health", async (_req, reply) => {
+    try {
+      await probe(client);
+      return reply.type(JSON_TYPE).send(JSON.stringify({ status: "ok", ...opts.healthInfo }));
+    } catch (err) {
+      if (!(err instanceof OnlineError)) throw err;
+      return reply
+        .code(503)
+        .type(JSON_TYPE)
+        .send(JSON.stringify({ status: "unavailable", error: err.code, message: err.message, ...opts.healthInfo }));
+    }
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    void reply
+      .code(404)
+      .type(JSON_TYPE)
+      .send(errorBody(404, "NOT_FOUND", `no route ${req.method} ${req.url}: use ${ROUTES}`));
+  });
+
+  app.setErrorHandler((err: FastifyError | OnlineError | RequestError, _req, reply) => {
+    const { status, code, message } = classify(err);
+    if (status === 500 && code === "INTERNAL") onInternalError(err);
+    void reply
+      .code(status)
+      .type(JSON_TYPE)
+      .send(errorBody(status, code, message));
+  });
+  return app;
+}
+
+/** One question to the store; any answer, even "not loaded", means the store is up. */
+async function probe(client: OnlineClient): Promise<void> {
+  try {
+    await client.getOnlineFeatures({ features: [PROBE_FEATURE], entityRows: [] });
+  } catch (err) {
+    if (err instanceof OnlineError && err.code === "BAD_REQUEST") return;
+    throw err;
+  }
+}
+
+/** HTTP status, error code and a message safe to show (never a stack trace). */
+function classify(err: FastifyError | OnlineError | RequestError): { status: number; code: string; message: string } {
+  if (err instanceof OnlineError) {
+    if (err.code === "BAD_REQUEST") return { status: 400, code: err.code, message: err.message };
+    if (err.code === "TIMEOUT" || err.code === "UNAVAILABLE") return { status: 503, code: err.code, message: err.message };
+    return { status: 500, code: err.code, message: err.message };
+  }
+  if (err instanceof RequestError) return { status: err.statusCode, code: "BAD_REQUEST", message: err.message };
+  const status = (err as FastifyError).statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    if (status === 413) return { status, code: "TOO_LARGE", message: `${err.message}: ask for fewer entity rows per request` };
+    if (status === 415)
+      return { status, code: "UNSUPPORTED_MEDIA_TYPE", message: `${err.message}: send JSON with Content-Type: application/json` };
+    return { status, code: "BAD_REQUEST", message: err.message };
+  }
+  return { status: 500, code: "INTERNAL", message: "internal error in the feature server (details in its log)" };
+}
+
+function errorBody(statusCode: number, error: string, message: string): string {
+  return JSON.stringify({ statusCode, error, message });
+}
