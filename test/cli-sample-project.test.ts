@@ -23,7 +23,7 @@ afterAll(() => rmSync(path.dirname(dir), { recursive: true, force: true }));
 
 describe("fcompile CLI on the sample project", () => {
   it("--help on every command is useful", () => {
-    for (const cmd of [[], ["build"], ["run"], ["train"], ["init"], ["materialize"], ["load"], ["get"], ["verify"]]) {
+    for (const cmd of [[], ["build"], ["run"], ["train"], ["init"], ["materialize"], ["load"], ["get"], ["verify"], ["serve"]]) {
       const r = fcompile(...cmd, "--help");
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/Usage: fcompile/);
