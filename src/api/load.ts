@@ -1,6 +1,6 @@
 import { materializationRelation } from "../compile/relations.js";
 import { userError } from "../diagnostics/diagnostic.js";
-import { encodeKey, encodeValue } from "../online/codec.js";
+import { encodeKey, ValuePacker } from "../online/codec.js";
 import type { OnlineValue } from "../online/codec.js";
 import type { OnlineStoreConfig, ServiceCatalog, ViewLayout } from "../online/layout.js";
 import type { OnlineEntry, OnlineWriter } from "../online/online-writer.js";
@@ -136,19 +136,22 @@ async function loadView(
   ];
   const sql = `SELECT ${select.join(", ")} FROM ${materializationRelation(view, ct)}`;
   const nKeys = view.joinKeys.length;
+  const packer = new ValuePacker(types);
+  const keyParts: unknown[] = new Array(nKeys);
   // Keys expire an hour after their value would fall out of the ttl, counted from this load as if it ran at the end time.
-  const end = parseTimestamp(mark.endTime)!;
-  const ttlMicros = view.ttlSeconds !== undefined ? BigInt(view.ttlSeconds) * 1_000_000n : undefined;
-  const loadMs = Date.now();
+  // In float ms: microsecond timestamps up to the year 2255 are exact doubles, and an expiry needs no more.
+  const end = Number(parseTimestamp(mark.endTime)!);
+  const expiryBase = view.ttlSeconds !== undefined ? Date.now() + 3_600_000 + (view.ttlSeconds * 1_000_000 - end) / 1000 : undefined;
   let rows = 0;
   let batch: OnlineEntry[] = [];
-  for await (const chunk of wh.readRows(sql, { what: `reading the materialization of '${view.name}'`, batchSize })) {
+  for await (const chunk of readAhead(wh.readRows(sql, { what: `reading the materialization of '${view.name}'`, batchSize }))) {
     for (const r of chunk) {
       const ts = BigInt(r[nKeys] as bigint | number);
+      for (let k = 0; k < nKeys; k++) keyParts[k] = r[k];
       batch.push({
-        key: encodeKey(r.slice(0, nKeys)),
-        value: encodeValue(types, ts, r.slice(nKeys + 1) as OnlineValue[]),
-        expireAtMs: ttlMicros === undefined ? undefined : loadMs + Number((ts + ttlMicros - end) / 1000n) + 3_600_000,
+        key: encodeKey(keyParts),
+        value: packer.pack(ts, r as OnlineValue[], nKeys + 1),
+        expireAtMs: expiryBase === undefined ? undefined : Math.floor(expiryBase + Number(ts) / 1000),
       });
       if (batch.length >= batchSize) {
         await writer.write(version, batch);
@@ -164,6 +167,26 @@ async function loadView(
     rows += batch.length;
   }
   return rows;
+}
+
+/**
+ * Asks for the next chunk before the current one is handed out, so the warehouse fetches it (on
+ * its own thread) while this one is packed and sent, instead of each waiting for the other.
+ */
+async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) return;
+      next = source.next();
+      yield r.value;
+    }
+  } finally {
+    // Stopped early (an error while writing): let the pending fetch settle, then close the source.
+    await next.catch(() => undefined);
+    await source.return(undefined);
+  }
 }
 
 /** Services as the client resolves them: service → [view, feature], `view:*` expanded. */

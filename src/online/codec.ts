@@ -21,62 +21,103 @@ const textDecoder = new TextDecoder();
 
 /** Packs an event timestamp and feature values (in layout order) into bytes. */
 export function encodeValue(types: readonly OnlineType[], ts: bigint, values: readonly OnlineValue[]): Uint8Array {
-  const n = types.length;
-  const bitmapLen = (n + 7) >> 3;
-  let size = 9 + bitmapLen;
-  const strings: (Uint8Array | undefined)[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) continue;
-    const t = types[i];
-    if (t === "string") {
-      const b = textEncoder.encode(String(v));
-      strings[i] = b;
-      size += varintSize(b.length) + b.length;
-    } else size += t === "int32" || t === "float32" ? 4 : t === "bool" ? 1 : 8;
+  return new ValuePacker(types, 0).pack(ts, values);
+}
+
+// Type codes and fixed sizes, so packing a row compares small integers rather than type names.
+const STRING = 0;
+const CODE: Record<OnlineType, number> = { string: STRING, int32: 1, float32: 2, float64: 3, int64: 4, timestamp: 4, bool: 5 };
+const FIXED_SIZE = [0, 4, 4, 8, 8, 1];
+
+/**
+ * Packs value sets of one layout one after another into shared slabs of memory: one small view
+ * per value instead of one buffer each, which is what makes a load of millions of rows cheap.
+ * Each returned view stays valid (a full slab is left to the views into it; slabs are never reused).
+ */
+export class ValuePacker {
+  private slab = new Uint8Array(0);
+  private view = new DataView(this.slab.buffer);
+  private pos = 0;
+  private readonly codes: number[];
+  private readonly sizes: number[];
+  private readonly bitmapLen: number;
+  private readonly strings: (Uint8Array | undefined)[] = [];
+
+  /** `slabBytes` 0: each value gets a buffer of its own (what `encodeValue` returns). */
+  constructor(
+    types: readonly OnlineType[],
+    private readonly slabBytes = 1 << 18,
+  ) {
+    this.codes = types.map((t) => CODE[t]);
+    this.sizes = this.codes.map((c) => FIXED_SIZE[c]!);
+    this.bitmapLen = (types.length + 7) >> 3;
   }
-  const out = new Uint8Array(size);
-  const dv = new DataView(out.buffer);
-  out[0] = FORMAT;
-  dv.setBigInt64(1, ts, true);
-  let p = 9 + bitmapLen;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) {
-      out[9 + (i >> 3)]! |= 1 << (i & 7);
-      continue;
+
+  /** Packs `values[offset … offset + types.length)` with event timestamp `ts`. */
+  pack(ts: bigint, values: ArrayLike<OnlineValue | undefined>, offset = 0): Uint8Array {
+    const { codes, sizes, strings } = this;
+    const n = codes.length;
+    let size = 9 + this.bitmapLen;
+    for (let i = 0; i < n; i++) {
+      const v = values[offset + i];
+      if (v === null || v === undefined) continue;
+      if (codes[i] === STRING) {
+        const b = textEncoder.encode(String(v));
+        strings[i] = b;
+        size += varintSize(b.length) + b.length;
+      } else size += sizes[i]!;
     }
-    switch (types[i]) {
-      case "int32":
-        dv.setInt32(p, Number(v), true);
-        p += 4;
-        break;
-      case "float32":
-        dv.setFloat32(p, Number(v), true);
-        p += 4;
-        break;
-      case "float64":
-        dv.setFloat64(p, Number(v), true);
-        p += 8;
-        break;
-      case "int64":
-      case "timestamp":
-        dv.setBigInt64(p, typeof v === "bigint" ? v : BigInt(v as number | string), true);
-        p += 8;
-        break;
-      case "bool":
-        out[p++] = v ? 1 : 0;
-        break;
-      case "string": {
-        const b = strings[i]!;
-        p = writeVarint(out, p, b.length);
-        out.set(b, p);
-        p += b.length;
-        break;
+    if (this.pos + size > this.slab.length) {
+      // Fresh memory is zeroed: the null bitmap needs no clearing.
+      this.slab = new Uint8Array(Math.max(this.slabBytes, size));
+      this.view = new DataView(this.slab.buffer);
+      this.pos = 0;
+    }
+    const out = this.slab;
+    const dv = this.view;
+    const start = this.pos;
+    const bitmap = start + 9;
+    out[start] = FORMAT;
+    dv.setBigInt64(start + 1, ts, true);
+    let p = bitmap + this.bitmapLen;
+    for (let i = 0; i < n; i++) {
+      const v = values[offset + i];
+      if (v === null || v === undefined) {
+        out[bitmap + (i >> 3)]! |= 1 << (i & 7);
+        continue;
+      }
+      switch (codes[i]) {
+        case 3:
+          dv.setFloat64(p, Number(v), true);
+          p += 8;
+          break;
+        case 4:
+          dv.setBigInt64(p, typeof v === "bigint" ? v : BigInt(v as number | string), true);
+          p += 8;
+          break;
+        case 1:
+          dv.setInt32(p, Number(v), true);
+          p += 4;
+          break;
+        case 2:
+          dv.setFloat32(p, Number(v), true);
+          p += 4;
+          break;
+        case 5:
+          out[p++] = v ? 1 : 0;
+          break;
+        default: {
+          const b = strings[i]!;
+          strings[i] = undefined;
+          p = writeVarint(out, p, b.length);
+          out.set(b, p);
+          p += b.length;
+        }
       }
     }
+    this.pos = p;
+    return start === 0 && p === out.length ? out : out.subarray(start, p);
   }
-  return out;
 }
 
 /** Unpacks bytes written by `encodeValue` with the same types. */

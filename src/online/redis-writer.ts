@@ -1,11 +1,19 @@
 import { randomUUID } from "node:crypto";
-import type { ChainableCommander, Redis } from "ioredis";
+import { Command } from "ioredis";
+import type { Redis } from "ioredis";
 import { redisKeys } from "./layout.js";
 import type { ServiceCatalog, ViewLayout } from "./layout.js";
 import { LoadLockedError } from "./online-writer.js";
 import type { OnlineEntry, OnlineWriter } from "./online-writer.js";
 
 const LOCK_MS = 30_000;
+const MSET_KEYS = 500;
+const SET_PXAT_KEYS = 250;
+
+// SET with an absolute expiry for each key: KEYS are the keys, ARGV value and expiry (unix ms) pairs.
+// One script call per few hundred keys costs Redis and ioredis far less than one SET command each
+// (measured 2x the rate of pipelined SET … PXAT); each SET stays atomic.
+const SET_PXAT = `for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PXAT', ARGV[2 * i]) end return #KEYS`;
 
 // Switches every view of a load at once, and only if this load still holds the lock.
 // KEYS: lock, pointer, meta, loading. ARGV: token, services JSON, then (view, version, layout JSON)…
@@ -26,8 +34,9 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 
 /**
  * Loads into Redis (README "Online store layout"): each view's values under a new version, written
- * in pipelined batches, then the pointer flipped for all views in one script; old versions are
- * removed after a grace period that lets in-flight reads of them finish.
+ * in batches (MSET, or SET … PXAT inside a script when values expire) whose bytes are built here
+ * rather than by ioredis, with several batches on the wire; then the pointer flipped for all views
+ * in one script; old versions are removed after a grace period that lets in-flight reads finish.
  */
 export class RedisWriter implements OnlineWriter {
   private readonly k: ReturnType<typeof redisKeys>;
@@ -72,26 +81,31 @@ export class RedisWriter implements OnlineWriter {
   async write(version: number, entries: OnlineEntry[]): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.lockLost) throw new LoadLockedError("the load lock expired while loading (was Redis unreachable?); run 'fcompile load' again");
-    const prefix = this.k.valuePrefix(version);
-    const pipe: ChainableCommander = this.redis.pipeline();
-    for (const e of entries) {
-      if (e.expireAtMs !== undefined)
-        pipe.set(prefix + e.key, Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength), "PXAT", e.expireAtMs);
-      else pipe.set(prefix + e.key, Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength));
+    if (entries.length === 0) return;
+    const prefix = Buffer.from(this.k.valuePrefix(version));
+    // Runs of values without an expiry go as MSETs, runs with one through SET_PXAT; each command
+    // holds a few hundred keys, so it keeps Redis from other clients for about a millisecond at most.
+    const commands: Command[] = [];
+    for (let i = 0; i < entries.length;) {
+      const plain = entries[i]!.expireAtMs === undefined;
+      const limit = i + (plain ? MSET_KEYS : SET_PXAT_KEYS);
+      let j = i + 1;
+      while (j < entries.length && j < limit && (entries[j]!.expireAtMs === undefined) === plain) j++;
+      commands.push(plain ? msetCommand(prefix, entries, i, j) : setPxatCommand(prefix, entries, i, j));
+      i = j;
     }
-    const p: Promise<void> = pipe.exec().then(
-      (res) => {
-        const err = res?.find((r) => r[0])?.[0];
-        if (err) this.failure ??= err;
-      },
-      (err: Error) => {
-        this.failure ??= err;
-      },
-    );
+    // Settled only when every command of the batch is answered: flush() and abort() never race a write.
+    const p: Promise<void> = Promise.allSettled(commands.map((c) => this.send(c))).then((results) => {
+      for (const r of results) if (r.status === "rejected") this.failure ??= r.reason as Error;
+    });
     const tracked = p.finally(() => this.inflight.delete(tracked));
     this.inflight.add(tracked);
-    // Keep a few pipelines on the wire: Redis works on one while the next is being encoded.
-    while (this.inflight.size >= (this.opts.maxInflight ?? 4)) await Promise.race(this.inflight);
+    // Keep several batches on the wire: Redis works through them while the next ones are encoded.
+    while (this.inflight.size >= (this.opts.maxInflight ?? 16)) await Promise.race(this.inflight);
+  }
+
+  private send(command: Command): Promise<unknown> {
+    return this.redis.sendCommand(command) as Promise<unknown>;
   }
 
   async flush(): Promise<void> {
@@ -162,4 +176,134 @@ export class RedisWriter implements OnlineWriter {
     await this.redis.hdel(this.k.loading, ...list);
     return removed;
   }
+}
+
+/**
+ * A command whose RESP bytes are built beforehand: ioredis writes them as they are and resolves
+ * with the one reply. Building a batch's bytes in one buffer costs far less than one ioredis
+ * command object (and its argument handling) per key.
+ */
+class PrebuiltCommand extends Command {
+  constructor(
+    name: string,
+    private readonly bytes: Buffer | string,
+  ) {
+    super(name, []);
+  }
+
+  override toWritable(): Buffer | string {
+    return this.bytes;
+  }
+}
+
+/** `MSET k1 v1 k2 v2 …` of `entries[from … to)` (keys under `prefix`), as one command: atomic, one reply. */
+function msetCommand(prefix: Uint8Array, entries: readonly OnlineEntry[], from: number, to: number): Command {
+  const n = to - from;
+  const keyBytes = new Array<number>(n);
+  let size = 3 + digits(1 + 2 * n) + 10;
+  for (let i = 0; i < n; i++) {
+    const e = entries[from + i]!;
+    const k = byteLength(e.key);
+    keyBytes[i] = k;
+    size += bulkSize(prefix.length + k) + bulkSize(e.value.byteLength);
+  }
+  const out = Buffer.allocUnsafe(size);
+  let p = writeHeader(out, 0, 0x2a, 1 + 2 * n);
+  p += out.write("$4\r\nMSET\r\n", p, "latin1");
+  for (let i = 0; i < n; i++) {
+    const e = entries[from + i]!;
+    p = writeKey(out, p, prefix, e.key, keyBytes[i]!);
+    p = writeBulk(out, p, e.value);
+  }
+  if (p !== size) throw new Error(`internal error: MSET of ${p} bytes, ${size} expected`);
+  return new PrebuiltCommand("mset", out);
+}
+
+/**
+ * `EVAL SET_PXAT n k1 … kn v1 t1 … vn tn` for `entries[from … to)`, as one command. The script
+ * travels with each call (EVAL, not EVALSHA): a hundred bytes per few hundred keys, and no
+ * NOSCRIPT to recover from if the script cache is flushed during a load.
+ */
+function setPxatCommand(prefix: Uint8Array, entries: readonly OnlineEntry[], from: number, to: number): Command {
+  const n = to - from;
+  const keyBytes = new Array<number>(n);
+  const expiry = new Array<string>(n);
+  let size = 3 + digits(3 + 3 * n) + 10 + bulkSize(SET_PXAT.length) + bulkSize(digits(n));
+  for (let i = 0; i < n; i++) {
+    const e = entries[from + i]!;
+    keyBytes[i] = byteLength(e.key);
+    expiry[i] = String(Math.floor(e.expireAtMs!));
+    size += bulkSize(prefix.length + keyBytes[i]!) + bulkSize(e.value.byteLength) + bulkSize(expiry[i]!.length);
+  }
+  const out = Buffer.allocUnsafe(size);
+  let p = writeHeader(out, 0, 0x2a, 3 + 3 * n);
+  p += out.write("$4\r\nEVAL\r\n", p, "latin1");
+  p = writeHeader(out, p, 0x24, SET_PXAT.length);
+  p += out.write(`${SET_PXAT}\r\n`, p, "latin1");
+  p = writeHeader(out, p, 0x24, digits(n));
+  p += out.write(`${n}\r\n`, p, "latin1");
+  for (let i = 0; i < n; i++) p = writeKey(out, p, prefix, entries[from + i]!.key, keyBytes[i]!);
+  for (let i = 0; i < n; i++) {
+    p = writeBulk(out, p, entries[from + i]!.value);
+    p = writeHeader(out, p, 0x24, expiry[i]!.length);
+    p += out.write(expiry[i]!, p, "latin1");
+    out[p++] = 13;
+    out[p++] = 10;
+  }
+  if (p !== size) throw new Error(`internal error: EVAL of ${p} bytes, ${size} expected`);
+  return new PrebuiltCommand("eval", out);
+}
+
+/** UTF-8 length of a key; keys are mostly ASCII, counted without a call into C++. */
+function byteLength(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, "utf8");
+  return s.length;
+}
+
+function digits(n: number): number {
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  let d = 3;
+  for (let x = Math.floor(n / 1000); x > 0; x = Math.floor(x / 10)) d++;
+  return d;
+}
+
+/** Bytes of a RESP bulk string of `len` bytes: `$<len>\r\n<bytes>\r\n`. */
+function bulkSize(len: number): number {
+  return 5 + digits(len) + len;
+}
+
+/** `<type><n>\r\n` (`*` array length, `$` bulk length). */
+function writeHeader(out: Buffer, p: number, type: number, n: number): number {
+  out[p++] = type;
+  const d = digits(n);
+  for (let i = d - 1; i >= 0; i--) {
+    out[p + i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  p += d;
+  out[p++] = 13;
+  out[p++] = 10;
+  return p;
+}
+
+// Byte loops rather than Buffer#copy/write: for a few dozen bytes, a call into C++ costs more than the copy.
+function writeKey(out: Buffer, p: number, prefix: Uint8Array, key: string, keyBytes: number): number {
+  p = writeHeader(out, p, 0x24, prefix.length + keyBytes);
+  for (let i = 0; i < prefix.length; i++) out[p++] = prefix[i]!;
+  if (keyBytes === key.length) for (let i = 0; i < key.length; i++) out[p++] = key.charCodeAt(i);
+  else p += out.write(key, p, "utf8");
+  out[p++] = 13;
+  out[p++] = 10;
+  return p;
+}
+
+function writeBulk(out: Buffer, p: number, value: Uint8Array): number {
+  p = writeHeader(out, p, 0x24, value.byteLength);
+  out.set(value, p);
+  p += value.byteLength;
+  out[p++] = 13;
+  out[p++] = 10;
+  return p;
 }
