@@ -54,7 +54,7 @@ async function twice(schema: string): Promise<number[]> {
 }
 
 describe("run on PostgreSQL", () => {
-  it("builds tables with (keys, ts) indexes, and a failing run leaves the previous tables intact", async () => {
+  it("builds tables with (keys, ts) INCLUDE (features) indexes, vacuumed, and a failing run leaves the previous tables intact", async () => {
     const { dir, schema } = project(GOOD);
     await run({ projectDir: dir });
     expect(await tables(schema)).toEqual(["source__clicks", "view__doubled"]);
@@ -63,8 +63,21 @@ describe("run on PostgreSQL", () => {
       async (c) => (await c.query("SELECT indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY 1", [schema])).rows,
     );
     expect(indexes.map((r: { indexdef: string }) => r.indexdef.replace(/^.* USING /, ""))).toEqual([
-      "btree (user_id, ts)",
-      "btree (user_id, ts)",
+      "btree (user_id, ts) INCLUDE (clicks)",
+      "btree (user_id, ts) INCLUDE (twice)",
+    ]);
+    // VACUUM after the run marks the pages all-visible, so lookups can be index-only at once.
+    const visible = await withPg(
+      async (c) =>
+        (
+          await c.query("SELECT relname, relallvisible FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind = 'r' ORDER BY 1", [
+            schema,
+          ])
+        ).rows,
+    );
+    expect(visible).toEqual([
+      { relname: "source__clicks", relallvisible: 1 },
+      { relname: "view__doubled", relallvisible: 1 },
     ]);
 
     writeFileSync(path.join(dir, "data/clicks.csv"), "user_id,ts,clicks\n1,2025-01-02 00:00:00,30\n");

@@ -6,20 +6,28 @@
 //
 // Data: generated in PostgreSQL with SQL (generate_series + hashint8extended as the pseudo-random
 // source) into the schema `fcbench_pit`, which is kept and reused while the parameters match;
-// `--clean` drops it (and bench/.data/pit-pg*) and exits. The benchmark creates the index
-// (customer_id, ts) on the feature tables itself: they are table sources the user owns, and
-// `fcompile run` indexes only the tables it builds.
+// `--clean` drops it (and bench/.data/pit-pg*) and exits. The feature tables are table sources the
+// user owns, so the benchmark creates their indexes itself: (customer_id, ts), the baseline's
+// index, and the statements of fcompile's target/compiled/postgres/index-advice.sql (what `build`
+// advises, from the same code that `fcompile run` indexes its own tables with).
 //
 // Variants (each timed as `CREATE TEMP TABLE out AS <query>`, all in one session, in turns):
 //   a      fcompile's compiled training query (api.trainingSql, target pg)
-//   b      hand-written LEFT JOIN LATERAL (… ORDER BY ts DESC LIMIT 1) per view (no tie-break)
-//   c      join + row_number() per entity row (the shape Feast generates), joined back
+//   a_own  a over the (customer_id, ts) index only: a user who has not applied the index advice
+//   b      hand-written LEFT JOIN LATERAL (… ORDER BY ts DESC LIMIT 1) per view (no tie-break), over
+//          its own (customer_id, ts) index only: fcompile's advised indexes are dropped for it
+//          inside a transaction that is rolled back after the timed statement
+//   b_all  the same query with every index there (the planner then walks fcompile's index)
+//   c      join + row_number() per entity row (the shape Feast generates), joined back; with every
+//          index (its join walks fcompile's index too, index-only)
+//   c_own  c over the (customer_id, ts) index only, as b
 // Other shapes (hand-written; all with the full SPEC §3 tie-break):
 //   s_max        the greatest ts first (max(ts): an index-only Limit 1 probe), then the tie-break
-//                among the rows at exactly that ts — the shape fcompile adopted
+//                among the rows at exactly that ts — fcompile's shape for views with string features
 //   s_sort       ORDER BY ts DESC + tie-break, LIMIT 1 — fcompile's first shape
 //   s_sort_incr  s_sort under SET enable_sort = off, so the planner uses an Incremental Sort
-//   s_ties       ORDER BY ts DESC FETCH FIRST 1 ROW WITH TIES, then the tie-break
+//   s_ties       ORDER BY ts DESC FETCH FIRST 1 ROW WITH TIES, then the tie-break — fcompile's shape
+//                for the other views (SELECT * here, so index-only only when the index has every column)
 //   ref          `c` with the full SPEC §3 tie-break (created, then every feature): the reference
 // --ties builds a small tie-heavy dataset (tables ties_* in the same schema) and checks the
 // variants against `a` and `ref` row for row.
@@ -109,8 +117,8 @@ function featureTableSql(view, p) {
      FROM (SELECT i, (i % ${E}) + 1 AS customer_id,
              TIMESTAMP '2024-01-01' + make_interval(secs => (i / ${E}) * ${W} + floor(${u("i", s0 + 1)} * ${W})) AS ts
            FROM generate_series(0::bigint, ${N - 1}) AS g(i)) AS s`,
-    // The index every LATERAL … LIMIT 1 lookup walks. The user owns table sources, so the
-    // benchmark creates it (fcompile run indexes only the tables it builds).
+    // The baseline's index: the one a hand-written LATERAL … ORDER BY ts DESC LIMIT 1 walks.
+    // fcompile's own (advised) index is added by applyIndexAdvice.
     `CREATE INDEX ON ${rel(view.table)} (customer_id, ts)`,
   ];
 }
@@ -160,6 +168,34 @@ function tiesSql() {
        i + 1 AS __fc_row_id
      FROM generate_series(0::bigint, 19999) AS g(i)`,
   ];
+}
+
+/**
+ * Builds the project and runs its target/compiled/postgres/index-advice.sql, as a user of table
+ * sources is told to; first drops fc_* indexes on the tables that the advice no longer names
+ * (left by earlier advice). Returns the names of fcompile's indexes.
+ */
+async function applyIndexAdvice(client, projectDir, tables) {
+  const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/api.js")).href);
+  const built = await api.build({ projectDir });
+  if (!built.ok) throw new Error(`fcompile build failed: ${JSON.stringify(built.diagnostics)}`);
+  const advice = readFileSync(path.join(projectDir, "target/compiled/postgres/index-advice.sql"), "utf8");
+  const statements = advice.split("\n").filter((l) => l.startsWith("CREATE INDEX"));
+  const names = statements.map((st) => /^CREATE INDEX IF NOT EXISTS "([^"]+)"/.exec(st)[1]);
+  const stale = await client.query(
+    `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = ANY($2) AND indexname LIKE 'fc\\_%' AND NOT indexname = ANY($3)`,
+    [SCHEMA, tables, names],
+  );
+  for (const r of stale.rows) await client.query(`DROP INDEX ${rel(r.indexname)}`);
+  for (const [i, st] of statements.entries()) {
+    const t0 = performance.now();
+    const r = await client.query(`SELECT to_regclass($1) IS NULL AS missing`, [`${SCHEMA}.${names[i]}`]);
+    await client.query(st);
+    if (r.rows[0].missing) console.log(`index advice: created ${st} in ${fmtMs(performance.now() - t0)}`);
+  }
+  console.log(`index advice: fcompile's indexes ${names.join(", ")}`);
+  fcIndexNames = names;
+  return names;
 }
 
 async function connect(url) {
@@ -397,8 +433,11 @@ ORDER BY entity_rows.__fc_row_id`;
 
 const DESCRIPTIONS = {
   a: "fcompile trainingSql",
-  b: "LATERAL … ORDER BY ts DESC LIMIT 1 baseline",
+  a_own: "a with the (customer_id, ts) index only",
+  b: "LATERAL … ORDER BY ts DESC LIMIT 1 baseline, (customer_id, ts) index",
+  b_all: "b with fcompile's indexes there too",
   c: "join + row_number() (Feast shape)",
+  c_own: "c with the (customer_id, ts) index only",
   s_max: "LATERAL: max(ts) probe, then tie-break at that ts",
   ref: "join + row_number(), full SPEC §3 tie-break",
   s_ties: "LATERAL: ORDER BY ts DESC FETCH FIRST 1 ROW WITH TIES, then tie-break",
@@ -407,16 +446,23 @@ const DESCRIPTIONS = {
 };
 /** Session settings a variant runs under (set before, reset after its statement; not timed). */
 const SETTINGS = { s_sort_incr: { enable_sort: "off" } };
+/** Variants planned without fcompile's indexes: they walk only the baseline's (customer_id, ts). */
+const OWN_INDEX_ONLY = new Set(["a_own", "b", "c_own"]);
+/** fcompile's indexes on the feature tables (from its index advice); set by applyIndexAdvice. */
+let fcIndexNames = [];
 
 async function querySql(variant, views, projectDir, entities) {
   switch (variant) {
-    case "a": {
+    case "a":
+    case "a_own": {
       const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/api.js")).href);
       return api.trainingSql({ projectDir, target: "pg", features: views.map((v) => `${v.name}:*`), entities });
     }
     case "b":
+    case "b_all":
       return lateralSql(views, entities);
     case "c":
+    case "c_own":
       return rowNumberSql(views, entities, false);
     case "ref":
       return rowNumberSql(views, entities, true);
@@ -445,18 +491,31 @@ async function backendCpuMs(pid) {
   }
 }
 
-async function withSettings(client, variant, fn) {
+/**
+ * Runs fn under the variant's session settings and, for the variants in OWN_INDEX_ONLY (unless
+ * hide is false), inside a transaction that drops fcompile's indexes first and is rolled back
+ * after fn: the planner of that statement sees only the baseline's (customer_id, ts) index.
+ */
+async function withVariant(client, variant, fn, hide = true) {
   const set = Object.entries(SETTINGS[variant] ?? {});
+  const hidden = hide && OWN_INDEX_ONLY.has(variant) ? fcIndexNames : [];
   for (const [k, v] of set) await client.query(`SET ${k} = ${v}`);
   try {
-    return await fn();
+    if (hidden.length === 0) return await fn();
+    await client.query("BEGIN");
+    try {
+      for (const name of hidden) await client.query(`DROP INDEX ${rel(name)}`);
+      return await fn();
+    } finally {
+      await client.query("ROLLBACK");
+    }
   } finally {
     for (const [k] of set) await client.query(`RESET ${k}`);
   }
 }
 
 async function measure(client, pid, variant, sql) {
-  return withSettings(client, variant, () => measureStatement(client, pid, sql));
+  return withVariant(client, variant, () => measureStatement(client, pid, sql));
 }
 
 async function measureStatement(client, pid, sql) {
@@ -469,28 +528,36 @@ async function measureStatement(client, pid, sql) {
   return { ms, cpuMs: c0 === null || c1 === null ? null : c1 - c0, rows: r.rowCount };
 }
 
-/** Builds every variant's output and compares each with the first, row for row (EXCEPT ALL both ways). */
+/**
+ * Builds every variant's output and compares each with the first, row for row (EXCEPT ALL both
+ * ways). The first is built with every index; each other one is built and compared under its own
+ * setup (for b: inside the transaction without fcompile's indexes).
+ */
 async function verify(client, variants, sqls, views) {
   const [first, ...rest] = variants;
-  for (const v of variants) {
-    await client.query(`DROP TABLE IF EXISTS pg_temp.out_${v}`);
-    await withSettings(client, v, () => client.query(`CREATE TEMP TABLE out_${v} AS\n${sqls[v]}`));
-  }
-  const mismatches = [];
-  for (const v of rest) {
-    const r = await client.query(`SELECT
-      (SELECT count(*) FROM (SELECT * FROM out_${first} EXCEPT ALL SELECT * FROM out_${v}) AS x)::int AS only_in_first,
-      (SELECT count(*) FROM (SELECT * FROM out_${v} EXCEPT ALL SELECT * FROM out_${first}) AS x)::int AS only_in_other,
-      (SELECT count(*) FROM out_${v})::int AS rows`);
-    mismatches.push({ variant: v, onlyInFirst: r.rows[0].only_in_first, onlyInOther: r.rows[0].only_in_other, rows: r.rows[0].rows });
-  }
   // Every output is stored in input order: the n-th stored row carries __fc_row_id n.
-  const order = {};
-  for (const v of variants) {
-    const r = await client.query(
-      `SELECT count(*) FILTER (WHERE __fc_row_id <> pos)::int AS out_of_place FROM (SELECT __fc_row_id, row_number() OVER () AS pos FROM out_${v}) AS x`,
-    );
-    order[v] = r.rows[0].out_of_place;
+  const outOfPlace = async (v) =>
+    (
+      await client.query(
+        `SELECT count(*) FILTER (WHERE __fc_row_id <> pos)::int AS out_of_place FROM (SELECT __fc_row_id, row_number() OVER () AS pos FROM out_${v}) AS x`,
+      )
+    ).rows[0].out_of_place;
+  await client.query(`DROP TABLE IF EXISTS pg_temp.out_${first}`);
+  await withVariant(client, first, () => client.query(`CREATE TEMP TABLE out_${first} AS\n${sqls[first]}`), false);
+  const mismatches = [];
+  const order = { [first]: await outOfPlace(first) };
+  for (const v of rest) {
+    await client.query(`DROP TABLE IF EXISTS pg_temp.out_${v}`);
+    await withVariant(client, v, async () => {
+      await client.query(`CREATE TEMP TABLE out_${v} AS\n${sqls[v]}`);
+      const r = await client.query(`SELECT
+        (SELECT count(*) FROM (SELECT * FROM out_${first} EXCEPT ALL SELECT * FROM out_${v}) AS x)::int AS only_in_first,
+        (SELECT count(*) FROM (SELECT * FROM out_${v} EXCEPT ALL SELECT * FROM out_${first}) AS x)::int AS only_in_other,
+        (SELECT count(*) FROM out_${v})::int AS rows`);
+      mismatches.push({ variant: v, onlyInFirst: r.rows[0].only_in_first, onlyInOther: r.rows[0].only_in_other, rows: r.rows[0].rows });
+      order[v] = await outOfPlace(v);
+      await client.query(`DROP TABLE pg_temp.out_${v}`);
+    });
   }
   const stats = (
     await client.query(
@@ -499,7 +566,7 @@ async function verify(client, variants, sqls, views) {
         .join(", ")} FROM out_${first}`,
     )
   ).rows[0];
-  for (const v of variants) await client.query(`DROP TABLE IF EXISTS pg_temp.out_${v}`);
+  await client.query(`DROP TABLE IF EXISTS pg_temp.out_${first}`);
   return { mismatches, order, stats };
 }
 
@@ -610,6 +677,11 @@ async function benchmark(client, url, args) {
   const tables = { entities: { params: PARAMS, sqls: entitiesSql(PARAMS) } };
   for (const v of views) tables[v.table] = { params: PARAMS, sqls: featureTableSql(v, PARAMS) };
   await ensureTables(client, tables);
+  await applyIndexAdvice(
+    client,
+    dir,
+    views.map((v) => v.table),
+  );
   // Fresh statistics before measuring (cheap at this size).
   for (const t of ["entities", ...views.map((v) => v.table)]) await client.query(`ANALYZE ${rel(t)}`);
 
@@ -630,7 +702,7 @@ async function benchmark(client, url, args) {
 
   if (args.explain) {
     for (const v of String(args.explain).split(",")) {
-      const { text, file } = await withSettings(client, v, () => explainTo(client, dir, v, sqls[v]));
+      const { text, file } = await withVariant(client, v, () => explainTo(client, dir, v, sqls[v]));
       console.log(`\n== EXPLAIN (ANALYZE, BUFFERS) ${v} (${DESCRIPTIONS[v]}) — also in ${path.relative(REPO_DIR, file)}\n${text}`);
     }
     return;
@@ -711,7 +783,10 @@ async function benchmark(client, url, args) {
   };
   console.log("");
   if (byName.a && byName.b) console.log(`a/b (fcompile ÷ LATERAL LIMIT 1): ${ratio("a", "b")} — target ≤ 1.2×`);
+  if (byName.a && byName.b_all) console.log(`a/b_all (fcompile ÷ LATERAL LIMIT 1 with fcompile's indexes): ${ratio("a", "b_all")}`);
   if (byName.a && byName.c) console.log(`c/a (row_number ÷ fcompile): ${ratio("c", "a")} — target ≥ 2×`);
+  if (byName.a_own && byName.b) console.log(`a_own/b (fcompile without its INCLUDE index ÷ LATERAL LIMIT 1): ${ratio("a_own", "b")}`);
+  if (byName.a && byName.c_own) console.log(`c_own/a (row_number without fcompile's indexes ÷ fcompile): ${ratio("c_own", "a")}`);
   for (const x of variants.filter((n) => n.startsWith("s_"))) {
     if (byName.b) console.log(`${x}/b: ${ratio(x, "b")}`);
     if (byName.c) console.log(`c/${x}: ${ratio("c", x)}`);
@@ -763,6 +838,7 @@ async function tiesCheck(client, url, args) {
     ties_features: { params: { generator: GENERATOR_VERSION, ties: true }, sqls: tiesSql().slice(0, 3) },
     ties_entities: { params: { generator: GENERATOR_VERSION, ties: true }, sqls: tiesSql().slice(3) },
   });
+  await applyIndexAdvice(client, dir, ["ties_features"]);
   const variants = String(args.variants === "a,b,c" ? "a,ref,s_max,s_sort,s_sort_incr,s_ties,b,c" : args.variants).split(",");
   const sqls = {};
   for (const v of variants) sqls[v] = await querySql(v, views, dir, rel("ties_entities"));

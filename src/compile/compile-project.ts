@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import type { Registry } from "../registry/types.js";
 import { compileIncrementalMaterialization, compileMaterialization } from "./materialize.js";
+import { pitIndex, pitIndexColumns, pitIndexes } from "./pit-index.js";
 import type { CompileTarget } from "./relations.js";
 import { compileRunPlan } from "./run-plan.js";
 import { compileTraining } from "./training.js";
@@ -37,27 +39,39 @@ export function compileProject(reg: Registry, t: CompileTarget): Map<string, str
 
 /**
  * CREATE INDEX statements for the warehouse tables fcompile reads but does not own (table
- * sources): without an index on (join keys, timestamp) every point-in-time lookup scans.
+ * sources): the index each view's point-in-time lookups want (pitIndex). Without one, every
+ * lookup scans the table; without its INCLUDE columns, it fetches its rows from the table.
  */
 export function indexAdvice(reg: Registry, t: CompileTarget): string | undefined {
-  const seen = new Set<string>();
+  const q = (c: string): string => t.dialect.quote(c);
   const lines: string[] = [];
-  for (const view of reg.views.values()) {
-    if (view.kind !== "plain") continue;
-    const src = reg.sources.get(view.source);
-    if (src?.kind !== "table") continue;
-    const names = [...view.joinKeys, view.timestamp];
-    const indexName = t.dialect.quote(`fc_${src.table[src.table.length - 1]}_${names.join("_")}`.slice(0, 63));
-    const stmt = `CREATE INDEX IF NOT EXISTS ${indexName} ON ${t.dialect.qualified(src.table)} (${names.map((c) => t.dialect.quote(c)).join(", ")});`;
-    if (seen.has(stmt)) continue;
-    seen.add(stmt);
-    lines.push(`-- for feature view ${view.name}`, stmt);
+  for (const src of reg.sources.values()) {
+    if (src.kind !== "table") continue;
+    const views = [...reg.views.values()].filter((v) => v.kind === "plain" && v.source === src.name);
+    const table = src.table[src.table.length - 1];
+    for (const ix of pitIndexes(views)) {
+      // Named after the table and key (as before INCLUDE columns were advised); with INCLUDE
+      // columns, a hash of the column list follows, so that changed advice gets a new name
+      // instead of being skipped by IF NOT EXISTS.
+      const cols = pitIndexColumns(ix, q);
+      const hash = ix.include.length > 0 ? `_${createHash("sha256").update(cols).digest("hex").slice(0, 8)}` : "";
+      const name = `fc_${table}_${ix.key.join("_")}`.slice(0, 63 - hash.length) + hash;
+      const users = views.filter((v) => {
+        const own = pitIndex(v);
+        return JSON.stringify(own) === JSON.stringify(ix) || (own.include.length === 0 && own.key.join("\0") === ix.key.join("\0"));
+      });
+      lines.push(`-- for feature view${users.length > 1 ? "s" : ""} ${users.map((v) => v.name).join(", ")}`);
+      lines.push(`CREATE INDEX IF NOT EXISTS ${q(name)} ON ${t.dialect.qualified(src.table)} ${cols};`);
+    }
   }
   if (lines.length === 0) return undefined;
   return (
     [
       "-- fcompile: indexes the point-in-time queries want on tables fcompile reads but does not own.",
       "-- `fcompile run` creates them on its own tables; run these on yours (CONCURRENTLY on busy tables).",
+      "-- The INCLUDE columns let a lookup read only the index (an index-only scan, once VACUUM has",
+      "-- marked the table's pages all-visible); an older fcompile's index on just (join keys, timestamp)",
+      "-- is then redundant.",
       ...lines,
     ].join("\n") + "\n"
   );

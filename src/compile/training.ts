@@ -1,4 +1,5 @@
 import type { FeatureRef, Registry } from "../registry/types.js";
+import { indexOnly } from "./pit-index.js";
 import type { CompileTarget } from "./relations.js";
 import { tieBreak, viewColumns, viewRowsRelation } from "./relations.js";
 
@@ -57,6 +58,10 @@ export function compileTraining(reg: Registry, t: CompileTarget, req: TrainingRe
         cols.features.map((f) => f.orderExpr),
       ),
       ttl: view.ttlSeconds !== undefined ? t.dialect.interval(view.ttlSeconds) : undefined,
+      // PostgreSQL: whether the view's index (pitIndex) covers the lookup, and the columns its
+      // tie-break reads, which the index-only lookup returns.
+      indexOnly: t.dialect.wantsIndexes && indexOnly(view),
+      tieColumns: [...new Set([...(cols.created ? [cols.created] : []), ...cols.features.map((f) => f.alias)])],
     };
   });
   const outputs = req.features.map((ref) => {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { pitIndexColumns, pitIndexes } from "../compile/pit-index.js";
 import { viewsReading } from "../compile/run-plan.js";
 import type { RunStep } from "../compile/run-plan.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
@@ -100,9 +101,9 @@ export class PostgresWarehouse implements Warehouse {
         }
         const problems = check(step, await this.columnsOf(fresh));
         if (problems.length > 0) throw new FcUserError(problems.map((p) => ({ ...p, message: p.message.replace(fresh, step.relation) })));
-        // The index every point-in-time lookup of a view over this table walks: (join keys, timestamp).
-        for (const cols of this.indexesFor(step)) {
-          await this.exec(`CREATE INDEX ON ${fresh} (${cols.map((c) => d.quote(c)).join(", ")})`, `indexing '${step.name}'`);
+        // The indexes the point-in-time lookups of the views over this table walk (pitIndex).
+        for (const ix of pitIndexes(viewsReading(this.registry, step))) {
+          await this.exec(`CREATE INDEX ON ${fresh} ${pitIndexColumns(ix, (c) => d.quote(c))}`, `indexing '${step.name}'`);
         }
         await this.exec(`ANALYZE ${fresh}`);
         await this.exec(`DROP TABLE IF EXISTS ${step.relation}`);
@@ -113,20 +114,11 @@ export class PostgresWarehouse implements Warehouse {
       await this.client.query("ROLLBACK").catch(() => undefined);
       throw err;
     }
-  }
-
-  /** Column lists to index on a table `run` builds: (join keys, timestamp) of each view reading it. */
-  private indexesFor(step: RunStep): string[][] {
-    const seen = new Set<string>();
-    const out: string[][] = [];
-    for (const v of viewsReading(this.registry, step)) {
-      const cols = [...v.joinKeys, v.timestamp];
-      if (!seen.has(cols.join("\0"))) {
-        seen.add(cols.join("\0"));
-        out.push(cols);
-      }
-    }
-    return out;
+    // Lookups read only the index (index-only scans) on pages the visibility map marks all-visible,
+    // and only VACUUM sets it: without this, the first trainings after a run (until autovacuum
+    // comes by) would fetch every row from the table. It cannot run inside the transaction, and
+    // it is only an optimization: a failure (e.g. a concurrent run dropped the table) is ignored.
+    for (const step of steps) await this.client.query(`VACUUM ${step.relation}`).catch(() => undefined);
   }
 
   /** CREATE TABLE with the file's columns (declared feature types win), then COPY FROM STDIN. */

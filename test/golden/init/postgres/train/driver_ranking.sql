@@ -1,8 +1,9 @@
 -- fcompile point-in-time training query (service driver_ranking; entity rows from fc_entity_rows, timestamp column event_timestamp), PostgreSQL.
 -- For each entity row: the latest row of each feature view at or before its timestamp (within
--- the view's ttl), ties broken by the created timestamp, via LEFT JOIN LATERAL … LIMIT 1 (fast
--- with an index on the view's join keys and timestamp: the greatest timestamp is one index probe). One output row per entity row, in input
--- order: the entity rows carry their input position in __fc_row_id. Run with SET TimeZone = 'UTC'.
+-- the view's ttl), ties broken by the created timestamp, via LEFT JOIN LATERAL … LIMIT 1 over an
+-- index on the view's (join keys, timestamp) — see target/compiled/postgres/index-advice.sql. One
+-- output row per entity row, in input order: the entity rows carry their input position in
+-- __fc_row_id. Run with SET TimeZone = 'UTC'.
 WITH entity_rows AS (
   SELECT e.*, CAST(e."event_timestamp" AS TIMESTAMP) AS __fc_entity_ts
   FROM fc_entity_rows AS e
@@ -14,17 +15,18 @@ SELECT
   v1."trips_today" AS "trips_today"
 FROM entity_rows
 LEFT JOIN LATERAL (
-  -- feature view driver_stats (ttl 1d): the greatest timestamp in range (one index probe), then the tie-break among
-  -- the rows at exactly that timestamp
+  -- feature view driver_stats (ttl 1d): the rows at the greatest timestamp in range (WITH TIES: one
+  -- backward index-only scan that stops after them), then the tie-break among them
   SELECT CAST("conv_rate" AS DOUBLE PRECISION) AS "conv_rate", CAST("acc_rate" AS DOUBLE PRECISION) AS "acc_rate", CAST("trips_today" AS BIGINT) AS "trips_today"
-  FROM "drivers"."source__driver_hourly_stats" AS r
-  WHERE r."driver_id" = entity_rows."driver_id"
-    AND r."event_timestamp" = (
-      SELECT max(m."event_timestamp") FROM "drivers"."source__driver_hourly_stats" AS m
-      WHERE m."driver_id" = entity_rows."driver_id"
-        AND m."event_timestamp" <= entity_rows.__fc_entity_ts
-        AND m."event_timestamp" >= entity_rows.__fc_entity_ts - INTERVAL '1 day'
-    )
+  FROM (
+    SELECT r."created", r."conv_rate", r."acc_rate", r."trips_today"
+    FROM "drivers"."source__driver_hourly_stats" AS r
+    WHERE r."driver_id" = entity_rows."driver_id"
+      AND r."event_timestamp" <= entity_rows.__fc_entity_ts
+      AND r."event_timestamp" >= entity_rows.__fc_entity_ts - INTERVAL '1 day'
+    ORDER BY r."event_timestamp" DESC
+    FETCH FIRST 1 ROW WITH TIES
+  ) AS r
   ORDER BY "created" DESC NULLS LAST, CAST("conv_rate" AS DOUBLE PRECISION) DESC NULLS LAST, CAST("acc_rate" AS DOUBLE PRECISION) DESC NULLS LAST, CAST("trips_today" AS BIGINT) DESC NULLS LAST
   LIMIT 1
 ) AS v1 ON TRUE
