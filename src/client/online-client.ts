@@ -1,6 +1,6 @@
 import { decodeValue, encodeKey } from "../online/codec.js";
 import type { OnlineValue } from "../online/codec.js";
-import type { ServiceCatalog, ViewLayout } from "../online/layout.js";
+import type { OnlineType, ServiceCatalog, ViewLayout } from "../online/layout.js";
 import { formatTimestamp, nowMicros, parseTimestamp } from "../timestamps.js";
 import type { StoreReader } from "./store-reader.js";
 import { OnlineError } from "./store-reader.js";
@@ -48,30 +48,53 @@ interface Wanted {
   name: string;
 }
 
+/** A request's features resolved against the layouts known when it was resolved. */
+interface Resolved {
+  wanted: Wanted[];
+  views: string[];
+  /** How to answer from values read at these versions (rebuilt when a read uses other versions). */
+  plan?: AnswerPlan;
+}
+
+interface AnswerPlan {
+  versions: (number | undefined)[];
+  /** Per view: its types in packing order, and its ttl in microseconds (null = no limit). */
+  types: OnlineType[][];
+  ttlMicros: (bigint | null)[];
+  /** Per output feature: its name, view index, index in the view's values, and whether it is a timestamp. */
+  features: { name: string; vi: number; fi: number; timestamp: boolean }[];
+  /** An object with every output name (null), in order: copied for each row. */
+  template: Record<string, null>;
+}
+
+/** Resolved requests kept at most (distinct service / feature lists); the cache starts over past it. */
+const RESOLVED_CACHE = 1000;
+
 /** The thin online client: one round trip per read, whatever the number of entities and views. */
 export class OnlineClient {
   private readonly versions = new Map<string, number>();
   private readonly layoutCache = new Map<number, ViewLayout>();
   private catalog: ServiceCatalog | undefined;
+  /** Requests resolved since the versions last changed; `generation` counts the changes. */
+  private readonly resolved = new Map<string, Resolved>();
+  private generation = 0;
 
   constructor(private readonly store: StoreReader) {}
 
   /** Reads features for entity rows (SPEC.md §4). Throws OnlineError on a bad request or a store failure. */
   async getOnlineFeatures<F = Record<string, FeatureValue>>(req: GetOnlineFeaturesRequest): Promise<GetOnlineFeaturesResponse<F>> {
     const at = req.at === undefined ? nowMicros() : atMicros(req.at);
-    let wanted = await this.resolve(req);
-    const views = [...new Set(wanted.map((w) => w.view))];
+    let resolved = await this.resolve(req);
     for (let attempt = 0; ; attempt++) {
+      const { views } = resolved;
       const versions = views.map((v) => this.versions.get(v));
-      const keys = views.map((v, i) =>
-        versions[i] === undefined ? [] : req.entityRows.map((row, r) => keyOf(this.layoutCache.get(versions[i]!)!, row, r)),
-      );
+      const keys = versions.map((v) => (v === undefined ? [] : keysOf(this.layoutCache.get(v)!, req.entityRows)));
       const { current, values } = await this.store.read(views, versions, keys);
-      if (current.every((c, i) => c === versions[i])) return this.answer<F>(req, wanted, views, versions, values, at);
+      if (current.every((c, i) => c === versions[i])) return this.answer<F>(req, resolved, versions, values, at);
       // A load switched versions since the last read (or this is the first): learn the new layouts, read again.
       if (attempt >= 3) throw new OnlineError("STORE", "the online store kept switching versions during the read; try again");
       await this.learn(views, current);
-      if (wanted.some((w) => w.feature === "*")) wanted = await this.resolve(req);
+      if (resolved.wanted.some((w) => w.feature === "*")) resolved = await this.resolve(req);
     }
   }
 
@@ -85,11 +108,29 @@ export class OnlineClient {
     // A new load (not a first sight) may have changed the services too.
     if (views.some((v, i) => this.versions.has(v) && this.versions.get(v) !== current[i])) this.catalog = undefined;
     views.forEach((v, i) => (current[i] === undefined ? this.versions.delete(v) : this.versions.set(v, current[i]!)));
+    this.generation++;
+    this.resolved.clear();
   }
 
-  private async resolve(req: GetOnlineFeaturesRequest): Promise<Wanted[]> {
+  /** The request's features, checked against the store's layouts; cached until a load switches versions. */
+  private async resolve(req: GetOnlineFeaturesRequest): Promise<Resolved> {
     if (!!req.service === !!req.features?.length) throw new OnlineError("BAD_REQUEST", "give exactly one of service or features");
     if (!Array.isArray(req.entityRows)) throw new OnlineError("BAD_REQUEST", "entityRows must be an array of objects");
+    const cacheKey = `${req.fullNames ? 1 : 0}\u0001${req.service ?? ""}\u0001${req.features?.join("\u0001") ?? ""}`;
+    const hit = this.resolved.get(cacheKey);
+    if (hit) return hit;
+    const generation = this.generation;
+    const wanted = await this.resolveWanted(req);
+    const out: Resolved = { wanted, views: [...new Set(wanted.map((w) => w.view))] };
+    // Kept only if no load switched versions meanwhile (this request's own first sight of a view included).
+    if (generation === this.generation) {
+      if (this.resolved.size >= RESOLVED_CACHE) this.resolved.clear();
+      this.resolved.set(cacheKey, out);
+    }
+    return out;
+  }
+
+  private async resolveWanted(req: GetOnlineFeaturesRequest): Promise<Wanted[]> {
     let refs: [string, string][];
     if (req.service) {
       this.catalog ??= await this.store.services();
@@ -139,61 +180,87 @@ export class OnlineClient {
 
   private answer<F>(
     req: GetOnlineFeaturesRequest,
-    wanted: Wanted[],
-    views: string[],
+    resolved: Resolved,
     versions: (number | undefined)[],
     values: (Uint8Array | null)[][],
     at: bigint,
   ): GetOnlineFeaturesResponse<F> {
-    const layouts = versions.map((v) => (v === undefined ? undefined : this.layoutCache.get(v)));
-    const plan = wanted.map((w) => {
-      const vi = views.indexOf(w.view);
-      const layout = layouts[vi]!;
-      return {
-        name: w.name,
-        vi,
-        fi: layout.features.findIndex((f) => f[0] === w.feature),
-        type: layout.features.find((f) => f[0] === w.feature)![1],
-      };
-    });
-    const rows = req.entityRows.map((entity, r) => {
-      const decoded = views.map((_, vi) => {
+    let plan = resolved.plan;
+    if (!plan || plan.versions.some((v, i) => v !== versions[i])) plan = resolved.plan = this.plan(resolved, versions);
+    const nv = versions.length;
+    // Per view, the oldest event time still inside the ttl at `at`.
+    const oldest = plan.ttlMicros.map((t) => (t === null ? null : at - t));
+    const decoded: ({ ts: bigint; values: OnlineValue[] } | undefined)[] = new Array(nv);
+    const stamps: string[] = new Array(nv);
+    const expired: boolean[] = new Array(nv);
+    const rows: OnlineRow<F>[] = new Array(req.entityRows.length);
+    for (let r = 0; r < rows.length; r++) {
+      // Each view's value is decoded, and its event time formatted, once per row (not per feature).
+      for (let vi = 0; vi < nv; vi++) {
         const bytes = values[vi]![r];
-        if (!bytes) return undefined;
-        const layout = layouts[vi]!;
-        return decodeValue(
-          layout.features.map((f) => f[1]),
-          bytes,
-        );
-      });
-      const features: Record<string, FeatureValue> = {};
-      for (const p of plan) {
-        const d = decoded[p.vi];
+        if (!bytes) {
+          decoded[vi] = undefined;
+          continue;
+        }
+        const d = decodeValue(plan.types[vi]!, bytes);
+        decoded[vi] = d;
+        stamps[vi] = isoMicros(d.ts);
+        const limit = oldest[vi];
+        expired[vi] = limit !== null && limit !== undefined && d.ts < limit;
+      }
+      // A copy of a template with every name: the stores below then only fill existing properties.
+      const features: Record<string, FeatureValue | null> = { ...plan.template };
+      for (const f of plan.features) {
+        const d = decoded[f.vi];
         if (!d) {
-          features[p.name] = { value: null, eventTimestamp: null, status: "NOT_FOUND" };
+          features[f.name] = { value: null, eventTimestamp: null, status: "NOT_FOUND" };
           continue;
         }
-        const ttl = layouts[p.vi]!.ttlSeconds;
-        const eventTimestamp = isoMicros(d.ts);
-        if (ttl !== null && d.ts < at - BigInt(ttl) * 1_000_000n) {
-          features[p.name] = { value: null, eventTimestamp, status: "OUTSIDE_MAX_AGE" };
+        const eventTimestamp = stamps[f.vi]!;
+        if (expired[f.vi]) {
+          features[f.name] = { value: null, eventTimestamp, status: "OUTSIDE_MAX_AGE" };
           continue;
         }
-        const v = d.values[p.fi] ?? null;
-        features[p.name] =
+        const v = d.values[f.fi] ?? null;
+        features[f.name] =
           v === null
             ? { value: null, eventTimestamp, status: "NULL_VALUE" }
-            : { value: scalar(v, p.type), eventTimestamp, status: "PRESENT" };
+            : { value: f.timestamp ? isoMicros(v as bigint) : (v as FeatureScalar), eventTimestamp, status: "PRESENT" };
       }
-      return { entity, features: features as F };
-    });
-    return { featureNames: wanted.map((w) => w.name), rows };
+      rows[r] = { entity: req.entityRows[r]!, features: features as unknown as F };
+    }
+    return { featureNames: resolved.wanted.map((w) => w.name), rows };
   }
+
+  /** Where each requested feature is in the values read at these versions. */
+  private plan(resolved: Resolved, versions: (number | undefined)[]): AnswerPlan {
+    const layouts = versions.map((v) => (v === undefined ? undefined : this.layoutCache.get(v)));
+    return {
+      versions: [...versions],
+      types: layouts.map((l) => (l ? l.features.map((f) => f[1]) : [])),
+      ttlMicros: layouts.map((l) => (l && l.ttlSeconds !== null ? BigInt(l.ttlSeconds) * 1_000_000n : null)),
+      features: resolved.wanted.map((w) => {
+        const vi = resolved.views.indexOf(w.view);
+        const fi = layouts[vi]!.features.findIndex((f) => f[0] === w.feature);
+        return { name: w.name, vi, fi, timestamp: layouts[vi]!.features[fi]![1] === "timestamp" };
+      }),
+      template: Object.fromEntries(resolved.wanted.map((w) => [w.name, null])),
+    };
+  }
+}
+
+/** The entity key of every row for a view (its join keys, in order). */
+function keysOf(layout: ViewLayout, rows: readonly Record<string, unknown>[]): string[] {
+  const out: string[] = new Array(rows.length);
+  for (let r = 0; r < rows.length; r++) out[r] = keyOf(layout, rows[r]!, r);
+  return out;
 }
 
 function keyOf(layout: ViewLayout, row: Record<string, unknown>, r: number): string {
   if (row === null || typeof row !== "object") throw new OnlineError("BAD_REQUEST", `entity row ${r} is not an object`);
-  const parts = layout.keys.map((k) => {
+  const parts: unknown[] = new Array(layout.keys.length);
+  for (let i = 0; i < parts.length; i++) {
+    const k = layout.keys[i]!;
     const v = row[k];
     if (v === undefined || v === null)
       throw new OnlineError(
@@ -202,18 +269,48 @@ function keyOf(layout: ViewLayout, row: Record<string, unknown>, r: number): str
       );
     if (typeof v !== "string" && typeof v !== "number" && typeof v !== "bigint" && typeof v !== "boolean")
       throw new OnlineError("BAD_REQUEST", `entity row ${r}: join key '${k}' must be a string or a number`);
-    return v;
-  });
+    parts[i] = v;
+  }
   return encodeKey(parts);
 }
 
-function scalar(v: OnlineValue, type: string): FeatureScalar {
-  return type === "timestamp" ? isoMicros(v as bigint) : (v as FeatureScalar);
+const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, "0"));
+const dates = new Map<number, string>();
+
+/** `2025-06-01T00:00:00.123456Z`: exact to the microsecond (the fraction without trailing zeros, none if whole). */
+export function isoMicros(micros: bigint): string {
+  const m = Number(micros);
+  if (Number.isSafeInteger(m)) {
+    // Exact in doubles. The date of a day is formatted once (by Date), the time of day by hand.
+    let sub = m % 1_000_000;
+    if (sub < 0) sub += 1_000_000;
+    const secs = (m - sub) / 1_000_000;
+    let sod = secs % 86_400;
+    if (sod < 0) sod += 86_400;
+    const day = (secs - sod) / 86_400;
+    let date = dates.get(day);
+    if (date === undefined) {
+      const iso = new Date(day * 86_400_000).toISOString();
+      date = iso.length === 24 ? iso.slice(0, 11) : "";
+      if (dates.size >= 4096) dates.clear();
+      dates.set(day, date);
+    }
+    if (date !== "") {
+      const t = `${date}${PAD2[Math.floor(sod / 3600)]}:${PAD2[Math.floor(sod / 60) % 60]}:${PAD2[sod % 60]}`;
+      return sub === 0 ? `${t}Z` : `${t}.${fraction(sub)}Z`;
+    }
+  }
+  // Years outside 0000–9999, or beyond 2^53 µs: the general formatter.
+  return formatTimestamp(micros).replace(" ", "T") + "Z";
 }
 
-/** `2025-06-01T00:00:00.123456Z`: exact to the microsecond. */
-export function isoMicros(micros: bigint): string {
-  return formatTimestamp(micros).replace(" ", "T") + "Z";
+/** Six digits of microseconds, trailing zeros dropped. */
+function fraction(sub: number): string {
+  let s = String(sub).padStart(6, "0");
+  let end = 6;
+  while (s.charCodeAt(end - 1) === 0x30) end--;
+  if (end < 6) s = s.slice(0, end);
+  return s;
 }
 
 function atMicros(at: string | Date): bigint {

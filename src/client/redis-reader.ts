@@ -1,3 +1,4 @@
+import { Command } from "ioredis";
 import type { Redis } from "ioredis";
 import { redisKeys } from "../online/layout.js";
 import type { ServiceCatalog, ViewLayout } from "../online/layout.js";
@@ -21,24 +22,40 @@ export class RedisReader implements StoreReader {
     versions: readonly (number | undefined)[],
     keys: readonly (readonly string[])[],
   ): Promise<{ current: (number | undefined)[]; values: (Uint8Array | null)[][] }> {
-    const flat: string[] = [];
-    versions.forEach((v, i) => {
-      if (v === undefined) return;
+    if (views.length === 0) return { current: [], values: [] };
+    // HMGET pointer views… then MGET keys…, written to the socket as one piece of RESP built here:
+    // one write and two replies, like an ioredis pipeline without its per-read objects.
+    let resp = `*${2 + views.length}\r\n$5\r\nHMGET\r\n${bulk(this.k.pointer)}`;
+    for (const v of views) resp += bulk(v);
+    let n = 0;
+    let mget = "";
+    for (let i = 0; i < versions.length; i++) {
+      const v = versions[i];
+      if (v === undefined) continue;
       const prefix = this.k.valuePrefix(v);
-      for (const key of keys[i]!) flat.push(prefix + key);
-    });
-    const pipe = this.redis.pipeline().hmget(this.k.pointer, ...views);
-    if (flat.length > 0) pipe.mgetBuffer(...flat);
-    const res = await this.guard(pipe.exec());
-    const [ptrErr, ptr] = res![0]!;
-    if (ptrErr) throw storeError(ptrErr);
-    const current = (ptr as (string | null)[]).map((v) => (v === null ? undefined : Number(v)));
-    const got = flat.length > 0 ? res![1]! : [null, []];
-    if (got[0]) throw storeError(got[0]);
-    const all = got[1] as (Buffer | null)[];
+      for (const key of keys[i]!) mget += bulk(prefix + key);
+      n += keys[i]!.length;
+    }
+    if (n > 0) resp += `*${n + 1}\r\n$4\r\nMGET\r\n${mget}`;
+    const pointer = new PrebuiltCommand("hmget", resp, "utf8");
+    const values = n > 0 ? new PrebuiltCommand("mget", "") : undefined;
+    // ioredis's own per-command timer (no extra timer or promise race): the read ends within the timeout.
+    pointer.setTimeout(this.timeoutMs);
+    values?.setTimeout(this.timeoutMs);
+    let ptr: (string | null)[];
+    let all: (Buffer | null)[] | undefined;
+    try {
+      [ptr, all] = (await Promise.all([this.redis.sendCommand(pointer), values && this.redis.sendCommand(values)])) as [
+        (string | null)[],
+        (Buffer | null)[] | undefined,
+      ];
+    } catch (err) {
+      throw this.storeError(err);
+    }
+    const current = ptr.map((v) => (v === null ? undefined : Number(v)));
     let p = 0;
-    const values = versions.map((v, i) => (v === undefined ? keys[i]!.map(() => null) : keys[i]!.map(() => all[p++] ?? null)));
-    return { current, values };
+    const out = versions.map((v, i) => (v === undefined ? keys[i]!.map(() => null) : keys[i]!.map(() => all![p++] ?? null)));
+    return { current, values: out };
   }
 
   async layouts(versions: readonly number[]): Promise<ViewLayout[]> {
@@ -63,17 +80,52 @@ export class RedisReader implements StoreReader {
   private guard<T>(p: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new OnlineError("TIMEOUT", `online store did not answer within ${this.timeoutMs} ms (Redis ${this.redis.status})`)),
-        this.timeoutMs,
-      );
+      timer = setTimeout(() => reject(this.timeoutError()), this.timeoutMs);
     });
     return Promise.race([p, timeout])
       .catch((err: unknown) => {
-        throw storeError(err);
+        throw this.storeError(err);
       })
       .finally(() => clearTimeout(timer));
   }
+
+  private timeoutError(): OnlineError {
+    return new OnlineError("TIMEOUT", `online store did not answer within ${this.timeoutMs} ms (Redis ${this.redis.status})`);
+  }
+
+  private storeError(err: unknown): OnlineError {
+    if (err instanceof Error && err.message === "Command timed out") return this.timeoutError();
+    return storeError(err);
+  }
+}
+
+/**
+ * A command whose RESP is written as given (a string built by the caller). A command given ""
+ * writes nothing and only takes the next reply: the second command of a piece of RESP.
+ */
+class PrebuiltCommand extends Command {
+  constructor(
+    name: string,
+    private readonly resp: string,
+    replyEncoding?: "utf8",
+  ) {
+    super(name, [], { replyEncoding });
+  }
+
+  override toWritable(): string {
+    return this.resp;
+  }
+}
+
+/** A RESP bulk string; its length is in UTF-8 bytes (keys are mostly ASCII: counted without a call into C++). */
+function bulk(s: string): string {
+  let len = s.length;
+  for (let i = 0; i < s.length; i++)
+    if (s.charCodeAt(i) >= 0x80) {
+      len = Buffer.byteLength(s, "utf8");
+      break;
+    }
+  return `$${len}\r\n${s}\r\n`;
 }
 
 function storeError(err: unknown): OnlineError {

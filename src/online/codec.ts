@@ -120,13 +120,26 @@ export class ValuePacker {
   }
 }
 
+// One DataView per underlying buffer, not per value: a read of many values allocates no views.
+let viewBuffer: ArrayBufferLike | undefined;
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+function viewOf(bytes: Uint8Array): DataView<ArrayBufferLike> {
+  if (bytes.buffer !== viewBuffer) {
+    viewBuffer = bytes.buffer;
+    view = new DataView(bytes.buffer);
+  }
+  return view;
+}
+
 /** Unpacks bytes written by `encodeValue` with the same types. */
 export function decodeValue(types: readonly OnlineType[], bytes: Uint8Array): { ts: bigint; values: OnlineValue[] } {
   if (bytes[0] !== FORMAT) throw new Error(`online value in unknown format ${bytes[0]} (this client reads format ${FORMAT})`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const ts = dv.getBigInt64(1, true);
+  const dv = viewOf(bytes);
+  const ts = dv.getBigInt64(bytes.byteOffset + 1, true);
   const n = types.length;
-  let p = 9 + ((n + 7) >> 3);
+  // p runs over the DataView of the whole buffer (values read from Redis are slices of one reply buffer).
+  let p = bytes.byteOffset + 9 + ((n + 7) >> 3);
   const values: OnlineValue[] = new Array(n);
   for (let i = 0; i < n; i++) {
     if (bytes[9 + (i >> 3)]! & (1 << (i & 7))) {
@@ -152,23 +165,25 @@ export function decodeValue(types: readonly OnlineType[], bytes: Uint8Array): { 
         p += 8;
         break;
       case "bool":
-        values[i] = bytes[p++] === 1;
+        values[i] = dv.getUint8(p++) === 1;
         break;
       case "string": {
         let len = 0;
         let shift = 0;
         for (;;) {
-          const b = bytes[p++]!;
+          const b = dv.getUint8(p++);
           len |= (b & 0x7f) << shift;
           if (b < 0x80) break;
           shift += 7;
         }
-        values[i] = textDecoder.decode(bytes.subarray(p, p + len));
+        values[i] = textDecoder.decode(new Uint8Array(dv.buffer, p, len));
         p += len;
         break;
       }
     }
   }
+  if (p > bytes.byteOffset + bytes.byteLength)
+    throw new Error("online value is shorter than its layout (truncated or packed with other types)");
   return { ts, values };
 }
 
