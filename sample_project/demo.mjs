@@ -25,7 +25,8 @@ function step(title, cmd, args) {
 }
 
 // A fresh warehouse each time, so the demo is the same on every run.
-for (const f of ["warehouse.duckdb", "warehouse.duckdb.wal", "online.sqlite", "online.sqlite-wal", "online.sqlite-shm"]) rmSync(path.join(here, f), { force: true });
+for (const f of ["warehouse.duckdb", "warehouse.duckdb.wal", "online.sqlite", "online.sqlite-wal", "online.sqlite-shm"])
+  rmSync(path.join(here, f), { force: true });
 if (!existsSync(path.join(here, "out"))) mkdirSync(path.join(here, "out"));
 
 step("generate the raw data (seeded)", process.execPath, ["generate-data.mjs", "--seed", "42", "--scale", scale]);
@@ -99,5 +100,5 @@ step("check online against training for 500 customers: zero mismatches expected"
 process.stdout.write(
   "\nCompiled SQL you can read and run yourself: sample_project/target/compiled/duckdb/\n" +
     "Registry: sample_project/target/manifest.json; typed client accessors: sample_project/target/client/\n" +
-    "Read from your code: import { createOnlineClient } from \"fcompile/client\"\n",
+    'Read from your code: import { createOnlineClient } from "fcompile/client"\n',
 );
