@@ -426,9 +426,12 @@ function report(result, variants) {
         ]),
       ),
     );
-    for (const n of ["1", String(batch)]) {
-      const c = `client-${n}`;
-      const r = `raw-${n}`;
+    for (const [c, r] of [
+      ["client-1", "raw-1"],
+      [`client-${batch}`, `raw-${batch}`],
+      ["columns-1", "raw-1c"],
+      [`columns-${batch}`, `raw-${batch}c`],
+    ]) {
       const paired = median(rounds.map((x) => x[c].p99Us / x[r].p99Us));
       console.log(
         `${c} ÷ ${r}: p50 ${(med(c, "p50Us") / med(r, "p50Us")).toFixed(2)}×, p99 ${(med(c, "p99Us") / med(r, "p99Us")).toFixed(2)}× ` +

@@ -75,4 +75,37 @@ describe("typed accessors", () => {
     );
     expect(wrongFeature.join("\n")).toMatch(/Property 'nope' does not exist/);
   });
+
+  it("type the columnar read too", () => {
+    const header = `import type { OnlineClient } from "fcompile/client";\nimport { getChurnModelFeatureColumns } from "./target/client/churn_model.ts";\ndeclare const client: OnlineClient;\n`;
+    expect(
+      typeErrors(
+        header +
+          `export async function f(): Promise<number> {
+  const r = await getChurnModelFeatureColumns(client, [{ customer_id: 1001 }, { customer_id: 1002 }]);
+  const orders: BigInt64Array = r.columns.total_orders_30d.values;
+  const segment: string | null | undefined = r.columns.customer_segment.values[1];
+  const when: bigint | undefined = r.columns.total_orders_30d.eventMicros[0];
+  const ok: boolean = r.columns.customer_segment.statuses[0] === "PRESENT";
+  const avg: Float64Array = r.columns.avg_order_value_30d.values;
+  return r.rowCount + orders.length + (segment?.length ?? 0) + Number(when ?? 0n) + (ok ? 1 : 0) + avg[0]!;
+}\n`,
+      ),
+    ).toEqual([]);
+    const wrongType = typeErrors(
+      header +
+        `export async function f() { const r = await getChurnModelFeatureColumns(client, [{ customer_id: 1 }]); const x: (string | null)[] = r.columns.total_orders_30d.values; return x; }\n`,
+    );
+    expect(wrongType.join("\n")).toMatch(/BigInt64Array/);
+    const notArray = typeErrors(
+      header +
+        `export async function f() { const r = await getChurnModelFeatureColumns(client, [{ customer_id: 1 }]); const x: (number | null)[] = r.columns.avg_order_value_30d.values; return x; }\n`,
+    );
+    expect(notArray.join("\n")).toMatch(/Float64Array/);
+    const wrongFeature = typeErrors(
+      header +
+        `export async function f() { const r = await getChurnModelFeatureColumns(client, [{ customer_id: 1 }]); return r.columns.nope; }\n`,
+    );
+    expect(wrongFeature.join("\n")).toMatch(/Property 'nope' does not exist/);
+  });
 });

@@ -6,7 +6,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { load, materialize } from "../src/api.js";
-import { OnlineClient, createOnlineClient, OnlineError } from "../src/client/index.js";
+import { OnlineClient, createOnlineClient, isoMicros, OnlineError } from "../src/client/index.js";
+import type { GetOnlineFeaturesRequest } from "../src/client/index.js";
 import { RedisReader } from "../src/client/redis-reader.js";
 import type { StoreReader } from "../src/client/store-reader.js";
 import { Redis } from "ioredis";
@@ -118,6 +119,59 @@ for (const store of ["sqlite", "redis"] as const) {
       expect(Object.values(d!).every((f) => f.status === "NOT_FOUND" && f.value === null)).toBe(true);
     });
 
+    it("reads the same in columns as in rows, with one event-time array per view", async () => {
+      const req: GetOnlineFeaturesRequest = {
+        service: "svc",
+        entityRows: [
+          { user_id: BIG, store_id: 1, product_id: 23 },
+          { user_id: "2", store_id: 12, product_id: 3 },
+          { user_id: 3, store_id: 1, product_id: 3 },
+          { user_id: 4, store_id: 123, product_id: 0 },
+        ],
+        at: "2025-01-02T12:00:00Z",
+      };
+      const rows = await client.getOnlineFeatures(req);
+      const cols = await client.getOnlineFeatureColumns(req);
+      expect(cols.featureNames).toEqual(rows.featureNames);
+      expect(Object.keys(cols.columns)).toEqual(rows.featureNames);
+      expect(cols.rowCount).toBe(4);
+      for (const name of cols.featureNames) {
+        const c = cols.columns[name]!;
+        expect(c.values).toHaveLength(4);
+        rows.rows.forEach((row, r) => {
+          const f = row.features[name]!;
+          expect(f.status === "PRESENT" ? c.values[r] : null).toBe(f.value);
+          // Numbers come in a Float64Array, NaN where not PRESENT; other types null there.
+          if (c.values instanceof Float64Array) expect(f.status === "PRESENT" || Number.isNaN(c.values[r])).toBe(true);
+          else if (c.values instanceof BigInt64Array) expect(f.status === "PRESENT" || c.values[r] === 0n).toBe(true);
+          else if (f.status !== "PRESENT") expect(c.values[r]).toBeNull();
+          expect(c.statuses[r]).toBe(f.status);
+          expect(f.status === "NOT_FOUND" ? null : isoMicros(c.eventMicros[r]!)).toBe(f.eventTimestamp);
+        });
+      }
+      // Statuses as in the row test: PRESENT, OUTSIDE_MAX_AGE, NOT_FOUND all occur.
+      expect(cols.columns.i32!.statuses).toEqual(["PRESENT", "OUTSIDE_MAX_AGE", "PRESENT", "NOT_FOUND"]);
+      expect([...(cols.columns.on_hand!.values as BigInt64Array)]).toEqual([100n, 200n, 0n, 0n]);
+      expect([...(cols.columns.i64!.values as BigInt64Array)]).toEqual([BIG, 0n, -1n, 0n]);
+      for (const n of ["i32", "f32", "f64"]) expect(cols.columns[n]!.values).toBeInstanceOf(Float64Array);
+      for (const n of ["i64", "on_hand"]) expect(cols.columns[n]!.values).toBeInstanceOf(BigInt64Array);
+      for (const n of ["s", "b", "t"]) expect(Array.isArray(cols.columns[n]!.values)).toBe(true);
+      expect([...(cols.columns.f64!.values as Float64Array)]).toEqual([0.1, NaN, 1e300, NaN]);
+      // Features share their view's status array until one is NULL: user 2's values are all NULL.
+      const user2 = await client.getOnlineFeatureColumns({ ...req, at: "2025-01-01T12:00:00Z" });
+      expect(user2.columns.i32!.statuses).toEqual(["PRESENT", "NULL_VALUE", "PRESENT", "NOT_FOUND"]);
+      expect(user2.columns.s!.statuses).toEqual(["PRESENT", "NULL_VALUE", "PRESENT", "NOT_FOUND"]);
+      expect(user2.columns.on_hand!.statuses).toEqual(["PRESENT", "PRESENT", "NOT_FOUND", "NOT_FOUND"]);
+      expect(Number.isNaN(user2.columns.i32!.values[1])).toBe(true);
+      expect(user2.columns.s!.values[1]).toBeNull();
+      expect(cols.columns.i32!.eventMicros).toBe(cols.columns.t!.eventMicros);
+      expect(cols.columns.i32!.eventMicros).not.toBe(cols.columns.on_hand!.eventMicros);
+      const empty = await client.getOnlineFeatureColumns({ service: "svc", entityRows: [] });
+      expect(empty.rowCount).toBe(0);
+      expect(empty.columns.i64!.values).toHaveLength(0);
+      await expect(client.ping()).resolves.toBeUndefined();
+    });
+
     it("applies the ttl with an inclusive bound, as training does", async () => {
       const at = async (t: string) =>
         (await client.getOnlineFeatures({ features: ["typed_view:i32"], entityRows: [{ user_id: 2 }], at: t })).rows[0]!.features.i32!;
@@ -160,6 +214,7 @@ describe("round trips", () => {
       read: (...a) => (calls.push("read"), real.read(...a)),
       layouts: (v) => (calls.push("layouts"), real.layouts(v)),
       services: () => (calls.push("services"), real.services()),
+      ping: () => (calls.push("ping"), real.ping()),
       close: () => real.close(),
     };
     const client = new OnlineClient(counting);
@@ -169,6 +224,12 @@ describe("round trips", () => {
     const r = await client.getOnlineFeatures({ service: "svc", entityRows: rows });
     expect(r.rows).toHaveLength(100);
     expect(calls).toEqual(["read"]);
+    // A ping (what `serve`'s /health does) forgets nothing: the next read is still one call.
+    calls.length = 0;
+    await client.ping();
+    const c = await client.getOnlineFeatureColumns({ service: "svc", entityRows: rows });
+    expect(c.rowCount).toBe(100);
+    expect(calls).toEqual(["ping", "read"]);
     await client.close();
   });
 });

@@ -6,6 +6,8 @@
 //   raw-1        ioredis getBuffer of the same key (same connection options as the client)
 //   client-B     getOnlineFeatures with B entity rows
 //   raw-B        ioredis mgetBuffer of the same B keys
+//   columns-1, columns-B   getOnlineFeatureColumns (the columnar read), against raw-1c / raw-Bc
+//                (the same raw reads again, measured alongside the columnar variants)
 // Entity ids are drawn with a fixed-seed PRNG, the same sequence for the client and the raw reads.
 // Prints one JSON line: { rounds: [{ variant: { n, p50Us, p90Us, p99Us, p999Us, meanUs } }], pooled, check }.
 import { readFileSync } from "node:fs";
@@ -51,6 +53,11 @@ function ids(seed, count) {
 }
 
 const B = job.batch;
+const rowsOf = (xs, i, n) => {
+  const rows = new Array(n);
+  for (let j = 0; j < n; j++) rows[j] = { customer_id: xs[i * n + j] };
+  return rows;
+};
 const variants = {
   "client-1": {
     count: job.single,
@@ -66,6 +73,23 @@ const variants = {
     },
   },
   [`raw-${B}`]: {
+    count: job.batches,
+    run: (xs, i) => {
+      const keys = new Array(B);
+      for (let j = 0; j < B; j++) keys[j] = prefix + xs[i * B + j];
+      return raw.mgetBuffer(keys);
+    },
+  },
+  "columns-1": {
+    count: job.single,
+    run: (xs, i) => client.getOnlineFeatureColumns({ service: job.service, entityRows: rowsOf(xs, i, 1) }),
+  },
+  "raw-1c": { count: job.single, run: (xs, i) => raw.getBuffer(prefix + xs[i]) },
+  [`columns-${B}`]: {
+    count: job.batches,
+    run: (xs, i) => client.getOnlineFeatureColumns({ service: job.service, entityRows: rowsOf(xs, i, B) }),
+  },
+  [`raw-${B}c`]: {
     count: job.batches,
     run: (xs, i) => {
       const keys = new Array(B);
@@ -110,6 +134,7 @@ function stats(ns) {
 const probe = ids(7, 200);
 let checked = 0;
 const res = await client.getOnlineFeatures({ service: job.service, entityRows: probe.map((id) => ({ customer_id: id })) });
+const cres = await client.getOnlineFeatureColumns({ service: job.service, entityRows: probe.map((id) => ({ customer_id: id })) });
 const bytes = await raw.mgetBuffer(probe.map((id) => prefix + id));
 for (let r = 0; r < probe.length; r++) {
   if (!bytes[r]) throw new Error(`entity ${probe[r]} has no value in Redis`);
@@ -119,6 +144,9 @@ for (let r = 0; r < probe.length; r++) {
     const want = d.values[f];
     if (got.status !== "PRESENT" || got.value !== want)
       throw new Error(`entity ${probe[r]} ${name}: client ${got.status} ${got.value}, raw ${want}`);
+    const col = cres.columns[name];
+    if (col.statuses[r] !== "PRESENT" || col.values[r] !== want || col.eventMicros[r] !== d.ts)
+      throw new Error(`entity ${probe[r]} ${name}: columns ${col.statuses[r]} ${col.values[r]}, raw ${want}`);
     checked++;
   });
 }
@@ -127,6 +155,8 @@ const names = Object.keys(variants);
 const pairs = [
   ["client-1", "raw-1"],
   [`client-${B}`, `raw-${B}`],
+  ["columns-1", "raw-1c"],
+  [`columns-${B}`, `raw-${B}c`],
 ];
 for (const [a, b] of pairs) {
   const counts = [variants[a].count, variants[b].count];

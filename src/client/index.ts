@@ -10,12 +10,16 @@ import type { OnlineStoreConfig } from "../online/layout.js";
 
 export { OnlineClient, isoMicros } from "./online-client.js";
 export type {
+  ColumnValues,
+  FeatureColumn,
   FeatureScalar,
   FeatureStatus,
   FeatureValue,
+  GetOnlineFeatureColumnsResponse,
   GetOnlineFeaturesRequest,
   GetOnlineFeaturesResponse,
   OnlineRow,
+  ScalarOf,
 } from "./online-client.js";
 export { OnlineError } from "./store-reader.js";
 export type { OnlineErrorCode } from "./store-reader.js";

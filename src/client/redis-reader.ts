@@ -9,6 +9,10 @@ import { OnlineError } from "./store-reader.js";
 export class RedisReader implements StoreReader {
   private readonly k: ReturnType<typeof redisKeys>;
 
+  /** Bytes of `HMGET pointer views…` per list of views, and of each version's key prefix (few: kept). */
+  private readonly hmgets = new Map<string, Buffer>();
+  private readonly prefixes = new Map<number, Buffer>();
+
   constructor(
     private readonly redis: Redis,
     project: string,
@@ -17,28 +21,79 @@ export class RedisReader implements StoreReader {
     this.k = redisKeys(project);
   }
 
+  private hmget(views: readonly string[]): Buffer {
+    const id = views.join("\u0000");
+    let b = this.hmgets.get(id);
+    if (!b) {
+      let resp = `*${2 + views.length}\r\n$5\r\nHMGET\r\n${bulk(this.k.pointer)}`;
+      for (const v of views) resp += bulk(v);
+      if (this.hmgets.size >= 1000) this.hmgets.clear();
+      this.hmgets.set(id, (b = Buffer.from(resp, "utf8")));
+    }
+    return b;
+  }
+
+  private prefix(version: number): Buffer {
+    let b = this.prefixes.get(version);
+    if (!b) {
+      if (this.prefixes.size >= 1000) this.prefixes.clear();
+      this.prefixes.set(version, (b = Buffer.from(this.k.valuePrefix(version), "utf8")));
+    }
+    return b;
+  }
+
   async read(
     views: readonly string[],
     versions: readonly (number | undefined)[],
     keys: readonly (readonly string[])[],
   ): Promise<{ current: (number | undefined)[]; values: (Uint8Array | null)[][] }> {
     if (views.length === 0) return { current: [], values: [] };
-    // HMGET pointer views… then MGET keys…, written to the socket as one piece of RESP built here:
-    // one write and two replies, like an ioredis pipeline without its per-read objects.
-    let resp = `*${2 + views.length}\r\n$5\r\nHMGET\r\n${bulk(this.k.pointer)}`;
-    for (const v of views) resp += bulk(v);
+    // HMGET pointer views… then MGET keys…, written to the socket as one buffer of RESP built here:
+    // one write and two replies, like an ioredis pipeline without its per-read objects, and with
+    // no string to flatten and encode (what most of the time of a plain ioredis MGET goes to).
+    const head = this.hmget(views);
     let n = 0;
-    let mget = "";
+    let size = head.length;
     for (let i = 0; i < versions.length; i++) {
       const v = versions[i];
       if (v === undefined) continue;
-      const prefix = this.k.valuePrefix(v);
-      for (const key of keys[i]!) mget += bulk(prefix + key);
-      n += keys[i]!.length;
+      const prefixLen = this.prefix(v).length;
+      const ks = keys[i]!;
+      for (let j = 0; j < ks.length; j++) size += bulkSize(prefixLen + utf8Length(ks[j]!));
+      n += ks.length;
     }
-    if (n > 0) resp += `*${n + 1}\r\n$4\r\nMGET\r\n${mget}`;
-    const pointer = new PrebuiltCommand("hmget", resp, "utf8");
-    const values = n > 0 ? new PrebuiltCommand("mget", "") : undefined;
+    if (n > 0) size += 4 + 10 + 2 + 10; // *<n+1>\r\n$4\r\nMGET\r\n
+    // A fresh buffer each read: the socket may still hold the previous one.
+    const buf = Buffer.allocUnsafe(size);
+    buf.set(head, 0);
+    let p = head.length;
+    if (n > 0) {
+      buf[p++] = 0x2a; // *
+      p = writeInt(buf, p, n + 1);
+      p = writeAscii(buf, p, "\r\n$4\r\nMGET\r\n");
+      for (let i = 0; i < versions.length; i++) {
+        const v = versions[i];
+        if (v === undefined) continue;
+        const prefix = this.prefix(v);
+        const ks = keys[i]!;
+        for (let j = 0; j < ks.length; j++) {
+          const key = ks[j]!;
+          const len = utf8Length(key);
+          buf[p++] = 0x24; // $
+          p = writeInt(buf, p, prefix.length + len);
+          buf[p++] = 0x0d;
+          buf[p++] = 0x0a;
+          buf.set(prefix, p);
+          p += prefix.length;
+          if (len === key.length) p = writeAscii(buf, p, key);
+          else p += buf.write(key, p, "utf8");
+          buf[p++] = 0x0d;
+          buf[p++] = 0x0a;
+        }
+      }
+    }
+    const pointer = new PrebuiltCommand("hmget", buf.subarray(0, p), "utf8");
+    const values = n > 0 ? new PrebuiltCommand("mget", EMPTY) : undefined;
     // ioredis's own per-command timer (no extra timer or promise race): the read ends within the timeout.
     pointer.setTimeout(this.timeoutMs);
     values?.setTimeout(this.timeoutMs);
@@ -53,8 +108,10 @@ export class RedisReader implements StoreReader {
       throw this.storeError(err);
     }
     const current = ptr.map((v) => (v === null ? undefined : Number(v)));
-    let p = 0;
-    const out = versions.map((v, i) => (v === undefined ? keys[i]!.map(() => null) : keys[i]!.map(() => all![p++] ?? null)));
+    // One view (the usual case): the reply is the answer as it is.
+    if (views.length === 1 && all) return { current, values: [all] };
+    let next = 0;
+    const out = versions.map((v, i) => (v === undefined ? keys[i]!.map(() => null) : keys[i]!.map(() => all![next++] ?? null)));
     return { current, values: out };
   }
 
@@ -70,6 +127,10 @@ export class RedisReader implements StoreReader {
   async services(): Promise<ServiceCatalog> {
     const j = await this.guard(this.redis.hget(this.k.meta, "services"));
     return j ? (JSON.parse(j) as ServiceCatalog) : {};
+  }
+
+  async ping(): Promise<void> {
+    await this.guard(this.redis.ping());
   }
 
   async close(): Promise<void> {
@@ -99,33 +160,56 @@ export class RedisReader implements StoreReader {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
- * A command whose RESP is written as given (a string built by the caller). A command given ""
+ * A command whose RESP is written as given (bytes built by the caller). A command given no bytes
  * writes nothing and only takes the next reply: the second command of a piece of RESP.
  */
 class PrebuiltCommand extends Command {
   constructor(
     name: string,
-    private readonly resp: string,
+    private readonly resp: Buffer,
     replyEncoding?: "utf8",
   ) {
     super(name, [], { replyEncoding });
   }
 
-  override toWritable(): string {
+  override toWritable(): Buffer {
     return this.resp;
   }
 }
 
+/** UTF-8 length of a string; keys are mostly short and ASCII, so counted here without a call into C++. */
+function utf8Length(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, "utf8");
+  return s.length;
+}
+
+/** Bytes of a bulk string header and body of `len` bytes: `$<len>\r\n<body>\r\n`. */
+function bulkSize(len: number): number {
+  return 1 + String(len).length + 2 + len + 2;
+}
+
+/** Writes a non-negative integer in decimal. */
+function writeInt(buf: Buffer, p: number, n: number): number {
+  if (n < 10) {
+    buf[p] = 0x30 + n;
+    return p + 1;
+  }
+  const digits = String(n);
+  return writeAscii(buf, p, digits);
+}
+
+/** Writes an ASCII string byte by byte (short strings: cheaper than a call into C++). */
+function writeAscii(buf: Buffer, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+  return p;
+}
+
 /** A RESP bulk string; its length is in UTF-8 bytes (keys are mostly ASCII: counted without a call into C++). */
 function bulk(s: string): string {
-  let len = s.length;
-  for (let i = 0; i < s.length; i++)
-    if (s.charCodeAt(i) >= 0x80) {
-      len = Buffer.byteLength(s, "utf8");
-      break;
-    }
-  return `$${len}\r\n${s}\r\n`;
+  return `$${utf8Length(s)}\r\n${s}\r\n`;
 }
 
 function storeError(err: unknown): OnlineError {

@@ -60,6 +60,14 @@ export class SqliteReader implements StoreReader {
     return j ? (JSON.parse(j) as ServiceCatalog) : {};
   }
 
+  async ping(): Promise<void> {
+    try {
+      this.meta.get(this.project, "services");
+    } catch (err) {
+      throw new OnlineError("STORE", `the online store ${this.db.name} cannot be read: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }

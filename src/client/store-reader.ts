@@ -15,6 +15,8 @@ export interface StoreReader {
   /** Layouts of versions (immutable, so callers cache them). */
   layouts(versions: readonly number[]): Promise<ViewLayout[]>;
   services(): Promise<ServiceCatalog>;
+  /** Resolves if the store answers (one round trip); rejects with an OnlineError if not. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -28,6 +28,8 @@ export function encodeValue(types: readonly OnlineType[], ts: bigint, values: re
 const STRING = 0;
 const CODE: Record<OnlineType, number> = { string: STRING, int32: 1, float32: 2, float64: 3, int64: 4, timestamp: 4, bool: 5 };
 const FIXED_SIZE = [0, 4, 4, 8, 8, 1];
+/** A decoding code for an int64 read into two int32 halves (see `decodeColumns`); never packed. */
+export const INT64_HALVES = 6;
 
 /**
  * Packs value sets of one layout one after another into shared slabs of memory: one small view
@@ -120,6 +122,29 @@ export class ValuePacker {
   }
 }
 
+/** Unpacks bytes written by `encodeValue` with the same types. */
+export function decodeValue(types: readonly OnlineType[], bytes: Uint8Array): { ts: bigint; values: OnlineValue[] } {
+  const codes = typeCodes(types);
+  const cells = types.map((t) => (isNumberType(t) ? new Float64Array(1) : [null as OnlineValue]));
+  decodeColumns(codes, bytes, cells, 0);
+  return { ts: eventTime(bytes), values: cells.map((c, i) => (isNull(bytes, i) ? null : c[0]!)) };
+}
+
+/** Whether a type is read as a JS number (so `decodeColumns` writes it into a Float64Array). */
+export function isNumberType(t: OnlineType): boolean {
+  return t === "int32" || t === "float32" || t === "float64";
+}
+
+/** Whether feature i of a packed value is NULL. */
+export function isNull(bytes: Uint8Array, i: number): boolean {
+  return (bytes[9 + (i >> 3)]! & (1 << (i & 7))) !== 0;
+}
+
+/** The codes `decodeFields` takes for a layout's types (computed once per layout by a reader). */
+export function typeCodes(types: readonly OnlineType[]): Uint8Array {
+  return Uint8Array.from(types, (t) => CODE[t]);
+}
+
 // One DataView per underlying buffer, not per value: a read of many values allocates no views.
 let viewBuffer: ArrayBufferLike | undefined;
 let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
@@ -132,42 +157,58 @@ function viewOf(bytes: Uint8Array): DataView<ArrayBufferLike> {
   return view;
 }
 
-/** Unpacks bytes written by `encodeValue` with the same types. */
-export function decodeValue(types: readonly OnlineType[], bytes: Uint8Array): { ts: bigint; values: OnlineValue[] } {
-  if (bytes[0] !== FORMAT) throw new Error(`online value in unknown format ${bytes[0]} (this client reads format ${FORMAT})`);
+/**
+ * Unpacks the feature values of bytes written by `encodeValue` straight into columns: feature i
+ * goes to `targets[i][r]`, or nowhere if `targets[i]` is undefined. By code (`typeCodes`):
+ * int32, float32 and float64 into a Float64Array; int64 and timestamp as bigints into an array
+ * or a BigInt64Array; INT64_HALVES (an int64 read without making a bigint) into an Int32Array
+ * over a BigInt64Array, as two halves at 2r and 2r + 1 (little-endian hosts only); bool and
+ * string into an array. A NULL writes nothing: the caller fills the columns beforehand (NaN,
+ * 0n, null), and `isNull` tells a NULL from a value.
+ */
+export function decodeColumns(
+  codes: Uint8Array,
+  bytes: Uint8Array,
+  targets: readonly (OnlineValue[] | Float64Array | BigInt64Array | Int32Array | undefined)[],
+  r: number,
+): void {
+  checkFormat(bytes);
   const dv = viewOf(bytes);
-  const ts = dv.getBigInt64(bytes.byteOffset + 1, true);
-  const n = types.length;
+  const n = codes.length;
   // p runs over the DataView of the whole buffer (values read from Redis are slices of one reply buffer).
   let p = bytes.byteOffset + 9 + ((n + 7) >> 3);
-  const values: OnlineValue[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    if (bytes[9 + (i >> 3)]! & (1 << (i & 7))) {
-      values[i] = null;
-      continue;
-    }
-    switch (types[i]) {
-      case "int32":
-        values[i] = dv.getInt32(p, true);
-        p += 4;
-        break;
-      case "float32":
-        values[i] = dv.getFloat32(p, true);
-        p += 4;
-        break;
-      case "float64":
-        values[i] = dv.getFloat64(p, true);
+    const t = targets[i];
+    if (bytes[9 + (i >> 3)]! & (1 << (i & 7))) continue;
+    switch (codes[i]) {
+      case 3:
+        if (t) (t as Float64Array)[r] = dv.getFloat64(p, true);
         p += 8;
         break;
-      case "int64":
-      case "timestamp":
-        values[i] = dv.getBigInt64(p, true);
+      case 4:
+        if (t) (t as bigint[])[r] = dv.getBigInt64(p, true);
         p += 8;
         break;
-      case "bool":
-        values[i] = dv.getUint8(p++) === 1;
+      case INT64_HALVES:
+        if (t) {
+          (t as Int32Array)[2 * r] = dv.getInt32(p, true);
+          (t as Int32Array)[2 * r + 1] = dv.getInt32(p + 4, true);
+        }
+        p += 8;
         break;
-      case "string": {
+      case 1:
+        if (t) (t as Float64Array)[r] = dv.getInt32(p, true);
+        p += 4;
+        break;
+      case 2:
+        if (t) (t as Float64Array)[r] = dv.getFloat32(p, true);
+        p += 4;
+        break;
+      case 5:
+        if (t) (t as OnlineValue[])[r] = dv.getUint8(p) === 1;
+        p++;
+        break;
+      default: {
         let len = 0;
         let shift = 0;
         for (;;) {
@@ -176,15 +217,39 @@ export function decodeValue(types: readonly OnlineType[], bytes: Uint8Array): { 
           if (b < 0x80) break;
           shift += 7;
         }
-        values[i] = textDecoder.decode(new Uint8Array(dv.buffer, p, len));
+        if (t) (t as OnlineValue[])[r] = textDecoder.decode(new Uint8Array(dv.buffer, p, len));
         p += len;
-        break;
       }
     }
   }
   if (p > bytes.byteOffset + bytes.byteLength)
     throw new Error("online value is shorter than its layout (truncated or packed with other types)");
-  return { ts, values };
+}
+
+/** The event timestamp of a packed value, µs since 1970 UTC. */
+export function eventTime(bytes: Uint8Array): bigint {
+  checkFormat(bytes);
+  return viewOf(bytes).getBigInt64(bytes.byteOffset + 1, true);
+}
+
+/**
+ * The low and high int32 of a packed value's int64 event timestamp (no bigint made):
+ * the timestamp is `high * 2^32 + (low >>> 0)`.
+ */
+export function eventTimeLow(bytes: Uint8Array): number {
+  checkFormat(bytes);
+  return int32At(bytes, 1);
+}
+export function eventTimeHigh(bytes: Uint8Array): number {
+  return int32At(bytes, 5);
+}
+
+function int32At(bytes: Uint8Array, p: number): number {
+  return bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
+}
+
+function checkFormat(bytes: Uint8Array): void {
+  if (bytes[0] !== FORMAT) throw new Error(`online value in unknown format ${bytes[0]} (this client reads format ${FORMAT})`);
 }
 
 /**

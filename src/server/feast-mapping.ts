@@ -1,4 +1,5 @@
-import type { GetOnlineFeaturesRequest, GetOnlineFeaturesResponse } from "../client/index.js";
+import { isoMicros } from "../client/index.js";
+import type { FeatureColumn, GetOnlineFeatureColumnsResponse, GetOnlineFeaturesRequest } from "../client/index.js";
 import type { FeastColumn, FeastRequest, FeastResponse } from "./feast-schema.js";
 
 /** Feast writes this where a column has no event time (join keys, features not found). */
@@ -44,10 +45,10 @@ export function toClientRequest(body: FeastRequest): { request: GetOnlineFeature
 }
 
 /**
- * The client's answer → Feast's columnar response: the join-key columns first (as given, status
+ * The client's columns → Feast's columnar response: the join-key columns first (as given, status
  * PRESENT), then one column per feature in the requested order.
  */
-export function toFeastResponse(columns: readonly [string, unknown[]][], res: GetOnlineFeaturesResponse): FeastResponse {
+export function toFeastResponse(columns: readonly [string, unknown[]][], res: GetOnlineFeatureColumnsResponse): FeastResponse {
   for (const name of res.featureNames)
     if (columns.some(([k]) => k === name))
       throw new RequestError(400, `feature '${name}' has the same name as the entity column '${name}'; set "full_feature_names": true`);
@@ -56,16 +57,31 @@ export function toFeastResponse(columns: readonly [string, unknown[]][], res: Ge
     statuses: values.map(() => "PRESENT"),
     event_timestamps: values.map(() => NO_TIMESTAMP),
   }));
+  // The features of one view share their event times: each is formatted once.
+  const formatted = new Map<BigInt64Array, string[]>();
   const featureColumns: FeastColumn[] = res.featureNames.map((name) => {
-    const cells = res.rows.map((r) => r.features[name]!);
-    return {
-      values: cells.map((c) => c.value),
-      statuses: cells.map((c) => c.status),
-      event_timestamps: cells.map((c) => c.eventTimestamp ?? NO_TIMESTAMP),
-    };
+    const c = res.columns[name]!;
+    let iso = formatted.get(c.eventMicros);
+    if (!iso) formatted.set(c.eventMicros, (iso = eventTimes(c)));
+    return { values: jsonValues(c), statuses: c.statuses, event_timestamps: iso };
   });
   return {
     metadata: { feature_names: [...columns.map(([k]) => k), ...res.featureNames] },
     results: [...keyColumns, ...featureColumns],
   };
+}
+
+/** A column's values for JSON: null wherever the status is not PRESENT (typed columns hold NaN or 0n there). */
+function jsonValues(c: FeatureColumn): unknown[] {
+  if (Array.isArray(c.values)) return c.values;
+  const out: (number | bigint | null)[] = new Array(c.values.length);
+  for (let r = 0; r < out.length; r++) out[r] = c.statuses[r] === "PRESENT" ? c.values[r]! : null;
+  return out;
+}
+
+/** ISO event times of a column; NO_TIMESTAMP where the entity has no value in the view. */
+function eventTimes(c: FeatureColumn): string[] {
+  const out: string[] = new Array(c.statuses.length);
+  for (let r = 0; r < out.length; r++) out[r] = c.statuses[r] === "NOT_FOUND" ? NO_TIMESTAMP : isoMicros(c.eventMicros[r]!);
+  return out;
 }

@@ -27,7 +27,6 @@ export interface FeatureServerOptions {
 
 const JSON_TYPE = "application/json; charset=utf-8";
 // A view name no project can have (names are [a-z][a-z0-9_]*): asking for it reads only the store's pointer.
-const PROBE_FEATURE = "fc-health:probe";
 const ROUTES = "POST /get-online-features (JSON body) or GET /health";
 
 /** Builds the server (not listening yet: call `listen`, or `inject` in tests). */
@@ -60,7 +59,7 @@ export function createFeatureServer(opts: FeatureServerOptions): FastifyInstance
     { schema: { body: requestSchema(opts.maxEntityRows ?? DEFAULT_MAX_ENTITY_ROWS) } },
     async (req, reply) => {
       const { request, columns } = toClientRequest(req.body as FeastRequest);
-      const res = await client.getOnlineFeatures(request);
+      const res = await client.getOnlineFeatureColumns(request);
       // Serialized here, not by fastify: toJson writes int64 (bigint) values with every digit.
       return reply.type(JSON_TYPE).send(toJson(toFeastResponse(columns, res)));
     },
@@ -68,7 +67,7 @@ export function createFeatureServer(opts: FeatureServerOptions): FastifyInstance
 
   app.get("/health", async (_req, reply) => {
     try {
-      await probe(client);
+      await client.ping();
       return reply.type(JSON_TYPE).send(JSON.stringify({ status: "ok", ...opts.healthInfo }));
     } catch (err) {
       if (!(err instanceof OnlineError)) throw err;
@@ -95,16 +94,6 @@ export function createFeatureServer(opts: FeatureServerOptions): FastifyInstance
       .send(errorBody(status, code, message));
   });
   return app;
-}
-
-/** One question to the store; any answer, even "not loaded", means the store is up. */
-async function probe(client: OnlineClient): Promise<void> {
-  try {
-    await client.getOnlineFeatures({ features: [PROBE_FEATURE], entityRows: [] });
-  } catch (err) {
-    if (err instanceof OnlineError && err.code === "BAD_REQUEST") return;
-    throw err;
-  }
 }
 
 /** HTTP status, error code and a message safe to show (never a stack trace). */
