@@ -8,7 +8,8 @@ import { OnlineError } from "./store-reader.js";
 import type { StoreReader } from "./store-reader.js";
 import type { OnlineStoreConfig } from "../online/layout.js";
 
-export { OnlineClient, isoMicros } from "./online-client.js";
+export { OnlineClient } from "./online-client.js";
+export { isoMicros } from "./iso-micros.js";
 export type {
   ColumnValues,
   FeatureColumn,
@@ -20,7 +21,7 @@ export type {
   GetOnlineFeaturesResponse,
   OnlineRow,
   ScalarOf,
-} from "./online-client.js";
+} from "./types.js";
 export { OnlineError } from "./store-reader.js";
 export type { OnlineErrorCode } from "./store-reader.js";
 

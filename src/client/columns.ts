@@ -1,0 +1,188 @@
+/**
+ * Decoding a read into columns, the client's hot path: packed values (src/online/codec.ts) go
+ * straight into typed arrays where they can (numbers, int64, event times), so a read of many
+ * entities makes few objects. Rows are built from the columns on request.
+ */
+import { INT64_HALVES, decodeColumns, eventTime, eventTimeHigh, eventTimeLow, isNull, isNumberType, typeCodes } from "../online/codec.js";
+import type { OnlineValue } from "../online/codec.js";
+import type { ViewLayout } from "../online/layout.js";
+import { isoMicros } from "./iso-micros.js";
+import type { FeatureColumn, FeatureScalar, FeatureStatus, FeatureValue, OnlineRow } from "./types.js";
+
+/** Whether typed arrays are little-endian here (as the packed values are): nearly every platform. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** How to decode values read at given versions into the requested columns (cached per request shape). */
+export interface AnswerPlan {
+  versions: (number | undefined)[];
+  /** Per view: its type codes in packing order (`typeCodes`), and its ttl in microseconds (null = no limit). */
+  codes: Uint8Array[];
+  ttlMicros: (bigint | null)[];
+  /** Per output feature: its name, view index, index in the view's values, and whether it is a timestamp or a number. */
+  features: { name: string; vi: number; fi: number; timestamp: boolean; number: boolean; int64: boolean }[];
+  /** Per view: the indexes (in `features`) of the output features it holds. */
+  byView: number[][];
+  /** How many output features are numbers (read into Float64Arrays), and how many int64 (BigInt64Arrays). */
+  numberColumns: number;
+  int64Columns: number;
+  /** An object with every output name (null), in order: copied for each row. */
+  template: Record<string, null>;
+}
+
+/** What a read found, before it takes the shape asked for. */
+export interface DecodedRead {
+  rowCount: number;
+  columns: FeatureColumn[];
+  /** Per view: the event times (shared by that view's columns). */
+  stamps: BigInt64Array[];
+}
+
+/** Where each requested feature is in the values read at these versions (layouts: undefined = not loaded). */
+export function makePlan(
+  wanted: readonly { view: string; feature: string; name: string }[],
+  views: readonly string[],
+  versions: readonly (number | undefined)[],
+  layouts: readonly (ViewLayout | undefined)[],
+): AnswerPlan {
+  const features = wanted.map((w) => {
+    const vi = views.indexOf(w.view);
+    const fi = layouts[vi]!.features.findIndex((f) => f[0] === w.feature);
+    const type = layouts[vi]!.features[fi]![1];
+    return { name: w.name, vi, fi, timestamp: type === "timestamp", number: isNumberType(type), int64: type === "int64" };
+  });
+  // Requested int64 fields are read as two int32 halves into their BigInt64Array, on little-endian hosts.
+  const codes = layouts.map((l) => typeCodes(l ? l.features.map((f) => f[1]) : []));
+  if (LITTLE_ENDIAN) for (const f of features) if (f.int64) codes[f.vi]![f.fi] = INT64_HALVES;
+  return {
+    versions: [...versions],
+    codes,
+    ttlMicros: layouts.map((l) => (l && l.ttlSeconds !== null ? BigInt(l.ttlSeconds) * 1_000_000n : null)),
+    features,
+    byView: views.map((_, vi) => features.flatMap((f, k) => (f.vi === vi ? [k] : []))),
+    numberColumns: features.filter((f) => f.number).length,
+    int64Columns: features.filter((f) => f.int64).length,
+    template: Object.fromEntries(wanted.map((w) => [w.name, null])),
+  };
+}
+
+/**
+ * The values read (per view, per entity row: packed bytes or null), decoded straight into one
+ * column per requested feature, with statuses as of `at` (µs).
+ */
+export function decodeRead(plan: AnswerPlan, read: (Uint8Array | null)[][], at: bigint, n: number): DecodedRead {
+  const nv = plan.versions.length;
+  // One buffer for all views' event times and one for all number columns, each a slice of it.
+  const allStamps = new BigInt64Array(n * nv);
+  const stamps = plan.versions.map((_, vi) => allStamps.subarray(vi * n, (vi + 1) * n));
+  const numbers = new Float64Array(n * plan.numberColumns).fill(NaN);
+  const int64s = new BigInt64Array(n * plan.int64Columns);
+  let nextNumber = 0;
+  let nextInt64 = 0;
+  // Numbers go into Float64Arrays (NaN unless PRESENT), int64 into BigInt64Arrays (0n unless
+  // PRESENT), other types into arrays (null unless PRESENT).
+  const values: (Float64Array | BigInt64Array | (FeatureScalar | null)[])[] = plan.features.map((f) =>
+    f.number
+      ? numbers.subarray(nextNumber++ * n, nextNumber * n)
+      : f.int64
+        ? int64s.subarray(nextInt64++ * n, nextInt64 * n)
+        : new Array<FeatureScalar | null>(n).fill(null),
+  );
+  const statuses: FeatureStatus[][] = new Array(plan.features.length);
+  for (let vi = 0; vi < nv; vi++) {
+    const outs = plan.byView[vi]!;
+    const m = outs.length;
+    const vals = outs.map((k) => values[k]!);
+    const fis = outs.map((k) => plan.features[k]!.fi);
+    const isTs = outs.map((k) => plan.features[k]!.timestamp);
+    const codes = plan.codes[vi]!;
+    // Per field of the view's values: the column it is decoded into (none if not requested);
+    // int64 as two int32 halves (no bigint made) where the codes say so.
+    const targets: (OnlineValue[] | Float64Array | BigInt64Array | Int32Array | undefined)[] = new Array(codes.length);
+    for (let j = 0; j < m; j++) {
+      const v = vals[j]!;
+      targets[fis[j]!] =
+        codes[fis[j]!] === INT64_HALVES
+          ? new Int32Array((v as BigInt64Array).buffer, (v as BigInt64Array).byteOffset, 2 * n)
+          : (v as OnlineValue[]);
+    }
+    // The view's status per row (PRESENT, NOT_FOUND or OUTSIDE_MAX_AGE), shared by its features;
+    // a feature gets an array of its own at its first NULL_VALUE.
+    const rowStatus: FeatureStatus[] = new Array(n);
+    const sts: FeatureStatus[][] = outs.map(() => rowStatus);
+    const own: number[] = [];
+    const stamp = stamps[vi]!;
+    // The event times are copied as two int32 halves (no bigint per row) where the platform allows.
+    const halves = LITTLE_ENDIAN ? new Int32Array(stamp.buffer, stamp.byteOffset, 2 * n) : undefined;
+    const ttl = plan.ttlMicros[vi];
+    // The oldest event time still inside the ttl at `at` (inclusive); compared as a double while exact.
+    const oldest = ttl === null || ttl === undefined ? null : at - ttl;
+    const oldestNum = oldest === null ? 0 : Number(oldest);
+    const numeric = oldest !== null && Number.isSafeInteger(oldestNum);
+    const got = read[vi]!;
+    for (let r = 0; r < n; r++) {
+      const bytes = got[r];
+      let status: FeatureStatus = "PRESENT";
+      if (!bytes) status = "NOT_FOUND";
+      else if (halves) {
+        const lo = eventTimeLow(bytes);
+        const hi = eventTimeHigh(bytes);
+        halves[2 * r] = lo;
+        halves[2 * r + 1] = hi;
+        if (oldest !== null && (numeric && hi > -0x200000 && hi < 0x200000 ? hi * 4294967296 + (lo >>> 0) < oldestNum : stamp[r]! < oldest))
+          status = "OUTSIDE_MAX_AGE";
+      } else {
+        stamp[r] = eventTime(bytes);
+        if (oldest !== null && stamp[r]! < oldest) status = "OUTSIDE_MAX_AGE";
+      }
+      rowStatus[r] = status;
+      if (status !== "PRESENT") {
+        for (const j of own) sts[j]![r] = status;
+        continue;
+      }
+      decodeColumns(codes, bytes!, targets, r);
+      for (let j = 0; j < m; j++) {
+        if (isNull(bytes!, fis[j]!)) {
+          if (sts[j] === rowStatus) {
+            sts[j] = rowStatus.slice();
+            own.push(j);
+          }
+          sts[j]![r] = "NULL_VALUE";
+          continue;
+        }
+        if (sts[j] !== rowStatus) sts[j]![r] = "PRESENT";
+        if (isTs[j]) {
+          const col = vals[j] as (FeatureScalar | null)[];
+          col[r] = isoMicros(col[r] as bigint);
+        }
+      }
+    }
+    for (let j = 0; j < m; j++) statuses[outs[j]!] = sts[j]!;
+  }
+  const columns: FeatureColumn[] = plan.features.map((f, k) => ({
+    values: values[k]!,
+    statuses: statuses[k]!,
+    eventMicros: stamps[f.vi]!,
+  })) as FeatureColumn[];
+  return { rowCount: n, columns, stamps };
+}
+
+/** Columns → one object per row and feature; each view's event time is formatted once per row. */
+export function toRows<F>(entityRows: readonly Record<string, unknown>[], plan: AnswerPlan, read: DecodedRead): OnlineRow<F>[] {
+  const { columns, stamps } = read;
+  const isos: (string | undefined)[] = new Array(stamps.length);
+  const rows: OnlineRow<F>[] = new Array(read.rowCount);
+  for (let r = 0; r < rows.length; r++) {
+    isos.fill(undefined);
+    // A copy of a template with every name: the stores below then only fill existing properties.
+    const features: Record<string, FeatureValue | null> = { ...plan.template };
+    for (let k = 0; k < columns.length; k++) {
+      const f = plan.features[k]!;
+      const c = columns[k]!;
+      const status = c.statuses[r]!;
+      const eventTimestamp = status === "NOT_FOUND" ? null : (isos[f.vi] ??= isoMicros(stamps[f.vi]![r]!));
+      features[f.name] = { value: status === "PRESENT" ? c.values[r]! : null, eventTimestamp, status };
+    }
+    rows[r] = { entity: entityRows[r]!, features: features as unknown as F };
+  }
+  return rows;
+}
