@@ -11,7 +11,9 @@ import type { GetOnlineFeaturesRequest } from "../src/client/index.js";
 import { RedisReader } from "../src/client/redis-reader.js";
 import type { StoreReader } from "../src/client/store-reader.js";
 import { Redis } from "ioredis";
-import { REDIS_URL, deleteProjectKeys, testProject } from "./helpers/redis.js";
+import { REDIS_URL, deleteProjectKeys, projectKeys, testProject } from "./helpers/redis.js";
+import Database from "better-sqlite3";
+import { readFileSync, writeFileSync } from "node:fs";
 import { removeProject, tempProject } from "./helpers/temp-project.js";
 
 const BIG = 9007199254740993n; // 2^53 + 1: a double cannot hold it
@@ -203,6 +205,61 @@ for (const store of ["sqlite", "redis"] as const) {
     });
   });
 }
+
+describe("load retires views the project no longer has", () => {
+  for (const store of ["sqlite", "redis"] as const)
+    it(`on ${store}: the dropped view's pointer and values go in the load's switch; the others stay`, async () => {
+      const { dir, project } = await typedProject(store);
+      const cfg = {
+        project,
+        store:
+          store === "sqlite"
+            ? { type: "sqlite" as const, path: path.join(dir, "online.sqlite") }
+            : { type: "redis" as const, url: REDIS_URL },
+      };
+      const client = await createOnlineClient(cfg);
+      const before = await client.getOnlineFeatures({ features: ["stock_view:on_hand"], entityRows: [{ store_id: 1, product_id: 23 }] });
+      expect(before.rows[0]!.features.on_hand!.value).toBe(100n);
+      // Drop stock_view from the definitions (and from the service), then load again.
+      const defs = path.join(dir, "definitions/d.yml");
+      writeFileSync(
+        defs,
+        readFileSync(defs, "utf8")
+          .replace(/ {2}- \{name: stock_view[^\n]*\n/, "")
+          .replace(', "stock_view:on_hand"', ""),
+      );
+      const r = await load({ projectDir: dir, graceMs: 0 });
+      expect(r.retired).toEqual(["stock_view"]);
+      expect(r.views.map((v) => v.view)).toEqual(["typed_view"]);
+      const fresh = await createOnlineClient(cfg);
+      for (const c of [client, fresh]) {
+        const err = await c
+          .getOnlineFeatures({ features: ["stock_view:on_hand"], entityRows: [{ store_id: 1, product_id: 23 }] })
+          .catch((e: unknown) => e);
+        expect((err as OnlineError).code).toBe("BAD_REQUEST");
+        expect((err as OnlineError).message).toMatch(/feature view 'stock_view' has not been loaded/);
+        const ok = await c.getOnlineFeatures({ service: "svc", entityRows: [{ user_id: 3 }], at: "2025-01-02T00:00:00Z" });
+        expect(ok.featureNames).not.toContain("on_hand");
+        expect(ok.rows[0]!.features.i32!.value).toBe(1);
+      }
+      // Exactly the values of typed_view's current version are left: 3 users.
+      if (store === "redis") {
+        const keys = await projectKeys(project);
+        const values = keys.filter((k) => /^fc:[^:]+:v\d+:/.test(k));
+        expect(values).toHaveLength(3);
+        expect(new Set(values.map((k) => k.split(":")[2]))).toEqual(new Set([`v${r.views[0]!.version}`]));
+        expect(keys.filter((k) => !/^fc:[^:]+:v\d+:/.test(k)).map((k) => k.split(":")[2])).toEqual(["meta", "pointer", "seq"]);
+      } else {
+        const db = new Database(path.join(dir, "online.sqlite"), { readonly: true });
+        expect(db.prepare("SELECT DISTINCT version FROM fc_values").pluck().all()).toEqual([r.views[0]!.version]);
+        expect(db.prepare("SELECT count(*) FROM fc_values").pluck().get()).toBe(3);
+        expect(db.prepare("SELECT view FROM fc_pointer WHERE project = ?").pluck().all(project)).toEqual(["typed_view"]);
+        db.close();
+      }
+      await client.close();
+      await fresh.close();
+    });
+});
 
 describe("round trips", () => {
   it("a read of 100 entities over two views is one store call (one Redis pipeline) once layouts are known", async () => {

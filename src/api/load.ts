@@ -29,6 +29,8 @@ export interface LoadResult {
   views: { view: string; version: number; rows: number; end: string }[];
   /** Views with no materialization, left as they were in the store. */
   skipped: string[];
+  /** Views in the store that the project no longer has: removed with their values. */
+  retired: string[];
   removed: number;
   ms: number;
 }
@@ -97,11 +99,12 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
           rows,
         });
       }
-      const { removed } = await writer.commit(layouts, serviceCatalog(registry));
+      const { removed, retired } = await writer.commit(layouts, serviceCatalog(registry), [...registry.views.keys()]);
       return {
         store: store.type === "sqlite" ? store.path : redactUrl(store.url),
         views: layouts.map((l) => ({ view: l.view, version: l.version, rows: l.rows, end: l.end })),
         skipped,
+        retired,
         removed,
         ms: performance.now() - started,
       };

@@ -38,6 +38,7 @@ Example:
         progress.done();
         for (const s of r.skipped)
           process.stderr.write(`note: view '${s}' has no materialization; not loaded (run 'fcompile materialize')\n`);
+        for (const v of r.retired) process.stderr.write(`note: view '${v}' is no longer in the project; removed from the online store\n`);
         const rows = r.views.reduce((n, v) => n + v.rows, 0);
         const secs = r.ms / 1000;
         process.stdout.write(

@@ -91,7 +91,9 @@ export class OnlineClient {
       // A load switched versions since the last read (or this is the first): learn the new layouts, read again.
       if (attempt >= 3) throw new OnlineError("STORE", "the online store kept switching versions during the read; try again");
       await this.learn(views, current);
-      if (resolved.wanted.some((w) => w.feature === "*")) resolved = await this.resolve(req);
+      // `view:*` may name other features now; a view gone from the store (retired by a load) is
+      // refused as it would be for a fresh client.
+      if (resolved.wanted.some((w) => w.feature === "*") || current.some((c) => c === undefined)) resolved = await this.resolve(req);
     }
   }
 

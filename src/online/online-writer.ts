@@ -20,10 +20,12 @@ export interface OnlineWriter {
   /** Waits until every write so far is stored. */
   flush(): Promise<void>;
   /**
-   * Records the layouts and services and switches every view to its new version at once; then
-   * removes the versions it replaced. Returns how many old values were removed.
+   * Records the layouts and services and switches every view to its new version at once, and in
+   * the same step retires every view of the store that `projectViews` (all the project's views)
+   * no longer names; then removes the versions it replaced or retired. Returns how many old values
+   * were removed, and the views retired.
    */
-  commit(layouts: ViewLayout[], services: ServiceCatalog): Promise<{ removed: number }>;
+  commit(layouts: ViewLayout[], services: ServiceCatalog, projectViews: string[]): Promise<{ removed: number; retired: string[] }>;
   /** Gives up: the new versions are removed (or left for the next load to remove) and the lock released. */
   abort(): Promise<void>;
   close(): Promise<void>;

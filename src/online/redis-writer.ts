@@ -15,12 +15,25 @@ const SET_PXAT_KEYS = 250;
 // (measured 2x the rate of pipelined SET … PXAT); each SET stays atomic.
 const SET_PXAT = `for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PXAT', ARGV[2 * i]) end return #KEYS`;
 
-// Switches every view of a load at once, and only if this load still holds the lock.
-// KEYS: lock, pointer, meta, loading. ARGV: token, services JSON, then (view, version, layout JSON)…
+// Switches every view of a load at once, and only if this load still holds the lock; drops the
+// pointer of every view the project no longer has. Returns {old versions, retired views}.
+// KEYS: lock, pointer, meta, loading. ARGV: token, services JSON, project views JSON, then
+// (view, version, layout JSON)…
 const COMMIT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('fcompile: the load lock was lost') end
 local old = {}
-for i = 3, #ARGV, 3 do
+local retired = {}
+local keep = {}
+for _, v in ipairs(cjson.decode(ARGV[3])) do keep[v] = true end
+local current = redis.call('HGETALL', KEYS[2])
+for i = 1, #current, 2 do
+  if not keep[current[i]] then
+    table.insert(old, current[i + 1])
+    table.insert(retired, current[i])
+    redis.call('HDEL', KEYS[2], current[i])
+  end
+end
+for i = 4, #ARGV, 3 do
   local prev = redis.call('HGET', KEYS[2], ARGV[i])
   if prev then table.insert(old, prev) end
   redis.call('HSET', KEYS[3], 'v' .. ARGV[i + 1], ARGV[i + 2])
@@ -28,7 +41,7 @@ for i = 3, #ARGV, 3 do
   redis.call('HDEL', KEYS[4], ARGV[i + 1])
 end
 redis.call('HSET', KEYS[3], 'services', ARGV[2])
-return old`;
+return {old, retired}`;
 const REFRESH = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
@@ -113,10 +126,10 @@ export class RedisWriter implements OnlineWriter {
     if (this.failure) throw this.failure;
   }
 
-  async commit(layouts: ViewLayout[], services: ServiceCatalog): Promise<{ removed: number }> {
+  async commit(layouts: ViewLayout[], services: ServiceCatalog, projectViews: string[]): Promise<{ removed: number; retired: string[] }> {
     await this.flush();
     const args = layouts.flatMap((l) => [l.view, String(l.version), JSON.stringify(l)]);
-    const old = (await this.redis.eval(
+    const [old, retired] = (await this.redis.eval(
       COMMIT,
       4,
       this.k.lock,
@@ -125,13 +138,14 @@ export class RedisWriter implements OnlineWriter {
       this.k.loading,
       this.token,
       JSON.stringify(services),
+      JSON.stringify(projectViews),
       ...args,
-    )) as string[];
+    )) as [string[], string[]];
     this.versions = [];
     // Reads that fetched the old pointer just before the switch may still be reading old values.
     await new Promise((r) => setTimeout(r, this.opts.graceMs));
     const removed = await this.removeVersions(new Set(old.map(Number)));
-    return { removed };
+    return { removed, retired };
   }
 
   async abort(): Promise<void> {

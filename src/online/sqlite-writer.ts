@@ -49,23 +49,35 @@ export class SqliteWriter implements OnlineWriter {
 
   async flush(): Promise<void> {}
 
-  async commit(layouts: ViewLayout[], services: ServiceCatalog): Promise<{ removed: number }> {
+  async commit(layouts: ViewLayout[], services: ServiceCatalog, projectViews: string[]): Promise<{ removed: number; retired: string[] }> {
     const old = this.db.prepare("SELECT version FROM fc_pointer WHERE project = ? AND view = ?").pluck();
     const setMeta = this.db.prepare("INSERT OR REPLACE INTO fc_meta VALUES (?, ?, ?)");
     let removed = 0;
+    const drop = (version: number) => {
+      removed += this.db.prepare("DELETE FROM fc_values WHERE version = ?").run(version).changes;
+      this.db.prepare("DELETE FROM fc_meta WHERE project = ? AND name = ?").run(this.project, `v${version}`);
+    };
+    // Views the project no longer has: their pointer and values go, in this same transaction.
+    const keep = new Set(projectViews);
+    const stored = this.db.prepare("SELECT view, version FROM fc_pointer WHERE project = ?").all(this.project) as {
+      view: string;
+      version: number;
+    }[];
+    const retired = stored.filter((p) => !keep.has(p.view));
+    for (const p of retired) {
+      drop(p.version);
+      this.db.prepare("DELETE FROM fc_pointer WHERE project = ? AND view = ?").run(this.project, p.view);
+    }
     for (const l of layouts) {
       const prev = old.get(this.project, l.view) as number | undefined;
-      if (prev !== undefined) {
-        removed += this.db.prepare("DELETE FROM fc_values WHERE version = ?").run(prev).changes;
-        this.db.prepare("DELETE FROM fc_meta WHERE project = ? AND name = ?").run(this.project, `v${prev}`);
-      }
+      if (prev !== undefined) drop(prev);
       this.db.prepare("INSERT OR REPLACE INTO fc_pointer VALUES (?, ?, ?)").run(this.project, l.view, l.version);
       setMeta.run(this.project, `v${l.version}`, JSON.stringify(l));
     }
     setMeta.run(this.project, "services", JSON.stringify(services));
     this.db.exec("COMMIT");
     this.inTxn = false;
-    return { removed };
+    return { removed, retired: retired.map((p) => p.view) };
   }
 
   async abort(): Promise<void> {
