@@ -72,6 +72,18 @@ feature_services:
   return { dir, project };
 }
 
+/** Four entities of the typed project: two views found, a ttl miss, a composite-key miss, a missing entity. */
+const FOUR_ROWS: GetOnlineFeaturesRequest = {
+  service: "svc",
+  entityRows: [
+    { user_id: BIG, store_id: 1, product_id: 23 },
+    { user_id: "2", store_id: 12, product_id: 3 },
+    { user_id: 3, store_id: 1, product_id: 3 },
+    { user_id: 4, store_id: 123, product_id: 0 },
+  ],
+  at: "2025-01-02T12:00:00Z",
+};
+
 for (const store of ["sqlite", "redis"] as const) {
   describe(`online client on ${store}`, () => {
     let client: OnlineClient;
@@ -85,16 +97,7 @@ for (const store of ["sqlite", "redis"] as const) {
     afterAll(async () => client?.close());
 
     it("returns every type exactly, with event timestamps and statuses", async () => {
-      const r = await client.getOnlineFeatures({
-        service: "svc",
-        entityRows: [
-          { user_id: BIG, store_id: 1, product_id: 23 },
-          { user_id: "2", store_id: 12, product_id: 3 },
-          { user_id: 3, store_id: 1, product_id: 3 },
-          { user_id: 4, store_id: 123, product_id: 0 },
-        ],
-        at: "2025-01-02T12:00:00Z",
-      });
+      const r = await client.getOnlineFeatures(FOUR_ROWS);
       expect(r.featureNames).toEqual(["i32", "i64", "f32", "f64", "s", "b", "t", "on_hand"]);
       const [a, b, c, d] = r.rows.map((row) => row.features);
       expect(a).toEqual({
@@ -122,16 +125,7 @@ for (const store of ["sqlite", "redis"] as const) {
     });
 
     it("reads the same in columns as in rows, with one event-time array per view", async () => {
-      const req: GetOnlineFeaturesRequest = {
-        service: "svc",
-        entityRows: [
-          { user_id: BIG, store_id: 1, product_id: 23 },
-          { user_id: "2", store_id: 12, product_id: 3 },
-          { user_id: 3, store_id: 1, product_id: 3 },
-          { user_id: 4, store_id: 123, product_id: 0 },
-        ],
-        at: "2025-01-02T12:00:00Z",
-      };
+      const req = FOUR_ROWS;
       const rows = await client.getOnlineFeatures(req);
       const cols = await client.getOnlineFeatureColumns(req);
       expect(cols.featureNames).toEqual(rows.featureNames);
