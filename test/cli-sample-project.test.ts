@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -29,6 +29,17 @@ describe("fcompile CLI on the sample project", () => {
       expect(r.stdout).toMatch(/Usage: fcompile/);
     }
     expect(fcompile("train", "--help").stdout).toMatch(/--entities-sql/);
+  });
+
+  it("a reader that closes the pipe early (`fcompile … | head`) is not an error", async () => {
+    // The read end is closed before the child writes: its write fails with EPIPE.
+    const child = spawn(process.execPath, [bin, "load", "--help"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
   });
 
   it("train before run says what to do next", () => {

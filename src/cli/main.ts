@@ -12,6 +12,12 @@ import { registerVerify } from "./verify-command.js";
 
 /** Entry point of `fcompile`: wires the commands; each command file imports its drivers lazily. */
 export async function main(argv: string[]): Promise<void> {
+  // `fcompile get … | head`: a reader that stops early is not an error.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw err;
+    });
   const program = new Command("fcompile")
     .description("A feature store built as a compiler: YAML + SQL feature definitions → point-in-time correct warehouse SQL.")
     .version(VERSION)
