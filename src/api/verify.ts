@@ -8,6 +8,7 @@ import type { FeatureRef, FeatureType } from "../registry/types.js";
 import { formatTimestamp, parseTimestamp } from "../timestamps.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";
+import { sampleRows } from "./sample.js";
 
 /** Options of `verify` (SPEC.md §4, the consistency check). */
 export interface VerifyOptions extends ProjectOptions {
@@ -72,7 +73,7 @@ export async function verify(
       const union = [...new Set(group.map((r) => r.view))]
         .map((v) => `SELECT ${keys.map(q).join(", ")} FROM ${viewRowsRelation(registry, registry.views.get(v)!, ct)}`)
         .join("\nUNION\n");
-      const picked = await reservoir(
+      const picked = await sampleRows(
         wh.readRows(`SELECT * FROM (${union}) AS k WHERE ${keys.map((k) => `${q(k)} IS NOT NULL`).join(" AND ")}`),
         sample,
         opts.seed ?? 1,
@@ -154,28 +155,4 @@ function same(training: unknown, online: unknown, type: FeatureType): boolean {
     default:
       return training === online;
   }
-}
-
-/** A uniform sample of up to n rows from a stream (reservoir sampling), seeded. */
-async function reservoir(rows: AsyncGenerator<unknown[][]>, n: number, seed: number): Promise<unknown[][]> {
-  let s = seed >>> 0 || 1;
-  const rand = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-  const out: unknown[][] = [];
-  let seen = 0;
-  for await (const batch of rows) {
-    for (const row of batch) {
-      seen++;
-      if (out.length < n) out.push(row);
-      else {
-        const j = Math.floor(rand() * seen);
-        if (j < n) out[j] = row;
-      }
-    }
-  }
-  return out;
 }
