@@ -255,6 +255,35 @@ describe("load retires views the project no longer has", () => {
     });
 });
 
+describe("SQLite store errors are typed", () => {
+  it("a store locked past the timeout is TIMEOUT; a broken one is STORE; neither leaks a SqliteError", async () => {
+    const { dir, project } = await typedProject("sqlite");
+    const file = path.join(dir, "online.sqlite");
+    // Another process's exclusive lock (what no load takes, but a tool might): the open waits out the timeout.
+    const locker = new Database(file);
+    locker.pragma("locking_mode = EXCLUSIVE");
+    locker.exec("BEGIN EXCLUSIVE");
+    const started = Date.now();
+    const err = await createOnlineClient({ project, store: { type: "sqlite", path: file }, timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OnlineError);
+    expect((err as OnlineError).code).toBe("TIMEOUT");
+    expect(Date.now() - started).toBeLessThan(300 + 1000);
+    locker.exec("ROLLBACK");
+    locker.close();
+    // Open and read; then the values table disappears under the client.
+    const client = await createOnlineClient({ project, store: { type: "sqlite", path: file }, timeoutMs: 300 });
+    expect((await client.getOnlineFeatures({ features: ["typed_view:i32"], entityRows: [{ user_id: 3 }] })).rows).toHaveLength(1);
+    const vandal = new Database(file);
+    vandal.exec("DROP TABLE fc_values");
+    vandal.close();
+    const broken = await client.getOnlineFeatures({ features: ["typed_view:i32"], entityRows: [{ user_id: 3 }] }).catch((e: unknown) => e);
+    expect(broken).toBeInstanceOf(OnlineError);
+    expect((broken as OnlineError).code).toBe("STORE");
+    expect((broken as OnlineError).message).toMatch(/cannot be read: .*fc_values/);
+    await client.close();
+  });
+});
+
 describe("round trips", () => {
   it("a read of 100 entities over two views is one store call (one Redis pipeline) once layouts are known", async () => {
     const { project } = await typedProject("redis");

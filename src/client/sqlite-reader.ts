@@ -26,10 +26,12 @@ export class SqliteReader implements StoreReader {
       this.value = db.prepare("SELECT value FROM fc_values WHERE version = ? AND key = ?").pluck();
       this.meta = db.prepare("SELECT value FROM fc_meta WHERE project = ? AND name = ?").pluck();
     } catch (err) {
-      throw new OnlineError(
-        "STORE",
-        `the online store ${db.name} has not been loaded yet (run 'fcompile load'): ${(err as Error).message}`,
-      );
+      if (/no such table/.test((err as Error).message))
+        throw new OnlineError(
+          "STORE",
+          `the online store ${db.name} has not been loaded yet (run 'fcompile load'): ${(err as Error).message}`,
+        );
+      throw this.storeError(err);
     }
     // A deferred transaction that only reads: WAL gives it one snapshot, so a load's flip is all or nothing to it.
     this.snapshot = db.transaction(
@@ -44,19 +46,41 @@ export class SqliteReader implements StoreReader {
   }
 
   async read(views: readonly string[], versions: readonly (number | undefined)[], keys: readonly (readonly string[])[]) {
-    return this.snapshot(views, versions, keys);
+    try {
+      return this.snapshot(views, versions, keys);
+    } catch (err) {
+      throw this.storeError(err);
+    }
+  }
+
+  /** SQLite's errors as the client's: a lock held past the timeout is TIMEOUT, anything else STORE. */
+  private storeError(err: unknown): OnlineError {
+    const e = err as { code?: string; message?: string };
+    if (e.code === "SQLITE_BUSY" || e.code === "SQLITE_LOCKED")
+      return new OnlineError("TIMEOUT", `the online store ${this.db.name} stayed locked past the timeout: ${e.message}`, { cause: err });
+    return new OnlineError("STORE", `the online store ${this.db.name} cannot be read: ${e.message ?? String(err)}`, { cause: err });
   }
 
   async layouts(versions: readonly number[]): Promise<ViewLayout[]> {
     return versions.map((v) => {
-      const j = this.meta.get(this.project, `v${v}`) as string | undefined;
+      let j: string | undefined;
+      try {
+        j = this.meta.get(this.project, `v${v}`) as string | undefined;
+      } catch (err) {
+        throw this.storeError(err);
+      }
       if (!j) throw new OnlineError("STORE", `the online store has no layout for version ${v}`);
       return JSON.parse(j) as ViewLayout;
     });
   }
 
   async services(): Promise<ServiceCatalog> {
-    const j = this.meta.get(this.project, "services") as string | undefined;
+    let j: string | undefined;
+    try {
+      j = this.meta.get(this.project, "services") as string | undefined;
+    } catch (err) {
+      throw this.storeError(err);
+    }
     return j ? (JSON.parse(j) as ServiceCatalog) : {};
   }
 
@@ -64,7 +88,7 @@ export class SqliteReader implements StoreReader {
     try {
       this.meta.get(this.project, "services");
     } catch (err) {
-      throw new OnlineError("STORE", `the online store ${this.db.name} cannot be read: ${(err as Error).message}`, { cause: err });
+      throw this.storeError(err);
     }
   }
 
