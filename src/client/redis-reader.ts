@@ -1,6 +1,6 @@
-import { Command } from "ioredis";
 import type { Redis } from "ioredis";
 import { redisKeys } from "../online/layout.js";
+import { PrebuiltCommand, bulkSize, byteLength, digits, writeHeader, writeKey } from "../online/resp.js";
 import type { ServiceCatalog, ViewLayout } from "../online/layout.js";
 import type { StoreReader } from "./store-reader.js";
 import { OnlineError } from "./store-reader.js";
@@ -12,6 +12,8 @@ export class RedisReader implements StoreReader {
   /** Bytes of `HMGET pointer views…` per list of views, and of each version's key prefix (few: kept). */
   private readonly hmgets = new Map<string, Buffer>();
   private readonly prefixes = new Map<number, Buffer>();
+  /** Each key's UTF-8 length, between sizing a read's buffer and writing it (no await in between). */
+  private readonly keyBytes: number[] = [];
 
   constructor(
     private readonly redis: Redis,
@@ -52,6 +54,7 @@ export class RedisReader implements StoreReader {
     // one write and two replies, like an ioredis pipeline without its per-read objects, and with
     // no string to flatten and encode (what most of the time of a plain ioredis MGET goes to).
     const head = this.hmget(views);
+    const keyBytes = this.keyBytes;
     let n = 0;
     let size = head.length;
     for (let i = 0; i < versions.length; i++) {
@@ -59,40 +62,29 @@ export class RedisReader implements StoreReader {
       if (v === undefined) continue;
       const prefixLen = this.prefix(v).length;
       const ks = keys[i]!;
-      for (let j = 0; j < ks.length; j++) size += bulkSize(prefixLen + utf8Length(ks[j]!));
+      for (let j = 0; j < ks.length; j++) size += bulkSize(prefixLen + (keyBytes[n + j] = byteLength(ks[j]!)));
       n += ks.length;
     }
-    if (n > 0) size += 4 + 10 + 2 + 10; // *<n+1>\r\n$4\r\nMGET\r\n
+    if (n > 0) size += 3 + digits(n + 1) + bulkSize(4); // *<n+1>\r\n $4\r\nMGET\r\n
     // A fresh buffer each read: the socket may still hold the previous one.
     const buf = Buffer.allocUnsafe(size);
     buf.set(head, 0);
     let p = head.length;
     if (n > 0) {
-      buf[p++] = 0x2a; // *
-      p = writeInt(buf, p, n + 1);
-      p = writeAscii(buf, p, "\r\n$4\r\nMGET\r\n");
+      p = writeHeader(buf, p, 0x2a, n + 1);
+      p += buf.write("$4\r\nMGET\r\n", p, "latin1");
+      let k = 0;
       for (let i = 0; i < versions.length; i++) {
         const v = versions[i];
         if (v === undefined) continue;
         const prefix = this.prefix(v);
         const ks = keys[i]!;
-        for (let j = 0; j < ks.length; j++) {
-          const key = ks[j]!;
-          const len = utf8Length(key);
-          buf[p++] = 0x24; // $
-          p = writeInt(buf, p, prefix.length + len);
-          buf[p++] = 0x0d;
-          buf[p++] = 0x0a;
-          buf.set(prefix, p);
-          p += prefix.length;
-          if (len === key.length) p = writeAscii(buf, p, key);
-          else p += buf.write(key, p, "utf8");
-          buf[p++] = 0x0d;
-          buf[p++] = 0x0a;
-        }
+        for (let j = 0; j < ks.length; j++) p = writeKey(buf, p, prefix, ks[j]!, keyBytes[k++]!);
       }
     }
-    const pointer = new PrebuiltCommand("hmget", buf.subarray(0, p), "utf8");
+    keyBytes.length = 0;
+    if (p !== size) throw new Error(`internal error: a read of ${p} bytes, ${size} expected`);
+    const pointer = new PrebuiltCommand("hmget", buf, "utf8");
     const values = n > 0 ? new PrebuiltCommand("mget", EMPTY) : undefined;
     // ioredis's own per-command timer (no extra timer or promise race): the read ends within the timeout.
     pointer.setTimeout(this.timeoutMs);
@@ -162,54 +154,9 @@ export class RedisReader implements StoreReader {
 
 const EMPTY = Buffer.alloc(0);
 
-/**
- * A command whose RESP is written as given (bytes built by the caller). A command given no bytes
- * writes nothing and only takes the next reply: the second command of a piece of RESP.
- */
-class PrebuiltCommand extends Command {
-  constructor(
-    name: string,
-    private readonly resp: Buffer,
-    replyEncoding?: "utf8",
-  ) {
-    super(name, [], { replyEncoding });
-  }
-
-  override toWritable(): Buffer {
-    return this.resp;
-  }
-}
-
-/** UTF-8 length of a string; keys are mostly short and ASCII, so counted here without a call into C++. */
-function utf8Length(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, "utf8");
-  return s.length;
-}
-
-/** Bytes of a bulk string header and body of `len` bytes: `$<len>\r\n<body>\r\n`. */
-function bulkSize(len: number): number {
-  return 1 + String(len).length + 2 + len + 2;
-}
-
-/** Writes a non-negative integer in decimal. */
-function writeInt(buf: Buffer, p: number, n: number): number {
-  if (n < 10) {
-    buf[p] = 0x30 + n;
-    return p + 1;
-  }
-  const digits = String(n);
-  return writeAscii(buf, p, digits);
-}
-
-/** Writes an ASCII string byte by byte (short strings: cheaper than a call into C++). */
-function writeAscii(buf: Buffer, p: number, s: string): number {
-  for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
-  return p;
-}
-
 /** A RESP bulk string; its length is in UTF-8 bytes (keys are mostly ASCII: counted without a call into C++). */
 function bulk(s: string): string {
-  return `$${utf8Length(s)}\r\n${s}\r\n`;
+  return `$${byteLength(s)}\r\n${s}\r\n`;
 }
 
 function storeError(err: unknown): OnlineError {

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { Command } from "ioredis";
+import type { Command } from "ioredis";
 import type { Redis } from "ioredis";
 import { redisKeys } from "./layout.js";
 import type { ServiceCatalog, ViewLayout } from "./layout.js";
 import { LoadLockedError } from "./online-writer.js";
 import type { OnlineEntry, OnlineWriter } from "./online-writer.js";
+import { PrebuiltCommand, bulkSize, byteLength, digits, writeBulk, writeHeader, writeKey } from "./resp.js";
 
 const LOCK_MS = 30_000;
 const MSET_KEYS = 500;
@@ -192,24 +193,6 @@ export class RedisWriter implements OnlineWriter {
   }
 }
 
-/**
- * A command whose RESP bytes are built beforehand: ioredis writes them as they are and resolves
- * with the one reply. Building a batch's bytes in one buffer costs far less than one ioredis
- * command object (and its argument handling) per key.
- */
-class PrebuiltCommand extends Command {
-  constructor(
-    name: string,
-    private readonly bytes: Buffer | string,
-  ) {
-    super(name, []);
-  }
-
-  override toWritable(): Buffer | string {
-    return this.bytes;
-  }
-}
-
 /** `MSET k1 v1 k2 v2 …` of `entries[from … to)` (keys under `prefix`), as one command: atomic, one reply. */
 function msetCommand(prefix: Uint8Array, entries: readonly OnlineEntry[], from: number, to: number): Command {
   const n = to - from;
@@ -266,58 +249,4 @@ function setPxatCommand(prefix: Uint8Array, entries: readonly OnlineEntry[], fro
   }
   if (p !== size) throw new Error(`internal error: EVAL of ${p} bytes, ${size} expected`);
   return new PrebuiltCommand("eval", out);
-}
-
-/** UTF-8 length of a key; keys are mostly ASCII, counted without a call into C++. */
-function byteLength(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, "utf8");
-  return s.length;
-}
-
-function digits(n: number): number {
-  if (n < 10) return 1;
-  if (n < 100) return 2;
-  if (n < 1000) return 3;
-  let d = 3;
-  for (let x = Math.floor(n / 1000); x > 0; x = Math.floor(x / 10)) d++;
-  return d;
-}
-
-/** Bytes of a RESP bulk string of `len` bytes: `$<len>\r\n<bytes>\r\n`. */
-function bulkSize(len: number): number {
-  return 5 + digits(len) + len;
-}
-
-/** `<type><n>\r\n` (`*` array length, `$` bulk length). */
-function writeHeader(out: Buffer, p: number, type: number, n: number): number {
-  out[p++] = type;
-  const d = digits(n);
-  for (let i = d - 1; i >= 0; i--) {
-    out[p + i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
-  }
-  p += d;
-  out[p++] = 13;
-  out[p++] = 10;
-  return p;
-}
-
-// Byte loops rather than Buffer#copy/write: for a few dozen bytes, a call into C++ costs more than the copy.
-function writeKey(out: Buffer, p: number, prefix: Uint8Array, key: string, keyBytes: number): number {
-  p = writeHeader(out, p, 0x24, prefix.length + keyBytes);
-  for (let i = 0; i < prefix.length; i++) out[p++] = prefix[i]!;
-  if (keyBytes === key.length) for (let i = 0; i < key.length; i++) out[p++] = key.charCodeAt(i);
-  else p += out.write(key, p, "utf8");
-  out[p++] = 13;
-  out[p++] = 10;
-  return p;
-}
-
-function writeBulk(out: Buffer, p: number, value: Uint8Array): number {
-  p = writeHeader(out, p, 0x24, value.byteLength);
-  out.set(value, p);
-  p += value.byteLength;
-  out[p++] = 13;
-  out[p++] = 10;
-  return p;
 }

@@ -1,0 +1,80 @@
+/**
+ * Redis protocol (RESP) bytes built by hand, shared by the loader and the client: building a
+ * command's bytes in one buffer costs far less than one ioredis command object (and its argument
+ * handling) per key. Imports only ioredis's Command, so the client stays thin.
+ */
+import { Command } from "ioredis";
+
+/**
+ * A command whose RESP bytes are built beforehand: ioredis writes them as they are and resolves
+ * with the one reply. A command given no bytes writes nothing and only takes the next reply (the
+ * second command of one piece of RESP).
+ */
+export class PrebuiltCommand extends Command {
+  constructor(
+    name: string,
+    private readonly bytes: Buffer,
+    replyEncoding?: "utf8",
+  ) {
+    super(name, [], { replyEncoding });
+  }
+
+  override toWritable(): Buffer {
+    return this.bytes;
+  }
+}
+
+/** UTF-8 length of a key; keys are mostly ASCII, counted without a call into C++. */
+export function byteLength(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, "utf8");
+  return s.length;
+}
+
+export function digits(n: number): number {
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  let d = 3;
+  for (let x = Math.floor(n / 1000); x > 0; x = Math.floor(x / 10)) d++;
+  return d;
+}
+
+/** Bytes of a RESP bulk string of `len` bytes: `$<len>\r\n<bytes>\r\n`. */
+export function bulkSize(len: number): number {
+  return 5 + digits(len) + len;
+}
+
+/** `<type><n>\r\n` (`*` array length, `$` bulk length). */
+export function writeHeader(out: Buffer, p: number, type: number, n: number): number {
+  out[p++] = type;
+  const d = digits(n);
+  for (let i = d - 1; i >= 0; i--) {
+    out[p + i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  p += d;
+  out[p++] = 13;
+  out[p++] = 10;
+  return p;
+}
+
+// Byte loops rather than Buffer#copy/write: for a few dozen bytes, a call into C++ costs more than the copy.
+/** The bulk string `<prefix><key>`; `keyBytes` from `byteLength(key)`. */
+export function writeKey(out: Buffer, p: number, prefix: Uint8Array, key: string, keyBytes: number): number {
+  p = writeHeader(out, p, 0x24, prefix.length + keyBytes);
+  for (let i = 0; i < prefix.length; i++) out[p++] = prefix[i]!;
+  if (keyBytes === key.length) for (let i = 0; i < key.length; i++) out[p++] = key.charCodeAt(i);
+  else p += out.write(key, p, "utf8");
+  out[p++] = 13;
+  out[p++] = 10;
+  return p;
+}
+
+export function writeBulk(out: Buffer, p: number, value: Uint8Array): number {
+  p = writeHeader(out, p, 0x24, value.byteLength);
+  out.set(value, p);
+  p += value.byteLength;
+  out[p++] = 13;
+  out[p++] = 10;
+  return p;
+}
