@@ -12,7 +12,7 @@ export class RedisReader implements StoreReader {
   /** Bytes of `HMGET pointer views…` per list of views, and of each version's key prefix (few: kept). */
   private readonly hmgets = new Map<string, Buffer>();
   private readonly prefixes = new Map<number, Buffer>();
-  /** Each key's UTF-8 length, between sizing a read's buffer and writing it (no await in between). */
+  /** Each key's UTF-8 length, between sizing a read's buffer and writing it (no await in between; kept, not truncated, so it is not reallocated). */
   private readonly keyBytes: number[] = [];
 
   constructor(
@@ -82,7 +82,6 @@ export class RedisReader implements StoreReader {
         for (let j = 0; j < ks.length; j++) p = writeKey(buf, p, prefix, ks[j]!, keyBytes[k++]!);
       }
     }
-    keyBytes.length = 0;
     if (p !== size) throw new Error(`internal error: a read of ${p} bytes, ${size} expected`);
     const pointer = new PrebuiltCommand("hmget", buf, "utf8");
     const values = n > 0 ? new PrebuiltCommand("mget", EMPTY) : undefined;
