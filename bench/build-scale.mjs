@@ -6,7 +6,7 @@
 // view (a third with a created_timestamp), plain views of 5 to 8 features each with assorted
 // ttls, spread over --files definition files, and --services feature services that each pick
 // 20 views (half `view:*`, half two named features). Timed: `bin/fcompile build --project DIR`
-// in a fresh process (node start-up included), and `build()` from dist/api.js in this process.
+// in a fresh process (node start-up included), and `build()` from dist/index.js in this process.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -119,7 +119,7 @@ export async function main(argv) {
     }
     const written = countFiles(path.join(dir, "target"));
 
-    const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/api.js")).href);
+    const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
     const inproc = [];
     let first;
     for (let i = 0; i < repeat + 1; i++) {

@@ -500,7 +500,7 @@ const DESCRIPTIONS = {
 async function querySql(variant, views, projectDir) {
   switch (variant) {
     case "a": {
-      const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/api.js")).href);
+      const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
       return api.trainingSql({ projectDir, features: views.map((v) => `${v.name}:*`), entities: ENTITIES });
     }
     case "b":

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { build } from "../src/api.js";
+import { build } from "../src/index.js";
 import { removeProject, tempProject } from "./helpers/temp-project.js";
 
 const FIXTURE = "test/fixtures/composite";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "../src/api.js";
+import { build } from "../src/index.js";
 
 let dir: string;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { build } from "../src/api.js";
+import { build } from "../src/index.js";
 import { formatDiagnostic } from "../src/diagnostics/diagnostic.js";
 import { CONFIG, removeProject, tempProject } from "./helpers/temp-project.js";
 

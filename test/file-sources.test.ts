@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
-import { build, run, train } from "../src/api.js";
+import { build, run, train } from "../src/index.js";
 import { CONFIG, removeProject, tempProject } from "./helpers/temp-project.js";
 
 const DEFS = `entities:

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { scaffold } from "../src/cli/init-command.js";
+import { init } from "../src/commands/init.js";
 import { describe, expect, it } from "vitest";
 import { compileProject } from "../src/compile/compile-project.js";
 import { DIALECTS } from "../src/dialects/index.js";
@@ -9,7 +9,7 @@ import { loadRegistry } from "../src/registry/load-registry.js";
 
 /** Golden files of the generated SQL: reviewed like code. UPDATE_GOLDEN=1 rewrites them. */
 const initProject = path.join(mkdtempSync(path.join(tmpdir(), "fc-golden-")), "drivers");
-scaffold(initProject);
+init(initProject);
 const CASES = { composite: "test/fixtures/composite", init: initProject } as const;
 
 describe.each(Object.keys(DIALECTS))("golden SQL: %s", (dialectName) => {

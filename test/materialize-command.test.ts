@@ -5,8 +5,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FcUserError, materialize, run } from "../src/api.js";
-import { compileTargetFor, loadProject, openWarehouse } from "../src/api/common.js";
+import { FcUserError, materialize, run } from "../src/index.js";
+import { compileTargetFor, loadProject, openWarehouse } from "../src/commands/common.js";
 import { PG_URL, dropSchemas, testSchema, withPg } from "./helpers/postgres.js";
 import { removeProject, tempProject } from "./helpers/temp-project.js";
 

@@ -5,7 +5,7 @@
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { loadProject } from "../src/api.js";
+import { loadProject } from "../src/index.js";
 import { compileIncrementalMaterialization, compileMaterialization } from "../src/compile/materialize.js";
 import { DIALECTS } from "../src/dialects/index.js";
 import { caseArb, gridTs, toRefViews } from "./reference/arbitraries.js";

@@ -5,7 +5,7 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { load, materialize } from "../src/api.js";
+import { load, materialize } from "../src/index.js";
 import { OnlineClient, createOnlineClient, isoMicros, OnlineError } from "../src/client/index.js";
 import type { GetOnlineFeaturesRequest } from "../src/client/index.js";
 import { RedisReader } from "../src/client/redis-reader.js";

@@ -9,7 +9,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { load, materialize } from "../src/api.js";
+import { load, materialize } from "../src/index.js";
 import { createOnlineClient, OnlineError } from "../src/client/index.js";
 import type { OnlineClient } from "../src/client/index.js";
 import { bigProject, writeBigTable } from "./helpers/big-project.js";

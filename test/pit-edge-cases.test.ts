@@ -3,7 +3,7 @@
  * rows (written by hand, and cross-checked against the reference).
  */
 import { describe, expect, it } from "vitest";
-import { FcUserError } from "../src/api.js";
+import { FcUserError } from "../src/index.js";
 import { T0, HOUR } from "./reference/arbitraries.js";
 import type { ColumnSpec, EntitiesVia, GenCase, GenFeature, GenView, KeyType } from "./reference/arbitraries.js";
 import { toArrays } from "./reference/pit-reference.js";

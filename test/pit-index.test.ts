@@ -3,7 +3,7 @@
  * query relies on an index-only lookup, and the advice `build` writes for table sources.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { loadProject } from "../src/api.js";
+import { loadProject } from "../src/index.js";
 import { indexAdvice } from "../src/compile/compile-project.js";
 import { indexOnly, pitIndex, pitIndexes } from "../src/compile/pit-index.js";
 import { compileTraining } from "../src/compile/training.js";

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { build, loadProject, train } from "../src/api.js";
+import { build, loadProject, train } from "../src/index.js";
 import { compileMaterialization } from "../src/compile/materialize.js";
 import { DIALECTS } from "../src/dialects/index.js";
 import { PG_URL, dropSchemas, testSchema, withPg } from "./helpers/postgres.js";

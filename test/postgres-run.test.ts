@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { run, train } from "../src/api.js";
+import { run, train } from "../src/index.js";
 import { WarehouseError } from "../src/warehouse/warehouse.js";
 import { PG_URL, dropSchemas, testSchema, withPg } from "./helpers/postgres.js";
 import { removeProject, tempProject } from "./helpers/temp-project.js";

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterEach, describe, expect, it } from "vitest";
-import { FcUserError, run, train } from "../src/api.js";
+import { FcUserError, run, train } from "../src/index.js";
 import { formatDiagnostic } from "../src/diagnostics/diagnostic.js";
 import { WarehouseError } from "../src/warehouse/warehouse.js";
 import { CONFIG, removeProject, tempProject } from "./helpers/temp-project.js";

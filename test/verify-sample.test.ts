@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sampleRows } from "../src/api/sample.js";
+import { sampleRows } from "../src/commands/verify-sample.js";
 
 async function* batches(rows: unknown[][], size: number): AsyncGenerator<unknown[][]> {
   for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);

@@ -24,12 +24,12 @@ function usage(u0, t0, extra) {
 
 async function main() {
   if (job.mode === "materialize") {
-    const { materialize } = await dist("api.js");
+    const { materialize } = await dist("index.js");
     const r = await materialize({ projectDir: job.dir, end: job.end });
     return { ms: r.ms, rows: r.views.reduce((n, v) => n + v.rows, 0) };
   }
   if (job.mode === "load") {
-    const { load } = await dist("api.js");
+    const { load } = await dist("index.js");
     const u0 = process.resourceUsage();
     const t0 = performance.now();
     const r = await load({ projectDir: job.dir, graceMs: 0, ...(job.batchSize ? { batchSize: job.batchSize } : {}) });

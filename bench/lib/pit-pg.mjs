@@ -176,7 +176,7 @@ function tiesSql() {
  * (left by earlier advice). Returns the names of fcompile's indexes.
  */
 async function applyIndexAdvice(client, projectDir, tables) {
-  const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/api.js")).href);
+  const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
   const built = await api.build({ projectDir });
   if (!built.ok) throw new Error(`fcompile build failed: ${JSON.stringify(built.diagnostics)}`);
   const advice = readFileSync(path.join(projectDir, "target/compiled/postgres/index-advice.sql"), "utf8");
@@ -455,7 +455,7 @@ async function querySql(variant, views, projectDir, entities) {
   switch (variant) {
     case "a":
     case "a_own": {
-      const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/api.js")).href);
+      const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
       return api.trainingSql({ projectDir, target: "pg", features: views.map((v) => `${v.name}:*`), entities });
     }
     case "b":
@@ -607,7 +607,7 @@ async function ensureUploadCsv(client, dir, rows) {
 
 /** Times PostgresWarehouse.loadEntities({file, format: "csv"}) — the path `train --entities FILE` takes. */
 async function measureUpload(projectDir, file, repeat) {
-  const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/api.js")).href);
+  const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
   const { PostgresWarehouse } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/postgres.js")).href);
   const { resolveTarget } = await import(pathToFileURL(path.join(REPO_DIR, "dist/project/targets.js")).href);
   const { fileColumns } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/file-reader.js")).href);
@@ -750,7 +750,7 @@ async function benchmark(client, url, args) {
     const ur = Number(args.uploadRepeat ?? args.repeat);
     upload = { rows, ...(await measureUpload(dir, file, ur)) };
     if (args.train) {
-      const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/api.js")).href);
+      const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
       const out = path.join(dir, "train-out.csv");
       const r = await api.train({ projectDir: dir, target: "pg", features: views.map((v) => `${v.name}:*`), entitiesFile: file, out });
       rmSync(out, { force: true });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { build } from "../api.js";
+import { build } from "../commands/build.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { printDiagnostics, runCommand } from "./output.js";

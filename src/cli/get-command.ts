@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { get } from "../api.js";
+import { get } from "../commands/get.js";
 import { toJson } from "../client/json.js";
 import { userError } from "../diagnostics/diagnostic.js";
 import { runCommand } from "./output.js";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { load } from "../api.js";
+import { load } from "../commands/load.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";

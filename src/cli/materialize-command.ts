@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { materialize } from "../api.js";
+import { materialize } from "../commands/materialize.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";

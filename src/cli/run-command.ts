@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { run } from "../api.js";
+import { run } from "../commands/run.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { train } from "../api.js";
+import { train } from "../commands/train.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { verify } from "../api.js";
+import { verify } from "../commands/verify.js";
 import { toJson } from "../client/json.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";

@@ -1,7 +1,7 @@
 /**
  * What the online store holds besides values: for each loaded version of a view, the layout its
  * values are packed with, and the feature services. Written by `load`, read by the client, so the
- * store describes itself and a reader needs nothing from the project. Imports nothing.
+ * store describes itself and a reader needs nothing from the project. Imports only types.
  */
 
 /** Feature value types (SPEC.md §1), as the codec packs them. */
@@ -24,8 +24,8 @@ export interface ViewLayout {
   rows: number;
 }
 
-/** Where the online store is: the `online:` section of fcompile.yaml, resolved. */
-export type OnlineStoreConfig = { type: "redis"; url?: string } | { type: "sqlite"; path: string };
+/** Where the online store is (declared with the project config; a type only, so nothing is loaded). */
+export type { OnlineStoreConfig } from "../project/online-config.js";
 
 /** Feature services as the store knows them: service → [view, feature] in order. */
 export type ServiceCatalog = Record<string, [view: string, feature: string][]>;

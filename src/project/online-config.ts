@@ -1,9 +1,11 @@
 import path from "node:path";
 import { FcUserError } from "../diagnostics/diagnostic.js";
-import type { OnlineStoreConfig } from "../online/layout.js";
 import { expandEnv } from "./env.js";
 import type { ProjectConfig } from "./read-project.js";
 import { locate } from "./yaml-file.js";
+
+/** Where the online store is: the `online:` section of fcompile.yaml, resolved. */
+export type OnlineStoreConfig = { type: "redis"; url?: string } | { type: "sqlite"; path: string };
 
 /** The project's online store with `${VAR}` expanded and a SQLite path resolved from the project folder. */
 export function resolveOnline(config: ProjectConfig): OnlineStoreConfig {

@@ -3,8 +3,8 @@
  * temp folder, calls train(), and reads the output back as reference values.
  */
 import path from "node:path";
-import { train } from "../../src/api.js";
-import type { TrainOptions } from "../../src/api.js";
+import { train } from "../../src/index.js";
+import type { TrainOptions } from "../../src/index.js";
 import type { GenCase } from "./arbitraries.js";
 import { toRefViews } from "./arbitraries.js";
 import {

@@ -8,7 +8,7 @@ import type { FeatureRef, FeatureType } from "../registry/types.js";
 import { formatTimestamp, parseTimestamp } from "../timestamps.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";
-import { sampleRows } from "./sample.js";
+import { sampleRows } from "./verify-sample.js";
 
 /** Options of `verify` (SPEC.md §4, the consistency check). */
 export interface VerifyOptions extends ProjectOptions {

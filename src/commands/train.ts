@@ -1,29 +1,12 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
-import { compileClientAccessors } from "./compile/client-accessors.js";
-import { compileProject } from "./compile/compile-project.js";
-import type { CompileTarget } from "./compile/relations.js";
-import type { RunStep } from "./compile/run-plan.js";
-import { compileRunPlan, viewsReading } from "./compile/run-plan.js";
-import { compileTraining, outputName } from "./compile/training.js";
-import { DIALECTS } from "./dialects/index.js";
-import { writeTargetDir } from "./cli/target-dir.js";
-import { DiagnosticBag, FcUserError, userError } from "./diagnostics/diagnostic.js";
-import type { Diagnostic } from "./diagnostics/diagnostic.js";
-import { resolveFeatureRefs } from "./registry/feature-refs.js";
-import { buildManifest } from "./registry/manifest.js";
-import type { FeatureRef, Registry } from "./registry/types.js";
-import type { EntitySource } from "./warehouse/warehouse.js";
-import { VERSION } from "./version.js";
-
-import { checkReady, compileTargetFor, loadProject, missingColumns, openWarehouse } from "./api/common.js";
-import type { ProjectOptions } from "./api/common.js";
-
-export { loadProject } from "./api/common.js";
-export type { ProjectOptions } from "./api/common.js";
-export { FcUserError } from "./diagnostics/diagnostic.js";
-export type { Diagnostic } from "./diagnostics/diagnostic.js";
-export { formatDiagnostic } from "./diagnostics/diagnostic.js";
+import { compileTraining, outputName } from "../compile/training.js";
+import { DiagnosticBag, FcUserError, userError } from "../diagnostics/diagnostic.js";
+import { resolveFeatureRefs } from "../registry/feature-refs.js";
+import type { FeatureRef, Registry } from "../registry/types.js";
+import type { EntitySource } from "../warehouse/warehouse.js";
+import { checkReady, compileTargetFor, loadProject, openWarehouse } from "./common.js";
+import type { ProjectOptions } from "./common.js";
 
 /** Options of `train` (SPEC.md §2). */
 export interface TrainOptions extends ProjectOptions {
@@ -41,50 +24,6 @@ export interface TrainOptions extends ProjectOptions {
   /** Entity timestamp column; default `event_timestamp`. */
   timestampColumn?: string;
   fullNames?: boolean;
-}
-
-/** `fcompile build`: validate and compile; writes target/ atomically only when there is no error. */
-export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagnostics: Diagnostic[]; files: number }> {
-  let loaded;
-  try {
-    loaded = await loadProject(opts.projectDir);
-  } catch (err) {
-    if (err instanceof FcUserError) return { ok: false, diagnostics: err.diagnostics, files: 0 };
-    throw err;
-  }
-  const { config, registry } = loaded;
-  const files = new Map<string, string>();
-  files.set("manifest.json", JSON.stringify(buildManifest(registry, VERSION), null, 2) + "\n");
-  const dialects = new Set(Object.values(config.targets).map((t) => t.type));
-  for (const name of dialects) {
-    if (!(name in DIALECTS)) continue; // later dialects compile here once they exist
-    const dialect = DIALECTS[name as keyof typeof DIALECTS];
-    // The schema of the first target of this dialect (DuckDB: the project name).
-    const t = Object.entries(config.targets).find(([, x]) => x.type === name)!;
-    const ct: CompileTarget = { dialect, schema: name === "duckdb" ? config.name : (t[1].schema ?? config.name) };
-    for (const [rel, sql] of compileProject(registry, ct)) files.set(`compiled/${dialect.name}/${rel}`, sql);
-  }
-  for (const [name, ts] of compileClientAccessors(registry)) files.set(`client/${name}`, ts);
-  writeTargetDir(config.dir, files);
-  return { ok: true, diagnostics: loaded.diagnostics, files: files.size };
-}
-
-/** `fcompile run`: loads file sources and builds SQL views, all or nothing. */
-export async function run(
-  opts: ProjectOptions & { onStep?: (step: RunStep, i: number, total: number) => void },
-): Promise<{ steps: number }> {
-  const { config, registry } = await loadProject(opts.projectDir);
-  const { target, ct } = compileTargetFor(config, opts.target);
-  const steps = compileRunPlan(registry, ct);
-  const wh = await openWarehouse(target, config.dir, registry);
-  try {
-    const check = (step: RunStep, columns: string[]): Diagnostic[] =>
-      viewsReading(registry, step).flatMap((v) => missingColumns(v, step.relation, columns));
-    await wh.run(steps, check, (s, i) => opts.onStep?.(s, i, steps.length));
-  } finally {
-    await wh.close();
-  }
-  return { steps: steps.length };
 }
 
 /**
@@ -200,11 +139,3 @@ function checkEntityColumns(reg: Registry, features: FeatureRef[], columns: stri
     );
   }
 }
-export { materialize } from "./api/materialize.js";
-export type { MaterializeOptions, MaterializedView } from "./api/materialize.js";
-export { load, openOnlineWriter } from "./api/load.js";
-export type { LoadOptions, LoadResult } from "./api/load.js";
-export { get, projectOnlineClient } from "./api/get.js";
-export type { GetOptions } from "./api/get.js";
-export { verify } from "./api/verify.js";
-export type { Mismatch, VerifyOptions } from "./api/verify.js";

@@ -1,0 +1,37 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { userError } from "../diagnostics/diagnostic.js";
+
+/** The package's scaffold/ folder: what `fcompile init` writes (apart from the SQL templates). */
+const SCAFFOLD = fileURLToPath(new URL("../../scaffold/", import.meta.url));
+const SCHEMA = fileURLToPath(new URL("../../src/project/definitions.schema.json", import.meta.url));
+
+/** `fcompile init`: copies the project scaffold (scaffold/) into `dir`, filling in the project name and the schema path. */
+export function init(dir: string): string[] {
+  const abs = path.resolve(dir);
+  if (existsSync(abs) && readdirSync(abs).length > 0) throw userError("FC015", `${dir} exists and is not empty; give a new folder`);
+  const name =
+    path
+      .basename(abs)
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, "_")
+      .replace(/^[^a-z]+/, "") || "features";
+  const written: string[] = [];
+  const copy = (from: string, to: string): void => {
+    for (const entry of readdirSync(from)) {
+      const src = path.join(from, entry);
+      const dst = path.join(to, entry);
+      if (statSync(src).isDirectory()) {
+        copy(src, dst);
+        continue;
+      }
+      mkdirSync(to, { recursive: true });
+      const schemaPath = path.relative(to, SCHEMA).split(path.sep).join("/");
+      writeFileSync(dst, readFileSync(src, "utf8").replaceAll("{{name}}", name).replaceAll("{{schemaPath}}", schemaPath));
+      written.push(path.relative(abs, dst));
+    }
+  };
+  copy(SCAFFOLD, abs);
+  return written;
+}

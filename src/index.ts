@@ -1,0 +1,21 @@
+/**
+ * `fcompile`: the commands as functions (what the CLI calls). Each lives in src/commands/, one
+ * file per command; this file only re-exports them.
+ */
+export { build } from "./commands/build.js";
+export { init } from "./commands/init.js";
+export { run } from "./commands/run.js";
+export { train, trainingSql } from "./commands/train.js";
+export type { TrainOptions } from "./commands/train.js";
+export { materialize } from "./commands/materialize.js";
+export type { MaterializeOptions, MaterializedView } from "./commands/materialize.js";
+export { load, openOnlineWriter } from "./commands/load.js";
+export type { LoadOptions, LoadResult } from "./commands/load.js";
+export { get, projectOnlineClient } from "./commands/get.js";
+export type { GetOptions } from "./commands/get.js";
+export { verify } from "./commands/verify.js";
+export type { Mismatch, VerifyOptions } from "./commands/verify.js";
+export { loadProject } from "./commands/common.js";
+export type { ProjectOptions } from "./commands/common.js";
+export { FcUserError, formatDiagnostic } from "./diagnostics/diagnostic.js";
+export type { Diagnostic } from "./diagnostics/diagnostic.js";
