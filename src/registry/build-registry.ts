@@ -51,7 +51,7 @@ export function buildRegistry(raw: RawProject, bag: DiagnosticBag): Registry {
   for (const it of lists.entities) {
     if (!unique("entity", it)) continue;
     const v = it.value;
-    reg.entities.set(v.name as string, { ...meta(v, at(it, "name")), joinKeys: strings(v.join_keys) });
+    reg.entities.set(v.name as string, { ...meta(v, at(it, "name")), joinKeys: strings(v.join_keys), keyTypes: {} });
   }
 
   for (const it of lists.sources) {
@@ -178,6 +178,7 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
     ...meta(v, at(it, "name")),
     entities: strings(v.entities),
     joinKeys: [] as string[],
+    keyTypes: {},
     ttl,
     ttlSeconds: ttl ? parseDuration(ttl) : undefined,
     features,
@@ -243,7 +244,10 @@ function checkViewReferences(view: FeatureView, it: Item, reg: Registry, bag: Di
   view.entities.forEach((e, i) => {
     const ent = reg.entities.get(e);
     if (!ent) bag.error("FC006", `unknown entity '${e}' in view '${view.name}'${suggest(e, reg.entities.keys())}`, at(it, "entities", i));
-    else view.joinKeys.push(...ent.joinKeys.filter((k) => !view.joinKeys.includes(k)));
+    else {
+      view.joinKeys.push(...ent.joinKeys.filter((k) => !view.joinKeys.includes(k)));
+      Object.assign(view.keyTypes, ent.keyTypes);
+    }
   });
   if (view.kind === "plain") {
     const src = reg.sources.get(view.source);

@@ -13,8 +13,17 @@ export interface Meta {
   at: SourceLocation;
 }
 
+/** Types a join key can have (as Feast's `value_type`): keys compare, and are cast, as this type. */
+export type JoinKeyType = "int64" | "string";
+
 export interface Entity extends Meta {
   joinKeys: string[];
+  /**
+   * The type of each join key that has one: declared on the entity, or inferred at build from the
+   * views (a file source's column, when the file is there). A key missing here is typed by the
+   * warehouse column it is read from (training) or the materialization (online).
+   */
+  keyTypes: Partial<Record<string, JoinKeyType>>;
 }
 
 export interface FileSource extends Meta {
@@ -55,6 +64,8 @@ interface ViewBase extends Meta {
   entities: string[];
   /** Join keys of all entities, in order. */
   joinKeys: string[];
+  /** The types of those join keys that have one (from the entities; see Entity.keyTypes). */
+  keyTypes: Partial<Record<string, JoinKeyType>>;
   timestamp: string;
   createdTimestamp?: string;
   /** Original ttl text, e.g. "30d". */
