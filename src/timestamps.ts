@@ -1,6 +1,6 @@
 /**
  * Timestamps as fcompile takes them on the command line and in the client: ISO 8601 dates or
- * date-times; without a zone they are UTC (SPEC.md §3). Held as whole microseconds since
+ * date-times; without a zone they are UTC (docs/semantics.md, "Training"). Held as whole microseconds since
  * 1970-01-01 UTC in a bigint, so nothing is rounded. Imports nothing: the client uses it too.
  */
 

@@ -8,7 +8,7 @@ import type { EntitySource } from "../warehouse/warehouse.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse } from "./common.js";
 import type { ProjectOptions } from "./common.js";
 
-/** Options of `train` (SPEC.md §2). */
+/** Options of `train` (README "Commands"). */
 export interface TrainOptions extends ProjectOptions {
   /** Called with the warehouse's progress estimate (percent) while the query runs. */
   onProgress?: (percent: number) => void;

@@ -25,7 +25,7 @@ export function outputName(ref: FeatureRef, fullNames: boolean): string {
   return fullNames ? `${ref.view}__${ref.feature}` : ref.feature;
 }
 
-/** Compiles the point-in-time training query of SPEC.md §3. */
+/** Compiles the point-in-time training query of docs/semantics.md ("Training"). */
 export function compileTraining(reg: Registry, t: CompileTarget, req: TrainingRequest): string {
   const q = (s: string): string => t.dialect.quote(s);
   const viewNames = [...new Set(req.features.map((f) => f.view))];

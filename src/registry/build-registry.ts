@@ -23,7 +23,7 @@ interface Item {
   broken: boolean;
 }
 
-/** Gives meaning to a read project: resolves references, checks every rule of SPEC.md §5. */
+/** Gives meaning to a read project: resolves references, checks every rule of docs/semantics.md, "Bad input". */
 export function buildRegistry(raw: RawProject, bag: DiagnosticBag): Registry {
   const reg: Registry = {
     project: { name: raw.config.name, dir: raw.config.dir },

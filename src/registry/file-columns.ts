@@ -39,7 +39,7 @@ export function readCsvHeader(file: string): string[] | undefined {
   }
 }
 
-/** SPEC.md §1: a file source's join-key and feature columns must exist in the file. */
+/** README, "A project": a file source's join-key and feature columns must exist in the file. */
 export function checkFileSourceColumns(view: PlainView, src: FileSource, bag: DiagnosticBag, at: (...p: YamlPath) => SourceLocation): void {
   const header = readCsvHeader(src.path);
   if (!header) return;
