@@ -176,7 +176,7 @@ describe("diagnostics point at file, line and column", () => {
       "    features: [{name: f, type: int64}, {name: g, type: int64}]",
     ].join("\n");
     expect(await diagnose({ "definitions/a.yml": yml, "data/a.csv": "customer_id,ts,f\n1,2025-01-01,2\n" })).toEqual([
-      "definitions/a.yml:7:24: error FC011: data file '../data/gone.csv' of source 'gone' not found (looked for data/gone.csv, relative to this YAML file)",
+      "definitions/a.yml:7:24: warning FC011: data file '../data/gone.csv' of source 'gone' not found (looked for data/gone.csv, relative to this YAML file); build goes on without it, but 'fcompile run' needs it: create it before running, or fix 'path'",
       "definitions/a.yml:12:47: error FC017: feature column 'g' is not in data/a.csv (columns: customer_id, ts, f)",
     ]);
   });
