@@ -81,7 +81,28 @@ describe("diagnostics point at file, line and column", () => {
     const yml = 'entities:\n  - name: "Bad-Name"\n    join_keys: ["id; DROP TABLE x"]\n';
     expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
       `definitions/a.yml:2:11: error FC009: unsafe identifier "Bad-Name" for 'name': Lower-case name: a letter, then letters, digits or underscores.`,
-      `definitions/a.yml:3:17: error FC009: unsafe identifier "id; DROP TABLE x" for item 1 of 'join_keys': A column name: a letter or underscore, then letters, digits or underscores.`,
+      `definitions/a.yml:3:17: error FC009: unsafe identifier "id; DROP TABLE x" for item 1 of 'join_keys': A column name: a letter or underscore, then letters, digits or underscores; names starting with __fc (any case) are reserved for fcompile's internal columns.`,
+    ]);
+  });
+
+  it("names fcompile reserves for its internal columns (__fc…, any case), wherever a column is named", async () => {
+    const yml = [
+      "entities:",
+      "  - {name: c, join_keys: [__fc_row_id, {name: __FC_key, type: int64}]}",
+      "sources:",
+      "  - {name: s, table: raw.s, timestamp: __fc_ts, created_timestamp: __Fc_created}",
+      "feature_views:",
+      "  - {name: v, entities: [c], source: s, timestamp: __fc_entity_ts, features: [{name: __fc_x, type: int64}]}",
+    ].join("\n");
+    const reserved = (at: string, value: string, where: string) =>
+      `definitions/a.yml:${at}: error FC009: reserved name "${value}" for ${where}: names starting with __fc (in any case) are fcompile's internal columns; rename it`;
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      reserved("2:27", "__fc_row_id", "item 1 of 'join_keys'"),
+      reserved("2:47", "__FC_key", "'name'"),
+      reserved("4:40", "__fc_ts", "'timestamp'"),
+      reserved("4:68", "__Fc_created", "'created_timestamp'"),
+      reserved("6:52", "__fc_entity_ts", "'timestamp'"),
+      reserved("6:86", "__fc_x", "'name'"),
     ]);
   });
 
