@@ -164,7 +164,29 @@ describe("diagnostics point at file, line and column", () => {
       "      - v2:*",
     ].join("\n");
     expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
-      "definitions/a.yml:17:9: error FC010: feature name 'f' is in both 'v1' and 'v2' in service 's'; rename one (training with --full-names names columns view__feature)",
+      "definitions/a.yml:17:9: error FC010: features 'v1:f' and 'v2:f' both come out as column 'f' without full names in service 's'; rename one of them",
+    ]);
+  });
+
+  it("output names that clash only with full names, only in case, or with a join key", async () => {
+    const yml = [
+      "entities:\n  - name: customer\n    join_keys: [Customer_ID]",
+      SOURCE,
+      "feature_views:",
+      "  - {name: a, entities: [customer], source: stats, features: [{name: b__c, type: int64}, {name: Total, type: int64}]}",
+      "  - {name: a__b, entities: [customer], source: stats, features: [{name: c, type: int64}, {name: customer_id, type: int64}]}",
+      "  - {name: d, entities: [customer], source: stats, features: [{name: total, type: int64}]}",
+      "feature_services:",
+      "  - name: s",
+      "    features: [a:b__c, a__b:c]",
+      "  - name: t",
+      "    features: [a:Total, d:total, a__b:customer_id]",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      "definitions/a.yml:11:97: error FC010: feature 'customer_id' has the name of a join key or timestamp column of view 'a__b'",
+      "definitions/a.yml:15:24: error FC010: features 'a:b__c' and 'a__b:c' both come out as column 'a__b__c' with full names (view__feature) in service 's'; rename one of them",
+      "definitions/a.yml:17:25: error FC010: features 'a:Total' and 'd:total' come out as columns 'Total' and 'total' without full names, one column to the warehouse (it ignores case) in service 't'; rename one of them",
+      "definitions/a.yml:17:34: error FC010: feature 'a__b:customer_id' comes out as column 'customer_id' without full names, the name of join key 'Customer_ID' in service 't'; rename the feature",
     ]);
   });
 

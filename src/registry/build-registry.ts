@@ -251,11 +251,19 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
   if (features.length === 0) {
     bag.error("FC004", `feature view '${name}' has no 'features'`, at(it, "name"));
   }
-  const seenFeature = new Set<string>();
+  // Case-insensitively: DuckDB treats `Total` and `total` as one column.
+  const seenFeature = new Map<string, string>();
   features.forEach((f, i) => {
-    if (seenFeature.has(f.name))
-      bag.error("FC005", `feature '${f.name}' is defined twice in view '${name}'`, at(it, "features", i, "name"));
-    seenFeature.add(f.name);
+    const prev = seenFeature.get(f.name.toLowerCase());
+    if (prev !== undefined)
+      bag.error(
+        "FC005",
+        prev === f.name
+          ? `feature '${f.name}' is defined twice in view '${name}'`
+          : `features '${prev}' and '${f.name}' of view '${name}' differ only in case (one column to the warehouse); rename one`,
+        at(it, "features", i, "name"),
+      );
+    else seenFeature.set(f.name.toLowerCase(), f.name);
   });
   if (typeof v.source === "string" && typeof v.sql === "string") {
     bag.error("FC003", `feature view '${name}' has both 'source' and 'sql'; a view reads a source or runs SQL, not both`, at(it, "sql"));
@@ -320,9 +328,9 @@ function checkViewReferences(view: FeatureView, it: Item, reg: Registry, bag: Di
       }
     }
   }
-  const reserved = new Set([...view.joinKeys, view.timestamp, view.createdTimestamp ?? ""]);
+  const reserved = new Set([...view.joinKeys, view.timestamp, view.createdTimestamp ?? ""].map((c) => c.toLowerCase()));
   view.features.forEach((f, i) => {
-    if (reserved.has(f.name)) {
+    if (reserved.has(f.name.toLowerCase())) {
       bag.error(
         "FC010",
         `feature '${f.name}' has the name of a join key or timestamp column of view '${view.name}'`,
