@@ -609,7 +609,7 @@ async function ensureUploadCsv(client, dir, rows) {
 async function measureUpload(projectDir, file, repeat) {
   const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
   const { PostgresWarehouse } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/postgres.js")).href);
-  const { resolveTarget } = await import(pathToFileURL(path.join(REPO_DIR, "dist/project/targets.js")).href);
+  const { resolveTarget } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/targets.js")).href);
   const { fileColumns } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/file-reader.js")).href);
   const { config, registry } = await api.loadProject(projectDir);
   const target = resolveTarget(config, "pg");

@@ -2,7 +2,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RunStep } from "../compile/run-plan.js";
 import { duckdbDialect } from "../dialects/duckdb.js";
-import type { DuckDbTarget } from "../project/targets.js";
+import type { DuckDbTarget } from "./duckdb-target.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { WATERMARK_TABLE } from "../compile/relations.js";

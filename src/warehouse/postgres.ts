@@ -10,7 +10,7 @@ import type { RunStep } from "../compile/run-plan.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { postgresDialect as d } from "../dialects/postgres.js";
-import type { PostgresTarget } from "../project/targets.js";
+import type { PostgresTarget } from "./postgres-target.js";
 import type { FeatureType, Registry } from "../registry/types.js";
 import { csvToParquet, fileColumns, toCsv } from "./file-reader.js";
 import type { FileColumn } from "./file-reader.js";
