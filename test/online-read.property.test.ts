@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OnlineClient, isoMicros } from "../src/client/index.js";
 import type { FeatureStatus } from "../src/client/index.js";
-import type { StoreReader } from "../src/client/store-reader.js";
+import type { StoreReader } from "../src/online/store-reader.js";
 import { decodeValue, encodeValue } from "../src/online/codec.js";
 import type { OnlineValue } from "../src/online/codec.js";
 import type { OnlineType, ViewLayout } from "../src/online/layout.js";
@@ -90,6 +90,8 @@ function memoryStore(c: Case): StoreReader {
   }));
   const values = c.views.map((v) => new Map(v.rows.flatMap((r, e) => (r ? [[String(e), encodeValue(v.types, r.ts, r.values)]] : []))));
   return {
+    where: "memory",
+    projects: async () => undefined,
     read: async (views, versions, keys) => ({
       current: views.map((v) => 100 + Number(v.slice(1))),
       values: versions.map((ver, i) => (ver === undefined ? [] : keys[i]!.map((k) => values[ver - 100]!.get(k) ?? null))),

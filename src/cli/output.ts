@@ -1,6 +1,6 @@
 import { FcUserError, formatDiagnostic, sortDiagnostics } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { OnlineError } from "../client/store-reader.js";
+import { OnlineError } from "../online/store-reader.js";
 import { LoadLockedError } from "../online/online-writer.js";
 import { WarehouseError } from "../warehouse/warehouse.js";
 
