@@ -80,8 +80,8 @@ describe("diagnostics point at file, line and column", () => {
   it("unsafe identifiers", async () => {
     const yml = 'entities:\n  - name: "Bad-Name"\n    join_keys: ["id; DROP TABLE x"]\n';
     expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
-      `definitions/a.yml:2:11: error FC009: unsafe identifier "Bad-Name" for 'name': Lower-case name: a letter, then letters, digits or underscores.`,
-      `definitions/a.yml:3:17: error FC009: unsafe identifier "id; DROP TABLE x" for item 1 of 'join_keys': A column name: a letter or underscore, then letters, digits or underscores; names starting with __fc (any case) are reserved for fcompile's internal columns.`,
+      `definitions/a.yml:2:11: error FC009: unsafe identifier "Bad-Name" for 'name': Lower-case name: a letter, then letters, digits or underscores; a name containing __fc is reserved (fcompile's internal tables end with it).`,
+      `definitions/a.yml:3:17: error FC009: unsafe identifier "id; DROP TABLE x" for item 1 of 'join_keys': A column name: a letter or underscore, then letters, digits or underscores; a name starting with __fc (in any case) is reserved (fcompile's internal columns start with it).`,
     ]);
   });
 
@@ -95,7 +95,7 @@ describe("diagnostics point at file, line and column", () => {
       "  - {name: v, entities: [c], source: s, timestamp: __fc_entity_ts, features: [{name: __fc_x, type: int64}]}",
     ].join("\n");
     const reserved = (at: string, value: string, where: string) =>
-      `definitions/a.yml:${at}: error FC009: reserved name "${value}" for ${where}: names starting with __fc (in any case) are fcompile's internal columns; rename it`;
+      `definitions/a.yml:${at}: error FC009: reserved name "${value}" for ${where}: A column name: a letter or underscore, then letters, digits or underscores; a name starting with __fc (in any case) is reserved (fcompile's internal columns start with it). Rename it.`;
     expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
       reserved("2:27", "__fc_row_id", "item 1 of 'join_keys'"),
       reserved("2:47", "__FC_key", "'name'"),
@@ -103,6 +103,13 @@ describe("diagnostics point at file, line and column", () => {
       reserved("4:68", "__Fc_created", "'created_timestamp'"),
       reserved("6:52", "__fc_entity_ts", "'timestamp'"),
       reserved("6:86", "__fc_x", "'name'"),
+    ]);
+  });
+
+  it("object names containing __fc (temporary tables are named <table>__fc_new)", async () => {
+    const yml = "entities:\n  - {name: c, join_keys: [id]}\nsources:\n  - {name: s__fc_new, table: raw.s, timestamp: ts}\n";
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      `definitions/a.yml:4:12: error FC009: reserved name "s__fc_new" for 'name': Lower-case name: a letter, then letters, digits or underscores; a name containing __fc is reserved (fcompile's internal tables end with it). Rename it.`,
     ]);
   });
 
