@@ -197,6 +197,22 @@ describe("diagnostics point at file, line and column", () => {
     ]);
   });
 
+  it("names too long for PostgreSQL once fcompile adds to them", async () => {
+    const longView = "v".repeat(40);
+    const yml = [
+      ENTITY,
+      `sources:\n  - {name: ${"s".repeat(48)}, table: raw.stats, timestamp: ts}\n  - {name: stats, table: raw.stats, timestamp: ts}`,
+      "feature_views:",
+      `  - {name: ${longView}, entities: [customer], source: stats, features: [{name: ${"f".repeat(22)}, type: int64}, {name: ${"g".repeat(21)}, type: int64}]}`,
+      "feature_services:",
+      `  - {name: s, features: ["${longView}:*"]}`,
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      "definitions/a.yml:6:12: error FC009: 'name' is longer than 47 characters (fcompile's table names add up to 16 characters to it, as in source__<name>__fc_new, and PostgreSQL keeps only 63, so longer names could meet once cut); shorten it",
+      `definitions/a.yml:11:26: error FC010: feature '${longView}:${"f".repeat(22)}' comes out as column '${longView}__${"f".repeat(22)}' with full names (view__feature), longer than the 63 characters PostgreSQL keeps (cut, it could meet another name) in service 's'; shorten the view or feature name`,
+    ]);
+  });
+
   it("aggregation views are parsed and rejected as not supported yet", async () => {
     const yml = [
       ENTITY,

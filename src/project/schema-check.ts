@@ -16,6 +16,7 @@ function compiled(): { definitions: ValidateFunction; config: ValidateFunction }
   if (!validators) {
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
     ajv.addKeyword("x-fc-code");
+    ajv.addKeyword("x-fc-why");
     validators = { definitions: ajv.compile(loadSchema("definitions.schema.json")), config: ajv.compile(loadSchema("config.schema.json")) };
   }
   return validators;
@@ -109,8 +110,13 @@ function describe(e: ErrorObject, kind: string): { code: DiagnosticCode; message
     }
     case "minItems":
       return { code: "FC003", message: `${where(e, kind)} must not be empty` };
-    case "maxLength":
-      return { code: "FC009", message: `${where(e, kind)} is longer than ${String(p.limit)} characters` };
+    case "maxLength": {
+      const why = (e.parentSchema as { "x-fc-why"?: string })["x-fc-why"];
+      return {
+        code: "FC009",
+        message: `${where(e, kind)} is longer than ${String(p.limit)} characters${why ? ` (${why})` : ""}; shorten it`,
+      };
+    }
     default:
       return { code: "FC003", message: `${where(e, kind)} ${e.message ?? "is invalid"}` };
   }
