@@ -20,10 +20,20 @@ export interface ProjectOptions {
   target?: string;
 }
 
-/** Reads and validates a project; throws FcUserError with every diagnostic when it is wrong. */
-export async function loadProject(projectDir: string): Promise<{ config: ProjectConfig; registry: Registry; diagnostics: Diagnostic[] }> {
-  // DuckDB is loaded only when the PostgreSQL grammar rejects some SQL: most builds never load it.
-  const loaded = await loadRegistry(projectDir, async (sql) => (await import("../warehouse/duckdb.js")).duckdbSyntaxCheck(sql));
+/**
+ * Reads and validates a project; throws FcUserError with every diagnostic when it is wrong.
+ * `requireDataFiles` (for `run`) makes a missing data file an error instead of a warning.
+ */
+export async function loadProject(
+  projectDir: string,
+  opts: { requireDataFiles?: boolean } = {},
+): Promise<{ config: ProjectConfig; registry: Registry; diagnostics: Diagnostic[] }> {
+  // DuckDB is loaded only when it is needed: SQL the PostgreSQL grammar rejects, or a data file to sniff.
+  const loaded = await loadRegistry(projectDir, {
+    sqlFallback: async (sql) => (await import("../warehouse/duckdb.js")).duckdbSyntaxCheck(sql),
+    fileColumns: async (file, format) => (await import("../warehouse/file-reader.js")).fileColumns(file, format),
+    requireDataFiles: opts.requireDataFiles,
+  });
   if (!loaded.registry || !loaded.config) throw new FcUserError(loaded.diagnostics);
   return { config: loaded.config, registry: loaded.registry, diagnostics: loaded.diagnostics };
 }

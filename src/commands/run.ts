@@ -18,7 +18,7 @@ export interface RunOptions extends ProjectOptions {
  * columns as they are now (so a file that changed since `build` is loaded as it is).
  */
 export async function run(opts: RunOptions): Promise<{ steps: number }> {
-  const { config, registry } = await loadProject(opts.projectDir);
+  const { config, registry } = await loadProject(opts.projectDir, { requireDataFiles: true });
   const { target, ct } = compileTargetFor(config, opts.target);
   const plan = compileRunPlan(registry, ct, await dataFileColumns(registry));
   const wh = await openWarehouse(target, config.dir, registry);

@@ -82,6 +82,22 @@ export interface Dialect {
   readonly loadsFiles: "read" | "copy";
   /** The node-sql-parser grammar that checks user SQL for this dialect (`build`, FC008). */
   readonly sqlGrammar: SqlGrammar;
+  // ---- Training-query capabilities (added by helper "training"; src/compile/training-shapes.ts
+  // reads them to pick each view's shape, and the training templates get the choice as data) ----
+  /** `ASOF LEFT JOIN … ON keys AND entity_ts >= ts`: one sort-merge pass per view. */
+  readonly supportsAsofJoin: boolean;
+  /** `QUALIFY <window condition>`, a filter on window results without a subquery. */
+  readonly supportsQualify: boolean;
+  /** `FETCH FIRST 1 ROW WITH TIES`: the rows at the greatest timestamp in one index walk. */
+  readonly supportsWithTies: boolean;
+  /**
+   * How entity rows get their input position. `query`: the training query numbers them itself
+   * (`row_number() OVER ()` over the relation as read, which keeps input order); `load`: the
+   * warehouse numbers them while loading them (`loadEntities`), in a column named by
+   * `entityRowIdColumn` (src/compile/internal-names.ts).
+   */
+  readonly numbersEntityRows: "query" | "load";
+  // ---- end of training-query capabilities ----
   /** Renders one of the dialect's templates with its typed context. */
   render<N extends TemplateName>(template: N, context: TemplateContexts[N]): string;
 }

@@ -35,5 +35,10 @@ export const duckdbDialect: Dialect = {
   // node-sql-parser has no DuckDB grammar: PostgreSQL's is the closest, and SQL it rejects is
   // asked of DuckDB's own parser (src/warehouse/duckdb.ts, duckdbSyntaxCheck).
   sqlGrammar: "postgresql",
+  // training-query capabilities (see Dialect)
+  supportsAsofJoin: true,
+  supportsQualify: true,
+  supportsWithTies: false,
+  numbersEntityRows: "query",
   render: templateRenderer("duckdb"),
 };

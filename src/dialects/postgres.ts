@@ -40,5 +40,10 @@ export const postgresDialect: Dialect = {
   },
   loadsFiles: "copy",
   sqlGrammar: "postgresql",
+  // training-query capabilities (see Dialect)
+  supportsAsofJoin: false,
+  supportsQualify: false,
+  supportsWithTies: true,
+  numbersEntityRows: "load",
   render: templateRenderer("postgres"),
 };

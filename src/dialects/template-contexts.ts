@@ -122,11 +122,10 @@ export interface MaterializeViewContext extends SwapContext {
 }
 
 /**
- * The training query's context (src/compile/training.ts fills it; helper-owned there). Typed
- * loosely here so that the training compiler can shape it freely; its fields are documented in
- * that file.
+ * The training query's context: its shape is `TrainingTemplateContext` in src/compile/training.ts,
+ * which builds it (a later stage than dialects, so it cannot be named here).
  */
-export type TrainingContext = Record<string, unknown>;
+export type TrainingContext = object;
 
 /** Every template and its context. */
 export interface TemplateContexts {
