@@ -43,7 +43,7 @@ ALTER TABLE "shop"."mat__stock__fc_new" RENAME TO "mat__stock";
 
 -- The watermark of the view (its row count is returned to fcompile).
 INSERT INTO "shop"."fc_materializations" (view_name, end_time, start_time, mode, row_count, view_hash, materialized_at)
-VALUES ('stock', getvariable('fc_end'), NULL, 'full', (SELECT count(*) FROM "shop"."mat__stock"), 'sha256:a1e641f95e44355984469a1f296a9aa2c14779ac45b29bb28208774fd9f1bcdb', CAST(now() AS TIMESTAMP))
+VALUES ('stock', getvariable('fc_end'), NULL, 'full', (SELECT count(*) FROM "shop"."mat__stock"), 'sha256:ae816889b8a2940514ecb3620ea39c7f35a441b0500c36d6f3cbc32d88c7941a', CAST(now() AS TIMESTAMP))
 ON CONFLICT (view_name) DO UPDATE SET
   end_time = EXCLUDED.end_time, start_time = EXCLUDED.start_time, mode = EXCLUDED.mode,
   row_count = EXCLUDED.row_count, view_hash = EXCLUDED.view_hash, materialized_at = EXCLUDED.materialized_at

@@ -33,7 +33,7 @@ ALTER TABLE "shop"."mat__price_changes__fc_new" RENAME TO "mat__price_changes";
 
 -- The watermark of the view (its row count is returned to fcompile).
 INSERT INTO "shop"."fc_materializations" (view_name, end_time, start_time, mode, row_count, view_hash, materialized_at)
-VALUES ('price_changes', CAST(current_setting('fcompile.end_time') AS TIMESTAMP), NULL, 'full', (SELECT count(*) FROM "shop"."mat__price_changes"), 'sha256:925cd9bdf85dbb603979f580716be89be9259ac14e6fd2a14476f6c420fee772', CAST(now() AS TIMESTAMP))
+VALUES ('price_changes', CAST(current_setting('fcompile.end_time') AS TIMESTAMP), NULL, 'full', (SELECT count(*) FROM "shop"."mat__price_changes"), 'sha256:c4ed854247bee516d0770174743b44b108775d2e2febbace8cc6d75d569290eb', CAST(now() AS TIMESTAMP))
 ON CONFLICT (view_name) DO UPDATE SET
   end_time = EXCLUDED.end_time, start_time = EXCLUDED.start_time, mode = EXCLUDED.mode,
   row_count = EXCLUDED.row_count, view_hash = EXCLUDED.view_hash, materialized_at = EXCLUDED.materialized_at
