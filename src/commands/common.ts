@@ -9,7 +9,7 @@ import type { ProjectConfig } from "../project/read-project.js";
 import { loadRegistry } from "../registry/load-registry.js";
 import type { FeatureView, Registry } from "../registry/types.js";
 import { parseTimestamp } from "../timestamps.js";
-import { openTarget, resolveTarget, targetDialect } from "../warehouse/targets.js";
+import { openTarget, resolveTarget, sqlGrammars, targetDialect } from "../warehouse/targets.js";
 import type { TargetConfig } from "../warehouse/targets.js";
 import type { ColumnInfo, Warehouse } from "../warehouse/warehouse.js";
 
@@ -33,6 +33,7 @@ export async function loadProject(
     sqlFallback: async (sql) => (await import("../warehouse/duckdb.js")).duckdbSyntaxCheck(sql),
     fileColumns: async (file, format) => (await import("../warehouse/file-reader.js")).fileColumns(file, format),
     requireDataFiles: opts.requireDataFiles,
+    sqlGrammars,
   });
   if (!loaded.registry || !loaded.config) throw new FcUserError(loaded.diagnostics);
   return { config: loaded.config, registry: loaded.registry, diagnostics: loaded.diagnostics };

@@ -108,3 +108,15 @@ export function compileTargets(config: ProjectConfig): { targets: { dialect: Dia
 export async function openTarget(target: TargetConfig, opts: OpenOptions): Promise<Warehouse> {
   return (TARGETS[target.type] as TargetKind<TargetConfig>).open(target, opts);
 }
+
+/**
+ * The node-sql-parser grammars that check user SQL (`build`, FC008): each dialect's `sqlGrammar`,
+ * for the dialects the project's targets use (PostgreSQL's when none is known).
+ */
+export function sqlGrammars(config: ProjectConfig): string[] {
+  const grammars = Object.values(config.targets).flatMap((t) => {
+    const type = String(t.type);
+    return isTargetType(type) ? [DIALECTS[TARGETS[type].dialect].sqlGrammar] : [];
+  });
+  return grammars.length > 0 ? [...new Set(grammars)] : ["postgresql"];
+}
