@@ -40,7 +40,7 @@ export function compileMaterialization(reg: Registry, view: FeatureView, t: Comp
     ts: cols.ts,
     columns: [
       ...keys,
-      `CAST(${cols.ts} AS TIMESTAMP) AS __fc_ts`,
+      `CAST(${cols.ts} AS ${t.dialect.sqlType("timestamp")}) AS __fc_ts`,
       ...(cols.created ? [`${cols.created} AS __fc_created`] : []),
       ...cols.features.map((f) => `${f.expr} AS ${f.alias}`),
     ].join(",\n    "),

@@ -1,9 +1,6 @@
 import type { FeatureType } from "../registry/types.js";
 import type { TemplateContexts } from "./template-contexts.js";
 
-/** Names of the SQL dialects fcompile compiles to. */
-export type DialectName = "duckdb" | "postgres";
-
 /**
  * Templates a dialect renders, from `templates/<dialect>/<name>.sql.hbs`, or from
  * `templates/_shared/<name>.sql.hbs` when the dialect has none of its own.
@@ -34,7 +31,8 @@ export type SqlGrammar = "postgresql" | "trino" | "bigquery" | "snowflake" | "my
  * A new dialect implements this and adds its templates (docs/adding-a-dialect.md).
  */
 export interface Dialect {
-  readonly name: DialectName;
+  /** The dialect's name: its key in DIALECTS (src/dialects/index.ts) and its folder under templates/. */
+  readonly name: string;
   /** Quotes an identifier that has already been validated. */
   quote(identifier: string): string;
   /** `"schema"."table"` from name parts. */
@@ -77,9 +75,10 @@ export interface Dialect {
   transactionLock?(key: string): string;
   /**
    * How a data file reaches a table: `read` — the engine reads it itself (`fileRelation`);
-   * `copy` — the runner streams it as CSV into `COPY … FROM STDIN`.
+   * `copy` — the runner streams it as CSV into `COPY … FROM STDIN`; `external` — neither (the
+   * compiled file creates the table, the user fills it: engines that read no local files).
    */
-  readonly loadsFiles: "read" | "copy";
+  readonly loadsFiles: "read" | "copy" | "external";
   /** The node-sql-parser grammar that checks user SQL for this dialect (`build`, FC008). */
   readonly sqlGrammar: SqlGrammar;
   // ---- Training-query capabilities (added by helper "training"; src/compile/training-shapes.ts

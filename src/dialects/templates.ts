@@ -13,7 +13,8 @@ const SHARED = "_shared";
 /**
  * Loads and compiles templates lazily, once per process: `templates/<dialect>/<name>.sql.hbs`,
  * else `templates/_shared/<name>.sql.hbs`. Every file of `templates/_shared/` is also a partial
- * (`{{> swap}}`), so a dialect's own template can include shared pieces.
+ * (`{{> swap}}`) that a file of the same name in the dialect's folder overrides, so a dialect
+ * writes only the pieces where its SQL differs.
  */
 export function templateRenderer(dialect: string): <N extends TemplateName>(name: N, context: TemplateContexts[N]) => string {
   let hb: typeof Handlebars | undefined;
@@ -23,8 +24,12 @@ export function templateRenderer(dialect: string): <N extends TemplateName>(name
     h.registerHelper("join", (items: unknown[], sep: unknown) =>
       Array.isArray(items) ? items.join(typeof sep === "string" ? sep : ", ") : "",
     );
-    for (const f of readdirSync(`${TEMPLATE_ROOT}${SHARED}`)) {
-      if (f.endsWith(".sql.hbs")) h.registerPartial(f.slice(0, -".sql.hbs".length), readFileSync(`${TEMPLATE_ROOT}${SHARED}/${f}`, "utf8"));
+    // Shared partials first; a file of the same name in the dialect's own folder overrides one.
+    for (const folder of [SHARED, dialect]) {
+      for (const f of readdirSync(`${TEMPLATE_ROOT}${folder}`)) {
+        if (f.endsWith(".sql.hbs"))
+          h.registerPartial(f.slice(0, -".sql.hbs".length), readFileSync(`${TEMPLATE_ROOT}${folder}/${f}`, "utf8"));
+      }
     }
     return h;
   };
