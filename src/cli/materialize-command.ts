@@ -53,6 +53,7 @@ Examples:
         process.stdout.write(
           `materialize ok: ${r.views.length} views, ${total} rows as of ${r.end} UTC in ${(r.ms / 1000).toFixed(1)} s\n`,
         );
+        for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       }),
     );
 }
