@@ -257,6 +257,17 @@ describe("messages when the online store is not there", () => {
     }
   });
 
+  it("load names a SQLite file it cannot open and what to check", async () => {
+    const { dir } = await keyedProject("sqlite");
+    await materialize({ projectDir: dir, end: E1 });
+    const yaml = path.join(dir, "fcompile.yaml");
+    writeFileSync(yaml, readFileSync(yaml, "utf8").replace(/online: .*/, "online: {type: sqlite, path: no/such/folder/online.sqlite}"));
+    const r = await cli(dir, "load");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`error FC016: cannot open the online store ${path.join(dir, "no/such/folder/online.sqlite")}: `);
+    expect(r.stderr).toContain("check online.path in fcompile.yaml (its folder must exist and be writable)");
+  });
+
   it("an unknown store type is an error listing the known ones, never a silent default", async () => {
     // fcompile.yaml's schema admits exactly the registry's stores.
     const schema = JSON.parse(readFileSync("src/project/config.schema.json", "utf8")) as {
