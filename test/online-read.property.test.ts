@@ -2,7 +2,7 @@
  * The client's decoding against a plain reference, over random layouts and values (fast-check):
  * packed values of every type (NULLs, NaN, int64 at the edges, timestamps before 1970 and beyond
  * 2^53 µs), entities missing, ttl bounds hit exactly. The rows and the columns of a read must both
- * say what SPEC.md §4 says of the original values. No store: a StoreReader over packed bytes in
+ * say what docs/semantics.md ("Online") says of the original values. No store: a StoreReader over packed bytes in
  * memory, so this checks the codec and the decoding, which are the same for Redis and SQLite.
  */
 import fc from "fast-check";
@@ -103,7 +103,7 @@ function memoryStore(c: Case): StoreReader {
   };
 }
 
-/** SPEC.md §4 of one original value: what a read at AT says. */
+/** docs/semantics.md ("Online") for one original value: what a read at AT says. */
 function expected(
   row: { ts: bigint; values: OnlineValue[] } | null,
   ttlSeconds: number | null,

@@ -62,7 +62,7 @@ export class OnlineClient {
   }
 
   /**
-   * Reads features for entity rows (SPEC.md §4), one object per row and feature. Throws
+   * Reads features for entity rows (docs/semantics.md, "Online"), one object per row and feature. Throws
    * OnlineError on a bad request or a store failure. `getOnlineFeatureColumns` reads the same in
    * columns, with far fewer objects: the faster shape for large batches.
    */
@@ -72,7 +72,7 @@ export class OnlineClient {
   }
 
   /**
-   * Reads features for entity rows (SPEC.md §4) in columns: per feature, its values, statuses and
+   * Reads features for entity rows (docs/semantics.md, "Online") in columns: per feature, its values, statuses and
    * event times for every row, in row order. Same reads and errors as `getOnlineFeatures`.
    */
   async getOnlineFeatureColumns<F = Record<string, FeatureValue>>(

@@ -55,7 +55,7 @@ export async function openOnlineWriter(store: OnlineStoreConfig, project: string
 
 /**
  * `fcompile load`: pushes every view's latest materialization into the online store and switches
- * readers over to all of them at once (SPEC.md §4).
+ * readers over to all of them at once (docs/semantics.md, "Online").
  */
 export async function load(opts: LoadOptions): Promise<LoadResult> {
   const started = performance.now();

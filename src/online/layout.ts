@@ -4,7 +4,7 @@
  * store describes itself and a reader needs nothing from the project. Imports only types.
  */
 
-/** Feature value types (SPEC.md §1), as the codec packs them. */
+/** Feature value types (README, "A project"), as the codec packs them. */
 export type OnlineType = "int32" | "int64" | "float32" | "float64" | "string" | "bool" | "timestamp";
 
 /** Types a join key can have: the request's key values are checked and written as this type. */

@@ -10,7 +10,7 @@ export interface OnlineEntry {
 
 /**
  * Writes a load into an online store: new versions beside the current ones, then one atomic
- * switch. Readers see the whole old or the whole new load (SPEC.md §4).
+ * switch. Readers see the whole old or the whole new load (docs/semantics.md, "Online").
  */
 export interface OnlineWriter {
   /** Where the store is, for messages (a Redis URL with its password redacted, or the SQLite file). */
