@@ -224,6 +224,49 @@ for (const store of STORE_TYPES) {
   });
 }
 
+describe("a declared int64 key over a text column", () => {
+  it('is written in canonical form ("042" is found by 42); a value that is not an integer stops load naming it', async () => {
+    const project = testProject("t_keys_declared");
+    const dir = tempProject({
+      "fcompile.yaml": `name: ${project}\ntarget: w\ntargets:\n  w: {type: duckdb, path: warehouse.duckdb}\nonline: ${TEST_STORES.sqlite.yaml}\n`,
+      "definitions/d.yml": `entities:
+  - {name: user, join_keys: [{name: user_id, type: int64}]}
+sources:
+  - {name: t, table: raw.t, timestamp: ts}
+feature_views:
+  - {name: stats, entities: [user], source: t, features: [{name: n, type: int64}]}
+`,
+    });
+    cleanups.push(() => removeProject(dir));
+    const table = async (rows: string): Promise<void> => {
+      const db = await DuckDBInstance.create(path.join(dir, "warehouse.duckdb"));
+      const conn = await db.connect();
+      await conn.run("CREATE SCHEMA IF NOT EXISTS raw");
+      await conn.run(`CREATE OR REPLACE TABLE raw.t AS SELECT * FROM (VALUES ${rows}) t(user_id, ts, n)`);
+      conn.closeSync();
+      db.closeSync();
+    };
+    await table(`('042', TIMESTAMP '2025-01-01', 1::BIGINT), ('9223372036854775807', TIMESTAMP '2025-01-01', 2)`);
+    await materialize({ projectDir: dir, end: E1 });
+    await load({ projectDir: dir, graceMs: 0 });
+    const client = await createOnlineClient({ project, store: TEST_STORES.sqlite.config(dir) });
+    expect((await client.loaded(["stats"]))[0]!.keyTypes).toEqual(["int64"]);
+    const r = await client.getOnlineFeatures({
+      features: ["stats:n"],
+      entityRows: [{ user_id: 42 }, { user_id: "42" }, { user_id: 2n ** 63n - 1n }],
+    });
+    expect(r.rows.map((row) => row.features.n!.value)).toEqual([1n, 1n, 2n]);
+    await client.close();
+    await table(`('x1', TIMESTAMP '2025-01-01', 1::BIGINT)`);
+    const err = await materialize({ projectDir: dir, end: E1 })
+      .then(() => load({ projectDir: dir, graceMs: 0, force: true }))
+      .catch((e: unknown) => e);
+    // Whichever step meets the value first (materialize casting the key, or load writing it) names it.
+    expect(err).toBeInstanceOf(Error);
+    expect(String((err as FcUserError).diagnostics?.map((d) => d.message) ?? (err as Error).message)).toMatch(/x1/);
+  });
+});
+
 describe("messages when the online store is not there", () => {
   const closedPort = (): Promise<number> =>
     new Promise((resolve) => {
