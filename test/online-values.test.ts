@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toJson } from "../src/client/json.js";
 import { sameValue } from "../src/commands/verify.js";
-import { decodeValue, encodeValue, shortestFloat32 } from "../src/online/codec.js";
+import { decodeValue, encodeValue, int64KeyText, shortestFloat32 } from "../src/online/codec.js";
 import { parseJsonExact } from "../src/server/exact-json.js";
 
 /** The reference: the fewest significant digits whose decimal reads back as the same float32. */
@@ -77,6 +77,56 @@ describe("JSON of online values", () => {
   it("writes NaN and ±Infinity as strings (JSON numbers cannot hold them), booleans as true/false", () => {
     expect(toJson([NaN, Infinity, -Infinity, -0, true, false, null])).toBe('["NaN","Infinity","-Infinity",0,true,false,null]');
     expect(toJson({ a: 1 }, 2)).toBe('{\n  "a": 1\n}');
+  });
+});
+
+describe("int64 join-key values (one function for load and the client)", () => {
+  const I64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+
+  it("every form of one integer names one key: bigint, digits, padded or signed text, a safe number", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.bigInt(I64), fc.constantFrom(I64.min, I64.max, 0n, 2n ** 53n + 1n, -(2n ** 53n) - 1n)), (b) => {
+        const key = b.toString();
+        expect(int64KeyText(b)).toBe(key);
+        expect(int64KeyText(key)).toBe(key);
+        expect(int64KeyText(` ${b < 0n ? "-" : "+"}000${(b < 0n ? -b : b).toString()} `)).toBe(key);
+        if (Number.isSafeInteger(Number(b))) expect(int64KeyText(Number(b))).toBe(key);
+        else expect(int64KeyText(Number(b))).toBeUndefined(); // a double beyond 2^53 is not exact
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("anything else converts to no key: out of range, fractions, other text, other types", () => {
+    for (const v of [
+      I64.max + 1n,
+      I64.min - 1n,
+      "9223372036854775808",
+      2.5,
+      NaN,
+      Infinity,
+      "abc",
+      "1e3",
+      "0x10",
+      "",
+      " ",
+      "1 2",
+      true,
+      null,
+      {},
+      [],
+    ])
+      expect(int64KeyText(v), String(v)).toBeUndefined();
+    fc.assert(
+      fc.property(
+        fc.string().filter((s) => !/^\s*[+-]?\d+\s*$/.test(s)),
+        (s) => {
+          expect(int64KeyText(s)).toBeUndefined();
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(int64KeyText(-0)).toBe("0");
   });
 });
 
