@@ -135,7 +135,7 @@ describe("online reads, property-based", () => {
           types.forEach((t, i) => t === "float32" && values[i] !== null && expect(Math.fround(d.values[i] as number)).toBe(values[i]));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
     );
   });
 
@@ -167,7 +167,7 @@ describe("online reads, property-based", () => {
           }),
         );
       }),
-      { numRuns: 200 },
+      { numRuns: 200, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
     );
   });
 });

@@ -50,7 +50,7 @@ describe("float32 values", () => {
           expect(Object.is(got, shortestByText(x))).toBe(true);
         }
       }),
-      { numRuns: 20_000 },
+      { numRuns: 20_000, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
     );
   });
 });
@@ -70,7 +70,7 @@ describe("JSON of online values", () => {
           t: `\u0000big:${s}`,
         });
       }),
-      { numRuns: 500 },
+      { numRuns: 500, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
     );
   });
 
@@ -93,7 +93,7 @@ describe("int64 join-key values (one function for load and the client)", () => {
         if (Number.isSafeInteger(Number(b))) expect(int64KeyText(Number(b))).toBe(key);
         else expect(int64KeyText(Number(b))).toBeUndefined(); // a double beyond 2^53 is not exact
       }),
-      { numRuns: 2000 },
+      { numRuns: 2000, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
     );
   });
 
@@ -124,7 +124,7 @@ describe("int64 join-key values (one function for load and the client)", () => {
           expect(int64KeyText(s)).toBeUndefined();
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 2000, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
     );
     expect(int64KeyText(-0)).toBe("0");
   });

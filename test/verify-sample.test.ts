@@ -33,7 +33,7 @@ describe("verify's sample", () => {
           expect(new Set(keyOf(a)).size).toBe(a.length);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 200, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
     );
   });
 
