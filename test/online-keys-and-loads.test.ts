@@ -317,6 +317,10 @@ describe("messages when the online store is not there", () => {
       properties: { online: { properties: { type: { enum: string[] } } } };
     };
     expect([...schema.properties.online.properties.type.enum].sort()).toEqual([...STORE_TYPES].sort());
+    const badName = await createOnlineClient({ project: "My-Shop", store: { type: "sqlite", path: "x" } }).catch((e: unknown) => e);
+    expect((badName as OnlineError).message).toBe(
+      `project name "My-Shop" is not valid: give the project's fcompile.yaml 'name' (a lower-case letter, then lower-case letters, digits or underscores)`,
+    );
     const err = await createOnlineClient({ project: "t_x", store: { type: "memcached" } as never }).catch((e: unknown) => e);
     expect((err as OnlineError).code).toBe("BAD_REQUEST");
     expect((err as OnlineError).message).toBe(
