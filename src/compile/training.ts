@@ -50,6 +50,10 @@ export interface TrainingNames {
   seq: string;
   /** sort-merge: the alias of the timeline's rows. */
   timeline: string;
+  /** sort-merge: the timeline's window. */
+  window: string;
+  /** sort-merge: the kind of the next row in the timeline (1: an entity row). */
+  next: string;
   /** sort-merge: the created timestamp, under a name that cannot clash with a key or feature. */
   created: string;
   /** Table aliases inside a view's lookup (its rows; the max(ts) probe's rows). */
@@ -248,6 +252,8 @@ function pickNames(
     seq: picker.pick("__fc_seq"),
     created: picker.pick("__fc_created"),
     timeline: picker.pick("t"),
+    window: picker.pick("w"),
+    next: picker.pick("__fc_next_kind"),
     row: picker.pick("r"),
     probe: picker.pick("m"),
     entitySide: picker.pick("er"),
