@@ -1,6 +1,6 @@
 // pit --target pg: point-in-time training query on PostgreSQL — fcompile vs LATERAL … LIMIT 1 vs join + row_number()
 //
-//   npm run bench -- pit --target pg [--repeat 5] [--warmup 1] [--variants a,b,c] [--views short]
+//   npm run bench -- pit --target pg [--scale 1] [--repeat 5] [--warmup 1] [--variants a,b,c] [--views short]
 //                                    [--explain a,b] [--ties] [--upload-rows 1000000] [--upload-repeat 5]
 //                                    [--no-upload] [--train] [--no-verify] [--clean] [--url postgres://…]
 //
@@ -21,6 +21,14 @@
 //   c      join + row_number() per entity row (the shape Feast generates), joined back; with every
 //          index (its join walks fcompile's index too, index-only)
 //   c_own  c over the (customer_id, ts) index only, as b
+// No index at all on the feature table (every index dropped inside a transaction that is rolled
+// back after the timed statement: a table source nobody indexed):
+//   a_noidx      fcompile's query for that case (api.trainingSql index: "absent"): the sort-merge shape
+//   w_noidx      hand-written sort: DISTINCT ON dedup, window max(ts) over entity + view rows, join back
+//   ref_noidx    ref (hash join + row_number(), full tie-break)    c_noidx  c, the same way
+//   feast_noidx  Feast's rendered template
+// Feast's own SQL (bench/feast/README.md: its PostgreSQL template rendered for this request):
+//   feast        with every index there (it plans hash joins anyway)
 // Other shapes (hand-written; all with the full SPEC §3 tie-break):
 //   s_max        the greatest ts first (max(ts): an index-only Limit 1 probe), then the tie-break
 //                among the rows at exactly that ts — fcompile's shape for views with string features
@@ -675,6 +683,51 @@ async function verify(client, variants, sqls, views) {
   return { mismatches, order, stats };
 }
 
+/**
+ * Where Feast's answer differs on the ties dataset, by cause: entity rows whose latest candidate
+ * rows (greatest ts in the ttl window) are several with the greatest created timestamp (an exact
+ * tie: Feast returns the entity row once per such row), and entity rows whose latest candidate
+ * rows all have a NULL created timestamp (Feast's MAX(created) join drops them), with how many of
+ * each Feast answers otherwise than fcompile.
+ */
+async function feastTies(client, aSql, feastSql) {
+  const r = await client.query(`
+    WITH a AS (${aSql}),
+    f AS (SELECT * FROM (${feastSql}) AS x),
+    top AS (
+      SELECT e.__fc_row_id, e.customer_id, m.ts
+      FROM ${rel("ties_entities")} AS e
+      CROSS JOIN LATERAL (
+        SELECT max(t.ts) AS ts FROM ${rel("ties_features")} AS t
+        WHERE t.customer_id = e.customer_id AND t.ts <= e.event_timestamp AND t.ts >= e.event_timestamp - INTERVAL '3 days'
+      ) AS m
+      WHERE m.ts IS NOT NULL
+    ),
+    kinds AS (
+      SELECT top.__fc_row_id,
+        (SELECT count(*) FILTER (WHERE t.created_ts IS NOT NULL) = 0 FROM ${rel("ties_features")} AS t
+          WHERE t.customer_id = top.customer_id AND t.ts = top.ts) AS all_null_created,
+        (SELECT count(*) FROM ${rel("ties_features")} AS t
+          WHERE t.customer_id = top.customer_id AND t.ts = top.ts
+            AND t.created_ts = (SELECT max(u.created_ts) FROM ${rel("ties_features")} AS u WHERE u.customer_id = top.customer_id AND u.ts = top.ts)) AS at_max_created
+      FROM top
+    ),
+    per_row AS (
+      SELECT k.*,
+        (SELECT count(*) FROM f WHERE f.__fc_row_id = k.__fc_row_id) AS feast_rows,
+        EXISTS (SELECT 1 FROM f JOIN a USING (__fc_row_id) WHERE f.__fc_row_id = k.__fc_row_id
+          AND (f.a_f1, f.a_f2, f.a_n) IS DISTINCT FROM (a.a_f1, a.a_f2, a.a_n)) AS differs
+      FROM kinds AS k
+    )
+    SELECT
+      count(*) FILTER (WHERE at_max_created > 1)::int AS exact_tie_entity_rows,
+      count(*) FILTER (WHERE at_max_created > 1 AND feast_rows > 1)::int AS exact_tie_returned_more_than_once,
+      count(*) FILTER (WHERE all_null_created)::int AS latest_created_all_null_entity_rows,
+      count(*) FILTER (WHERE all_null_created AND differs)::int AS latest_created_all_null_feast_differs
+    FROM per_row`);
+  return r.rows[0];
+}
+
 async function explainTo(client, dir, variant, sql) {
   const r = await client.query(`EXPLAIN (ANALYZE, BUFFERS) CREATE TEMP TABLE out_explain AS\n${sql}`);
   await client.query("DROP TABLE IF EXISTS pg_temp.out_explain");
@@ -971,6 +1024,8 @@ async function tiesCheck(client, url, args) {
   ).rows[0];
   console.log(`ties dataset: ${JSON.stringify(stats)}`);
   const { mismatches, order, stats: nn } = await verify(client, variants, sqls, views);
+  if (sqls.feast && sqls.a)
+    console.log(`Feast's answer on the ties dataset: ${JSON.stringify(await feastTies(client, sqls.a, sqls.feast))}`);
   console.log(`non-NULL values per feature in a: ${JSON.stringify(nn)}; stored rows out of input order: ${JSON.stringify(order)}`);
   console.log(
     table(
