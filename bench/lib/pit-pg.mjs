@@ -538,8 +538,18 @@ async function querySql(variant, views, projectDir, entities) {
     case "a_own":
     case "a_noidx": {
       const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
-      const index = variant === "a_noidx" ? "absent" : "present";
-      return api.trainingSql({ projectDir, target: "pg", features: views.map((v) => `${v.name}:*`), entities, index });
+      if (variant !== "a_noidx") return api.trainingSql({ projectDir, target: "pg", features: views.map((v) => `${v.name}:*`), entities });
+      // The sort-merge shape carries the entity columns through, so it is given them; the row id
+      // it numbers rows by is then __fc_row_id_2 (the entity table has a column __fc_row_id of its
+      // own, the input position the other variants use), here a copy of __fc_row_id.
+      return api.trainingSql({
+        projectDir,
+        target: "pg",
+        features: views.map((v) => `${v.name}:*`),
+        entities: `(SELECT e.*, e.__fc_row_id AS __fc_row_id_2 FROM ${entities} AS e)`,
+        entityColumns: ["customer_id", "event_timestamp", "label", "__fc_row_id"],
+        index: "absent",
+      });
     }
     case "feast":
     case "feast_noidx":
@@ -713,11 +723,13 @@ async function feastTies(client, aSql, feastSql) {
       FROM top
     ),
     per_row AS (
-      SELECT k.*,
-        (SELECT count(*) FROM f WHERE f.__fc_row_id = k.__fc_row_id) AS feast_rows,
-        EXISTS (SELECT 1 FROM f JOIN a USING (__fc_row_id) WHERE f.__fc_row_id = k.__fc_row_id
-          AND (f.a_f1, f.a_f2, f.a_n) IS DISTINCT FROM (a.a_f1, a.a_f2, a.a_n)) AS differs
+      SELECT k.*, coalesce(n.rows, 0) AS feast_rows, coalesce(d.differs, false) AS differs
       FROM kinds AS k
+      LEFT JOIN (SELECT f.__fc_row_id, count(*) AS rows FROM f GROUP BY f.__fc_row_id) AS n USING (__fc_row_id)
+      LEFT JOIN (
+        SELECT f.__fc_row_id, bool_or((f.a_f1, f.a_f2, f.a_n) IS DISTINCT FROM (a.a_f1, a.a_f2, a.a_n)) AS differs
+        FROM f JOIN a USING (__fc_row_id) GROUP BY f.__fc_row_id
+      ) AS d USING (__fc_row_id)
     )
     SELECT
       count(*) FILTER (WHERE at_max_created > 1)::int AS exact_tie_entity_rows,

@@ -39,13 +39,15 @@ export async function trainingSql(
     entities: string;
     /** Compile every view as if its index were there (`present`, the default) or not (`absent`: the sort-merge shape where the dialect has lookups). */
     index?: Exclude<IndexState, "assumed">;
+    /** The entity rows' columns (needed by the sort-merge shape; on PostgreSQL without the row id column, see entityRowIdColumn). */
+    entityColumns?: string[];
   },
 ): Promise<string> {
   const { config, registry } = await loadProject(opts.projectDir);
   const { ct } = compileTargetFor(config, opts.target);
   const features = chooseFeatures(registry, { ...opts, out: "" });
   const indexes = new Map(features.map((f) => [f.view, opts.index ?? "present"] as const));
-  return compileTraining(registry, ct, { ...trainingRequest(opts, features, opts.entities), indexes });
+  return compileTraining(registry, ct, { ...trainingRequest(opts, features, opts.entities), indexes, entityColumns: opts.entityColumns });
 }
 
 /**

@@ -54,14 +54,15 @@ export interface TrainingNames {
   window: string;
   /** sort-merge: the kind of the next row in the timeline (1: an entity row). */
   next: string;
+  /** sort-merge: the timestamp of the view row an entity row is matched with. */
+  matchTs: string;
+  /** sort-merge: the window that hands a view row's values to the entity rows after it. */
+  matchWindow: string;
   /** sort-merge: the created timestamp, under a name that cannot clash with a key or feature. */
   created: string;
   /** Table aliases inside a view's lookup (its rows; the max(ts) probe's rows). */
   row: string;
   probe: string;
-  /** sort-merge: the entity side and the view side of the join back. */
-  entitySide: string;
-  viewSide: string;
 }
 
 /** A feature column of a view as the template uses it. */
@@ -85,10 +86,8 @@ export interface TrainingViewContext {
   lookupTies: boolean;
   lookupMax: boolean;
   sortMerge: boolean;
-  /** asof: the deduplicated rows; sort-merge: the timeline. */
+  /** asof: the deduplicated rows; sort-merge: the stage. */
   cte: string;
-  /** sort-merge: the matched view row per entity row. */
-  matchCte: string;
   /** Alias of the view's result in the final SELECT. */
   alias: string;
   describe: string;
@@ -110,9 +109,29 @@ export interface TrainingViewContext {
   orderByTies: string[];
   /** sort-merge: the tie-break over the timeline's columns, ascending. */
   timelineOrder: string[];
+  /** sort-merge: this view's stage (see SortMergeStage). */
+  stage?: SortMergeStage;
   ttl?: string;
   /** lookup-ties: the columns the index-only lookup returns (created timestamp and features). */
   tieColumns: string[];
+}
+
+/**
+ * The sort-merge shape is a chain of stages, one per view that has it: each stage takes every
+ * entity row of the one before (its columns and the features found so far) and adds this view's
+ * features, so no join with a row estimate the planner cannot know is ever needed.
+ */
+export interface SortMergeStage {
+  /** The relation the stage reads entity rows from: the entity rows' CTE or the previous stage. */
+  from: string;
+  /** The columns it carries through unchanged: the entity columns, the row id, the entity timestamp, earlier stages' features. */
+  carried: string[];
+  /** The join keys: a name in the timeline, the entity rows' column, the view's column. */
+  keys: { name: string; entity: string; view: string }[];
+  /** Every feature of the view under a name in the timeline (the tie-break reads them all). */
+  features: { expr: string; name: string }[];
+  /** The requested features: their name in the timeline, which is also their name in the stage's output. */
+  outputs: string[];
 }
 
 /** The context of templates/<dialect>/training.sql.hbs. */
@@ -127,6 +146,8 @@ export interface TrainingTemplateContext {
   numberRows: boolean;
   names: TrainingNames;
   views: TrainingViewContext[];
+  /** The relation the final SELECT reads entity rows from (as names.entityRows): the last sort-merge stage, or the entity rows' CTE. */
+  finalFrom: string;
   outputs: { alias: string; column: string; name: string; ttl?: string }[];
 }
 
@@ -148,6 +169,13 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
   const viewsUsed = viewNames.map((name) => reg.views.get(name)!);
   const names = pickNames(reg, t, req, viewsUsed);
   const picker = names.picker;
+  // The sort-merge stages' chain: where the next stage reads entity rows from, and what it carries.
+  const carried = {
+    from: names.quoted.entityRows,
+    columns: [...(req.entityColumns ?? []).map(q), names.quoted.rowId, names.quoted.entityTs],
+  };
+  const smTieBreak = new Map<string, string[]>();
+  const smOutputs = new Map<string, Map<string, string>>();
   const views = viewsUsed.map((view, i): TrainingViewContext => {
     const cols = viewColumns(view, t);
     const relation = viewRowsRelation(reg, view, t);
@@ -161,6 +189,31 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
     });
     const used = allFeatures.filter((_, j) => req.features.some((r) => r.view === view.name && r.feature === view.features[j]!.name));
     const timelineTieBreak = [...(cols.created ? [names.quoted.created] : []), ...allFeatures.map((f) => f.timelineOrder)];
+    let stage: SortMergeStage | undefined;
+    if (choice.shape === "sort-merge") {
+      if (!req.entityColumns) throw new Error(`the sort-merge shape of view ${view.name} needs the entity rows' columns`);
+      const smFeatures = view.features.map((f, j) => ({
+        expr: cols.features[j]!.expr,
+        name: q(picker.pick(`__fc_${view.name}_${f.name}`)),
+        type: f.type,
+      }));
+      stage = {
+        from: carried.from,
+        carried: [...carried.columns],
+        keys: view.joinKeys.map((k) => ({ name: q(picker.pick(`__fc_key_${k}`)), entity: q(k), view: q(k) })),
+        features: smFeatures.map(({ expr, name }) => ({ expr, name })),
+        outputs: smFeatures
+          .filter((_, j) => req.features.some((r) => r.view === view.name && r.feature === view.features[j]!.name))
+          .map((f) => f.name),
+      };
+      smTieBreak.set(view.name, [
+        ...(cols.created ? [names.quoted.created] : []),
+        ...smFeatures.map((f) => t.dialect.orderKey(f.name, f.type)),
+      ]);
+      carried.from = q(picker.pick(`${view.name}__stage`));
+      carried.columns.push(...stage.outputs);
+      smOutputs.set(view.name, new Map(view.features.map((f, j) => [f.name, smFeatures[j]!.name])));
+    }
     return {
       name: view.name,
       shape: choice.shape,
@@ -169,8 +222,7 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
       lookupTies: choice.shape === "lookup-ties",
       lookupMax: choice.shape === "lookup-max",
       sortMerge: choice.shape === "sort-merge",
-      cte: q(picker.pick(`${view.name}__rows`)),
-      matchCte: q(picker.pick(`${view.name}__match`)),
+      cte: stage ? carried.from : q(picker.pick(`${view.name}__rows`)),
       alias: q(picker.pick(`v${i + 1}`)),
       describe: `feature view ${view.name}${view.ttl ? ` (ttl ${view.ttl})` : ""}`,
       relation,
@@ -192,7 +244,8 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
         cols.created,
         cols.features.map((f) => f.orderExpr),
       ),
-      timelineOrder: timelineTieBreak.map((e) => `${e} ASC NULLS FIRST`),
+      timelineOrder: (smTieBreak.get(view.name) ?? timelineTieBreak).map((e) => `${e} ASC NULLS FIRST`),
+      stage,
       ttl: view.ttlSeconds !== undefined ? t.dialect.interval(view.ttlSeconds) : undefined,
       tieColumns: [...new Set([...(cols.created ? [cols.created] : []), ...cols.features.map((f) => f.alias)])],
     };
@@ -201,6 +254,9 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
     const v = views.find((x) => x.name === ref.view)!;
     const view = viewsUsed.find((x) => x.name === ref.view)!;
     const f = v.allFeatures[view.features.findIndex((x) => x.name === ref.feature)]!;
+    // A sort-merge view's features are columns of the last stage, which the final SELECT reads as names.entityRows.
+    const sm = smOutputs.get(ref.view)?.get(ref.feature);
+    if (sm) return { alias: names.quoted.entityRows, column: sm, name: q(outputName(ref, req.fullNames)), ttl: undefined };
     return { alias: v.alias, column: f.alias, name: q(outputName(ref, req.fullNames)), ttl: v.ttl };
   });
   const context: TrainingTemplateContext = {
@@ -211,6 +267,7 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
     numberRows: t.dialect.numbersEntityRows === "query",
     names: names.quoted,
     views,
+    finalFrom: carried.from,
     outputs,
   };
   return {
@@ -254,10 +311,10 @@ function pickNames(
     timeline: picker.pick("t"),
     window: picker.pick("w"),
     next: picker.pick("__fc_next_kind"),
+    matchTs: picker.pick("__fc_match_ts"),
+    matchWindow: picker.pick("m"),
     row: picker.pick("r"),
     probe: picker.pick("m"),
-    entitySide: picker.pick("er"),
-    viewSide: picker.pick("vr"),
   };
   const quoted = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, t.dialect.quote(v)])) as unknown as TrainingNames;
   return { picker, raw, quoted };
