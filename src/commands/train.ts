@@ -127,8 +127,11 @@ export async function train(opts: TrainOptions): Promise<{
       entityColumns: columns,
       indexes,
     });
-    // A service's query is the one `build` wrote (with this run's entity columns filled in).
-    const what = opts.service ? `training query (target/compiled/${ct.dialect.name}/train/${opts.service}.sql)` : "training query";
+    // A service's query is the one `build` wrote (with this run's entity columns filled in),
+    // unless a view had no index and got the sort-merge shape instead of the compiled lookup.
+    const asCompiled = shapes.every((x) => x.choice.shape !== "sort-merge");
+    const what =
+      opts.service && asCompiled ? `training query (target/compiled/${ct.dialect.name}/train/${opts.service}.sql)` : "training query";
     const rows = await wh.exportQuery(sql, tmp, format, { what, onProgress: opts.onProgress });
     renameSync(tmp, out);
     return {
