@@ -320,7 +320,7 @@ function pickNames(
     window: picker.pick("w"),
     next: picker.pick("__fc_next_kind"),
     matchTs: picker.pick("__fc_match_ts"),
-    matchWindow: picker.pick("m"),
+    matchWindow: picker.pick("mw"),
     row: picker.pick("r"),
     probe: picker.pick("m"),
   };
