@@ -125,12 +125,13 @@ function expectReference(c: GenCase, got: Awaited<ReturnType<typeof readOutput>>
   }
 }
 
-/** Applies `build`'s index advice for the case's table sources (as a user is told to). */
-async function applyIndexAdvice(dir: string, c: GenCase): Promise<void> {
+/** Applies `build`'s index advice for the case's table sources (as a user is told to); `only`: for that table alone. */
+async function applyIndexAdvice(dir: string, c: GenCase, only?: string): Promise<void> {
   await build({ projectDir: dir });
   const advice = readFileSync(path.join(dir, "target/compiled/postgres/index-advice.sql"), "utf8");
   await withPg(async (pgc) => {
-    await pgc.query(advice);
+    const statements = advice.split("\n").filter((l) => l.startsWith("CREATE INDEX"));
+    for (const st of statements) if (!only || st.includes(` ON ${rel(only)} `)) await pgc.query(st);
     for (const t of tablesOf(c)) await pgc.query(`VACUUM ANALYZE ${rel(t.table)}`);
   });
 }
@@ -148,6 +149,13 @@ describe("PostgreSQL: the sort-merge shape (no index) and the lookup shapes (ind
           for (const note of before.res.notes)
             expect(note).toMatch(/^shape of v\d: sort-merge \(no index on "fc_shape_raw_[^"]+"\."src_v\d" \(/);
           expectReference(c, before.got, "sort-merge");
+          if (c.views.length > 1) {
+            // One view indexed, the others not: lookups after the sort-merge stages.
+            await applyIndexAdvice(dir, c, c.views[0]!.table);
+            const mixed = await trainIt(dir, c, raw);
+            for (const s of mixed.res.shapes) expect(s.shape === "sort-merge", s.view).toBe(s.view !== c.views[0]!.name);
+            expectReference(c, mixed.got, "mixed");
+          }
           await applyIndexAdvice(dir, c);
           const after = await trainIt(dir, c, raw);
           for (const s of after.res.shapes) expect(s.shape).toMatch(/^lookup-(ties|max)$/);
