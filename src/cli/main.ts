@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerBuild } from "./build-command.js";
+import { registerClean } from "./clean-command.js";
 import { registerGet } from "./get-command.js";
 import { registerInit } from "./init-command.js";
 import { registerLoad } from "./load-command.js";
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<void> {
   registerGet(program);
   registerVerify(program);
   registerServe(program);
+  registerClean(program);
   program.addHelpText(
     "after",
     `

@@ -97,6 +97,12 @@ export interface Warehouse {
    * Returns each step's row count.
    */
   materialize(schema: string, steps: MaterializeStep[], progress?: (step: MaterializeStep, i: number) => void): Promise<number[]>;
+  /**
+   * Executes statements in order in one transaction: all or nothing (`fcompile clean`). On
+   * PostgreSQL under the schema's lock that `run` and `materialize` take, so it never interleaves
+   * with them. `what` names each statement in errors.
+   */
+  executeAll(schema: string, statements: { sql: string; what: string }[]): Promise<void>;
   /** The recorded watermarks of a schema, by view (none before the first `materialize`). */
   watermarks(schema: string): Promise<Map<string, Watermark>>;
   /**
