@@ -4,17 +4,16 @@
  * sources and other tables in the schema, other schemas, and other projects in the same online
  * store stay. Without --yes it only lists (exit 2). DuckDB + SQLite, PostgreSQL + Redis.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { fcompileIn as fcompile, fcompileOk as ok } from "./helpers/cli.js";
 import { PG_URL, dropSchemas, testSchema, withPg } from "./helpers/postgres.js";
 import { REDIS_URL, deleteProjectKeys, projectKeys, testProject } from "./helpers/redis.js";
 
-const bin = path.resolve("bin/fcompile");
 const tmp = mkdtempSync(path.join(tmpdir(), "fc-clean-"));
 const schemas: string[] = [];
 const projects: string[] = [];
@@ -24,28 +23,18 @@ afterAll(async () => {
   for (const p of projects) await deleteProjectKeys(p);
 });
 
-function fcompile(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8" });
-}
-
-function ok(cwd: string, ...args: string[]): string {
-  const r = fcompile(cwd, ...args);
-  expect(r.status, `fcompile ${args.join(" ")}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
-
 /** A project from `fcompile init`, with fcompile.yaml replaced, and optionally more definitions. */
-function project(name: string, config: string, extra?: string): string {
+async function project(name: string, config: string, extra?: string): Promise<string> {
   const dir = path.join(tmp, name);
-  ok(tmp, "init", name);
+  await ok(tmp, "init", name);
   writeFileSync(path.join(dir, "fcompile.yaml"), config);
   if (extra) writeFileSync(path.join(dir, "definitions/extra.yml"), extra);
   return dir;
 }
 
 /** build, run, materialize, load. */
-function fill(dir: string): void {
-  for (const args of [["build"], ["run"], ["materialize", "--end", "2025-01-01T12:00:00Z"], ["load"]]) ok(dir, ...args);
+async function fill(dir: string): Promise<void> {
+  for (const args of [["build"], ["run"], ["materialize", "--end", "2025-01-01T12:00:00Z"], ["load"]]) await ok(dir, ...args);
 }
 
 async function duckTables(file: string): Promise<string[]> {
@@ -74,8 +63,8 @@ describe("fcompile clean on DuckDB + SQLite", () => {
     const shared = path.join(tmp, "shared.sqlite");
     const config = (name: string) =>
       `name: ${name}\ntargets:\n  local: {type: duckdb, path: warehouse.duckdb}\nonline: {type: sqlite, path: ${shared}}\n`;
-    const dir = project("shop", config("shop"), tableSourceDefs("shop"));
-    const other = project("other", config("other"));
+    const dir = await project("shop", config("shop"), tableSourceDefs("shop"));
+    const other = await project("other", config("other"));
     const wh = path.join(dir, "warehouse.duckdb");
     {
       const db = await DuckDBInstance.create(wh);
@@ -89,8 +78,8 @@ describe("fcompile clean on DuckDB + SQLite", () => {
       conn.closeSync();
       db.closeSync();
     }
-    fill(dir);
-    fill(other);
+    await fill(dir);
+    await fill(other);
     const before = await duckTables(wh);
     expect(before).toEqual([
       "main.mine",
@@ -102,7 +91,7 @@ describe("fcompile clean on DuckDB + SQLite", () => {
       "shop.source__user_stats",
     ]);
 
-    const dry = fcompile(dir, "clean");
+    const dry = await fcompile(dir, "clean");
     expect(dry.status).toBe(2);
     expect(dry.stdout).toBe(
       "warehouse (target 'local', schema shop): would remove 4 tables: fc_materializations, mat__driver_stats, mat__user_view, source__driver_hourly_stats\n" +
@@ -112,7 +101,7 @@ describe("fcompile clean on DuckDB + SQLite", () => {
     expect(dry.stderr).toMatch(/dry run: nothing was removed; run 'fcompile clean --yes'/);
     expect(await duckTables(wh)).toEqual(before);
 
-    const done = ok(dir, "clean", "--yes");
+    const done = await ok(dir, "clean", "--yes");
     expect(done).toMatch(/removed 4 tables/);
     expect(done).not.toMatch(/removed schema/);
     expect(await duckTables(wh)).toEqual(["main.mine", "shop.notes", "shop.source__user_stats"]);
@@ -122,28 +111,28 @@ describe("fcompile clean on DuckDB + SQLite", () => {
     expect(db.prepare("SELECT count(*) FROM fc_values").pluck().get()).toBe(3);
     db.close();
     expect(
-      JSON.parse(ok(other, "get", "--service", "driver_ranking", "--entity", "driver_id=1001", "--at", "2025-01-01T12:00:00Z")),
+      JSON.parse(await ok(other, "get", "--service", "driver_ranking", "--entity", "driver_id=1001", "--at", "2025-01-01T12:00:00Z")),
     ).toBeTruthy();
 
-    expect(ok(dir, "clean")).toMatch(/nothing to clean/);
+    expect(await ok(dir, "clean")).toMatch(/nothing to clean/);
     // The last project out removes the file.
-    expect(ok(other, "clean", "--yes")).toMatch(/removed .*shared\.sqlite \(it held nothing else\)/);
+    expect(await ok(other, "clean", "--yes")).toMatch(/removed .*shared\.sqlite \(it held nothing else\)/);
     expect(existsSync(shared)).toBe(false);
     expect(await duckTables(path.join(other, "warehouse.duckdb"))).toEqual([]);
   });
 });
 
-describe("fcompile clean on PostgreSQL + Redis", () => {
+describe.concurrent("fcompile clean on PostgreSQL + Redis", () => {
   it("drops the schema it emptied and unlinks fc:<project>:*, never another project's keys", async () => {
     const name = testProject("clean");
     const schema = testSchema("fc_clean");
     projects.push(name, `${name}_x`);
     schemas.push(schema);
-    const dir = project(
+    const dir = await project(
       "pg",
       `name: ${name}\ntarget: pg\ntargets:\n  pg: {type: postgres, url: "${PG_URL}", schema: ${schema}}\nonline: {type: redis, url: "${REDIS_URL}"}\n`,
     );
-    fill(dir);
+    await fill(dir);
     // Another project whose name starts with this one's: its keys must survive.
     const { Redis } = await import("ioredis");
     const redis = new Redis(REDIS_URL);
@@ -152,12 +141,12 @@ describe("fcompile clean on PostgreSQL + Redis", () => {
     const keys = await projectKeys(name);
     expect(keys.length).toBeGreaterThan(3);
 
-    const dry = fcompile(dir, "clean", "--online-only");
+    const dry = await fcompile(dir, "clean", "--online-only");
     expect(dry.status).toBe(2);
     expect(dry.stdout).toBe(`online (${REDIS_URL}): would remove project '${name}': 1 loaded view (driver_stats), ${keys.length} keys\n`);
     expect(await projectKeys(name)).toEqual(keys);
 
-    const out = ok(dir, "clean", "--yes");
+    const out = await ok(dir, "clean", "--yes");
     expect(out).toContain(
       `warehouse (target 'pg', schema ${schema}): removed 3 tables: fc_materializations, mat__driver_stats, source__driver_hourly_stats\n  removed schema ${schema}\n`,
     );
@@ -167,7 +156,7 @@ describe("fcompile clean on PostgreSQL + Redis", () => {
     const left = await withPg((c) => c.query("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", [schema]));
     expect(left.rowCount).toBe(0);
     // A client now finds nothing, and says the view was never loaded.
-    const get = fcompile(dir, "get", "--service", "driver_ranking", "--entity", "driver_id=1001");
+    const get = await fcompile(dir, "get", "--service", "driver_ranking", "--entity", "driver_id=1001");
     expect(get.status).not.toBe(0);
   });
 
@@ -182,21 +171,21 @@ describe("fcompile clean on PostgreSQL + Redis", () => {
         `CREATE TABLE "${schema}".source__user_stats AS SELECT 1001 AS driver_id, TIMESTAMP '2025-01-01 10:00:00' AS event_timestamp, 0.5::float8 AS score`,
       );
     });
-    const dir = project(
+    const dir = await project(
       "pg2",
       `name: ${name}\ntarget: pg\ntargets:\n  pg: {type: postgres, url: "${PG_URL}", schema: ${schema}}\nonline: {type: redis, url: "${REDIS_URL}"}\n`,
       tableSourceDefs(schema),
     );
-    fill(dir);
+    await fill(dir);
     const { Redis } = await import("ioredis");
     const redis = new Redis(REDIS_URL);
     await redis.set(`fc:${name}:lock`, "someone", "PX", 60_000);
-    const locked = fcompile(dir, "clean", "--yes");
+    const locked = await fcompile(dir, "clean", "--yes");
     expect(locked.status).toBe(1);
     expect(locked.stderr).toMatch(/a load of project '.*' is running on redis:\/\/.*; wait for it to finish, then clean/);
     await redis.del(`fc:${name}:lock`);
     await redis.quit();
-    const out = ok(dir, "clean", "--yes");
+    const out = await ok(dir, "clean", "--yes");
     expect(out).toMatch(/kept \(not fcompile's\): source__user_stats/);
     const tables = await withPg((c) => c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", [schema]));
     expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual(["source__user_stats"]);

@@ -8,6 +8,7 @@ import { registerLoad } from "./load-command.js";
 import { registerMaterialize } from "./materialize-command.js";
 import { registerRun } from "./run-command.js";
 import { registerServe } from "./serve-command.js";
+import { registerStatus } from "./status-command.js";
 import { registerTrain } from "./train-command.js";
 import { registerVerify } from "./verify-command.js";
 
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<void> {
   registerGet(program);
   registerVerify(program);
   registerServe(program);
+  registerStatus(program);
   registerClean(program);
   program.addHelpText(
     "after",
