@@ -3,7 +3,7 @@ import { clean } from "../commands/clean.js";
 import type { CleanResult } from "../commands/clean.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
-import { runCommand } from "./output.js";
+import { progressLine, runCommand } from "./output.js";
 
 interface CleanFlags extends CommonOptions {
   yes?: boolean;
@@ -39,12 +39,15 @@ Examples:
           process.exitCode = 2;
           return;
         }
+        const progress = progressLine();
         const r = await clean({
+          onProgress: (n) => progress.update(`removing online keys: ${n.toLocaleString("en")}…`),
           projectDir: opts.project,
           target: opts.target,
           yes: opts.yes,
           only: opts.warehouseOnly ? "warehouse" : opts.onlineOnly ? "online" : undefined,
         });
+        progress.done();
         process.stdout.write(describe(r));
         if (!r.removed && !r.empty) {
           process.stderr.write("dry run: nothing was removed; run 'fcompile clean --yes' to remove the above\n");

@@ -44,8 +44,10 @@ Typical session:
   fcompile run                   load file sources, build SQL views in the warehouse
   fcompile train --service churn_model --entities labels.csv --out train.parquet
   fcompile materialize --end 2025-06-01   latest values per entity, for the online store
-  fcompile load                  push them into the online store
-  fcompile get --service churn_model --entity customer_id=1001`,
+  fcompile load                  push them into the online store (or: materialize --load)
+  fcompile get --service churn_model --entity customer_id=1001
+  fcompile status                what is materialized, what is loaded, what is stale
+  fcompile clean                 what the project created in the warehouse and online store (--yes removes it)`,
   );
   try {
     await program.parseAsync(argv);

@@ -15,6 +15,8 @@ export interface CleanOptions extends ProjectOptions {
   yes?: boolean;
   /** Only the warehouse side or only the online side (default: both). */
   only?: "warehouse" | "online";
+  /** Called with the online keys removed so far (Redis, after each batch). */
+  onProgress?: (removed: number) => void;
 }
 
 /** What `clean` removes (or, without `yes`, would remove). */
@@ -84,8 +86,8 @@ export async function clean(opts: CleanOptions): Promise<CleanResult> {
   try {
     if (wh) Object.assign(plan, await listSchema(wh, ct.dialect, ct.schema, registry));
     if (opts.only !== "warehouse") {
-      const contents = await inspectOnline(store, config.name);
-      plan.online = { type: store.type, store: contents.store, views: [...contents.views.keys()].sort(), entries: contents.entries };
+      const contents = await inspectOnline(store, config.name, true);
+      plan.online = { type: store.type, store: contents.store, views: [...contents.views.keys()].sort(), entries: contents.entries ?? 0 };
     }
     result.empty =
       plan.tables.length === 0 && !(plan.schemaExists && plan.kept.length === 0) && !plan.online?.entries && !plan.online?.views.length;
@@ -108,7 +110,7 @@ export async function clean(opts: CleanOptions): Promise<CleanResult> {
         .catch(() => false);
     }
     if (plan.online) {
-      const r = await clearOnline(store, config.name);
+      const r = await clearOnline(store, config.name, opts.onProgress);
       result.onlineRemoved = r.removed;
       result.onlineFileRemoved = r.fileRemoved;
     }

@@ -16,8 +16,8 @@ export interface OnlineContents {
   store: string;
   /** Per loaded view, the layout of the version readers see (version, end time, rows, loadedAt). */
   views: Map<string, ViewLayout>;
-  /** Redis: the project's keys (`fc:<project>:*`); SQLite: its value rows. */
-  entries: number;
+  /** Redis: the project's keys (`fc:<project>:*`); SQLite: its value rows. Undefined unless counted. */
+  entries?: number;
   /** Redis: a load holds the project's lock right now. */
   loading: boolean;
 }
@@ -66,9 +66,10 @@ function layoutsOf(pointer: [view: string, version: number][], json: (string | n
 
 /**
  * Reads what `project` has in its online store, without changing it. A SQLite file that does
- * not exist, or a Redis without the project's keys, has no views. Throws FC016 if Redis is down.
+ * not exist, or a Redis without the project's keys, has no views. `countEntries` also counts its
+ * keys or values (on Redis a SCAN of the whole keyspace). Throws FC016 if Redis is down.
  */
-export async function inspectOnline(store: OnlineStoreConfig, project: string): Promise<OnlineContents> {
+export async function inspectOnline(store: OnlineStoreConfig, project: string, countEntries = false): Promise<OnlineContents> {
   const where = storeName(store);
   if (store.type === "redis") {
     const redis = await connectRedis(store.url);
@@ -76,14 +77,17 @@ export async function inspectOnline(store: OnlineStoreConfig, project: string): 
       const k = redisKeys(project);
       const pointer = Object.entries(await redis.hgetall(k.pointer)).map(([v, n]) => [v, Number(n)] as [string, number]);
       const json = pointer.length > 0 ? await redis.hmget(k.meta, ...pointer.map(([, n]) => `v${n}`)) : [];
-      let entries = 0;
-      for await (const keys of projectKeys(redis, project)) entries += keys.length;
+      let entries: number | undefined;
+      if (countEntries) {
+        entries = 0;
+        for await (const keys of projectKeys(redis, project)) entries += keys.length;
+      }
       return { store: where, views: layoutsOf(pointer, json), entries, loading: (await redis.exists(k.lock)) === 1 };
     } finally {
       redis.disconnect();
     }
   }
-  const empty = { store: where, views: new Map<string, ViewLayout>(), entries: 0, loading: false };
+  const empty = { store: where, views: new Map<string, ViewLayout>(), entries: countEntries ? 0 : undefined, loading: false };
   if (!existsSync(store.path)) return empty;
   const { default: Database } = await import("better-sqlite3");
   const db = new Database(store.path, { readonly: true, fileMustExist: true, timeout: 5000 });
@@ -98,10 +102,12 @@ export async function inspectOnline(store: OnlineStoreConfig, project: string): 
     ).map((p) => [p.view, p.version] as [string, number]);
     const meta = db.prepare("SELECT value FROM fc_meta WHERE project = ? AND name = ?").pluck();
     const json = pointer.map(([, n]) => meta.get(project, `v${n}`) as string | undefined);
-    const entries = db
-      .prepare("SELECT count(*) FROM fc_values WHERE version IN (SELECT version FROM fc_pointer WHERE project = ?)")
-      .pluck()
-      .get(project) as number;
+    const entries = countEntries
+      ? (db
+          .prepare("SELECT count(*) FROM fc_values WHERE version IN (SELECT version FROM fc_pointer WHERE project = ?)")
+          .pluck()
+          .get(project) as number)
+      : undefined;
     return { store: where, views: layoutsOf(pointer, json), entries, loading: false };
   } finally {
     db.close();
@@ -112,16 +118,24 @@ export async function inspectOnline(store: OnlineStoreConfig, project: string): 
  * Removes everything `project` has in its online store: on Redis every `fc:<project>:*` key
  * (SCAN + UNLINK), on SQLite the project's rows in one transaction, and the file itself (with its
  * WAL) when no other project and no other table is left in it. Other projects are untouched.
- * Throws FC016 while a load of the project is running. Returns the keys or value rows removed.
+ * Throws FC016 while a load of the project is running. Returns the keys or value rows removed;
+ * `onProgress` gets the count so far after each batch (Redis).
  */
-export async function clearOnline(store: OnlineStoreConfig, project: string): Promise<{ removed: number; fileRemoved: boolean }> {
+export async function clearOnline(
+  store: OnlineStoreConfig,
+  project: string,
+  onProgress?: (removed: number) => void,
+): Promise<{ removed: number; fileRemoved: boolean }> {
   if (store.type === "redis") {
     const redis = await connectRedis(store.url);
     try {
       if ((await redis.exists(redisKeys(project).lock)) === 1)
         throw userError("FC016", `a load of project '${project}' is running on ${storeName(store)}; wait for it to finish, then clean`);
       let removed = 0;
-      for await (const keys of projectKeys(redis, project)) removed += await redis.unlink(...keys);
+      for await (const keys of projectKeys(redis, project)) {
+        removed += await redis.unlink(...keys);
+        onProgress?.(removed);
+      }
       return { removed, fileRemoved: false };
     } finally {
       redis.disconnect();
