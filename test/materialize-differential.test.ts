@@ -1,5 +1,5 @@
 /**
- * The compiled materialization query (SPEC.md §4: per entity, exactly what training returns at
+ * The compiled materialization query (docs/semantics.md, "Online": per entity, exactly what training returns at
  * T = end) against the in-memory reference, on random projects and data.
  */
 import path from "node:path";

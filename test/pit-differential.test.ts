@@ -1,5 +1,5 @@
 /**
- * Differential test of SPEC.md §3: random projects and data go through the real compiler
+ * Differential test of docs/semantics.md ("Training"): random projects and data go through the real compiler
  * (`train` on DuckDB) and through the in-memory reference (test/reference/pit-reference.ts);
  * the outputs must agree row for row, in order, with exact types.
  *
@@ -17,7 +17,7 @@ const NUM_RUNS = Number(process.env.FC_PIT_RUNS ?? 50);
 /** Time budget of the property (cases after it are skipped, not failed); FC_PIT_SECONDS overrides. */
 const SECONDS = Number(process.env.FC_PIT_SECONDS ?? 50);
 
-describe("train() on DuckDB agrees with the reference (SPEC §3)", () => {
+describe("train() on DuckDB agrees with the reference (point-in-time rules)", () => {
   it(
     "random projects, row for row",
     async () => {

@@ -1,5 +1,5 @@
 /**
- * SPEC.md §3 corner cases, one named test each, through train() on DuckDB with exact expected
+ * Point-in-time (docs/semantics.md, "Training") corner cases, one named test each, through train() on DuckDB with exact expected
  * rows (written by hand, and cross-checked against the reference).
  */
 import { describe, expect, it } from "vitest";
@@ -73,7 +73,7 @@ async function expectRows(c: GenCase, columns: string[], rows: Value[][]): Promi
 const E = (id: Value, h: number, extra = 0n, label: Value = null): Row => ({ id, event_timestamp: at(h, extra), label });
 const TIMEOUT = 30_000;
 
-describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, () => {
+describe("point-in-time edge cases through train() on DuckDB", { timeout: TIMEOUT }, () => {
   it("ttl lower bound is inclusive: a row exactly at T - ttl is used, 1µs older is not", async () => {
     const c = mk([{ ttl: "2h", rows: [{ id: 1n, ts: at(1), x: 10n }] }], [E(1n, 3), E(1n, 3, 1n), E(1n, 3, -1n)]);
     await expectRows(

@@ -62,7 +62,7 @@ async function loadPg(dir: string, spec: TableSpec): Promise<void> {
   });
 }
 
-describe("PostgreSQL agrees with the reference (SPEC §3, §4)", () => {
+describe("PostgreSQL agrees with the reference (point-in-time training and materialization)", () => {
   it("random projects: training row for row in input order, and materialization", async () => {
     await fc.assert(
       fc.asyncProperty(caseArb(), fc.integer({ min: -2, max: 60 }), async (generated, endHour) => {

@@ -4,13 +4,14 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { entityRowIdColumn } from "../compile/internal-names.js";
 import { pitIndexColumns, pitIndexes } from "../compile/pit-index.js";
 import { viewsReading } from "../compile/run-plan.js";
 import type { RunStep } from "../compile/run-plan.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { postgresDialect as d } from "../dialects/postgres.js";
-import type { PostgresTarget } from "../project/targets.js";
+import type { PostgresTarget } from "./postgres-target.js";
 import type { FeatureType, Registry } from "../registry/types.js";
 import { csvToParquet, fileColumns, toCsv } from "./file-reader.js";
 import type { FileColumn } from "./file-reader.js";
@@ -50,6 +51,9 @@ const PG_OID_TO_DUCK: Record<number, string> = {
 
 /** PostgreSQL as a warehouse: everything `run` does happens in one transaction under an advisory lock. */
 export class PostgresWarehouse implements Warehouse {
+  /** The columns of the entity rows last loaded by loadEntities (without the input position). */
+  private entityColumns?: string[];
+
   private constructor(
     private readonly client: pg.Client,
     private readonly target: PostgresTarget,
@@ -154,24 +158,48 @@ export class PostgresWarehouse implements Warehouse {
   async loadEntities(source: EntitySource): Promise<string> {
     const rel = "fc_entity_rows";
     await this.exec(`DROP TABLE IF EXISTS pg_temp.${rel}`);
+    // The input position goes into a column named so that it differs from every entity column
+    // (entityRowIdColumn: the training query derives the same name from the same columns).
     if ("sql" in source) {
+      const probe = await this.exec(`SELECT * FROM (\n${source.sql}\n) AS s LIMIT 0`, "entity rows (--entities-sql)");
+      const columns = probe.fields.map((f) => f.name);
+      const rowId = d.quote(entityRowIdColumn(columns));
       await this.exec(
-        `CREATE TEMP TABLE ${rel} AS SELECT s.*, row_number() OVER () AS __fc_row_id FROM (\n${source.sql}\n) AS s`,
+        `CREATE TEMP TABLE ${rel} AS SELECT s.*, row_number() OVER () AS ${rowId} FROM (\n${source.sql}\n) AS s`,
         "entity rows (--entities-sql)",
       );
+      this.entityColumns = columns;
     } else {
       const columns = await fileColumns(source.file, source.format);
+      const rowId = d.quote(entityRowIdColumn(columns.map((c) => c.name)));
       const defs = columns.map((c) => `${d.quote(c.name)} ${pgType(c)}`);
-      await this.exec(`CREATE TEMP TABLE ${rel} (${defs.join(", ")}, __fc_row_id BIGINT GENERATED ALWAYS AS IDENTITY)`);
+      await this.exec(`CREATE TEMP TABLE ${rel} (${defs.join(", ")}, ${rowId} BIGINT GENERATED ALWAYS AS IDENTITY)`);
       await this.copyIn(rel, columns, source.file, source.format, `loading entity rows from ${source.file}`);
+      this.entityColumns = columns.map((c) => c.name);
     }
     await this.exec(`ANALYZE ${rel}`);
     return rel;
   }
 
   async columnsOf(relationSql: string): Promise<string[]> {
+    // The loaded entity rows: their own columns, without the input position added on load.
+    if (relationSql === "fc_entity_rows" && this.entityColumns) return this.entityColumns;
     const r = await this.exec(`SELECT * FROM ${relationSql} LIMIT 0`);
-    return r.fields.map((f) => f.name).filter((n) => n !== "__fc_row_id");
+    return r.fields.map((f) => f.name);
+  }
+
+  async pitIndexExists(relation: string, keys: readonly string[], timestamp: string): Promise<boolean> {
+    // indkey lists the key columns first (indnkeyatts of them), then the INCLUDE columns; an
+    // expression column has attnum 0 and no name.
+    const r = await this.exec(
+      `SELECT i.indnkeyatts AS nkey, array(
+         SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+         LEFT JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) AS cols
+       FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS am ON am.oid = c.relam
+       WHERE i.indrelid = to_regclass(${d.stringLiteral(relation)}) AND i.indisvalid AND i.indpred IS NULL AND am.amname = 'btree'`,
+      `checking the indexes of ${relation}`,
+    );
+    return (r.rows as { nkey: number; cols: (string | null)[] }[]).some((ix) => leadingColumns(ix.cols.slice(0, ix.nkey), keys, timestamp));
   }
 
   async tableExists(schema: string, table: string): Promise<boolean> {
@@ -287,6 +315,13 @@ export class PostgresWarehouse implements Warehouse {
   async close(): Promise<void> {
     await this.client.end();
   }
+}
+
+/** Whether an index's key columns start with `keys` (in any order) and then `timestamp`. */
+function leadingColumns(indexKey: readonly (string | null)[], keys: readonly string[], timestamp: string): boolean {
+  if (indexKey.length <= keys.length || indexKey[keys.length] !== timestamp) return false;
+  const lead = new Set(indexKey.slice(0, keys.length));
+  return keys.every((k) => lead.has(k));
 }
 
 /** BIGINT as bigint (exact beyond 2^53); everything else as pg parses it by default. */
