@@ -167,6 +167,17 @@ export class DuckDbWarehouse implements Warehouse {
     return executeMaterializePlan(this.engine(), plan, "duckdb", progress);
   }
 
+  async executeAll(_schema: string, statements: { sql: string; what: string }[]): Promise<void> {
+    await this.exec("BEGIN TRANSACTION");
+    try {
+      for (const st of statements) await this.exec(st.sql, st.what);
+      await this.exec("COMMIT");
+    } catch (err) {
+      await this.exec("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
+  }
+
   async watermarks(schema: string): Promise<Map<string, Watermark>> {
     const out = new Map<string, Watermark>();
     if (!(await this.tableExists(schema, WATERMARK_TABLE))) return out;

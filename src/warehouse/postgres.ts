@@ -222,6 +222,18 @@ export class PostgresWarehouse implements Warehouse {
     return executeMaterializePlan(this.engine(), plan, "postgres", progress);
   }
 
+  async executeAll(schema: string, statements: { sql: string; what: string }[]): Promise<void> {
+    await this.exec("BEGIN");
+    try {
+      await this.exec(`SELECT pg_advisory_xact_lock(hashtext(${d.stringLiteral(`fcompile:${schema}`)}))`);
+      for (const st of statements) await this.exec(st.sql, st.what);
+      await this.exec("COMMIT");
+    } catch (err) {
+      await this.client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
+  }
+
   async watermarks(schema: string): Promise<Map<string, Watermark>> {
     const out = new Map<string, Watermark>();
     if (!(await this.tableExists(schema, WATERMARK_TABLE))) return out;

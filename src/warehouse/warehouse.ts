@@ -120,6 +120,12 @@ export interface Warehouse {
    * tables and watermarks. Returns each view's row count.
    */
   materialize(plan: MaterializePlan, progress?: (step: MaterializeStep, i: number) => void): Promise<number[]>;
+  /**
+   * Executes statements in order in one transaction: all or nothing (`fcompile clean`). On
+   * PostgreSQL under the schema's lock that `run` and `materialize` take, so it never interleaves
+   * with them. `what` names each statement in errors.
+   */
+  executeAll(schema: string, statements: { sql: string; what: string }[]): Promise<void>;
   /** The recorded watermarks of a schema, by view (none before the first `materialize`). */
   watermarks(schema: string): Promise<Map<string, Watermark>>;
   /**
