@@ -1,9 +1,9 @@
-import { createReadStream, createWriteStream, rmSync } from "node:fs";
+import { createReadStream, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { from as copyFrom } from "pg-copy-streams";
 import { pitIndexColumns, pitIndexes } from "../compile/pit-index.js";
 import { viewsReading } from "../compile/run-plan.js";
 import type { RunStep } from "../compile/run-plan.js";
@@ -12,10 +12,12 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { postgresDialect as d } from "../dialects/postgres.js";
 import type { PostgresTarget } from "../project/targets.js";
 import type { FeatureType, Registry } from "../registry/types.js";
-import { csvToParquet, fileColumns, toCsv } from "./file-reader.js";
+import { fileColumns, toCsv } from "./file-reader.js";
 import type { FileColumn } from "./file-reader.js";
 import { WATERMARK_TABLE } from "../compile/relations.js";
-import type { EntitySource, MaterializeStep, OutputFormat, Warehouse, Watermark } from "./warehouse.js";
+import type { EntitySource, ExportOptions, MaterializeStep, OutputFormat, Warehouse, Watermark } from "./warehouse.js";
+import type { EntitySpec, LoadedEntities } from "./entity-rows.js";
+import { exportPostgresQuery, loadPostgresEntities } from "./postgres-entities.js";
 import { WarehouseError, watermarkFromRow, watermarkSelect, watermarkTableDdl } from "./warehouse.js";
 
 const DUCK_TO_PG: Record<string, string> = {
@@ -31,21 +33,6 @@ const DUCK_TO_PG: Record<string, string> = {
   DATE: "DATE",
   TIMESTAMP: "TIMESTAMP",
   "TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ",
-};
-
-const PG_OID_TO_DUCK: Record<number, string> = {
-  16: "BOOLEAN",
-  20: "BIGINT",
-  21: "SMALLINT",
-  23: "INTEGER",
-  25: "VARCHAR",
-  700: "FLOAT",
-  701: "DOUBLE",
-  1043: "VARCHAR",
-  1082: "DATE",
-  1114: "TIMESTAMP",
-  1184: "TIMESTAMPTZ",
-  1700: "DOUBLE",
 };
 
 /** PostgreSQL as a warehouse: everything `run` does happens in one transaction under an advisory lock. */
@@ -151,22 +138,14 @@ export class PostgresWarehouse implements Warehouse {
     }
   }
 
-  async loadEntities(source: EntitySource): Promise<string> {
-    const rel = "fc_entity_rows";
-    await this.exec(`DROP TABLE IF EXISTS pg_temp.${rel}`);
-    if ("sql" in source) {
-      await this.exec(
-        `CREATE TEMP TABLE ${rel} AS SELECT s.*, row_number() OVER () AS __fc_row_id FROM (\n${source.sql}\n) AS s`,
-        "entity rows (--entities-sql)",
-      );
-    } else {
-      const columns = await fileColumns(source.file, source.format);
-      const defs = columns.map((c) => `${d.quote(c.name)} ${pgType(c)}`);
-      await this.exec(`CREATE TEMP TABLE ${rel} (${defs.join(", ")}, __fc_row_id BIGINT GENERATED ALWAYS AS IDENTITY)`);
-      await this.copyIn(rel, columns, source.file, source.format, `loading entity rows from ${source.file}`);
+  async loadEntities(source: EntitySource, spec: EntitySpec): Promise<LoadedEntities> {
+    try {
+      return await loadPostgresEntities(this.client, source, spec);
+    } catch (err) {
+      if (err instanceof FcUserError || err instanceof WarehouseError) throw err;
+      const what = "sql" in source ? "entity rows (--entities-sql)" : `entity rows (${source.display ?? source.file})`;
+      throw new WarehouseError(`${what}: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`);
     }
-    await this.exec(`ANALYZE ${rel}`);
-    return rel;
   }
 
   async columnsOf(relationSql: string): Promise<string[]> {
@@ -182,23 +161,17 @@ export class PostgresWarehouse implements Warehouse {
     return (r.rowCount ?? 0) > 0;
   }
 
-  async exportQuery(sql: string, out: string, format: OutputFormat, { what = "training query" }: { what?: string } = {}): Promise<number> {
-    const csv = format === "csv" ? out : `${out}.csv`;
+  async exportQuery(
+    sql: string,
+    out: string,
+    format: OutputFormat,
+    { what = "training query", entities }: ExportOptions = {},
+  ): Promise<number> {
     try {
-      const described = await this.exec(`SELECT * FROM (\n${sql}\n) AS q LIMIT 0`, what);
-      const stream = this.client.query(copyTo(`COPY (\n${sql}\n) TO STDOUT (FORMAT csv, HEADER true)`));
-      await pipeline(stream, createWriteStream(csv));
-      const rows = Number((stream as unknown as { rowCount?: number }).rowCount ?? 0);
-      if (format === "parquet") {
-        const columns = described.fields.map((f) => ({ name: f.name, duckdbType: PG_OID_TO_DUCK[f.dataTypeID] ?? "VARCHAR" }));
-        await csvToParquet(csv, columns, out);
-      }
-      return rows;
+      return await exportPostgresQuery(this.client, sql, out, format, entities);
     } catch (err) {
       if (err instanceof WarehouseError) throw err;
       throw new WarehouseError(`${what}: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`, sql);
-    } finally {
-      if (csv !== out) rmSync(csv, { force: true });
     }
   }
 
