@@ -229,6 +229,8 @@ export function normalize(v: DuckDBValue, type: DuckDBType): Value {
       return (v as { seconds: bigint }).seconds * 1_000_000n;
     case DuckDBTypeId.TIMESTAMP_NS:
       return (v as { nanos: bigint }).nanos / 1000n;
+    case DuckDBTypeId.DECIMAL:
+      return String(v); // its text, e.g. 1.50
     default:
       throw new Error(`unexpected DuckDB type ${type.toString()} for value ${String(v)}`);
   }
