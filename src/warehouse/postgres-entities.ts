@@ -145,7 +145,8 @@ export async function exportPostgresQuery(
   format: OutputFormat,
   entities: LoadedEntities | undefined,
 ): Promise<number> {
-  const probe = await client.query(`SELECT * FROM (\n${sql}\n) AS q LIMIT 0`);
+  // WHERE false: the planner folds the query away, so describing it costs no planning (nor JIT).
+  const probe = await client.query(`SELECT * FROM (\n${sql}\n) AS q WHERE false`);
   const fields = probe.fields.map((f) => ({ name: f.name, duckdbType: duckTypeOf(f.dataTypeID) }));
   let query = sql;
   let columns = fields;

@@ -41,7 +41,11 @@ export function testTimeout(b: PropertyBudget, slack = 60): number {
   return (scaled(b).seconds + slack) * 1000;
 }
 
-function check(details: fc.RunDetails<unknown>, b: PropertyBudget): void {
+function check(details: fc.RunDetails<unknown>, b: PropertyBudget, started: number): void {
+  if (details.interrupted || process.env.FC_PROPERTY_LOG) {
+    const s = ((performance.now() - started) / 1000).toFixed(1);
+    console.info(`property: ${details.numRuns} of ${b.runs} cases in ${s} s (minimum ${b.minRuns}, budget ${b.seconds} s)`);
+  }
   if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? "property failed");
   if (details.numRuns < b.minRuns) {
     throw new Error(
@@ -55,23 +59,25 @@ function check(details: fc.RunDetails<unknown>, b: PropertyBudget): void {
 /** Runs an async property within its budget (see the file comment). */
 export async function assertAsyncProperty<Ts>(property: fc.IAsyncProperty<Ts>, budget: PropertyBudget): Promise<void> {
   const b = scaled(budget);
+  const started = performance.now();
   const details = await fc.check(property, {
     numRuns: b.runs,
     interruptAfterTimeLimit: b.seconds * 1000,
     markInterruptAsFailure: false,
     ...(b.seed === undefined ? {} : { seed: b.seed }),
   });
-  check(details as fc.RunDetails<unknown>, b);
+  check(details as fc.RunDetails<unknown>, b, started);
 }
 
 /** Runs a synchronous property within its budget (see the file comment). */
 export function assertProperty<Ts>(property: fc.IProperty<Ts>, budget: PropertyBudget): void {
   const b = scaled(budget);
+  const started = performance.now();
   const details = fc.check(property, {
     numRuns: b.runs,
     interruptAfterTimeLimit: b.seconds * 1000,
     markInterruptAsFailure: false,
     ...(b.seed === undefined ? {} : { seed: b.seed }),
   });
-  check(details as fc.RunDetails<unknown>, b);
+  check(details as fc.RunDetails<unknown>, b, started);
 }

@@ -29,7 +29,10 @@ export interface CaseWarehouse {
   createTables(tables: TableSpec[]): Promise<void>;
   /** Runs statements (e.g. index advice). */
   exec(sql: string): Promise<void>;
-  /** Runs a query with run-time parameters (`fc_end`, `fc_start` as micros) and returns its rows exactly (int64 and timestamps as bigint). */
+  /**
+   * Runs a statement with run-time parameters (`fc_end`, `fc_start` as micros) and returns its
+   * rows exactly (int64 and timestamps as bigint); what it writes is kept.
+   */
   rows(sql: string, params: Record<string, bigint>): Promise<Value[][]>;
   /** Drops everything the case created. */
   cleanup(): Promise<void>;
@@ -122,11 +125,14 @@ const postgres: TestTarget = {
     const rawSchema = testSchema("fc_raw");
     const schema = testSchema("fc_t");
     await c.query(`CREATE SCHEMA ${quoteIdent(rawSchema)}`);
+    await c.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
     return {
       rawSchema,
       schema,
-      // Sequential scans off: the lookups walk the indexes (index-only) even on tiny tables.
-      target: { type: "postgres", url: `${PG_URL}?options=-c%20enable_seqscan%3Doff`, schema },
+      // Sequential scans off: the lookups walk the indexes (index-only) even on tiny tables. That
+      // makes plans without an index look costly enough for JIT compilation (~0.5 s a statement on
+      // tables of ten rows), so JIT is off too.
+      target: { type: "postgres", url: `${PG_URL}?options=-c%20enable_seqscan%3Doff%20-c%20jit%3Doff`, schema },
       async createTables(tables) {
         for (const t of tables) {
           const name = t.table.split(".").map(quoteIdent).join(".");
@@ -149,9 +155,11 @@ const postgres: TestTarget = {
             await c.query("SELECT set_config($1, $2, true)", [`fcompile.${k.replace(/^fc_/, "")}_time`, isoFromMicros(v)]);
           }
           const r = await c.query({ text: sql, rowMode: "array" });
-          return r.rows as Value[][];
-        } finally {
+          await c.query("COMMIT");
+          return (r.rows ?? []) as Value[][];
+        } catch (err) {
           await c.query("ROLLBACK");
+          throw err;
         }
       },
       async cleanup() {
@@ -184,6 +192,7 @@ const duckdb: TestTarget = {
       async rows(sql, params) {
         return withDuckDB(file, async (conn) => {
           await conn.run("SET TimeZone = 'UTC'");
+          await conn.run("CREATE SCHEMA IF NOT EXISTS t");
           for (const [k, v] of Object.entries(params)) await conn.run(`SET VARIABLE ${k} = TIMESTAMP '${isoFromMicros(v)}'`);
           return (await query(conn, sql)).rows;
         });

@@ -17,6 +17,7 @@ import {
   createTable,
   csvText,
   entityTable,
+  query,
   readOutput,
   removeDir,
   tempDir,
@@ -26,7 +27,7 @@ import {
   writeProjectFiles,
 } from "./duckdb-harness.js";
 import type { ColumnType, ReadResult } from "./duckdb-harness.js";
-import { pointInTimeJoin, toArrays } from "./pit-reference.js";
+import { pointInTimeJoin, resolveFeatures, toArrays } from "./pit-reference.js";
 import type { PitResult, Value } from "./pit-reference.js";
 
 export interface TrainRun extends ReadResult {
@@ -79,7 +80,8 @@ export async function trainCase(c: GenCase, opts: TrainCaseOptions = {}): Promis
       ...(c.fullNames ? { fullNames: true } : {}),
       ...opts.extra,
     });
-    return { ...(await readOutput(out)), reported: res.rows, bytes: readFileSync(out) };
+    const read = opts.out === "csv" ? await readCsvOutput(c, out) : await readOutput(out);
+    return { ...read, reported: res.rows, bytes: readFileSync(out) };
   } finally {
     removeDir(dir);
     await wh.cleanup();
@@ -106,4 +108,37 @@ export function expectedRows(c: GenCase, rows: Value[][] = toArrays(referenceFor
   if (c.entitiesVia !== "csv") return rows;
   const types = c.entityColumns.map((col) => col.type as ColumnType);
   return rows.map((r) => r.map((v, i) => (i < types.length ? csvText(v, types[i]!) : v)));
+}
+
+const DUCK_TYPES: Record<ColumnType, string> = {
+  int64: "BIGINT",
+  float64: "DOUBLE",
+  string: "VARCHAR",
+  label: "VARCHAR",
+  bool: "BOOLEAN",
+  timestamp: "TIMESTAMP WITH TIME ZONE",
+};
+
+/**
+ * Reads a training CSV of case `c` with the column types the output must have (no sniffing): the
+ * entity columns of a CSV entity file as text, the others and the features as their types.
+ */
+export async function readCsvOutput(c: GenCase, file: string): Promise<ReadResult> {
+  const views = toRefViews(c);
+  const entityTypes = c.entityColumns.map((col) => (c.entitiesVia === "csv" ? "VARCHAR" : DUCK_TYPES[col.type as ColumnType]));
+  const featureTypes = resolveFeatures(views, c.features).map((f) => {
+    const type = c.views.find((v) => v.name === f.view)!.features.find((x) => x.name === f.feature)!.type;
+    return DUCK_TYPES[type];
+  });
+  const names = referenceFor(c).columns;
+  const types = [...entityTypes, ...featureTypes];
+  const columns = names.map((n, i) => `'c${i}': '${types[i]}'`).join(", ");
+  return withDuckDB(":memory:", async (conn) => {
+    await conn.run("SET TimeZone = 'UTC'");
+    const r = await query(
+      conn,
+      `SELECT * FROM read_csv('${file.replaceAll("'", "''")}', auto_detect = false, header = true, quote = '"', escape = '"', allow_quoted_nulls = false, columns = {${columns}})`,
+    );
+    return { ...r, columns: names };
+  });
 }
