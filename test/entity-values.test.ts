@@ -140,8 +140,8 @@ const ENTITY_CSV = [
 const EXPECTED_CSV = [
   "customer_id,event_timestamp,note,f32,f64,flag,seen,name,big,small",
   '1,2024-09-01T10:00:00+02:00,"a,b",1.111,0.1,true,2024-08-31T12:00:00.5Z,"a ""quoted"", name",9007199254740993,-5',
-  '007,2024-09-01 09:00:00,,nan,-inf,false,2024-01-01T00:00:00Z,"",-9223372036854775808,2147483647',
-  '8,2024-09-01T08:00:00Z,"",inf,1e+20,,,,,',
+  '007,2024-09-01 09:00:00,,NaN,-Infinity,false,2024-01-01T00:00:00Z,"",-9223372036854775808,2147483647',
+  '8,2024-09-01T08:00:00Z,"",Infinity,1e+20,,,,,',
   "2,2024-09-01,plain,,,,,,,",
   ",2024-09-01,no key,,,,,,,",
   "",
@@ -208,7 +208,7 @@ describe.each(DIALECT_NAMES)("training output values on %s", (dialect) => {
       const csv = readFileSync(await trainTo(dir, "entities.parquet", "out.csv"), "utf8").split("\n");
       expect(csv.slice(1, 3)).toEqual([
         '1,2024-09-01T08:00:00.123456789Z,1.50,1.111,0.1,true,2024-08-31T12:00:00.5Z,"a ""quoted"", name",9007199254740993,-5',
-        '7,2024-09-01T09:00:00Z,,nan,-inf,false,2024-01-01T00:00:00Z,"",-9223372036854775808,2147483647',
+        '7,2024-09-01T09:00:00Z,,NaN,-Infinity,false,2024-01-01T00:00:00Z,"",-9223372036854775808,2147483647',
       ]);
     } finally {
       removeDir(dir);

@@ -11,7 +11,7 @@ describe("assertAsyncProperty / assertProperty", () => {
       await sleep(100);
     });
     await expect(assertAsyncProperty(slow, { runs: 100, minRuns: 50, seconds: 0.5 })).rejects.toThrow(
-      /^property ran only \d+ of its minimum 50 cases within its 0\.5 s budget/,
+      /^property ran only \d+ of its minimum \d+ cases within its [\d.]+ s budget/,
     );
   });
 

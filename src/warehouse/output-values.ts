@@ -3,7 +3,7 @@
  * their result to DuckDB, which writes the file with these expressions (see docs/values.md).
  *
  * CSV: integers in decimal digits; floats as the shortest decimal that reads back as the same
- * float32 or float64 (`1.111`, `0.1`, `1.0`, `1e+20`, `nan`, `inf`, `-inf`); booleans `true` /
+ * float32 or float64 (`1.111`, `0.1`, `1.0`, `1e+20`, `NaN`, `Infinity`, `-Infinity`); booleans `true` /
  * `false`; timestamps as ISO 8601 UTC `2024-09-01T08:00:00Z` with the fraction's trailing zeros
  * dropped (`…:00.5Z`); strings as they are (quoted when they hold the delimiter, a quote or a line
  * break); NULL as an empty field, an empty string as `""`. Parquet keeps the types.
@@ -32,6 +32,10 @@ export function csvText(expr: string, type: string): string {
     return `regexp_replace(strftime(${t}, '${fmt}'), '\\.?0+$', '') || 'Z'`;
   }
   if (type === "VARCHAR") return expr;
+  if (type === "FLOAT" || type === "DOUBLE") {
+    // NaN and infinities as the JSON output writes them (and every CSV reader takes).
+    return `CASE WHEN isnan(${expr}) THEN 'NaN' WHEN isinf(${expr}) THEN CASE WHEN ${expr} > 0 THEN 'Infinity' ELSE '-Infinity' END ELSE CAST(${expr} AS VARCHAR) END`;
+  }
   return `CAST(${expr} AS VARCHAR)`;
 }
 
