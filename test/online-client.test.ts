@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { load, materialize } from "../src/index.js";
 import { OnlineClient, createOnlineClient, isoMicros, OnlineError } from "../src/client/index.js";
 import type { GetOnlineFeaturesRequest } from "../src/client/index.js";
-import { RedisReader } from "../src/client/redis-reader.js";
-import type { StoreReader } from "../src/client/store-reader.js";
+import { RedisReader } from "../src/online/redis/reader.js";
+import type { StoreReader } from "../src/online/store-reader.js";
 import { Redis } from "ioredis";
 import { REDIS_URL, deleteProjectKeys, projectKeys, testProject } from "./helpers/redis.js";
 import Database from "better-sqlite3";
@@ -291,6 +291,8 @@ describe("round trips", () => {
     const calls: string[] = [];
     const real = new RedisReader(redis, project, 1000);
     const counting: StoreReader = {
+      where: real.where,
+      projects: () => real.projects(),
       read: (...a) => (calls.push("read"), real.read(...a)),
       layouts: (v) => (calls.push("layouts"), real.layouts(v)),
       services: () => (calls.push("services"), real.services()),

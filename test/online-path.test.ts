@@ -1,6 +1,6 @@
 /**
  * The whole loop on the sample project, through the CLI as a user runs it, on every warehouse ×
- * online store: materialize, load, get, and verify with zero mismatches (SPEC.md §4).
+ * online store: materialize, load, get, and verify with zero mismatches (docs/semantics.md, "Online").
  */
 import { execFile, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

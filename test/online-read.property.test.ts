@@ -2,14 +2,14 @@
  * The client's decoding against a plain reference, over random layouts and values (fast-check):
  * packed values of every type (NULLs, NaN, int64 at the edges, timestamps before 1970 and beyond
  * 2^53 µs), entities missing, ttl bounds hit exactly. The rows and the columns of a read must both
- * say what SPEC.md §4 says of the original values. No store: a StoreReader over packed bytes in
+ * say what docs/semantics.md ("Online") says of the original values. No store: a StoreReader over packed bytes in
  * memory, so this checks the codec and the decoding, which are the same for Redis and SQLite.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OnlineClient, isoMicros } from "../src/client/index.js";
 import type { FeatureStatus } from "../src/client/index.js";
-import type { StoreReader } from "../src/client/store-reader.js";
+import type { StoreReader } from "../src/online/store-reader.js";
 import { decodeValue, encodeValue } from "../src/online/codec.js";
 import type { OnlineValue } from "../src/online/codec.js";
 import type { OnlineType, ViewLayout } from "../src/online/layout.js";
@@ -90,6 +90,8 @@ function memoryStore(c: Case): StoreReader {
   }));
   const values = c.views.map((v) => new Map(v.rows.flatMap((r, e) => (r ? [[String(e), encodeValue(v.types, r.ts, r.values)]] : []))));
   return {
+    where: "memory",
+    projects: async () => undefined,
     read: async (views, versions, keys) => ({
       current: views.map((v) => 100 + Number(v.slice(1))),
       values: versions.map((ver, i) => (ver === undefined ? [] : keys[i]!.map((k) => values[ver - 100]!.get(k) ?? null))),
@@ -101,7 +103,7 @@ function memoryStore(c: Case): StoreReader {
   };
 }
 
-/** SPEC.md §4 of one original value: what a read at AT says. */
+/** docs/semantics.md ("Online") for one original value: what a read at AT says. */
 function expected(
   row: { ts: bigint; values: OnlineValue[] } | null,
   ttlSeconds: number | null,

@@ -1,5 +1,5 @@
 /**
- * Differential test of the point-in-time semantics (README, "Point-in-time semantics"): random
+ * Differential test of the point-in-time semantics (docs/semantics.md, "Training"): random
  * projects and data go through the real `train` on every dialect (test/helpers/targets.ts) and
  * through the in-memory reference (test/reference/pit-reference.ts). The engines' output files
  * must be equal as files — CSV byte for byte, Parquet read back value for value and type for

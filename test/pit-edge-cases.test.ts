@@ -1,5 +1,5 @@
 /**
- * The point-in-time corner cases (README, "Point-in-time semantics"), one named test each, through
+ * The point-in-time corner cases (docs/semantics.md, "Training"), one named test each, through
  * train() on every dialect (test/helpers/targets.ts) with exact expected rows (written by hand,
  * and cross-checked against the reference).
  */

@@ -71,8 +71,8 @@ describe("pitIndex", () => {
         fullNames: false,
       });
     expect(sql("numbers")).toContain("FETCH FIRST 1 ROW WITH TIES");
-    expect(sql("numbers")).toContain('SELECT r."loaded_at", r."n", r."seen"\n');
-    expect(sql("labels")).toContain("SELECT max(m.");
+    expect(sql("numbers")).toContain('SELECT "r"."loaded_at", "r"."n", "r"."seen"\n');
+    expect(sql("labels")).toContain('SELECT max("m".');
     expect(sql("labels")).not.toContain("WITH TIES");
   });
 });

@@ -21,14 +21,14 @@
 //   c      join + row_number() per entity row (the shape Feast generates), joined back; with every
 //          index (its join walks fcompile's index too, index-only)
 //   c_own  c over the (customer_id, ts) index only, as b
-// Other shapes (hand-written; all with the full SPEC §3 tie-break):
+// Other shapes (hand-written; all with the full point-in-time tie-break):
 //   s_max        the greatest ts first (max(ts): an index-only Limit 1 probe), then the tie-break
 //                among the rows at exactly that ts — fcompile's shape for views with string features
 //   s_sort       ORDER BY ts DESC + tie-break, LIMIT 1 — fcompile's first shape
 //   s_sort_incr  s_sort under SET enable_sort = off, so the planner uses an Incremental Sort
 //   s_ties       ORDER BY ts DESC FETCH FIRST 1 ROW WITH TIES, then the tie-break — fcompile's shape
 //                for the other views (SELECT * here, so index-only only when the index has every column)
-//   ref          `c` with the full SPEC §3 tie-break (created, then every feature): the reference
+//   ref          `c` with the full point-in-time tie-break (created, then every feature): the reference
 // --ties builds a small tie-heavy dataset (tables ties_* in the same schema) and checks the
 // variants against `a` and `ref` row for row.
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -289,7 +289,7 @@ const entityRowsCte = (entities) => `entity_rows AS (
 )`;
 const featureList = (views) => views.flatMap((v, i) => v.features.map((f) => ({ ...f, alias: `v${i + 1}`, view: v })));
 const cast = (f, prefix = "") => `CAST(${prefix}${q(f.name)} AS ${SQL_TYPE[f.type]})`;
-/** SPEC §3 tie-break after ts, winner first: created DESC NULLS LAST, then every feature DESC NULLS LAST. */
+/** point-in-time tie-break after ts, winner first: created DESC NULLS LAST, then every feature DESC NULLS LAST. */
 const tieBreak = (v, prefix = "") => [...(v.created ? [`${prefix}${q(v.created)}`] : []), ...v.features.map((f) => cast(f, prefix))];
 const select = (views) => ["entity_rows.*", ...featureList(views).map((f) => `${f.alias}.${q(f.name)}`)].join(",\n  ");
 
@@ -401,7 +401,7 @@ ORDER BY entity_rows.__fc_row_id`;
 /**
  * (c): the Feast shape — join entity rows to feature rows on key with ts in [T - ttl, T],
  * row_number() per entity row by ts DESC (then created DESC), keep 1, join back to the entity rows.
- * `full` adds every feature to the ORDER BY: the complete SPEC §3 tie-break (the `ref` variant).
+ * `full` adds every feature to the ORDER BY: the complete point-in-time tie-break (the `ref` variant).
  */
 function rowNumberSql(views, entities, full = false) {
   const ctes = views.map((v, i) => {
@@ -439,7 +439,7 @@ const DESCRIPTIONS = {
   c: "join + row_number() (Feast shape)",
   c_own: "c with the (customer_id, ts) index only",
   s_max: "LATERAL: max(ts) probe, then tie-break at that ts",
-  ref: "join + row_number(), full SPEC §3 tie-break",
+  ref: "join + row_number(), full point-in-time tie-break",
   s_ties: "LATERAL: ORDER BY ts DESC FETCH FIRST 1 ROW WITH TIES, then tie-break",
   s_sort: "LATERAL: ORDER BY ts DESC + tie-break, LIMIT 1 (first shape)",
   s_sort_incr: "s_sort with SET enable_sort = off (Incremental Sort)",
@@ -609,7 +609,7 @@ async function ensureUploadCsv(client, dir, rows) {
 async function measureUpload(projectDir, file, repeat) {
   const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
   const { PostgresWarehouse } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/postgres.js")).href);
-  const { resolveTarget } = await import(pathToFileURL(path.join(REPO_DIR, "dist/project/targets.js")).href);
+  const { resolveTarget } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/targets.js")).href);
   const { fileColumns } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/file-reader.js")).href);
   const { config, registry } = await api.loadProject(projectDir);
   const target = resolveTarget(config, "pg");

@@ -51,6 +51,7 @@ Run 'fcompile run' first so file sources and SQL views exist in the warehouse.`,
           fullNames: opts.fullNames,
         });
         progress.done();
+        for (const note of r.notes) process.stdout.write(`${note}\n`);
         process.stdout.write(`train ok: ${r.rows} rows x ${r.features} features -> ${opts.out} in ${(r.ms / 1000).toFixed(2)} s\n`);
       }),
     );

@@ -1,14 +1,13 @@
-import { viewRowsRelation } from "../compile/relations.js";
+import { unreachable, viewInput, viewRowsRelation } from "../compile/relations.js";
 import type { CompileTarget } from "../compile/relations.js";
-import { DIALECTS } from "../dialects/index.js";
 import { FcUserError, userError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ProjectConfig } from "../project/read-project.js";
-import { resolveTarget } from "../project/targets.js";
-import type { TargetConfig } from "../project/targets.js";
 import { loadRegistry } from "../registry/load-registry.js";
 import type { FeatureView, Registry } from "../registry/types.js";
 import { parseTimestamp } from "../timestamps.js";
+import { openTarget, resolveTarget, targetDialect } from "../warehouse/targets.js";
+import type { TargetConfig } from "../warehouse/targets.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
 
 /** Options every command shares. */
@@ -18,10 +17,20 @@ export interface ProjectOptions {
   target?: string;
 }
 
-/** Reads and validates a project; throws FcUserError with every diagnostic when it is wrong. */
-export async function loadProject(projectDir: string): Promise<{ config: ProjectConfig; registry: Registry; diagnostics: Diagnostic[] }> {
-  // DuckDB is loaded only when the PostgreSQL grammar rejects some SQL: most builds never load it.
-  const loaded = await loadRegistry(projectDir, async (sql) => (await import("../warehouse/duckdb.js")).duckdbSyntaxCheck(sql));
+/**
+ * Reads and validates a project; throws FcUserError with every diagnostic when it is wrong.
+ * `requireDataFiles` (for `run`) makes a missing data file an error instead of a warning.
+ */
+export async function loadProject(
+  projectDir: string,
+  opts: { requireDataFiles?: boolean } = {},
+): Promise<{ config: ProjectConfig; registry: Registry; diagnostics: Diagnostic[] }> {
+  // DuckDB is loaded only when it is needed: SQL the PostgreSQL grammar rejects, or a data file to sniff.
+  const loaded = await loadRegistry(projectDir, {
+    sqlFallback: async (sql) => (await import("../warehouse/duckdb.js")).duckdbSyntaxCheck(sql),
+    fileColumns: async (file, format) => (await import("../warehouse/file-reader.js")).fileColumns(file, format),
+    requireDataFiles: opts.requireDataFiles,
+  });
   if (!loaded.registry || !loaded.config) throw new FcUserError(loaded.diagnostics);
   return { config: loaded.config, registry: loaded.registry, diagnostics: loaded.diagnostics };
 }
@@ -29,17 +38,12 @@ export async function loadProject(projectDir: string): Promise<{ config: Project
 /** A warehouse target and how to compile for it. */
 export function compileTargetFor(config: ProjectConfig, targetName?: string): { target: TargetConfig; ct: CompileTarget } {
   const target = resolveTarget(config, targetName);
-  return { target, ct: { dialect: DIALECTS[target.type], schema: target.schema } };
+  return { target, ct: { dialect: targetDialect(target), schema: target.schema } };
 }
 
-/** Opens the target's warehouse; each driver is loaded only when its target is used. */
+/** Opens the target's warehouse through its target type (TARGETS); each driver is loaded only when its target is used. */
 export async function openWarehouse(target: TargetConfig, projectDir: string, registry: Registry, readOnly = false): Promise<Warehouse> {
-  if (target.type === "postgres") {
-    const { PostgresWarehouse } = await import("../warehouse/postgres.js");
-    return PostgresWarehouse.open(target, registry);
-  }
-  const { DuckDbWarehouse } = await import("../warehouse/duckdb.js");
-  return DuckDbWarehouse.open(target, projectDir, readOnly);
+  return openTarget(target, { projectDir, registry, readOnly });
 }
 
 /** Columns a view needs that its relation lacks, reported at the view's name. */
@@ -67,9 +71,20 @@ export async function checkReady(wh: Warehouse, reg: Registry, ct: CompileTarget
   for (const name of new Set(views)) {
     const view = reg.views.get(name)!;
     const rel = viewRowsRelation(reg, view, ct);
-    const needsRun = view.kind === "sql" || reg.sources.get(view.source)?.kind === "file";
-    if (needsRun) {
-      const table = view.kind === "sql" ? `view__${view.name}` : `source__${view.source}`;
+    // The table `run` builds for this view's input, if it is one fcompile owns.
+    const input = viewInput(view);
+    let table: string | undefined;
+    switch (input.kind) {
+      case "sql-view":
+        table = `view__${input.view}`;
+        break;
+      case "source":
+        table = reg.sources.get(input.source)?.kind === "file" ? `source__${input.source}` : undefined;
+        break;
+      default:
+        unreachable(input);
+    }
+    if (table !== undefined) {
       if (!(await wh.tableExists(ct.schema, table))) {
         throw userError("FC016", `${rel} does not exist in the warehouse yet (needed by view '${name}'); run 'fcompile run' first`);
       }

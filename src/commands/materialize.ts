@@ -9,7 +9,7 @@ import type { MaterializeStep, Watermark } from "../warehouse/warehouse.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";
 
-/** Options of `materialize` (SPEC.md §2, §4). */
+/** Options of `materialize` (README "Commands"; docs/semantics.md, "Online"). */
 export interface MaterializeOptions extends ProjectOptions {
   /** End time; default now. */
   end?: string;

@@ -8,7 +8,7 @@ import type { ProjectOptions } from "./common.js";
 export async function run(
   opts: ProjectOptions & { onStep?: (step: RunStep, i: number, total: number) => void },
 ): Promise<{ steps: number }> {
-  const { config, registry } = await loadProject(opts.projectDir);
+  const { config, registry } = await loadProject(opts.projectDir, { requireDataFiles: true });
   const { target, ct } = compileTargetFor(config, opts.target);
   const steps = compileRunPlan(registry, ct);
   const wh = await openWarehouse(target, config.dir, registry);

@@ -1,18 +1,20 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
-import { compileTraining, outputName } from "../compile/training.js";
+import { viewRowsRelation } from "../compile/relations.js";
+import type { CompileTarget } from "../compile/relations.js";
+import { compileTraining, compileTrainingWithShapes, outputName } from "../compile/training.js";
+import { shapeLine } from "../compile/training-shapes.js";
+import type { IndexState, TrainingShape } from "../compile/training-shapes.js";
 import { DiagnosticBag, FcUserError, userError } from "../diagnostics/diagnostic.js";
 import { resolveFeatureRefs } from "../registry/feature-refs.js";
 import type { FeatureRef, Registry } from "../registry/types.js";
-import type { EntitySource } from "../warehouse/warehouse.js";
+import type { EntitySource, Warehouse } from "../warehouse/warehouse.js";
 import type { EntitySpec } from "../warehouse/entity-rows.js";
 import type { SourceLocation } from "../diagnostics/diagnostic.js";
-import { viewRowsRelation } from "../compile/relations.js";
-import type { CompileTarget } from "../compile/relations.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse } from "./common.js";
 import type { ProjectOptions } from "./common.js";
 
-/** Options of `train` (SPEC.md §2). */
+/** Options of `train` (README "Commands"). */
 export interface TrainOptions extends ProjectOptions {
   /** Called with the warehouse's progress estimate (percent) while the query runs. */
   onProgress?: (percent: number) => void;
@@ -35,11 +37,32 @@ export interface TrainOptions extends ProjectOptions {
  * schedule the SQL themselves). `entities` is SQL for the entity rows, e.g. a table name.
  */
 export async function trainingSql(
-  opts: Omit<TrainOptions, "out" | "entitiesFile" | "entitiesSql"> & { entities: string },
+  opts: Omit<TrainOptions, "out" | "entitiesFile" | "entitiesSql"> & {
+    entities: string;
+    /** Compile every view as if its index were there (`present`, the default) or not (`absent`: the sort-merge shape where the dialect has lookups). */
+    index?: Exclude<IndexState, "assumed">;
+  },
 ): Promise<string> {
   const { config, registry } = await loadProject(opts.projectDir);
   const { ct } = compileTargetFor(config, opts.target);
-  return compileTraining(registry, ct, trainingRequest(opts, chooseFeatures(registry, { ...opts, out: "" }), opts.entities));
+  const features = chooseFeatures(registry, { ...opts, out: "" });
+  const indexes = new Map(features.map((f) => [f.view, opts.index ?? "present"] as const));
+  return compileTraining(registry, ct, { ...trainingRequest(opts, features, opts.entities), indexes });
+}
+
+/**
+ * Per view, whether the index its point-in-time lookups walk exists, on dialects that want one
+ * (Dialect.wantsIndexes); none is looked up on the others.
+ */
+async function indexStates(wh: Warehouse, reg: Registry, ct: CompileTarget, views: string[]): Promise<Map<string, IndexState>> {
+  const out = new Map<string, IndexState>();
+  if (!ct.dialect.wantsIndexes) return out;
+  for (const name of new Set(views)) {
+    const view = reg.views.get(name)!;
+    const present = await wh.pitIndexExists(viewRowsRelation(reg, view, ct), view.joinKeys, view.timestamp);
+    out.set(name, present ? "present" : "absent");
+  }
+  return out;
 }
 
 /** What to compile for a `train` call. */
@@ -58,7 +81,19 @@ function trainingRequest(
 }
 
 /** `fcompile train`: a point-in-time correct training set, streamed by the warehouse into a file. */
-export async function train(opts: TrainOptions): Promise<{ rows: number; features: number; ms: number; out: string }> {
+export async function train(opts: TrainOptions): Promise<{
+  rows: number;
+  features: number;
+  ms: number;
+  out: string;
+  /** The shape of each view's point-in-time join and why (docs/training.md). */
+  shapes: { view: string; shape: TrainingShape; reason: string }[];
+  /**
+   * Lines to print: one per view that could not get its index lookup, e.g.
+   * `shape of stats: sort-merge (no index on "raw"."stats" (user_id, ts))`.
+   */
+  notes: string[];
+}> {
   const started = performance.now();
   const { config, registry } = await loadProject(opts.projectDir);
   const { target, ct } = compileTargetFor(config, opts.target);
@@ -79,12 +114,29 @@ export async function train(opts: TrainOptions): Promise<{ rows: number; feature
       features.map((f) => f.view),
     );
     const entities = await wh.loadEntities(entitySource, entitySpec(registry, ct, features, timestampColumn, !!opts.fullNames));
-    const sql = compileTraining(registry, ct, { ...trainingRequest(opts, features, entities.relation), entityColumns: entities.columns });
+    const indexes = await indexStates(
+      wh,
+      registry,
+      ct,
+      features.map((f) => f.view),
+    );
+    const { sql, shapes } = compileTrainingWithShapes(registry, ct, {
+      ...trainingRequest(opts, features, entities.relation),
+      entityColumns: entities.columns,
+      indexes,
+    });
     // A service's query is the one `build` wrote (with this run's entity columns filled in).
     const what = opts.service ? `training query (target/compiled/${ct.dialect.name}/train/${opts.service}.sql)` : "training query";
     const rows = await wh.exportQuery(sql, tmp, format, { what, onProgress: opts.onProgress, entities });
     renameSync(tmp, out);
-    return { rows, features: features.length, ms: performance.now() - started, out };
+    return {
+      rows,
+      features: features.length,
+      ms: performance.now() - started,
+      out,
+      shapes: shapes.map((x) => ({ view: x.view, ...x.choice })),
+      notes: shapes.filter((x) => x.choice.shape === "sort-merge").map((x) => shapeLine(x.view, x.choice)),
+    };
   } finally {
     rmSync(tmp, { force: true });
     await wh.close();

@@ -11,7 +11,7 @@ import type { ProjectOptions } from "./common.js";
 import { sampleRows } from "./verify-sample.js";
 import { entitySpec } from "./train.js";
 
-/** Options of `verify` (SPEC.md §4, the consistency check). */
+/** Options of `verify` (docs/semantics.md, "Online": the consistency check). */
 export interface VerifyOptions extends ProjectOptions {
   end: string;
   /** Entities to check per entity key (default 100). */
@@ -33,7 +33,7 @@ export interface Mismatch {
 
 /**
  * `fcompile verify`: for a sample of entities, the training row at T = end against an online read
- * evaluated as of end. They must be equal, value for value (SPEC.md §4).
+ * evaluated as of end. They must be equal, value for value (docs/semantics.md, "Online").
  */
 export async function verify(
   opts: VerifyOptions,

@@ -3,6 +3,7 @@ import type { Registry } from "../registry/types.js";
 import { compileIncrementalMaterialization, compileMaterialization } from "./materialize.js";
 import { pitIndex, pitIndexColumns, pitIndexes } from "./pit-index.js";
 import type { CompileTarget } from "./relations.js";
+import { viewsOfSource } from "./relations.js";
 import { compileRunPlan } from "./run-plan.js";
 import { compileTraining } from "./training.js";
 
@@ -47,7 +48,7 @@ export function indexAdvice(reg: Registry, t: CompileTarget): string | undefined
   const lines: string[] = [];
   for (const src of reg.sources.values()) {
     if (src.kind !== "table") continue;
-    const views = [...reg.views.values()].filter((v) => v.kind === "plain" && v.source === src.name);
+    const views = viewsOfSource(reg, src.name);
     const table = src.table[src.table.length - 1];
     for (const ix of pitIndexes(views)) {
       // Named after the table and key (as before INCLUDE columns were advised); with INCLUDE

@@ -11,7 +11,7 @@ export interface MaterializeMode {
 }
 
 /**
- * Compiles the materialization query of a view (SPEC.md §4): per entity, the row training
+ * Compiles the materialization query of a view (docs/semantics.md, "Online"): per entity, the row training
  * would choose at T = end. Its columns: the join keys, the timestamp, the created timestamp
  * (kept so that a later incremental merge breaks ties exactly as training does), the features.
  */

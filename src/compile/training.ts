@@ -1,7 +1,9 @@
-import type { FeatureRef, Registry } from "../registry/types.js";
-import { indexOnly } from "./pit-index.js";
+import type { FeatureRef, FeatureView, Registry } from "../registry/types.js";
+import { NamePicker, entityRowIdColumn } from "./internal-names.js";
 import type { CompileTarget } from "./relations.js";
 import { tieBreak, viewColumns, viewRowsRelation } from "./relations.js";
+import { chooseShape } from "./training-shapes.js";
+import type { IndexState, ShapeChoice, TrainingShape } from "./training-shapes.js";
 
 /** What a training set is made of. */
 export interface TrainingRequest {
@@ -14,10 +16,15 @@ export interface TrainingRequest {
   /** Name output columns `view__feature` instead of `feature`. */
   fullNames: boolean;
   /**
-   * The entity rows' columns, when known (at train time). Dialects without `* EXCLUDE` list them;
-   * without it they select `e.*`.
+   * The entity rows' columns, when known (at train time). Internal names are chosen to differ from
+   * them; dialects without `* EXCLUDE` list them (without them they select every column).
    */
   entityColumns?: string[];
+  /**
+   * Per view name, whether the index its lookups walk exists (checked by `train` on dialects that
+   * want indexes). A view missing here is `assumed`: `build` writes the index advice instead.
+   */
+  indexes?: ReadonlyMap<string, IndexState>;
 }
 
 /** The output column name of a feature. */
@@ -25,28 +32,152 @@ export function outputName(ref: FeatureRef, fullNames: boolean): string {
   return fullNames ? `${ref.view}__${ref.feature}` : ref.feature;
 }
 
-/** Compiles the point-in-time training query of SPEC.md §3. */
+/** Names the training query makes up (all quoted), none equal to a name the user wrote. */
+export interface TrainingNames {
+  /** CTE of the entity rows. */
+  entityRows: string;
+  /** Alias of the entity relation inside that CTE. */
+  entityInput: string;
+  /** Entity rows' input position (1, 2, …). */
+  rowId: string;
+  /** The entity row's timestamp as TIMESTAMP. */
+  entityTs: string;
+  /** A view row's timestamp as TIMESTAMP. */
+  ts: string;
+  /** sort-merge: 0 for a view row, 1 for an entity row. */
+  kind: string;
+  /** sort-merge: how many view rows of the key come up to this row, in timeline order. */
+  seq: string;
+  /** sort-merge: the alias of the timeline's rows. */
+  timeline: string;
+  /** sort-merge: the created timestamp, under a name that cannot clash with a key or feature. */
+  created: string;
+  /** Table aliases inside a view's lookup (its rows; the max(ts) probe's rows). */
+  row: string;
+  probe: string;
+  /** sort-merge: the entity side and the view side of the join back. */
+  entitySide: string;
+  viewSide: string;
+}
+
+/** A feature column of a view as the template uses it. */
+export interface TrainingFeatureContext {
+  /** The source column cast to its declared type. */
+  expr: string;
+  /** Its name inside the view's CTE or lookup: the feature's own, or `name_2`, … where that clashes. */
+  alias: string;
+  /** How it orders in a tie-break (Dialect.orderKey). */
+  orderExpr: string;
+}
+
+/** One feature view of the request, for the dialect's training template. */
+export interface TrainingViewContext {
+  name: string;
+  shape: TrainingShape;
+  /** Why this shape (printed by `train`). */
+  reason: string;
+  /** Flags for the template, one per shape (Handlebars has no equality test). */
+  asof: boolean;
+  lookupTies: boolean;
+  lookupMax: boolean;
+  sortMerge: boolean;
+  /** asof: the deduplicated rows; sort-merge: the timeline. */
+  cte: string;
+  /** sort-merge: the matched view row per entity row. */
+  matchCte: string;
+  /** Alias of the view's result in the final SELECT. */
+  alias: string;
+  describe: string;
+  relation: string;
+  keyList: string[];
+  /** Join keys: the entity rows' column and the view's column (both quoted). */
+  keys: { entity: string; view: string }[];
+  ts: string;
+  tsExpr: string;
+  created?: string;
+  /** Every feature of the view (the tie-break reads them all). */
+  allFeatures: TrainingFeatureContext[];
+  /** The features the request asks for. */
+  features: TrainingFeatureContext[];
+  partitionBy: string[];
+  /** The tie-break ascending (the winner last). */
+  orderBy: string[];
+  /** The tie-break descending (the winner first). */
+  orderByTies: string[];
+  /** sort-merge: the tie-break over the timeline's columns, ascending. */
+  timelineOrder: string[];
+  ttl?: string;
+  /** lookup-ties: the columns the index-only lookup returns (created timestamp and features). */
+  tieColumns: string[];
+}
+
+/** The context of templates/<dialect>/training.sql.hbs. */
+export interface TrainingTemplateContext {
+  title: string;
+  entities: string;
+  /** The entity rows' timestamp column (quoted). */
+  entityTsColumn: string;
+  /** The entity rows' columns (quoted), when known. */
+  entityColumns?: string[];
+  /** The training query numbers the entity rows itself (Dialect.numbersEntityRows = "query"). */
+  numberRows: boolean;
+  names: TrainingNames;
+  views: TrainingViewContext[];
+  outputs: { alias: string; column: string; name: string; ttl?: string }[];
+}
+
+/** The compiled query and the shape chosen for each view. */
+export interface CompiledTraining {
+  sql: string;
+  shapes: { view: string; choice: ShapeChoice }[];
+}
+
+/** Compiles the point-in-time training query of docs/semantics.md ("Training"). */
 export function compileTraining(reg: Registry, t: CompileTarget, req: TrainingRequest): string {
+  return compileTrainingWithShapes(reg, t, req).sql;
+}
+
+/** compileTraining, also returning the shape chosen for each view and why. */
+export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: TrainingRequest): CompiledTraining {
   const q = (s: string): string => t.dialect.quote(s);
   const viewNames = [...new Set(req.features.map((f) => f.view))];
-  const views = viewNames.map((name, i) => {
-    const view = reg.views.get(name)!;
+  const viewsUsed = viewNames.map((name) => reg.views.get(name)!);
+  const names = pickNames(reg, t, req, viewsUsed);
+  const picker = names.picker;
+  const views = viewsUsed.map((view, i): TrainingViewContext => {
     const cols = viewColumns(view, t);
-    const used = view.features.filter((f) => req.features.some((r) => r.view === name && r.feature === f.name));
-    const usedCols = cols.features.filter((c) => used.some((f) => q(f.name) === c.alias));
+    const relation = viewRowsRelation(reg, view, t);
+    const choice = chooseShape(t.dialect, view, relation, req.indexes?.get(view.name) ?? "assumed");
+    // Inside a view's CTE or lookup the keys keep their names, and so do the features unless one
+    // is named like a key or like an internal column.
+    const inside = new NamePicker([...view.joinKeys, ...Object.values(names.raw)]);
+    const allFeatures = view.features.map((f, j): TrainingFeatureContext & { timelineOrder: string } => {
+      const alias = q(inside.pick(f.name));
+      return { ...cols.features[j]!, alias, timelineOrder: t.dialect.orderKey(alias, f.type) };
+    });
+    const used = allFeatures.filter((_, j) => req.features.some((r) => r.view === view.name && r.feature === view.features[j]!.name));
+    const timelineTieBreak = [...(cols.created ? [names.quoted.created] : []), ...allFeatures.map((f) => f.timelineOrder)];
     return {
-      name,
-      cte: q(`${name}__rows`),
-      alias: `v${i + 1}`,
-      describe: `feature view ${name}${view.ttl ? ` (ttl ${view.ttl})` : ""}`,
-      relation: viewRowsRelation(reg, view, t),
+      name: view.name,
+      shape: choice.shape,
+      reason: choice.reason,
+      asof: choice.shape === "asof",
+      lookupTies: choice.shape === "lookup-ties",
+      lookupMax: choice.shape === "lookup-max",
+      sortMerge: choice.shape === "sort-merge",
+      cte: q(picker.pick(`${view.name}__rows`)),
+      matchCte: q(picker.pick(`${view.name}__match`)),
+      alias: q(picker.pick(`v${i + 1}`)),
+      describe: `feature view ${view.name}${view.ttl ? ` (ttl ${view.ttl})` : ""}`,
+      relation,
       keyList: view.joinKeys,
       keys: view.joinKeys.map((k) => ({ entity: q(k), view: q(k) })),
       ts: cols.ts,
-      created: cols.created,
-      features: usedCols,
-      partitionBy: view.joinKeys.map(q),
       tsExpr: `CAST(${cols.ts} AS TIMESTAMP)`,
+      created: cols.created,
+      allFeatures: allFeatures.map(({ expr, alias, orderExpr }) => ({ expr, alias, orderExpr })),
+      features: used.map(({ expr, alias, orderExpr }) => ({ expr, alias, orderExpr })),
+      partitionBy: view.joinKeys.map(q),
       // Ascending, so the row to keep is the last of its (keys, timestamp) run.
       orderBy: tieBreak(
         cols.created,
@@ -57,23 +188,71 @@ export function compileTraining(reg: Registry, t: CompileTarget, req: TrainingRe
         cols.created,
         cols.features.map((f) => f.orderExpr),
       ),
+      timelineOrder: timelineTieBreak.map((e) => `${e} ASC NULLS FIRST`),
       ttl: view.ttlSeconds !== undefined ? t.dialect.interval(view.ttlSeconds) : undefined,
-      // PostgreSQL: whether the view's index (pitIndex) covers the lookup, and the columns its
-      // tie-break reads, which the index-only lookup returns.
-      indexOnly: t.dialect.wantsIndexes && indexOnly(view),
       tieColumns: [...new Set([...(cols.created ? [cols.created] : []), ...cols.features.map((f) => f.alias)])],
     };
   });
   const outputs = req.features.map((ref) => {
     const v = views.find((x) => x.name === ref.view)!;
-    return { alias: v.alias, column: q(ref.feature), name: q(outputName(ref, req.fullNames)), ttl: v.ttl };
+    const view = viewsUsed.find((x) => x.name === ref.view)!;
+    const f = v.allFeatures[view.features.findIndex((x) => x.name === ref.feature)]!;
+    return { alias: v.alias, column: f.alias, name: q(outputName(ref, req.fullNames)), ttl: v.ttl };
   });
-  return t.dialect.render("training", {
+  const context: TrainingTemplateContext = {
     title: req.title,
     entities: req.entities,
-    entityTs: q(req.timestampColumn),
+    entityTsColumn: q(req.timestampColumn),
     entityColumns: req.entityColumns?.map(q),
+    numberRows: t.dialect.numbersEntityRows === "query",
+    names: names.quoted,
     views,
     outputs,
-  });
+  };
+  return {
+    sql: t.dialect.render("training", context),
+    shapes: views.map((v) => ({ view: v.name, choice: { shape: v.shape, reason: v.reason } })),
+  };
+}
+
+/**
+ * The internal names of one query: every CTE name, alias and helper column differs from every
+ * entity column, every column of the views used, every part of their relations' names, and each
+ * other (NamePicker).
+ */
+function pickNames(
+  reg: Registry,
+  t: CompileTarget,
+  req: TrainingRequest,
+  views: FeatureView[],
+): { picker: NamePicker; raw: Record<keyof TrainingNames, string>; quoted: TrainingNames } {
+  const userNames = [...(req.entityColumns ?? []), req.timestampColumn];
+  for (const v of views) {
+    userNames.push(v.name, ...v.joinKeys, v.timestamp, ...v.features.map((f) => f.name));
+    if (v.createdTimestamp) userNames.push(v.createdTimestamp);
+    if (v.kind === "plain") userNames.push(v.source);
+  }
+  for (const s of reg.sources.values()) if (s.kind === "table") userNames.push(...s.table);
+  userNames.push(t.schema);
+  const picker = new NamePicker(userNames);
+  // Where the warehouse numbers entity rows on load, it names the column by the same rule.
+  const rowId = t.dialect.numbersEntityRows === "load" ? entityRowIdColumn(req.entityColumns ?? []) : picker.pick("__fc_row_id");
+  picker.reserve(rowId);
+  const raw: Record<keyof TrainingNames, string> = {
+    entityRows: picker.pick("entity_rows"),
+    entityInput: picker.pick("e"),
+    rowId,
+    entityTs: picker.pick("__fc_entity_ts"),
+    ts: picker.pick("__fc_ts"),
+    kind: picker.pick("__fc_kind"),
+    seq: picker.pick("__fc_seq"),
+    created: picker.pick("__fc_created"),
+    timeline: picker.pick("t"),
+    row: picker.pick("r"),
+    probe: picker.pick("m"),
+    entitySide: picker.pick("er"),
+    viewSide: picker.pick("vr"),
+  };
+  const quoted = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, t.dialect.quote(v)])) as unknown as TrainingNames;
+  return { picker, raw, quoted };
 }

@@ -35,6 +35,22 @@ export interface Dialect {
    * the tables fcompile owns, and `build` writes advice for the user's own tables.
    */
   readonly wantsIndexes: boolean;
+  // ---- Training-query capabilities (added by helper "training"; src/compile/training-shapes.ts
+  // reads them to pick each view's shape, and the training templates get the choice as data) ----
+  /** `ASOF LEFT JOIN … ON keys AND entity_ts >= ts`: one sort-merge pass per view. */
+  readonly supportsAsofJoin: boolean;
+  /** `QUALIFY <window condition>`, a filter on window results without a subquery. */
+  readonly supportsQualify: boolean;
+  /** `FETCH FIRST 1 ROW WITH TIES`: the rows at the greatest timestamp in one index walk. */
+  readonly supportsWithTies: boolean;
+  /**
+   * How entity rows get their input position. `query`: the training query numbers them itself
+   * (`row_number() OVER ()` over the relation as read, which keeps input order); `load`: the
+   * warehouse numbers them while loading them (`loadEntities`), in a column named by
+   * `entityRowIdColumn` (src/compile/internal-names.ts).
+   */
+  readonly numbersEntityRows: "query" | "load";
+  // ---- end of training-query capabilities ----
   /** Renders one of the dialect's templates. */
   render(template: TemplateName, context: object): string;
 }

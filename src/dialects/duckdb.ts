@@ -28,5 +28,10 @@ export const duckdbDialect: Dialect = {
   },
   epochMicros: (expr) => `epoch_us(${expr})`,
   wantsIndexes: false,
+  // training-query capabilities (see Dialect)
+  supportsAsofJoin: true,
+  supportsQualify: true,
+  supportsWithTies: false,
+  numbersEntityRows: "query",
   render: templateRenderer("duckdb"),
 };

@@ -32,5 +32,10 @@ export const postgresDialect: Dialect = {
   // EXTRACT(EPOCH …) is numeric since PostgreSQL 14, so microseconds stay exact.
   epochMicros: (expr) => `CAST(EXTRACT(EPOCH FROM ${expr}) * 1000000 AS BIGINT)`,
   wantsIndexes: true,
+  // training-query capabilities (see Dialect)
+  supportsAsofJoin: false,
+  supportsQualify: false,
+  supportsWithTies: true,
+  numbersEntityRows: "load",
   render: templateRenderer("postgres"),
 };

@@ -261,6 +261,25 @@ export function encodeKey(parts: readonly unknown[]): string {
   return JSON.stringify(parts.map(keyPart));
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * An int64 join-key value as the text the store is keyed by (its canonical decimal: "042" and 42
+ * are both "42"), or undefined when `v` is not an integer in the int64 range given exactly (a JS
+ * number beyond 2^53, a fraction, text that is not an integer). The loader and the client key
+ * int64 entities with it, so both sides agree.
+ */
+export function int64KeyText(v: unknown): string | undefined {
+  let b: bigint;
+  if (typeof v === "bigint") b = v;
+  else if (typeof v === "number")
+    return Number.isSafeInteger(v) ? String(v) : undefined; // -0 → "0"
+  else if (typeof v === "string" && /^\s*[+-]?\d+\s*$/.test(v)) b = BigInt(v.trim());
+  else return undefined;
+  return b >= INT64_MIN && b <= INT64_MAX ? b.toString() : undefined;
+}
+
 function keyPart(v: unknown): string {
   if (v === null || v === undefined) throw new Error("a join key value is missing (NULL keys match nothing)");
   return typeof v === "string" ? v : String(v);

@@ -40,10 +40,18 @@ export function checkAgainstSchema(y: YamlFile, kind: "definitions" | "config", 
   return broken;
 }
 
+/**
+ * Column names fcompile gives its internal columns start with this (e.g. `__fc_row_id`): no name a
+ * user writes in definitions may (the schema's `column` pattern refuses them), so they never clash.
+ */
+export const RESERVED_PREFIX = /^__fc/i;
+
 function dedupe(errors: ErrorObject[]): ErrorObject[] {
   const seen = new Set<string>();
   // `enum`/`type` errors come with a sibling error per alternative; keep one per place and keyword.
   return errors.filter((e) => {
+    // An if/then/else error only repeats the errors of the branch taken.
+    if (e.keyword === "if") return false;
     const k = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
     if (seen.has(k)) return false;
     seen.add(k);
@@ -88,6 +96,12 @@ function describe(e: ErrorObject, kind: string): { code: DiagnosticCode; message
     case "pattern": {
       const schema = e.parentSchema as { "x-fc-code"?: DiagnosticCode; description?: string };
       const code = schema["x-fc-code"] ?? "FC003";
+      if (code === "FC009" && typeof e.data === "string" && RESERVED_PREFIX.test(e.data)) {
+        return {
+          code,
+          message: `reserved name ${JSON.stringify(e.data)} for ${where(e, kind)}: names starting with __fc (in any case) are fcompile's internal columns; rename it`,
+        };
+      }
       const what = code === "FC009" ? "unsafe identifier" : "invalid value";
       return {
         code,

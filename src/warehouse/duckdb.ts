@@ -2,7 +2,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RunStep } from "../compile/run-plan.js";
 import { duckdbDialect } from "../dialects/duckdb.js";
-import type { DuckDbTarget } from "../project/targets.js";
+import type { DuckDbTarget } from "./duckdb-target.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { WATERMARK_TABLE } from "../compile/relations.js";
@@ -119,6 +119,27 @@ export class DuckDbWarehouse implements Warehouse {
     } catch (err) {
       throw new WarehouseError(`DuckDB (target '${this.target.name}'): ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * DuckDB's training query joins with ASOF (a sort-merge) and reads no index; this answers for
+   * completeness from duckdb_indexes(), whose `expressions` lists an index's key columns.
+   */
+  async pitIndexExists(relation: string, keys: readonly string[], timestamp: string): Promise<boolean> {
+    const r = await this.conn.runAndReadAll(
+      `SELECT database_name, schema_name, table_name, CAST(expressions AS VARCHAR) AS expressions FROM duckdb_indexes()`,
+    );
+    const q = (parts: string[]): string => duckdbDialect.qualified(parts);
+    return r.getRowObjectsJS().some((row) => {
+      const [db, schema, table] = [String(row.database_name), String(row.schema_name), String(row.table_name)];
+      if (![q([table]), q([schema, table]), q([db, schema, table])].includes(relation)) return false;
+      const cols = String(row.expressions)
+        .replace(/^\[|\]$/g, "")
+        .split(",")
+        .map((c) => c.trim().replace(/^'|'$/g, "").replace(/^"|"$/g, ""));
+      const lead = new Set(cols.slice(0, keys.length));
+      return cols.length > keys.length && cols[keys.length] === timestamp && keys.every((k) => lead.has(k));
+    });
   }
 
   async tableExists(schema: string, table: string): Promise<boolean> {

@@ -10,6 +10,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { entityRowIdColumn } from "../compile/internal-names.js";
 import { duckdbDialect } from "../dialects/duckdb.js";
 import { postgresDialect as d } from "../dialects/postgres.js";
 import { freeName, inputLocation, openEntityExport, openEntityFile, tempName, typeEntityRows } from "./entity-rows.js";
@@ -114,9 +115,12 @@ async function finish(
     await reader.run(`COPY ${duckdbDialect.quote(typed.table)} TO ${duckdbDialect.stringLiteral(csv)} (FORMAT csv, HEADER true)`);
     await reader.run(`DROP TABLE IF EXISTS ${duckdbDialect.quote(typed.table)}`);
     const row = d.quote(input.rowColumn);
+    const columns = [input.rowColumn, ...keys.map((k) => k.name), spec.timestampColumn];
     const defs = [`${row} BIGINT`, ...keys.map((k) => `${d.quote(k.name)} ${k.pgType}`), `${d.quote(spec.timestampColumn)} TIMESTAMP`];
     await client.query(`DROP TABLE IF EXISTS pg_temp.${rel}`);
-    await client.query(`CREATE TEMP TABLE ${rel} (${defs.join(", ")}, __fc_row_id BIGINT GENERATED ALWAYS AS (${row}) STORED)`);
+    // The training query finds each row's input position under the name entityRowIdColumn gives.
+    const rowId = d.quote(entityRowIdColumn(columns));
+    await client.query(`CREATE TEMP TABLE ${rel} (${defs.join(", ")}, ${rowId} BIGINT GENERATED ALWAYS AS (${row}) STORED)`);
     const cols = [input.rowColumn, ...keys.map((k) => k.name), spec.timestampColumn].map((c) => d.quote(c)).join(", ");
     await pipeline(createReadStream(csv), client.query(copyFrom(`COPY ${rel} (${cols}) FROM STDIN (FORMAT csv, HEADER true)`)));
     await client.query(`ANALYZE ${rel}`);

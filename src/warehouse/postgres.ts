@@ -10,7 +10,7 @@ import type { RunStep } from "../compile/run-plan.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { postgresDialect as d } from "../dialects/postgres.js";
-import type { PostgresTarget } from "../project/targets.js";
+import type { PostgresTarget } from "./postgres-target.js";
 import type { FeatureType, Registry } from "../registry/types.js";
 import { fileColumns, toCsv } from "./file-reader.js";
 import type { FileColumn } from "./file-reader.js";
@@ -150,7 +150,21 @@ export class PostgresWarehouse implements Warehouse {
 
   async columnsOf(relationSql: string): Promise<string[]> {
     const r = await this.exec(`SELECT * FROM ${relationSql} LIMIT 0`);
-    return r.fields.map((f) => f.name).filter((n) => n !== "__fc_row_id");
+    return r.fields.map((f) => f.name);
+  }
+
+  async pitIndexExists(relation: string, keys: readonly string[], timestamp: string): Promise<boolean> {
+    // indkey lists the key columns first (indnkeyatts of them), then the INCLUDE columns; an
+    // expression column has attnum 0 and no name.
+    const r = await this.exec(
+      `SELECT i.indnkeyatts AS nkey, array(
+         SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+         LEFT JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) AS cols
+       FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS am ON am.oid = c.relam
+       WHERE i.indrelid = to_regclass(${d.stringLiteral(relation)}) AND i.indisvalid AND i.indpred IS NULL AND am.amname = 'btree'`,
+      `checking the indexes of ${relation}`,
+    );
+    return (r.rows as { nkey: number; cols: (string | null)[] }[]).some((ix) => leadingColumns(ix.cols.slice(0, ix.nkey), keys, timestamp));
   }
 
   async tableExists(schema: string, table: string): Promise<boolean> {
@@ -248,6 +262,13 @@ export class PostgresWarehouse implements Warehouse {
   async close(): Promise<void> {
     await this.client.end();
   }
+}
+
+/** Whether an index's key columns start with `keys` (in any order) and then `timestamp`. */
+function leadingColumns(indexKey: readonly (string | null)[], keys: readonly string[], timestamp: string): boolean {
+  if (indexKey.length <= keys.length || indexKey[keys.length] !== timestamp) return false;
+  const lead = new Set(indexKey.slice(0, keys.length));
+  return keys.every((k) => lead.has(k));
 }
 
 /** BIGINT as bigint (exact beyond 2^53); everything else as pg parses it by default. */

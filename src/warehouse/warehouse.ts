@@ -94,6 +94,13 @@ export interface Warehouse {
   loadEntities(source: EntitySource, spec: EntitySpec): Promise<LoadedEntities>;
   /** Column names of a relation or parenthesized query. */
   columnsOf(relationSql: string): Promise<string[]>;
+  /**
+   * Whether `relation` (a qualified, quoted relation as compiled SQL names it) has a usable index
+   * for point-in-time lookups: a valid, non-partial btree index whose leading key columns are
+   * `keys` (in any order) followed by `timestamp`. False for a view, or a relation that does not
+   * exist. `train` asks before choosing a lookup shape (src/compile/training-shapes.ts).
+   */
+  pitIndexExists(relation: string, keys: readonly string[], timestamp: string): Promise<boolean>;
   /** Whether a table or view exists. */
   tableExists(schema: string, table: string): Promise<boolean>;
   /**

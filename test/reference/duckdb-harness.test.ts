@@ -51,7 +51,7 @@ async function load(c: GenCase): Promise<string> {
   return schema;
 }
 
-/** The PIT join of SPEC §3 written as DuckDB SQL (ROW_NUMBER over candidates). */
+/** The point-in-time join written as DuckDB SQL (ROW_NUMBER over candidates). */
 function pitSql(c: GenCase, schema: string): string {
   const e = (col: string) => `e.${quoteIdent(col)}`;
   const ts = e(c.timestampColumn);
