@@ -252,7 +252,7 @@ describe.each(DIALECT_NAMES)("training output values on %s", (dialect) => {
     try {
       writeFileSync(
         path.join(dir, "entities.csv"),
-        "customer_id,event_timestamp\n1,2024-09-01T10:00:00+99:99\n1,2024-02-30\n1,1725177600\n1,2024-09-01T10:00:00-03:30\n",
+        "customer_id,event_timestamp\n1,2024-09-01T10:00:00+99:99\n1,2024-02-30\n1,1725177600\n1,2024-09-01T10:00:00-03:30\n1,2024-09-01T10:00:00+18:00\n1,2024-09-01T10:00:00-18:01\n",
       );
       const hint = "write ISO 8601, e.g. 2024-09-01T10:00:00Z or 2024-09-01 12:00:00+02:00 (no zone means UTC)";
       const f = path.join(dir, "entities.csv");
@@ -260,6 +260,7 @@ describe.each(DIALECT_NAMES)("training output values on %s", (dialect) => {
         `${f}:2:3: error FC015: column 'event_timestamp': '2024-09-01T10:00:00+99:99' is not a timestamp; ${hint}`,
         `${f}:3:3: error FC015: column 'event_timestamp': '2024-02-30' is not a timestamp; ${hint}`,
         `${f}:4:3: error FC015: column 'event_timestamp': '1725177600' is not a timestamp; ${hint}`,
+        `${f}:7:3: error FC015: column 'event_timestamp': '2024-09-01T10:00:00-18:01' is not a timestamp; ${hint}`,
       ]);
     } finally {
       removeDir(dir);

@@ -218,10 +218,13 @@ export async function openEntityExport(
 const INTEGER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|HUGEINT|UHUGEINT)$/;
 const TIMESTAMPS = /^(TIMESTAMP|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|DATE|TIMESTAMP WITH TIME ZONE)$/;
 const INT_TEXT = String.raw`\s*[+-]?[0-9]+\s*`;
-/** ISO 8601 as fcompile reads it everywhere (see src/timestamps.ts): hours 00–23, offsets up to ±15:59. */
+/**
+ * ISO 8601 as fcompile reads it everywhere (src/timestamps.ts): hours 00–23, minutes and seconds
+ * 00–59, a zone offset at most ±18:00. DuckDB's cast then checks the date (no February 30).
+ */
 const ISO_TEXT =
   String.raw`\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?)?\s*` +
-  String.raw`([Zz]|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?\s*`;
+  String.raw`([Zz]|[+-]((0[0-9]|1[0-7])(:?[0-5][0-9])?|18(:?00)?))?\s*`;
 
 /** The expression converting input column `col` (of DuckDB type `type`) to a join key; NULL when it does not convert. */
 function keyExpr(col: string, type: string, cast: KeyCast): string {

@@ -46,7 +46,11 @@ function check(details: fc.RunDetails<unknown>, b: PropertyBudget, started: numb
     const s = ((performance.now() - started) / 1000).toFixed(1);
     console.info(`property: ${details.numRuns} of ${b.runs} cases in ${s} s (minimum ${b.minRuns}, budget ${b.seconds} s)`);
   }
-  if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? "property failed");
+  if (details.failed) {
+    const cause = details.errorInstance;
+    const why = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+    throw new Error(`${fc.defaultReportMessage(details) ?? "property failed"}\n\nGot error: ${why}`, { cause });
+  }
   if (details.numRuns < b.minRuns) {
     throw new Error(
       `property ran only ${details.numRuns} of its minimum ${b.minRuns} cases within its ${b.seconds} s budget ` +
