@@ -9,6 +9,7 @@ import { formatTimestamp, parseTimestamp } from "../timestamps.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";
 import { sampleRows } from "./verify-sample.js";
+import { entitySpec } from "./train.js";
 
 /** Options of `verify` (docs/semantics.md, "Online": the consistency check). */
 export interface VerifyOptions extends ProjectOptions {
@@ -93,15 +94,14 @@ export async function verify(
         (row) => `(${row.map(literal).join(", ")}, CAST(${ct.dialect.stringLiteral(formatTimestamp(end))} AS TIMESTAMP))`,
       );
       const entitySql = `SELECT * FROM (VALUES ${values.join(", ")}) AS e(${[...keys, "event_timestamp"].map(q).join(", ")})`;
-      const rel = await wh.loadEntities({ sql: entitySql });
-      const columns = await wh.columnsOf(rel);
+      const rel = await wh.loadEntities({ sql: entitySql }, entitySpec(registry, ct, group, "event_timestamp", true));
       const sql = compileTraining(registry, ct, {
         title: "verify",
         features: group,
-        entities: rel,
+        entities: rel.relation,
         timestampColumn: "event_timestamp",
         fullNames: true,
-        entityColumns: columns,
+        entityColumns: rel.columns,
       });
       const types = group.map((r) => registry.views.get(r.view)!.features.find((f) => f.name === r.feature)!.type);
       const cols = group.map((r, i) =>
