@@ -6,6 +6,7 @@ DROP TABLE IF EXISTS "drivers"."source__driver_hourly_stats__fc_new";
 
 CREATE TABLE "drivers"."source__driver_hourly_stats__fc_new" AS
 SELECT * REPLACE (
+  CAST("driver_id" AS BIGINT) AS "driver_id",
   CAST("event_timestamp" AS TIMESTAMP) AS "event_timestamp",
   CAST("created" AS TIMESTAMP) AS "created",
   CAST("conv_rate" AS DOUBLE) AS "conv_rate",
