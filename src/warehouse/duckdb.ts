@@ -11,6 +11,7 @@ import type {
   ColumnInfo,
   EntitySource,
   ExecutedStatement,
+  ExportOptions,
   MaterializePlan,
   MaterializeStep,
   OutputFormat,
@@ -18,6 +19,10 @@ import type {
   Watermark,
 } from "./warehouse.js";
 import { WarehouseError, watermarkFromRow, watermarkSelect } from "./warehouse.js";
+import { FcUserError } from "../diagnostics/diagnostic.js";
+import { inputLocation, openEntityFile, openEntityQuery, typeEntityRows } from "./entity-rows.js";
+import type { EntitySpec, KeyCast, LoadedEntities } from "./entity-rows.js";
+import { copyOptions, outputSelectList } from "./output-values.js";
 
 const lit = (s: string): string => duckdbDialect.stringLiteral(s);
 
@@ -92,9 +97,42 @@ export class DuckDbWarehouse implements Warehouse {
     await executeRunPlan(this.engine(), plan, "duckdb", check, progress);
   }
 
-  async loadEntities(source: EntitySource): Promise<string> {
-    if ("sql" in source) return `(\n${source.sql}\n) AS entity_input`;
-    return duckdbDialect.fileRelation(source.format, source.file);
+  async loadEntities(source: EntitySource, spec: EntitySpec): Promise<LoadedEntities> {
+    try {
+      const input =
+        "sql" in source
+          ? await openEntityQuery(this.conn, source.sql, spec.reserved)
+          : await openEntityFile(this.conn, source.file, source.format, source.display ?? source.file, spec.reserved);
+      spec.checkColumns?.(
+        input.columns.map((c) => c.name),
+        inputLocation(input),
+      );
+      const keys: KeyCast[] = [];
+      for (const k of spec.keys) keys.push(k.type ? { name: k.name, to: k.type } : await this.keyCastFromView(k.name, k.typeFrom));
+      const typed = await typeEntityRows(this.conn, input, keys, spec.timestampColumn);
+      return {
+        relation: duckdbDialect.quote(typed.table),
+        columns: [input.rowColumn, ...keys.map((k) => k.name), spec.timestampColumn],
+        inputColumns: input.columns.map((c) => c.name),
+        rowColumn: input.rowColumn,
+        input: input.relation,
+        inputIn: "warehouse",
+        rows: typed.rows,
+      };
+    } catch (err) {
+      if (err instanceof FcUserError || err instanceof WarehouseError) throw err;
+      const what = "sql" in source ? "entity rows (--entities-sql)" : `entity rows (${source.display ?? source.file})`;
+      throw new WarehouseError(`${what}: DuckDB (target '${this.target.name}'): ${(err as Error).message}`);
+    }
+  }
+
+  /** A join key without a declared type takes the type of the view's column (integers as int64, text as string). */
+  private async keyCastFromView(name: string, relation: string): Promise<KeyCast> {
+    const r = await this.conn.runAndReadAll(`DESCRIBE SELECT ${duckdbDialect.quote(name)} FROM ${relation}`);
+    const type = String(r.getRowObjectsJS()[0]?.column_type);
+    if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER)$/.test(type)) return { name, to: "int64" };
+    if (type === "VARCHAR") return { name, to: "string" };
+    return { name, to: "native", duckdbType: type };
   }
 
   async columnsOf(relationSql: string): Promise<string[]> {
@@ -147,9 +185,33 @@ export class DuckDbWarehouse implements Warehouse {
     sql: string,
     out: string,
     format: OutputFormat,
-    { what = "training query", onProgress }: { what?: string; onProgress?: (percent: number) => void } = {},
+    { what = "training query", onProgress, entities }: ExportOptions = {},
   ): Promise<number> {
-    const opts = format === "csv" ? "FORMAT csv, HEADER true" : "FORMAT parquet";
+    const described = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM (\n${sql}\n) AS q`).catch((err: unknown) => {
+      throw new WarehouseError(`${what}: DuckDB (target '${this.target.name}'): ${(err as Error).message}`, sql);
+    });
+    const result = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), duckdbType: String(r.column_type) }));
+    const q = (s: string): string => duckdbDialect.quote(s);
+    let select: string;
+    if (entities) {
+      // The input's own columns as they came in, then the features, in input order.
+      const input = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${q(entities.input)}`);
+      const inputCols = input
+        .getRowObjectsJS()
+        .map((r) => ({ name: String(r.column_name), duckdbType: String(r.column_type) }))
+        .filter((c) => c.name !== entities.rowColumn)
+        .map((c) => ({ ...c, expr: `i.${q(c.name)}` }));
+      const features = result.slice(entities.columns.length).map((c) => ({ ...c, expr: `r.${q(c.name)}` }));
+      const row = q(entities.rowColumn);
+      select =
+        `SELECT\n  ${outputSelectList([...inputCols, ...features], format)}\nFROM (\n${sql}\n) AS r\n` +
+        `JOIN ${q(entities.input)} AS i ON i.${row} = r.${row}\nORDER BY r.${row}`;
+    } else {
+      select = `SELECT\n  ${outputSelectList(
+        result.map((c) => ({ ...c, expr: `r.${q(c.name)}` })),
+        format,
+      )}\nFROM (\n${sql}\n) AS r`;
+    }
     const timer = onProgress
       ? setInterval(() => {
           const p = this.conn.progress.percentage;
@@ -157,7 +219,7 @@ export class DuckDbWarehouse implements Warehouse {
         }, 200)
       : undefined;
     try {
-      return await this.exec(`COPY (\n${sql}) TO ${lit(out)} (${opts})`, what);
+      return await this.exec(`COPY (\n${select}\n) TO ${lit(out)} (${copyOptions(format)})`, what);
     } finally {
       clearInterval(timer);
     }
@@ -165,6 +227,17 @@ export class DuckDbWarehouse implements Warehouse {
 
   async materialize(plan: MaterializePlan, progress?: (step: MaterializeStep, i: number) => void): Promise<number[]> {
     return executeMaterializePlan(this.engine(), plan, "duckdb", progress);
+  }
+
+  async executeAll(_schema: string, statements: { sql: string; what: string }[]): Promise<void> {
+    await this.exec("BEGIN TRANSACTION");
+    try {
+      for (const st of statements) await this.exec(st.sql, st.what);
+      await this.exec("COMMIT");
+    } catch (err) {
+      await this.exec("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
   }
 
   async watermarks(schema: string): Promise<Map<string, Watermark>> {

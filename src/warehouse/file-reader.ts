@@ -10,7 +10,11 @@ export interface FileColumn {
 
 let shared: Promise<DuckDBConnection> | undefined;
 
-/** An in-memory DuckDB used to read CSV and Parquet files for warehouses that cannot. */
+/** An in-memory DuckDB used to read CSV and Parquet files for warehouses that cannot (session time zone UTC). */
+export async function readerConnection(): Promise<DuckDBConnection> {
+  return conn();
+}
+
 async function conn(): Promise<DuckDBConnection> {
   shared ??= DuckDBInstance.create(":memory:").then(async (i) => {
     const c = await i.connect();

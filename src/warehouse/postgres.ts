@@ -1,20 +1,18 @@
 import { spawnSync } from "node:child_process";
-import { constants as fsConstants, createReadStream, createWriteStream, rmSync } from "node:fs";
+import { constants as fsConstants, createReadStream, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { from as copyFrom } from "pg-copy-streams";
 import type { RunPlan, RunStep } from "../compile/run-plan.js";
 import type { StdinData } from "../compile/sql-script.js";
-import { entityRowIdColumn } from "../compile/internal-names.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { postgresDialect as d } from "../dialects/postgres.js";
 import type { PostgresTarget } from "./postgres-target.js";
 import type { Registry } from "../registry/types.js";
-import { fileColumnTypePostgres } from "../dialects/postgres-types.js";
-import { csvToParquet, exportCsv, fileColumns, toCsv } from "./file-reader.js";
+import { exportCsv, toCsv } from "./file-reader.js";
 import type { FileColumn } from "./file-reader.js";
 import { WATERMARK_TABLE } from "../compile/relations.js";
 import { executeMaterializePlan, executeRunPlan } from "./execute.js";
@@ -23,6 +21,7 @@ import type {
   ColumnInfo,
   EntitySource,
   ExecutedStatement,
+  ExportOptions,
   MaterializePlan,
   MaterializeStep,
   OutputFormat,
@@ -30,28 +29,13 @@ import type {
   Watermark,
 } from "./warehouse.js";
 import { WarehouseError, watermarkFromRow, watermarkSelect } from "./warehouse.js";
-
-const PG_OID_TO_DUCK: Record<number, string> = {
-  16: "BOOLEAN",
-  20: "BIGINT",
-  21: "SMALLINT",
-  23: "INTEGER",
-  25: "VARCHAR",
-  700: "FLOAT",
-  701: "DOUBLE",
-  1043: "VARCHAR",
-  1082: "DATE",
-  1114: "TIMESTAMP",
-  1184: "TIMESTAMPTZ",
-  1700: "DOUBLE",
-};
+import { FcUserError } from "../diagnostics/diagnostic.js";
+import type { EntitySpec, LoadedEntities } from "./entity-rows.js";
+import { exportPostgresQuery, loadPostgresEntities } from "./postgres-entities.js";
 
 /** PostgreSQL as a warehouse: everything `run` does happens in one transaction under an advisory lock. */
 export class PostgresWarehouse implements Warehouse {
   onStatement?: (s: ExecutedStatement) => void;
-
-  /** The columns of the entity rows last loaded by loadEntities (without the input position). */
-  private entityColumns?: string[];
 
   private constructor(
     private readonly client: pg.Client,
@@ -151,35 +135,17 @@ export class PostgresWarehouse implements Warehouse {
     }
   }
 
-  async loadEntities(source: EntitySource): Promise<string> {
-    const rel = "fc_entity_rows";
-    await this.exec(`DROP TABLE IF EXISTS pg_temp.${rel}`);
-    // The input position goes into a column named so that it differs from every entity column
-    // (entityRowIdColumn: the training query derives the same name from the same columns).
-    if ("sql" in source) {
-      const probe = await this.exec(`SELECT * FROM (\n${source.sql}\n) AS s LIMIT 0`, "entity rows (--entities-sql)");
-      const columns = probe.fields.map((f) => f.name);
-      const rowId = d.quote(entityRowIdColumn(columns));
-      await this.exec(
-        `CREATE TEMP TABLE ${rel} AS SELECT s.*, row_number() OVER () AS ${rowId} FROM (\n${source.sql}\n) AS s`,
-        "entity rows (--entities-sql)",
-      );
-      this.entityColumns = columns;
-    } else {
-      const columns = await fileColumns(source.file, source.format);
-      const rowId = d.quote(entityRowIdColumn(columns.map((c) => c.name)));
-      const defs = columns.map((c) => `${d.quote(c.name)} ${pgType(c)}`);
-      await this.exec(`CREATE TEMP TABLE ${rel} (${defs.join(", ")}, ${rowId} BIGINT GENERATED ALWAYS AS IDENTITY)`);
-      await this.copyIn(rel, columns, source.file, source.format, `loading entity rows from ${source.file}`);
-      this.entityColumns = columns.map((c) => c.name);
+  async loadEntities(source: EntitySource, spec: EntitySpec): Promise<LoadedEntities> {
+    try {
+      return await loadPostgresEntities(this.client, source, spec);
+    } catch (err) {
+      if (err instanceof FcUserError || err instanceof WarehouseError) throw err;
+      const what = "sql" in source ? "entity rows (--entities-sql)" : `entity rows (${source.display ?? source.file})`;
+      throw new WarehouseError(`${what}: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`);
     }
-    await this.exec(`ANALYZE ${rel}`);
-    return rel;
   }
 
   async columnsOf(relationSql: string): Promise<string[]> {
-    // The loaded entity rows: their own columns, without the input position added on load.
-    if (relationSql === "fc_entity_rows" && this.entityColumns) return this.entityColumns;
     const r = await this.exec(`SELECT * FROM ${relationSql} LIMIT 0`);
     return r.fields.map((f) => f.name);
   }
@@ -216,28 +182,34 @@ export class PostgresWarehouse implements Warehouse {
     return (r.rowCount ?? 0) > 0;
   }
 
-  async exportQuery(sql: string, out: string, format: OutputFormat, { what = "training query" }: { what?: string } = {}): Promise<number> {
-    const csv = format === "csv" ? out : `${out}.csv`;
+  async exportQuery(
+    sql: string,
+    out: string,
+    format: OutputFormat,
+    { what = "training query", entities }: ExportOptions = {},
+  ): Promise<number> {
     try {
-      const described = await this.exec(`SELECT * FROM (\n${sql}\n) AS q LIMIT 0`, what);
-      const stream = this.client.query(copyTo(`COPY (\n${sql}\n) TO STDOUT (FORMAT csv, HEADER true)`));
-      await pipeline(stream, createWriteStream(csv));
-      const rows = Number((stream as unknown as { rowCount?: number }).rowCount ?? 0);
-      if (format === "parquet") {
-        const columns = described.fields.map((f) => ({ name: f.name, duckdbType: PG_OID_TO_DUCK[f.dataTypeID] ?? "VARCHAR" }));
-        await csvToParquet(csv, columns, out);
-      }
-      return rows;
+      return await exportPostgresQuery(this.client, sql, out, format, entities);
     } catch (err) {
       if (err instanceof WarehouseError) throw err;
       throw new WarehouseError(`${what}: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`, sql);
-    } finally {
-      if (csv !== out) rmSync(csv, { force: true });
     }
   }
 
   async materialize(plan: MaterializePlan, progress?: (step: MaterializeStep, i: number) => void): Promise<number[]> {
     return executeMaterializePlan(this.engine(), plan, "postgres", progress);
+  }
+
+  async executeAll(schema: string, statements: { sql: string; what: string }[]): Promise<void> {
+    await this.exec("BEGIN");
+    try {
+      await this.exec(`SELECT pg_advisory_xact_lock(hashtext(${d.stringLiteral(`fcompile:${schema}`)}))`);
+      for (const st of statements) await this.exec(st.sql, st.what);
+      await this.exec("COMMIT");
+    } catch (err) {
+      await this.client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
   }
 
   async watermarks(schema: string): Promise<Map<string, Watermark>> {
@@ -295,17 +267,6 @@ const EXACT_TYPES = {
   getTypeParser: ((oid: number, format?: string) =>
     oid === 20 ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
 };
-
-/** The PostgreSQL type of a data file's column (src/dialects/postgres-types.ts); one it cannot hold is an error naming it. */
-function pgType(c: FileColumn): string {
-  const t = fileColumnTypePostgres(c.duckdbType);
-  if ("unsupported" in t) {
-    throw new WarehouseError(
-      `column '${c.name}' has DuckDB type ${c.duckdbType}, which PostgreSQL cannot hold (${t.unsupported}); convert or drop it`,
-    );
-  }
-  return t.sqlType;
-}
 
 /** Like psql: without a user in the URL, PGUSER or the login name. */
 function withDefaultUser(url: string): string {

@@ -1,12 +1,26 @@
 import type { RunPlan, RunStep } from "../compile/run-plan.js";
 import type { CompiledScript } from "../compile/sql-script.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { EntitySpec, LoadedEntities } from "./entity-rows.js";
 
 /** Output formats of a training set. */
 export type OutputFormat = "csv" | "parquet";
 
-/** Where `train` takes its entity rows from. */
-export type EntitySource = { file: string; format: "csv" | "parquet" } | { sql: string };
+/** Where `train` takes its entity rows from (`display`: the file as the user named it, for errors). */
+export type EntitySource = { file: string; format: "csv" | "parquet"; display?: string } | { sql: string };
+
+/** Options of `exportQuery`. */
+export interface ExportOptions {
+  /** Names the query in errors. */
+  what?: string;
+  /** Gets the engine's estimate in percent while the query runs, where it has one. */
+  onProgress?: (percent: number) => void;
+  /**
+   * The entity rows the query read (from `loadEntities`): the file then starts with the input's
+   * own columns, unchanged, followed by the query's columns after `entities.columns`.
+   */
+  entities?: LoadedEntities;
+}
 
 /** What `materialize` last wrote for a view: the watermark an incremental run continues from. */
 export interface Watermark {
@@ -86,10 +100,12 @@ export interface Warehouse {
     progress?: (step: RunStep, i: number) => void,
   ): Promise<void>;
   /**
-   * Makes the entity rows readable by the training query and returns the relation to read them
-   * from (the dialect's training template knows whether it numbers the rows or finds them numbered).
+   * Reads the entity rows (a file or a query) and makes them ready for the training query: the
+   * input is kept as it came in, and the join keys and timestamp are converted into a relation of
+   * their own (see entity-rows.ts). Throws FcUserError naming the file, line and column of a value
+   * that does not convert, or of a malformed row.
    */
-  loadEntities(source: EntitySource): Promise<string>;
+  loadEntities(source: EntitySource, spec: EntitySpec): Promise<LoadedEntities>;
   /** Column names of a relation or parenthesized query. */
   columnsOf(relationSql: string): Promise<string[]>;
   /** Columns of a relation or parenthesized query, with their types. */
@@ -105,21 +121,21 @@ export interface Warehouse {
   tableExists(schema: string, table: string): Promise<boolean>;
   /**
    * Streams a query's result into a file inside the warehouse engine; returns the row count.
-   * `what` names the query in errors; `onProgress` gets the engine's estimate in percent while it
-   * runs, where it has one.
+   * Values take the forms of docs/values.md on every warehouse (DuckDB writes the file).
    */
-  exportQuery(
-    sql: string,
-    out: string,
-    format: OutputFormat,
-    opts?: { what?: string; onProgress?: (percent: number) => void },
-  ): Promise<number>;
+  exportQuery(sql: string, out: string, format: OutputFormat, opts?: ExportOptions): Promise<number>;
   /**
    * Executes a materialize plan's statements (each view built under a new name, swapped in, its
    * watermark recorded) in one transaction: a failure or a killed process leaves the previous
    * tables and watermarks. Returns each view's row count.
    */
   materialize(plan: MaterializePlan, progress?: (step: MaterializeStep, i: number) => void): Promise<number[]>;
+  /**
+   * Executes statements in order in one transaction: all or nothing (`fcompile clean`). On
+   * PostgreSQL under the schema's lock that `run` and `materialize` take, so it never interleaves
+   * with them. `what` names each statement in errors.
+   */
+  executeAll(schema: string, statements: { sql: string; what: string }[]): Promise<void>;
   /** The recorded watermarks of a schema, by view (none before the first `materialize`). */
   watermarks(schema: string): Promise<Map<string, Watermark>>;
   /**
