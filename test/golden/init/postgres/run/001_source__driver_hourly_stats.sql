@@ -1,5 +1,5 @@
--- fcompile: file source driver_hourly_stats (data/driver_hourly_stats.csv), loaded into "drivers"."source__driver_hourly_stats": under a new
--- name, then swapped in, inside the run's transaction (000_begin.sql).
+-- fcompile: file source driver_hourly_stats (data/driver_hourly_stats.csv), loaded into "drivers"."source__driver_hourly_stats".
+-- Built under a new name, then swapped in, inside the run's transaction (000_begin.sql).
 DROP TABLE IF EXISTS "drivers"."source__driver_hourly_stats__fc_new";
 
 -- The file's columns.
