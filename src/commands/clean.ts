@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { WATERMARK_TABLE } from "../compile/relations.js";
 import type { Dialect } from "../dialects/dialect.js";
 import { resolveOnline } from "../project/online-config.js";
-import type { TargetConfig } from "../project/targets.js";
+import type { TargetConfig } from "../warehouse/targets.js";
 import type { Registry } from "../registry/types.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
 import { compileTargetFor, loadProject, openWarehouse } from "./common.js";
