@@ -77,14 +77,11 @@ load): run 'fcompile load' to retry. The load pushes every materialized view, no
           const how = v.mode === "full" ? "full" : `${v.mode} since ${v.start}`;
           process.stdout.write(`  ${v.view}: ${v.rows} entities (${how})${v.note ? ` — ${v.note}` : ""}\n`);
         }
-        for (const v of r.views.filter((v) => v.rows === 0))
-          process.stderr.write(
-            `warning: view '${v.view}' has no rows as of ${r.end} UTC: its source has no rows before then, or every entity's latest row is older than the view's ttl (is --end right?)\n`,
-          );
         const total = r.views.reduce((n, v) => n + v.rows, 0);
         process.stdout.write(
           `materialize ok: ${r.views.length} views, ${total} rows as of ${r.end} UTC in ${(r.ms / 1000).toFixed(1)} s\n`,
         );
+        for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
         if (opts.load) await loadAfter(opts, maxShrink);
       }),
     );

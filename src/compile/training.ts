@@ -50,14 +50,19 @@ export interface TrainingNames {
   seq: string;
   /** sort-merge: the alias of the timeline's rows. */
   timeline: string;
+  /** sort-merge: the timeline's window. */
+  window: string;
+  /** sort-merge: the kind of the next row in the timeline (1: an entity row). */
+  next: string;
+  /** sort-merge: the timestamp of the view row an entity row is matched with. */
+  matchTs: string;
+  /** sort-merge: the window that hands a view row's values to the entity rows after it. */
+  matchWindow: string;
   /** sort-merge: the created timestamp, under a name that cannot clash with a key or feature. */
   created: string;
   /** Table aliases inside a view's lookup (its rows; the max(ts) probe's rows). */
   row: string;
   probe: string;
-  /** sort-merge: the entity side and the view side of the join back. */
-  entitySide: string;
-  viewSide: string;
 }
 
 /** A feature column of a view as the template uses it. */
@@ -81,10 +86,8 @@ export interface TrainingViewContext {
   lookupTies: boolean;
   lookupMax: boolean;
   sortMerge: boolean;
-  /** asof: the deduplicated rows; sort-merge: the timeline. */
+  /** asof: the deduplicated rows; sort-merge: the stage. */
   cte: string;
-  /** sort-merge: the matched view row per entity row. */
-  matchCte: string;
   /** Alias of the view's result in the final SELECT. */
   alias: string;
   describe: string;
@@ -106,9 +109,29 @@ export interface TrainingViewContext {
   orderByTies: string[];
   /** sort-merge: the tie-break over the timeline's columns, ascending. */
   timelineOrder: string[];
+  /** sort-merge: this view's stage (see SortMergeStage). */
+  stage?: SortMergeStage;
   ttl?: string;
   /** lookup-ties: the columns the index-only lookup returns (created timestamp and features). */
   tieColumns: string[];
+}
+
+/**
+ * The sort-merge shape is a chain of stages, one per view that has it: each stage takes every
+ * entity row of the one before (its columns and the features found so far) and adds this view's
+ * features, so no join with a row estimate the planner cannot know is ever needed.
+ */
+export interface SortMergeStage {
+  /** The relation the stage reads entity rows from: the entity rows' CTE or the previous stage. */
+  from: string;
+  /** The columns it carries through unchanged: the entity columns, the row id, the entity timestamp, earlier stages' features. */
+  carried: string[];
+  /** The join keys: a name in the timeline, the entity rows' column, the view's column. */
+  keys: { name: string; entity: string; view: string }[];
+  /** Every feature of the view under a name in the timeline (the tie-break reads them all). */
+  features: { expr: string; name: string }[];
+  /** The requested features: their name in the timeline, which is also their name in the stage's output. */
+  outputs: string[];
 }
 
 /** The context of templates/<dialect>/training.sql.hbs. */
@@ -123,6 +146,8 @@ export interface TrainingTemplateContext {
   numberRows: boolean;
   names: TrainingNames;
   views: TrainingViewContext[];
+  /** The relation the final SELECT reads entity rows from (as names.entityRows): the last sort-merge stage, or the entity rows' CTE. */
+  finalFrom: string;
   outputs: { alias: string; column: string; name: string; ttl?: string }[];
 }
 
@@ -144,6 +169,13 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
   const viewsUsed = viewNames.map((name) => reg.views.get(name)!);
   const names = pickNames(reg, t, req, viewsUsed);
   const picker = names.picker;
+  // The sort-merge stages' chain: where the next stage reads entity rows from, and what it carries.
+  const carried = {
+    from: names.quoted.entityRows,
+    columns: [...(req.entityColumns ?? []).map(q), names.quoted.rowId, names.quoted.entityTs],
+  };
+  const smTieBreak = new Map<string, string[]>();
+  const smOutputs = new Map<string, Map<string, string>>();
   const views = viewsUsed.map((view, i): TrainingViewContext => {
     const cols = viewColumns(view, t);
     const relation = viewRowsRelation(reg, view, t);
@@ -157,6 +189,31 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
     });
     const used = allFeatures.filter((_, j) => req.features.some((r) => r.view === view.name && r.feature === view.features[j]!.name));
     const timelineTieBreak = [...(cols.created ? [names.quoted.created] : []), ...allFeatures.map((f) => f.timelineOrder)];
+    let stage: SortMergeStage | undefined;
+    if (choice.shape === "sort-merge") {
+      if (!req.entityColumns) throw new Error(`the sort-merge shape of view ${view.name} needs the entity rows' columns`);
+      const smFeatures = view.features.map((f, j) => ({
+        expr: cols.features[j]!.expr,
+        name: q(picker.pick(`__fc_${view.name}_${f.name}`)),
+        type: f.type,
+      }));
+      stage = {
+        from: carried.from,
+        carried: [...carried.columns],
+        keys: view.joinKeys.map((k) => ({ name: q(picker.pick(`__fc_key_${k}`)), entity: q(k), view: q(k) })),
+        features: smFeatures.map(({ expr, name }) => ({ expr, name })),
+        outputs: smFeatures
+          .filter((_, j) => req.features.some((r) => r.view === view.name && r.feature === view.features[j]!.name))
+          .map((f) => f.name),
+      };
+      smTieBreak.set(view.name, [
+        ...(cols.created ? [names.quoted.created] : []),
+        ...smFeatures.map((f) => t.dialect.orderKey(f.name, f.type)),
+      ]);
+      carried.from = q(picker.pick(`${view.name}__stage`));
+      carried.columns.push(...stage.outputs);
+      smOutputs.set(view.name, new Map(view.features.map((f, j) => [f.name, smFeatures[j]!.name])));
+    }
     return {
       name: view.name,
       shape: choice.shape,
@@ -165,8 +222,7 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
       lookupTies: choice.shape === "lookup-ties",
       lookupMax: choice.shape === "lookup-max",
       sortMerge: choice.shape === "sort-merge",
-      cte: q(picker.pick(`${view.name}__rows`)),
-      matchCte: q(picker.pick(`${view.name}__match`)),
+      cte: stage ? carried.from : q(picker.pick(`${view.name}__rows`)),
       alias: q(picker.pick(`v${i + 1}`)),
       describe: `feature view ${view.name}${view.ttl ? ` (ttl ${view.ttl})` : ""}`,
       relation,
@@ -188,7 +244,8 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
         cols.created,
         cols.features.map((f) => f.orderExpr),
       ),
-      timelineOrder: timelineTieBreak.map((e) => `${e} ASC NULLS FIRST`),
+      timelineOrder: (smTieBreak.get(view.name) ?? timelineTieBreak).map((e) => `${e} ASC NULLS FIRST`),
+      stage,
       ttl: view.ttlSeconds !== undefined ? t.dialect.interval(view.ttlSeconds) : undefined,
       tieColumns: [...new Set([...(cols.created ? [cols.created] : []), ...cols.features.map((f) => f.alias)])],
     };
@@ -197,6 +254,9 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
     const v = views.find((x) => x.name === ref.view)!;
     const view = viewsUsed.find((x) => x.name === ref.view)!;
     const f = v.allFeatures[view.features.findIndex((x) => x.name === ref.feature)]!;
+    // A sort-merge view's features are columns of the last stage, which the final SELECT reads as names.entityRows.
+    const sm = smOutputs.get(ref.view)?.get(ref.feature);
+    if (sm) return { alias: names.quoted.entityRows, column: sm, name: q(outputName(ref, req.fullNames)), ttl: undefined };
     return { alias: v.alias, column: f.alias, name: q(outputName(ref, req.fullNames)), ttl: v.ttl };
   });
   const context: TrainingTemplateContext = {
@@ -207,6 +267,7 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
     numberRows: t.dialect.numbersEntityRows === "query",
     names: names.quoted,
     views,
+    finalFrom: carried.from,
     outputs,
   };
   return {
@@ -230,7 +291,15 @@ function pickNames(
   for (const v of views) {
     userNames.push(v.name, ...v.joinKeys, v.timestamp, ...v.features.map((f) => f.name));
     if (v.createdTimestamp) userNames.push(v.createdTimestamp);
-    if (v.kind === "plain") userNames.push(v.source);
+    switch (v.kind) {
+      case "plain":
+        userNames.push(v.source);
+        break;
+      case "sql":
+        break;
+      default:
+        return unknownViewKind(v);
+    }
   }
   for (const s of reg.sources.values()) if (s.kind === "table") userNames.push(...s.table);
   userNames.push(t.schema);
@@ -248,11 +317,18 @@ function pickNames(
     seq: picker.pick("__fc_seq"),
     created: picker.pick("__fc_created"),
     timeline: picker.pick("t"),
+    window: picker.pick("w"),
+    next: picker.pick("__fc_next_kind"),
+    matchTs: picker.pick("__fc_match_ts"),
+    matchWindow: picker.pick("mw"),
     row: picker.pick("r"),
     probe: picker.pick("m"),
-    entitySide: picker.pick("er"),
-    viewSide: picker.pick("vr"),
   };
   const quoted = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, t.dialect.quote(v)])) as unknown as TrainingNames;
   return { picker, raw, quoted };
+}
+
+/** A view kind this file does not handle yet: adding one to FeatureView makes this a compile error. */
+function unknownViewKind(view: never): never {
+  throw new Error(`unknown feature view kind ${(view as { kind?: string }).kind}`);
 }

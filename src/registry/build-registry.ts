@@ -328,7 +328,8 @@ function checkViewReferences(view: FeatureView, it: Item, reg: Registry, bag: Di
       }
     }
   }
-  const reserved = new Set([...view.joinKeys, view.timestamp, view.createdTimestamp ?? ""].map((c) => c.toLowerCase()));
+  // A timestamp read from a source that failed the schema may be missing (that source is reported).
+  const reserved = new Set([...view.joinKeys, view.timestamp, view.createdTimestamp ?? ""].map((c) => (c ?? "").toLowerCase()));
   view.features.forEach((f, i) => {
     if (reserved.has(f.name.toLowerCase())) {
       bag.error(

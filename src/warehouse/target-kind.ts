@@ -1,4 +1,4 @@
-import type { DialectName } from "../dialects/dialect.js";
+import type { DialectName } from "../dialects/index.js";
 import type { BaseTarget, TargetResolveContext } from "../project/targets.js";
 import type { Registry } from "../registry/types.js";
 import type { Warehouse } from "./warehouse.js";
