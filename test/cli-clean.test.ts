@@ -10,6 +10,7 @@ import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { init, load, materialize, run } from "../src/index.js";
 import { fcompileIn as fcompile, fcompileOk as ok } from "./helpers/cli.js";
 import { PG_URL, dropSchemas, testSchema, withPg } from "./helpers/postgres.js";
 import { REDIS_URL, deleteProjectKeys, projectKeys, testProject } from "./helpers/redis.js";
@@ -26,15 +27,17 @@ afterAll(async () => {
 /** A project from `fcompile init`, with fcompile.yaml replaced, and optionally more definitions. */
 async function project(name: string, config: string, extra?: string): Promise<string> {
   const dir = path.join(tmp, name);
-  await ok(tmp, "init", name);
+  init(dir);
   writeFileSync(path.join(dir, "fcompile.yaml"), config);
   if (extra) writeFileSync(path.join(dir, "definitions/extra.yml"), extra);
   return dir;
 }
 
-/** build, run, materialize, load. */
+/** run, materialize, load (in-process: spawning the CLI for each is the slow part). */
 async function fill(dir: string): Promise<void> {
-  for (const args of [["build"], ["run"], ["materialize", "--end", "2025-01-01T12:00:00Z"], ["load"]]) await ok(dir, ...args);
+  await run({ projectDir: dir });
+  await materialize({ projectDir: dir, end: "2025-01-01T12:00:00Z" });
+  await load({ projectDir: dir });
 }
 
 async function duckTables(file: string): Promise<string[]> {

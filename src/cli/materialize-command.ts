@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { load } from "../commands/load.js";
+import { DEFAULT_MAX_SHRINK, load } from "../commands/load.js";
+import { userError } from "../diagnostics/diagnostic.js";
 import { materialize } from "../commands/materialize.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
@@ -12,6 +13,9 @@ interface MaterializeFlags extends CommonOptions {
   views?: string;
   load?: boolean;
   graceMs: string;
+  maxShrink: string;
+  allowEmpty?: boolean;
+  force?: boolean;
 }
 
 export function registerMaterialize(program: Command): void {
@@ -23,6 +27,13 @@ export function registerMaterialize(program: Command): void {
     .option("--views <names>", "comma-separated feature views (default: all)")
     .option("--load", "then load the materialization into the online store, as 'fcompile load' does")
     .option("--grace-ms <ms>", "with --load, Redis: keep the replaced values readable this long after the switch", "1000")
+    .option(
+      "--max-shrink <fraction>",
+      "with --load: refuse to drop more than this fraction of a loaded view's rows",
+      String(DEFAULT_MAX_SHRINK),
+    )
+    .option("--allow-empty", "with --load: load a view whose materialization is empty, emptying it online")
+    .option("--force", "with --load: load whatever the shrink")
     .addHelpText(
       "after",
       `
@@ -40,6 +51,14 @@ load): run 'fcompile load' to retry. The load pushes every materialized view, no
     )
     .action((opts: MaterializeFlags) =>
       runCommand(async () => {
+        const maxShrink = Number(opts.maxShrink);
+        if (opts.maxShrink.trim() === "" || !(maxShrink >= 0 && maxShrink <= 1))
+          throw userError("FC015", `--max-shrink must be a fraction from 0 to 1, e.g. 0.5 (got '${opts.maxShrink}')`);
+        if (!opts.load && (opts.allowEmpty || opts.force || opts.maxShrink !== String(DEFAULT_MAX_SHRINK)))
+          throw userError(
+            "FC015",
+            "--allow-empty, --force and --max-shrink apply to the load: add --load (or pass them to 'fcompile load')",
+          );
         const progress = progressLine();
         const r = await materialize({
           projectDir: opts.project,
@@ -63,19 +82,22 @@ load): run 'fcompile load' to retry. The load pushes every materialized view, no
           `materialize ok: ${r.views.length} views, ${total} rows as of ${r.end} UTC in ${(r.ms / 1000).toFixed(1)} s\n`,
         );
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-        if (opts.load) await loadAfter(opts);
+        if (opts.load) await loadAfter(opts, maxShrink);
       }),
     );
 }
 
 /** `materialize --load`: the load step, reported as `fcompile load` reports it. */
-async function loadAfter(opts: MaterializeFlags): Promise<void> {
+async function loadAfter(opts: MaterializeFlags, maxShrink: number): Promise<void> {
   const progress = progressLine();
   try {
     const r = await load({
       projectDir: opts.project,
       target: opts.target,
       graceMs: Number(opts.graceMs),
+      maxShrink,
+      allowEmpty: !!opts.allowEmpty,
+      force: !!opts.force,
       onProgress: (done, total) =>
         progress.update(
           `loading ${done.toLocaleString("en")}/${total.toLocaleString("en")} rows (${Math.floor((100 * done) / Math.max(total, 1))}%)`,

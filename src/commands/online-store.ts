@@ -6,9 +6,12 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import type { Redis } from "ioredis";
+import { unreachable } from "../compile/relations.js";
 import { userError } from "../diagnostics/diagnostic.js";
 import { redisKeys } from "../online/layout.js";
 import type { OnlineStoreConfig, ViewLayout } from "../online/layout.js";
+import { DEFAULT_REDIS_URL, redactRedisUrl } from "../online/redis/url.js";
+import { onlineStore } from "../online/stores.js";
 
 /** A project's contents in its online store. */
 export interface OnlineContents {
@@ -25,18 +28,13 @@ export interface OnlineContents {
 /** The SQLite online store's tables (README, "The online store"). */
 const SQLITE_TABLES = ["fc_pointer", "fc_meta", "fc_values"];
 
-/** A Redis URL with its password replaced by `***`. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
-}
-
-/** Where a store is, for messages. */
+/** Where a store is, for messages (a file path, a URL with its password hidden). */
 export function storeName(store: OnlineStoreConfig): string {
-  return store.type === "sqlite" ? store.path : redactUrl(store.url ?? "redis://127.0.0.1:6379/0");
+  return onlineStore(store).where(store);
 }
 
 /** Connects to Redis or fails with FC016 naming the URL (no retry loop: these commands run once). */
-async function connectRedis(url = "redis://127.0.0.1:6379/0"): Promise<Redis> {
+async function connectRedis(url = DEFAULT_REDIS_URL): Promise<Redis> {
   const { Redis } = await import("ioredis");
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000, retryStrategy: () => null });
   redis.on("error", () => undefined); // surfaced through the failing command
@@ -44,7 +42,7 @@ async function connectRedis(url = "redis://127.0.0.1:6379/0"): Promise<Redis> {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw userError("FC016", `cannot connect to the online store ${redactUrl(url)}: ${(err as Error).message}; is Redis running?`);
+    throw userError("FC016", `cannot connect to the online store ${redactRedisUrl(url)}: ${(err as Error).message}; is Redis running?`);
   }
   return redis;
 }
@@ -70,23 +68,44 @@ function layoutsOf(pointer: [view: string, version: number][], json: (string | n
  * keys or values (on Redis a SCAN of the whole keyspace). Throws FC016 if Redis is down.
  */
 export async function inspectOnline(store: OnlineStoreConfig, project: string, countEntries = false): Promise<OnlineContents> {
-  const where = storeName(store);
-  if (store.type === "redis") {
-    const redis = await connectRedis(store.url);
-    try {
-      const k = redisKeys(project);
-      const pointer = Object.entries(await redis.hgetall(k.pointer)).map(([v, n]) => [v, Number(n)] as [string, number]);
-      const json = pointer.length > 0 ? await redis.hmget(k.meta, ...pointer.map(([, n]) => `v${n}`)) : [];
-      let entries: number | undefined;
-      if (countEntries) {
-        entries = 0;
-        for await (const keys of projectKeys(redis, project)) entries += keys.length;
-      }
-      return { store: where, views: layoutsOf(pointer, json), entries, loading: (await redis.exists(k.lock)) === 1 };
-    } finally {
-      redis.disconnect();
-    }
+  switch (store.type) {
+    case "redis":
+      return inspectRedis(store, project, countEntries);
+    case "sqlite":
+      return inspectSqlite(store, project, countEntries);
+    default:
+      return unreachable(store);
   }
+}
+
+async function inspectRedis(
+  store: Extract<OnlineStoreConfig, { type: "redis" }>,
+  project: string,
+  countEntries: boolean,
+): Promise<OnlineContents> {
+  const where = storeName(store);
+  const redis = await connectRedis(store.url);
+  try {
+    const k = redisKeys(project);
+    const pointer = Object.entries(await redis.hgetall(k.pointer)).map(([v, n]) => [v, Number(n)] as [string, number]);
+    const json = pointer.length > 0 ? await redis.hmget(k.meta, ...pointer.map(([, n]) => `v${n}`)) : [];
+    let entries: number | undefined;
+    if (countEntries) {
+      entries = 0;
+      for await (const keys of projectKeys(redis, project)) entries += keys.length;
+    }
+    return { store: where, views: layoutsOf(pointer, json), entries, loading: (await redis.exists(k.lock)) === 1 };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function inspectSqlite(
+  store: Extract<OnlineStoreConfig, { type: "sqlite" }>,
+  project: string,
+  countEntries: boolean,
+): Promise<OnlineContents> {
+  const where = storeName(store);
   const empty = { store: where, views: new Map<string, ViewLayout>(), entries: countEntries ? 0 : undefined, loading: false };
   if (!existsSync(store.path)) return empty;
   const { default: Database } = await import("better-sqlite3");
@@ -126,21 +145,40 @@ export async function clearOnline(
   project: string,
   onProgress?: (removed: number) => void,
 ): Promise<{ removed: number; fileRemoved: boolean }> {
-  if (store.type === "redis") {
-    const redis = await connectRedis(store.url);
-    try {
-      if ((await redis.exists(redisKeys(project).lock)) === 1)
-        throw userError("FC016", `a load of project '${project}' is running on ${storeName(store)}; wait for it to finish, then clean`);
-      let removed = 0;
-      for await (const keys of projectKeys(redis, project)) {
-        removed += await redis.unlink(...keys);
-        onProgress?.(removed);
-      }
-      return { removed, fileRemoved: false };
-    } finally {
-      redis.disconnect();
-    }
+  switch (store.type) {
+    case "redis":
+      return clearRedis(store, project, onProgress);
+    case "sqlite":
+      return clearSqlite(store, project);
+    default:
+      return unreachable(store);
   }
+}
+
+async function clearRedis(
+  store: Extract<OnlineStoreConfig, { type: "redis" }>,
+  project: string,
+  onProgress?: (removed: number) => void,
+): Promise<{ removed: number; fileRemoved: boolean }> {
+  const redis = await connectRedis(store.url);
+  try {
+    if ((await redis.exists(redisKeys(project).lock)) === 1)
+      throw userError("FC016", `a load of project '${project}' is running on ${storeName(store)}; wait for it to finish, then clean`);
+    let removed = 0;
+    for await (const keys of projectKeys(redis, project)) {
+      removed += await redis.unlink(...keys);
+      onProgress?.(removed);
+    }
+    return { removed, fileRemoved: false };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function clearSqlite(
+  store: Extract<OnlineStoreConfig, { type: "sqlite" }>,
+  project: string,
+): Promise<{ removed: number; fileRemoved: boolean }> {
   if (!existsSync(store.path)) return { removed: 0, fileRemoved: false };
   const { default: Database } = await import("better-sqlite3");
   const db = new Database(store.path, { fileMustExist: true, timeout: 5000 });
