@@ -38,7 +38,8 @@ export interface ShapeChoice {
  */
 export function chooseShape(d: Dialect, view: FeatureView, relation: string, index: IndexState): ShapeChoice {
   const columns = `(${[...view.joinKeys, view.timestamp].join(", ")})`;
-  if (d.supportsAsofJoin) return { shape: "asof", reason: "ASOF join" };
+  // The asof template deduplicates each view with QUALIFY before its ASOF join.
+  if (d.supportsAsofJoin && d.supportsQualify) return { shape: "asof", reason: "ASOF join" };
   if (!d.wantsIndexes || index === "absent") return { shape: "sort-merge", reason: `no index on ${relation} ${columns}` };
   const how = index === "present" ? "index" : "index assumed";
   if (d.supportsWithTies && indexOnly(view)) return { shape: "lookup-ties", reason: `${how} on ${relation} ${columns}` };
