@@ -18,7 +18,7 @@
 //   s_nodedup    no dedup at all (wrong on ties; the floor the others approach)
 //   x_asof_fix   ASOF on (key, ts) only, then arg_max over just the source rows on a matched (key, ts)
 //   x_union      entity and feature rows in one window, last_value(… IGNORE NULLS) carried forward
-//   ref          `c` with the full SPEC §3 tie-break (created, then every feature) — the reference
+//   ref          `c` with the full point-in-time tie-break (created, then every feature) — the reference
 // --ties builds a small tie-heavy dataset and checks every variant against `a` and `ref` row for row.
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -278,7 +278,7 @@ ORDER BY e.__fc_row_id`;
 /**
  * (c): the Feast shape — join entity rows to feature rows on key with ts in [T - ttl, T],
  * row_number() over each entity row by ts DESC (then created DESC), keep 1, join back.
- * `full` adds every feature to the ORDER BY: the complete SPEC §3 tie-break (the `ref` variant).
+ * `full` adds every feature to the ORDER BY: the complete point-in-time tie-break (the `ref` variant).
  */
 function rowNumberSql(views, full = false) {
   const ctes = views.map((v, i) => {
@@ -311,7 +311,7 @@ ${views.map((_, i) => `LEFT JOIN v${i + 1}_latest AS v${i + 1} ON v${i + 1}.__fc
 ORDER BY e.__fc_row_id`;
 }
 
-/** The SPEC §3 tie-break after ts: created DESC NULLS LAST, then every feature DESC NULLS LAST. */
+/** The point-in-time tie-break after ts: created DESC NULLS LAST, then every feature DESC NULLS LAST. */
 const tieBreak = (v) => [...(v.created ? [q(v.created)] : []), ...v.features.map((f) => cast(f))];
 
 /**
@@ -485,7 +485,7 @@ const DESCRIPTIONS = {
   a: "fcompile trainingSql (lead() dedup + ASOF)",
   b: "ASOF LEFT JOIN baseline (no dedup)",
   c: "join + row_number() (Feast shape)",
-  ref: "join + row_number(), full SPEC §3 tie-break",
+  ref: "join + row_number(), full point-in-time tie-break",
   s_qualify: "shape: QUALIFY row_number() dedup (hand-written a)",
   s_argmax: "shape: GROUP BY + arg_max(struct key) dedup",
   s_distinct: "shape: DISTINCT ON dedup",

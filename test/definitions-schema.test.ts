@@ -21,6 +21,14 @@ describe("definitions JSON Schema", () => {
     expect(validate(parse(text)), JSON.stringify(validate.errors)).toBe(true);
   });
 
+  it("accepts typed join keys, either form, and x- keys that hold YAML anchors", () => {
+    const good = {
+      "x-base": { owner: "growth" },
+      entities: [{ name: "c", join_keys: ["a", { name: "b", type: "int64" }, { name: "c", type: "string" }] }],
+    };
+    expect(validate(good), JSON.stringify(validate.errors)).toBe(true);
+  });
+
   it("rejects unknown keys, bad types, bad durations and unsafe names", () => {
     const bad = [
       { entities: [{ name: "c", join_keys: ["id"], colour: "x" }] },
@@ -28,6 +36,10 @@ describe("definitions JSON Schema", () => {
       { feature_views: [{ name: "v", entities: ["c"], source: "s", features: [{ name: "f", type: "integer" }] }] },
       { sources: [{ name: "Bad Name", table: "raw.x", timestamp: "ts" }] },
       { feature_services: [{ name: "s", features: ["no_colon"] }] },
+      { entities: [{ name: "c", join_keys: [{ name: "id", type: "int32" }] }] },
+      { entities: [{ name: "c", join_keys: [{ name: "id" }] }] },
+      { entities: [{ name: "c", join_keys: ["__fc_row_id"] }] },
+      { feature_views: [{ name: "v", entities: ["c"], source: "s", features: [{ name: "__FC_x", type: "int64" }] }] },
     ];
     for (const doc of bad) expect(validate(doc), JSON.stringify(doc)).toBe(false);
   });

@@ -42,9 +42,9 @@ describe("file sources (CSV and Parquet)", () => {
     });
     expect(readFileSync(out, "utf8").trim().split("\n")).toEqual([
       "user_id,event_timestamp,from_csv__clicks,from_parquet__clicks",
-      "1,2025-01-01 01:30:00,3,", // 1.5 h old: outside the Parquet view's 1 h ttl
-      "1,2025-01-01 02:30:00,4,4",
-      "9007199254740993,2025-01-01 00:59:59,5,5",
+      "1,2025-01-01T01:30:00Z,3,", // 1.5 h old: outside the Parquet view's 1 h ttl (timestamps as in docs/values.md)
+      "1,2025-01-01T02:30:00Z,4,4",
+      "9007199254740993,2025-01-01T00:59:59Z,5,5",
     ]);
   });
 });

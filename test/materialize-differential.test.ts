@@ -1,88 +1,103 @@
 /**
- * The compiled materialization query (SPEC.md §4: per entity, exactly what training returns at
- * T = end) against the in-memory reference, on random projects and data.
+ * The compiled materialization query (per entity, exactly what training returns at T = end) on
+ * every dialect (test/helpers/targets.ts), against the in-memory reference, on random projects and
+ * data: full runs, and an incremental merge that must equal a full run. Each property has a time
+ * budget and fails when it cannot reach its minimum number of cases (test/helpers/property.ts).
  */
-import path from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadProject } from "../src/index.js";
 import { compileIncrementalMaterialization, compileMaterialization } from "../src/compile/materialize.js";
 import { DIALECTS } from "../src/dialects/index.js";
+import type { DialectName } from "../src/dialects/index.js";
+import { assertAsyncProperty, testTimeout } from "./helpers/property.js";
+import type { PropertyBudget } from "./helpers/property.js";
+import { DIALECT_NAMES, TEST_TARGETS, closeTestTargets } from "./helpers/targets.js";
+import type { CaseWarehouse } from "./helpers/targets.js";
 import { caseArb, gridTs, toRefViews } from "./reference/arbitraries.js";
-import { createTable, query, removeDir, tempDir, viewTables, withDuckDB, writeProjectFiles } from "./reference/duckdb-harness.js";
-import { materializeReference, keyOf } from "./reference/materialize-reference.js";
-import { isoFromMicros } from "./reference/pit-reference.js";
+import type { GenCase } from "./reference/arbitraries.js";
+import { removeDir, tempDir, viewTables, writeProjectFiles } from "./reference/duckdb-harness.js";
+import { keyOf, materializeReference } from "./reference/materialize-reference.js";
 import type { Value } from "./reference/pit-reference.js";
+import { inSchema } from "./reference/train-runner.js";
 
-describe("materialization query on DuckDB agrees with the reference", () => {
-  it("random projects: one row per entity, the row training picks at T = end", async () => {
-    await fc.assert(
-      fc.asyncProperty(caseArb(), fc.integer({ min: -2, max: 60 }), async (c, endHour) => {
-        const dir = tempDir("fcompile-mat-");
-        try {
-          writeProjectFiles(dir, c);
-          const { registry } = await loadProject(dir);
+const BUDGET: PropertyBudget = { runs: 30, minRuns: 10, seconds: 30 };
+
+afterAll(closeTestTargets);
+
+/** Writes the case as a project on `dialect` with its tables loaded, runs `fn`, cleans up. */
+async function onDialect<T>(
+  dialect: DialectName,
+  c: GenCase,
+  fn: (wh: CaseWarehouse, registry: Awaited<ReturnType<typeof loadProject>>["registry"]) => Promise<T>,
+): Promise<T> {
+  const dir = tempDir("fcompile-mat-");
+  const wh = await TEST_TARGETS[dialect].prepare(dir);
+  try {
+    const cc = inSchema(c, wh.rawSchema);
+    writeProjectFiles(dir, cc, "t", wh.target);
+    await wh.createTables(viewTables(cc));
+    const { registry } = await loadProject(dir);
+    return await fn(wh, registry);
+  } finally {
+    removeDir(dir);
+    await wh.cleanup();
+  }
+}
+
+function expectSameRows(got: Value[][], want: Value[][], keyCount: number, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  const byKey = new Map(got.map((r) => [keyOf(r, keyCount), r]));
+  for (const w of want) expect(byKey.get(keyOf(w, keyCount)), `${what}, keys ${keyOf(w, keyCount)}`).toEqual(w);
+}
+
+describe.each(DIALECT_NAMES)("materialization query on %s agrees with the reference", (dialect) => {
+  it(
+    "random projects: one row per entity, the row training picks at T = end",
+    async () => {
+      await assertAsyncProperty(
+        fc.asyncProperty(caseArb(), fc.integer({ min: -2, max: 60 }), async (c, endHour) => {
           const end = gridTs(endHour);
-          const refViews = toRefViews(c);
-          await withDuckDB(path.join(dir, "warehouse.duckdb"), async (conn) => {
-            await conn.run("SET TimeZone = 'UTC'");
-            for (const t of viewTables(c)) await createTable(conn, t);
-            await conn.run(`SET VARIABLE fc_end = TIMESTAMP '${isoFromMicros(end)}'`);
-            for (const ref of refViews) {
-              const view = registry.views.get(ref.name)!;
-              const sql = compileMaterialization(registry, view, { dialect: DIALECTS.duckdb, schema: "t" });
-              const tsCol = ref.timestampColumn ?? "ts";
-              const cols = [...ref.joinKeys, tsCol, ...ref.features].map((n) => `"${n}"`).join(", ");
-              const got = await query(conn, `SELECT ${cols} FROM (${sql}) ORDER BY ALL`);
-              const want = materializeReference(ref, end);
-              expect(got.columns).toEqual([...ref.joinKeys, tsCol, ...ref.features]);
-              expect(got.rows.length, `view ${ref.name}`).toBe(want.length);
-              const sortKey = (r: Value[]): string => keyOf(r, ref.joinKeys.length);
-              const gotByKey = new Map(got.rows.map((r) => [sortKey(r), r]));
-              for (const w of want) expect(gotByKey.get(sortKey(w)), `view ${ref.name}, keys ${sortKey(w)}`).toEqual(w);
+          await onDialect(dialect, c, async (wh, registry) => {
+            for (const ref of toRefViews(c)) {
+              const sql = compileMaterialization(registry, registry.views.get(ref.name)!, {
+                dialect: DIALECTS[dialect],
+                schema: wh.schema,
+              });
+              const cols = [...ref.joinKeys, ref.timestampColumn ?? "ts", ...ref.features].map((n) => `"${n}"`).join(", ");
+              const got = await wh.rows(`SELECT ${cols} FROM (${sql}) AS m`, { fc_end: end });
+              expectSameRows(got, materializeReference(ref, end), ref.joinKeys.length, `view ${ref.name}`);
             }
           });
-        } finally {
-          removeDir(dir);
-        }
-      }),
-      { numRuns: Number(process.env.FC_MAT_RUNS ?? 40) },
-    );
-  });
+        }),
+        BUDGET,
+      );
+    },
+    testTimeout(BUDGET),
+  );
 
-  it("incremental: a full run at E1, then a merge of the rows since E1, equals a full run at E2", async () => {
-    await fc.assert(
-      fc.asyncProperty(caseArb(), fc.integer({ min: -2, max: 60 }), fc.integer({ min: 0, max: 30 }), async (c, endHour, step) => {
-        const dir = tempDir("fcompile-mat-inc-");
-        try {
-          writeProjectFiles(dir, c);
-          const { registry } = await loadProject(dir);
+  it(
+    "incremental: a full run at E1, then a merge of the rows since E1, equals a full run at E2",
+    async () => {
+      await assertAsyncProperty(
+        fc.asyncProperty(caseArb(), fc.integer({ min: -2, max: 60 }), fc.integer({ min: 0, max: 30 }), async (c, endHour, step) => {
           const [e1, e2] = [gridTs(endHour), gridTs(endHour + step)];
-          await withDuckDB(path.join(dir, "warehouse.duckdb"), async (conn) => {
-            await conn.run("SET TimeZone = 'UTC'");
-            await conn.run("CREATE SCHEMA t");
-            for (const t of viewTables(c)) await createTable(conn, t);
+          await onDialect(dialect, c, async (wh, registry) => {
             for (const ref of toRefViews(c)) {
               const view = registry.views.get(ref.name)!;
-              const target = { dialect: DIALECTS.duckdb, schema: "t" };
-              await conn.run(`SET VARIABLE fc_end = TIMESTAMP '${isoFromMicros(e1)}'`);
-              await conn.run(`CREATE TABLE t."mat__${ref.name}" AS ${compileMaterialization(registry, view, target)}`);
-              await conn.run(`SET VARIABLE fc_start = TIMESTAMP '${isoFromMicros(e1)}'`);
-              await conn.run(`SET VARIABLE fc_end = TIMESTAMP '${isoFromMicros(e2)}'`);
+              const target = { dialect: DIALECTS[dialect], schema: wh.schema };
+              const mat = DIALECTS[dialect].qualified([wh.schema, `mat__${ref.name}`]);
+              await wh.rows(`CREATE TABLE ${mat} AS ${compileMaterialization(registry, view, target)}`, { fc_end: e1 });
               const sql = compileIncrementalMaterialization(registry, view, target);
               const cols = [...ref.joinKeys, ref.timestampColumn ?? "ts", ...ref.features].map((n) => `"${n}"`).join(", ");
-              const got = await query(conn, `SELECT ${cols} FROM (${sql})`);
-              const want = materializeReference(ref, e2);
-              expect(got.rows.length, `view ${ref.name}`).toBe(want.length);
-              const gotByKey = new Map(got.rows.map((r) => [keyOf(r, ref.joinKeys.length), r]));
-              for (const w of want) expect(gotByKey.get(keyOf(w, ref.joinKeys.length)), `view ${ref.name}`).toEqual(w);
+              const got = await wh.rows(`SELECT ${cols} FROM (${sql}) AS m`, { fc_start: e1, fc_end: e2 });
+              expectSameRows(got, materializeReference(ref, e2), ref.joinKeys.length, `view ${ref.name}`);
             }
           });
-        } finally {
-          removeDir(dir);
-        }
-      }),
-      { numRuns: Number(process.env.FC_MAT_RUNS ?? 40) },
-    );
-  });
+        }),
+        BUDGET,
+      );
+    },
+    testTimeout(BUDGET),
+  );
 });

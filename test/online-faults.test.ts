@@ -1,5 +1,5 @@
 /**
- * The online store under failure (SPEC.md §4, §5): a load killed midway, two loads at once, readers
+ * The online store under failure (docs/semantics.md, "Online" and "Bad input"): a load killed midway, two loads at once, readers
  * during a load, and Redis stopping under a reading client.
  */
 import { spawn } from "node:child_process";

@@ -1,14 +1,17 @@
 /**
- * SPEC.md §3 corner cases, one named test each, through train() on DuckDB with exact expected
- * rows (written by hand, and cross-checked against the reference).
+ * The point-in-time corner cases (docs/semantics.md, "Training"), one named test each, through
+ * train() on every dialect (test/helpers/targets.ts) with exact expected rows (written by hand,
+ * and cross-checked against the reference).
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { FcUserError } from "../src/index.js";
+import type { DialectName } from "../src/dialects/index.js";
+import { DIALECT_NAMES, closeTestTargets } from "./helpers/targets.js";
 import { T0, HOUR } from "./reference/arbitraries.js";
 import type { ColumnSpec, EntitiesVia, GenCase, GenFeature, GenView, KeyType } from "./reference/arbitraries.js";
 import { toArrays } from "./reference/pit-reference.js";
 import type { Row, Value } from "./reference/pit-reference.js";
-import { referenceFor, trainCase } from "./reference/train-runner.js";
+import { expectedRows, referenceFor, trainCase } from "./reference/train-runner.js";
 
 const at = (hours: number, extraMicros = 0n): bigint => T0 + BigInt(hours) * HOUR + extraMicros;
 
@@ -59,24 +62,30 @@ function mk(
   };
 }
 
-/** Runs the case through train() and checks columns and rows exactly, and that the reference agrees. */
-async function expectRows(c: GenCase, columns: string[], rows: Value[][]): Promise<void> {
+afterAll(closeTestTargets);
+
+/**
+ * Runs the case through train() on `dialect` and checks columns and rows exactly (the entity
+ * columns of a CSV file as their text), and that the reference agrees.
+ */
+async function expectRows(dialect: DialectName, c: GenCase, columns: string[], rows: Value[][]): Promise<void> {
   const ref = referenceFor(c);
   expect(ref.columns, "reference columns").toEqual(columns);
   expect(toArrays(ref), "reference rows").toEqual(rows);
-  const got = await trainCase(c);
+  const got = await trainCase(c, { dialect });
   expect(got.columns).toEqual(columns);
-  expect(got.rows).toEqual(rows);
+  expect(got.rows).toEqual(expectedRows(c, rows));
   expect(got.reported).toBe(rows.length);
 }
 
 const E = (id: Value, h: number, extra = 0n, label: Value = null): Row => ({ id, event_timestamp: at(h, extra), label });
 const TIMEOUT = 30_000;
 
-describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, () => {
+describe.each(DIALECT_NAMES)("point-in-time edge cases through train() on %s", { timeout: TIMEOUT }, (dialect) => {
   it("ttl lower bound is inclusive: a row exactly at T - ttl is used, 1µs older is not", async () => {
     const c = mk([{ ttl: "2h", rows: [{ id: 1n, ts: at(1), x: 10n }] }], [E(1n, 3), E(1n, 3, 1n), E(1n, 3, -1n)]);
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -90,6 +99,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
   it("ttl in seconds (3600s) has the same inclusive bound", async () => {
     const c = mk([{ ttl: "3600s", rows: [{ id: 1n, ts: at(1), x: 10n }] }], [E(1n, 2), E(1n, 2, 1n)]);
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -112,6 +122,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       [E(1n, 1), E(1n, 1, 1n), E(1n, 1, -1n)],
     );
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -125,6 +136,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
   it("ttl 0s keeps only rows exactly at T", async () => {
     const c = mk([{ ttl: "0s", rows: [{ id: 1n, ts: at(1), x: 10n }] }], [E(1n, 1), E(1n, 1, 1n)]);
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -148,6 +160,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       [E(1n, 1, HOUR / 2n), E(1n, 3), E(1n, 3, 1n)],
     );
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -174,6 +187,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       [E(1n, 1), E(1n, 0)],
     );
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -199,6 +213,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       [E(1n, 2), E(2n, 2)],
     );
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -230,6 +245,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       { features: ["v:b", "v:a"] },
     );
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "b", "a"],
       [
@@ -256,7 +272,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       [E(1n, 1)],
       { features: ["v:b"] },
     );
-    await expectRows(c, ["id", "event_timestamp", "label", "b"], [[1n, at(1), null, "x"]]);
+    await expectRows(dialect, c, ["id", "event_timestamp", "label", "b"], [[1n, at(1), null, "x"]]);
   });
 
   it("exact ties: NaN is the greatest float, true beats false, strings by UTF-8 bytes", async () => {
@@ -281,6 +297,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       [E(1n, 1), E(2n, 1), E(3n, 1)],
     );
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "f", "s", "b"],
       [
@@ -313,6 +330,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       ],
     );
     await expectRows(
+      dialect,
       c,
       ["a", "b", "event_timestamp", "label", "x"],
       [
@@ -347,6 +365,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       ],
     );
     await expectRows(
+      dialect,
       c,
       ["a", "b", "event_timestamp", "label", "x"],
       [
@@ -372,6 +391,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       [E(9007199254740993n, 1), E(9007199254740992n, 1), E(9223372036854775807n, 1), E(-9223372036854775808n, 1)],
     );
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -383,7 +403,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
     );
   });
 
-  it("64-bit ids beyond 2^53 are exact from a CSV entity file too", async () => {
+  it("64-bit ids beyond 2^53 are exact from a CSV entity file too (its columns come out as their text)", async () => {
     const c = mk(
       [
         {
@@ -397,6 +417,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       { via: "csv" },
     );
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -409,6 +430,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
   it("entity rows from a Parquet file", async () => {
     const c = mk([{ rows: [{ id: 1n, ts: at(0), x: 5n }] }], [E(1n, 1, 0n, "p"), E(2n, 1, 0n, "q")], { via: "parquet" });
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -421,6 +443,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
   it("entity rows before any feature row get NULL", async () => {
     const c = mk([{ rows: [{ id: 1n, ts: at(5), x: 1n }] }], [E(1n, 0), E(1n, 5, -1n), E(1n, 5)]);
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -444,6 +467,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       [E(null, 1), E(3n, 1), E(2n, 1)],
     );
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -457,6 +481,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
   it("duplicate entity rows are all kept", async () => {
     const c = mk([{ rows: [{ id: 1n, ts: at(0), x: 1n }] }], [E(1n, 1, 0n, "a"), E(1n, 1, 0n, "a"), E(1n, 1, 0n, "a")]);
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -488,6 +513,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       },
     );
     await expectRows(
+      dialect,
       c,
       ["label", "event_timestamp", "id", "x"],
       [
@@ -507,7 +533,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
     for (let i = 0; i < n; i++) rows.push(E(BigInt((i * 7919) % 97), (i * 31) % 13, 0n, `r${i}`));
     const view = { rows: Array.from({ length: 97 }, (_, k) => ({ id: BigInt(k), ts: at(k % 13), x: BigInt(k) })) };
     const c = mk([view], rows);
-    const got = await trainCase(c);
+    const got = await trainCase(c, { dialect });
     expect(got.rows.map((r) => r[2])).toEqual(rows.map((r) => r.label));
     expect(got.rows).toEqual(toArrays(referenceFor(c)));
   });
@@ -530,6 +556,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       [E(1n, 2), E(1n, 3), E(1n, 1)],
     );
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x", "y"],
       [
@@ -554,6 +581,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       [E(1n, 5), E(2n, 5)],
     );
     await expectRows(
+      dialect,
       c,
       ["id", "event_timestamp", "label", "x"],
       [
@@ -588,7 +616,12 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       [E(1n, 1)],
       { features: ["q:*", "p:y", "p:x"], fullNames: true },
     );
-    await expectRows(c, ["id", "event_timestamp", "label", "q__x", "q__t", "p__y", "p__x"], [[1n, at(1), null, "q1", at(-1), 1.5, 1n]]);
+    await expectRows(
+      dialect,
+      c,
+      ["id", "event_timestamp", "label", "q__x", "q__t", "p__y", "p__x"],
+      [[1n, at(1), null, "q1", at(-1), 1.5, 1n]],
+    );
   });
 
   it("a feature name clash without full names is a user error", async () => {
@@ -600,7 +633,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       [E(1n, 1)],
       { features: ["p:x", "q:x"] },
     );
-    await expect(trainCase(c)).rejects.toBeInstanceOf(FcUserError);
+    await expect(trainCase(c, { dialect })).rejects.toBeInstanceOf(FcUserError);
   });
 
   it("several views with different keys, ttls and timestamp columns", async () => {
@@ -639,6 +672,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       { features: ["q:z", "p:x"] },
     );
     await expectRows(
+      dialect,
       c,
       ["id", "a", "b", "event_timestamp", "label", "z", "x"],
       [
@@ -661,7 +695,7 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
       ],
       [E(9007199254740993n, 1, 0n, "a"), E(2n, 1, 0n, "b"), E(3n, 1, 0n, "c")],
     );
-    const got = await trainCase(c, { out: "csv" });
+    const got = await trainCase(c, { dialect, out: "csv" });
     expect(got.columns).toEqual(["id", "event_timestamp", "label", "x"]);
     expect(got.rows).toEqual([
       [9007199254740993n, at(1), "a", 9007199254740993n],
@@ -679,6 +713,6 @@ describe("SPEC §3 edge cases through train() on DuckDB", { timeout: TIMEOUT }, 
         { name: "event_timestamp", type: "timestamp" },
       ],
     });
-    await expectRows(c, ["id", "t", "event_timestamp", "x"], [[1n, at(1), at(0), 1n]]);
+    await expectRows(dialect, c, ["id", "t", "event_timestamp", "x"], [[1n, at(1), at(0), 1n]]);
   });
 });

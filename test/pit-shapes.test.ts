@@ -264,8 +264,9 @@ const H = 3_600_000_000n;
 
 /**
  * Views named `entity_rows` and `v1` (the names of the query's CTE and first alias), a feature
- * named `__fc_ts`, a view whose created timestamp is its timestamp column, and entity columns
- * named `__fc_row_id`, `__fc_entity_ts`, `v1` and `entity_rows`.
+ * named `fc_ts` (definitions may not name a column `__fc…`: reserved, see docs/definitions.md),
+ * a view whose created timestamp is its timestamp column, and entity columns named
+ * `__fc_row_id`, `__fc_entity_ts`, `v1` and `entity_rows`.
  */
 function namesCase(entitiesVia: GenCase["entitiesVia"]): GenCase {
   const entityRow = (user: bigint, ts: bigint, i: number): Row => ({
@@ -287,10 +288,10 @@ function namesCase(entitiesVia: GenCase["entitiesVia"]): GenCase {
         timestampColumn: "ts",
         createdColumn: null,
         ttl: null,
-        features: [{ name: "__fc_ts", type: "int64" }],
+        features: [{ name: "fc_ts", type: "int64" }],
         rows: [
-          { user_id: 1n, ts: T0, __fc_ts: 10n },
-          { user_id: 1n, ts: T0 + H, __fc_ts: 11n },
+          { user_id: 1n, ts: T0, fc_ts: 10n },
+          { user_id: 1n, ts: T0 + H, fc_ts: 11n },
         ],
       },
       {
@@ -303,12 +304,12 @@ function namesCase(entitiesVia: GenCase["entitiesVia"]): GenCase {
         ttl: null,
         features: [
           { name: "score", type: "float64" },
-          { name: "__fc_seq", type: "int64" },
+          { name: "fc_seq", type: "int64" },
         ],
         rows: [
-          { user_id: 1n, updated: T0, score: 1.5, __fc_seq: 1n },
-          { user_id: 1n, updated: T0, score: 2.5, __fc_seq: 0n },
-          { user_id: 1n, updated: T0 + 2n * H, score: 0.5, __fc_seq: 7n },
+          { user_id: 1n, updated: T0, score: 1.5, fc_seq: 1n },
+          { user_id: 1n, updated: T0, score: 2.5, fc_seq: 0n },
+          { user_id: 1n, updated: T0 + 2n * H, score: 0.5, fc_seq: 7n },
         ],
       },
     ],
@@ -322,7 +323,7 @@ function namesCase(entitiesVia: GenCase["entitiesVia"]): GenCase {
     ],
     entityRows: [entityRow(1n, T0 + H / 2n, 0), entityRow(1n, T0 + 3n * H, 1), entityRow(2n, T0 + 3n * H, 2), entityRow(1n, T0 - H, 3)],
     timestampColumn: "event_timestamp",
-    features: ["entity_rows:__fc_ts", "v1:*"],
+    features: ["entity_rows:fc_ts", "v1:*"],
     fullNames: false,
     entitiesVia,
   };
@@ -354,9 +355,9 @@ describe("internal names: named examples, with their right values", () => {
           "__fc_entity_ts",
           "v1",
           "entity_rows",
-          "__fc_ts",
+          "fc_ts",
           "score",
-          "__fc_seq",
+          "fc_seq",
         ]);
         expect(got.rows).toEqual([
           // at T0 the two v1 rows tie on timestamp and created timestamp: the greater score wins

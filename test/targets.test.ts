@@ -1,10 +1,13 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { build } from "../src/commands/build.js";
 import { DiagnosticBag, formatDiagnostic } from "../src/diagnostics/diagnostic.js";
 import type { FcUserError } from "../src/diagnostics/diagnostic.js";
 import { expandEnv } from "../src/project/env.js";
 import { readProject } from "../src/project/read-project.js";
-import { resolveTarget } from "../src/project/targets.js";
-import { removeProject, tempProject } from "./helpers/temp-project.js";
+import { TARGETS, compileTargets, resolveTarget } from "../src/warehouse/targets.js";
+import { CONFIG, removeProject, tempProject } from "./helpers/temp-project.js";
 
 describe("${VAR} expansion", () => {
   it("expands set variables and defaults, and reports unset ones", () => {
@@ -37,6 +40,88 @@ describe("${VAR} expansion", () => {
       expect(resolveTarget(raw.config, "pg")).toMatchObject({ url: "postgres://u@h/db", schema: "feat" });
     } finally {
       delete process.env.FC_SURELY_UNSET_URL;
+      removeProject(dir);
+    }
+  });
+});
+
+describe("target types (TARGETS)", () => {
+  it("an unknown type is a located diagnostic, never a default", () => {
+    const dir = tempProject({
+      "fcompile.yaml": "name: t\ntargets:\n  wh:\n    type: snowflake\n",
+      "definitions/a.yml": "entities: []\n",
+    });
+    try {
+      const bag = new DiagnosticBag();
+      const raw = readProject(dir, bag);
+      // The schema's enum already refuses it when reading fcompile.yaml…
+      expect(bag.items.map(formatDiagnostic)).toEqual([expect.stringMatching(/^fcompile\.yaml:4:11: error FC003: .*duckdb.*postgres/)]);
+      expect(raw).toBeUndefined();
+      // …and the code never treats it as one of the known types.
+      const other = tempConfigDir();
+      const config = { ...readProject(other, new DiagnosticBag())!.config, target: undefined };
+      removeProject(other);
+      config.targets = { wh: { type: "snowflake" as "duckdb" } };
+      const known = Object.keys(TARGETS).join(", ");
+      expect(known).toMatch(/^duckdb, postgres/);
+      expect(() => resolveTarget(config)).toThrow(`target 'wh' has unknown type 'snowflake'; known types: ${known}`);
+      expect(compileTargets(config).diagnostics.map((d) => d.message)).toEqual([
+        `target 'wh' has unknown type 'snowflake'; known types: ${known}`,
+      ]);
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  it("the config schema's target types are TARGETS' keys", () => {
+    const schema = JSON.parse(readFileSync("src/project/config.schema.json", "utf8")) as {
+      properties: { targets: { additionalProperties: { properties: { type: { enum: string[] } } } } };
+    };
+    expect(schema.properties.targets.additionalProperties.properties.type.enum).toEqual(Object.keys(TARGETS));
+  });
+
+  it("build compiles with the expanded schema; an unset url is not needed to compile", () => {
+    const dir = tempConfigDir(
+      "name: t\ntargets:\n  local: {type: duckdb}\n  pg: {type: postgres, url: '${FC_SURELY_UNSET_URL}', schema: '${FC_SURELY_UNSET_SCHEMA:-feat}'}\n",
+    );
+    try {
+      const { config } = readProject(dir, new DiagnosticBag())!;
+      const r = compileTargets(config);
+      expect(r.diagnostics).toEqual([]);
+      expect(r.targets.map((t) => [t.dialect.name, t.schema])).toEqual([
+        ["duckdb", "t"],
+        ["postgres", "feat"],
+      ]);
+    } finally {
+      removeProject(dir);
+    }
+  });
+});
+
+function tempConfigDir(config = CONFIG): string {
+  return tempProject({ "fcompile.yaml": config, "definitions/a.yml": "entities: []\n" });
+}
+
+describe("build expands the target settings it compiles with", () => {
+  it("a ${VAR:-x} schema is written expanded into the compiled SQL", async () => {
+    const dir = tempProject({
+      "fcompile.yaml":
+        "name: t\ntargets:\n  pg: {type: postgres, url: '${FC_SURELY_UNSET_URL}', schema: '${FC_SURELY_UNSET_SCHEMA:-feat}'}\n",
+      "definitions/a.yml": `entities:
+  - {name: user, join_keys: [user_id]}
+sources:
+  - {name: clicks, table: raw.clicks, timestamp: ts}
+feature_views:
+  - {name: v, entities: [user], source: clicks, features: [{name: n, type: int64}]}
+`,
+    });
+    try {
+      const r = await build({ projectDir: dir });
+      expect(r.diagnostics).toEqual([]);
+      const sql = readFileSync(path.join(dir, "target/compiled/postgres/materialize/v.incremental.sql"), "utf8");
+      expect(sql).toContain('"feat"."mat__v"');
+      expect(sql).not.toContain("${");
+    } finally {
       removeProject(dir);
     }
   });

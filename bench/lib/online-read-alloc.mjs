@@ -12,7 +12,7 @@ import { REPO_DIR } from "./common.mjs";
 const url = process.argv[2] ?? "redis://127.0.0.1:6379/0";
 const project = "fcbench_online";
 const { createOnlineClient } = await import(pathToFileURL(path.join(REPO_DIR, "dist/client/index.js")).href);
-const { RedisReader } = await import(pathToFileURL(path.join(REPO_DIR, "dist/client/redis-reader.js")).href);
+const { RedisReader } = await import(pathToFileURL(path.join(REPO_DIR, "dist/online/redis/reader.js")).href);
 const { Redis } = await import("ioredis");
 
 const client = await createOnlineClient({ project, store: { type: "redis", url }, timeoutMs: 1000 });

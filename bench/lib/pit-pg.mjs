@@ -29,14 +29,14 @@
 //   feast_noidx  Feast's rendered template
 // Feast's own SQL (bench/feast/README.md: its PostgreSQL template rendered for this request):
 //   feast        with every index there (it plans hash joins anyway)
-// Other shapes (hand-written; all with the full SPEC §3 tie-break):
+// Other shapes (hand-written; all with the full point-in-time tie-break):
 //   s_max        the greatest ts first (max(ts): an index-only Limit 1 probe), then the tie-break
 //                among the rows at exactly that ts — fcompile's shape for views with string features
 //   s_sort       ORDER BY ts DESC + tie-break, LIMIT 1 — fcompile's first shape
 //   s_sort_incr  s_sort under SET enable_sort = off, so the planner uses an Incremental Sort
 //   s_ties       ORDER BY ts DESC FETCH FIRST 1 ROW WITH TIES, then the tie-break — fcompile's shape
 //                for the other views (SELECT * here, so index-only only when the index has every column)
-//   ref          `c` with the full SPEC §3 tie-break (created, then every feature): the reference
+//   ref          `c` with the full point-in-time tie-break (created, then every feature): the reference
 // --ties builds a small tie-heavy dataset (tables ties_* in the same schema) and checks the
 // variants against `a` and `ref` row for row.
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -303,7 +303,7 @@ const entityRowsCte = (entities) => `entity_rows AS (
 )`;
 const featureList = (views) => views.flatMap((v, i) => v.features.map((f) => ({ ...f, alias: `v${i + 1}`, view: v })));
 const cast = (f, prefix = "") => `CAST(${prefix}${q(f.name)} AS ${SQL_TYPE[f.type]})`;
-/** SPEC §3 tie-break after ts, winner first: created DESC NULLS LAST, then every feature DESC NULLS LAST. */
+/** point-in-time tie-break after ts, winner first: created DESC NULLS LAST, then every feature DESC NULLS LAST. */
 const tieBreak = (v, prefix = "") => [...(v.created ? [`${prefix}${q(v.created)}`] : []), ...v.features.map((f) => cast(f, prefix))];
 const select = (views) => ["entity_rows.*", ...featureList(views).map((f) => `${f.alias}.${q(f.name)}`)].join(",\n  ");
 
@@ -415,7 +415,7 @@ ORDER BY entity_rows.__fc_row_id`;
 /**
  * (c): the Feast shape — join entity rows to feature rows on key with ts in [T - ttl, T],
  * row_number() per entity row by ts DESC (then created DESC), keep 1, join back to the entity rows.
- * `full` adds every feature to the ORDER BY: the complete SPEC §3 tie-break (the `ref` variant).
+ * `full` adds every feature to the ORDER BY: the complete point-in-time tie-break (the `ref` variant).
  */
 function rowNumberSql(views, entities, full = false) {
   const ctes = views.map((v, i) => {
@@ -516,7 +516,7 @@ const DESCRIPTIONS = {
   c: "join + row_number() (Feast shape)",
   c_own: "c with the (customer_id, ts) index only",
   s_max: "LATERAL: max(ts) probe, then tie-break at that ts",
-  ref: "join + row_number(), full SPEC §3 tie-break",
+  ref: "join + row_number(), full point-in-time tie-break",
   s_ties: "LATERAL: ORDER BY ts DESC FETCH FIRST 1 ROW WITH TIES, then tie-break",
   s_sort: "LATERAL: ORDER BY ts DESC + tie-break, LIMIT 1 (first shape)",
   s_sort_incr: "s_sort with SET enable_sort = off (Incremental Sort)",

@@ -1,35 +1,54 @@
 import type { Command } from "commander";
-import { load } from "../commands/load.js";
+import { DEFAULT_MAX_SHRINK, load } from "../commands/load.js";
+import { userError } from "../diagnostics/diagnostic.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";
 
 interface LoadFlags extends CommonOptions {
   graceMs: string;
+  allowEmpty?: boolean;
+  force?: boolean;
+  maxShrink: string;
 }
 
 export function registerLoad(program: Command): void {
   withProjectOptions(program.command("load"))
     .description("push the latest materialization of every view into the online store; readers switch to it all at once")
     .option("--grace-ms <ms>", "Redis: keep the replaced values readable this long after the switch", "1000")
+    .option(
+      "--max-shrink <fraction>",
+      "refuse to drop more than this fraction of a loaded view's rows (0 to 1)",
+      String(DEFAULT_MAX_SHRINK),
+    )
+    .option("--allow-empty", "load a view whose materialization is empty, emptying it online")
+    .option("--force", "load whatever the shrink (an empty view included)")
     .addHelpText(
       "after",
       `
 The online store is fcompile.yaml's 'online:' section (default: SQLite file online.sqlite).
 Run 'fcompile materialize --end TS' first. A load that fails or is killed leaves readers on the
 previous values; run it again to complete. Two loads of one project never interleave: the
-second one stops with an error.
+second one stops with an error. A load that would empty a loaded view, or drop more than
+--max-shrink of its rows (most often: 'materialize' ran at an end time past the view's ttl), is
+refused before anything is written and exits 1; --allow-empty or --force loads it anyway.
 
 Example:
   fcompile materialize --end 2025-06-01 && fcompile load && fcompile get --service churn_model --entity customer_id=1001`,
     )
     .action((opts: LoadFlags) =>
       runCommand(async () => {
+        const maxShrink = Number(opts.maxShrink);
+        if (opts.maxShrink.trim() === "" || !(maxShrink >= 0 && maxShrink <= 1))
+          throw userError("FC015", `--max-shrink must be a fraction from 0 to 1, e.g. 0.5 (got '${opts.maxShrink}')`);
         const progress = progressLine();
         const r = await load({
           projectDir: opts.project,
           target: opts.target,
           graceMs: Number(opts.graceMs),
+          maxShrink,
+          allowEmpty: !!opts.allowEmpty,
+          force: !!opts.force,
           onProgress: (done, total) =>
             progress.update(
               `loading ${done.toLocaleString("en")}/${total.toLocaleString("en")} rows (${Math.floor((100 * done) / Math.max(total, 1))}%)`,

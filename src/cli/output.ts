@@ -1,6 +1,6 @@
 import { FcUserError, formatDiagnostic, sortDiagnostics } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { OnlineError } from "../client/store-reader.js";
+import { OnlineError } from "../online/store-reader.js";
 import { LoadLockedError } from "../online/online-writer.js";
 import { WarehouseError } from "../warehouse/warehouse.js";
 
@@ -11,7 +11,7 @@ export function printDiagnostics(ds: readonly Diagnostic[]): void {
   if (errors > 0) process.stderr.write(`${errors} error${errors === 1 ? "" : "s"}; nothing was written.\n`);
 }
 
-/** Runs a command body and maps failures to SPEC.md exit codes: 1 for the user's input, 2 for internal failures. */
+/** Runs a command body and maps failures to the exit codes of README "Commands": 1 for the user's input, 2 for internal failures. */
 export async function runCommand(body: () => Promise<void>): Promise<void> {
   try {
     await body();

@@ -52,11 +52,12 @@ async function serve(opts: ServeFlags): Promise<void> {
   const { resolveOnline } = await import("../project/online-config.js");
   const { createOnlineClient } = await import("../client/index.js");
   const { createFeatureServer } = await import("../server/feature-server.js");
+  const { onlineStore } = await import("../online/stores.js");
 
   const { config } = await loadProject(opts.project);
   const store = resolveOnline(config);
   const client = await createOnlineClient({ project: config.name, store, timeoutMs });
-  const where = store.type === "sqlite" ? `sqlite ${store.path}` : `redis ${redactUrl(store.url)}`;
+  const where = `${store.type} ${onlineStore(store).where(store)}`;
   const app = createFeatureServer({
     client,
     maxEntityRows,
@@ -97,16 +98,4 @@ function integerFlag(name: string, text: string, min: number, max: number): numb
   if (!Number.isInteger(n) || n < min || n > max)
     throw userError("FC015", `${name} must be an integer from ${min} to ${max} (got '${text}')`);
   return n;
-}
-
-/** The Redis URL without its password, for the startup line. */
-function redactUrl(url: string | undefined): string {
-  if (!url) return "redis://127.0.0.1:6379/0";
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(url)";
-  }
 }

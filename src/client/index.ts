@@ -4,8 +4,8 @@
  * driver (ioredis or better-sqlite3) is loaded only when its store is used.
  */
 import { OnlineClient } from "./online-client.js";
-import { OnlineError } from "./store-reader.js";
-import type { StoreReader } from "./store-reader.js";
+import { OnlineError } from "../online/store-reader.js";
+import { onlineStore } from "../online/stores.js";
 import type { OnlineStoreConfig } from "../online/layout.js";
 
 export { OnlineClient } from "./online-client.js";
@@ -22,8 +22,8 @@ export type {
   OnlineRow,
   ScalarOf,
 } from "./types.js";
-export { OnlineError } from "./store-reader.js";
-export type { OnlineErrorCode } from "./store-reader.js";
+export { OnlineError } from "../online/store-reader.js";
+export type { OnlineErrorCode } from "../online/store-reader.js";
 
 export type { OnlineStoreConfig } from "../online/layout.js";
 
@@ -35,38 +35,18 @@ export interface OnlineClientOptions {
   timeoutMs?: number;
 }
 
-/** Connects to the online store (lazily: the first read opens the connection). */
+/**
+ * Connects to the online store (lazily: the first read opens the connection). Rejects with an
+ * OnlineError BAD_REQUEST for an invalid project name or an unknown store type, STORE for a SQLite
+ * file that cannot be opened.
+ */
 export async function createOnlineClient(opts: OnlineClientOptions): Promise<OnlineClient> {
-  if (!/^[a-z][a-z0-9_]*$/.test(opts.project)) throw new OnlineError("BAD_REQUEST", `project name '${opts.project}' is not valid`);
-  const timeoutMs = opts.timeoutMs ?? 1000;
-  let reader: StoreReader;
-  if (opts.store.type === "redis") {
-    const { Redis } = await import("ioredis");
-    const { RedisReader } = await import("./redis-reader.js");
-    const redis = new Redis(opts.store.url ?? "redis://127.0.0.1:6379/0", {
-      lazyConnect: false,
-      commandTimeout: timeoutMs,
-      connectTimeout: timeoutMs,
-      maxRetriesPerRequest: 1,
-      // Reconnect forever, backing off to 1 s: reads fail fast while Redis is away and work again when it is back.
-      retryStrategy: (times) => Math.min(times * 100, 1000),
-    });
-    redis.on("error", () => undefined); // surfaced to the reads that fail
-    reader = new RedisReader(redis, opts.project, timeoutMs);
-  } else {
-    const { default: Database } = await import("better-sqlite3");
-    const { SqliteReader } = await import("./sqlite-reader.js");
-    let db;
-    try {
-      db = new Database(opts.store.path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
-    } catch (err) {
-      throw new OnlineError(
-        "STORE",
-        `cannot open the online store ${opts.store.path}: ${(err as Error).message} (run 'fcompile load' first)`,
-      );
-    }
-    reader = new SqliteReader(db, opts.project);
-  }
-  return new OnlineClient(reader);
+  if (typeof opts.project !== "string" || !/^[a-z][a-z0-9_]*$/.test(opts.project))
+    throw new OnlineError(
+      "BAD_REQUEST",
+      `project name ${JSON.stringify(opts.project)} is not valid: give the project's fcompile.yaml 'name' (a lower-case letter, then lower-case letters, digits or underscores)`,
+    );
+  const reader = await onlineStore(opts.store).openReader(opts.store, opts.project, { timeoutMs: opts.timeoutMs ?? 1000 });
+  return new OnlineClient(reader, opts.project);
 }
 export { toJson } from "./json.js";

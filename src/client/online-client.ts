@@ -1,10 +1,10 @@
-import { encodeKey } from "../online/codec.js";
+import { encodeKey, int64KeyText } from "../online/codec.js";
 import type { ServiceCatalog, ViewLayout } from "../online/layout.js";
 import { nowMicros, parseTimestamp } from "../timestamps.js";
 import { decodeRead, makePlan, toRows } from "./columns.js";
 import type { AnswerPlan, DecodedRead } from "./columns.js";
-import type { StoreReader } from "./store-reader.js";
-import { OnlineError } from "./store-reader.js";
+import type { StoreReader } from "../online/store-reader.js";
+import { OnlineError } from "../online/store-reader.js";
 import type {
   FeatureColumn,
   FeatureValue,
@@ -39,10 +39,30 @@ export class OnlineClient {
   private readonly resolved = new Map<string, Resolved>();
   private generation = 0;
 
-  constructor(private readonly store: StoreReader) {}
+  /** `project` is the project name the store's keys are namespaced by (for messages). */
+  constructor(
+    private readonly store: StoreReader,
+    private readonly project = "",
+  ) {}
 
   /**
-   * Reads features for entity rows (SPEC.md §4), one object per row and feature. Throws
+   * What is loaded now for these views: the layout each is read with (its version, join keys and
+   * their types, features, ttl, the materialization's end time and row count), or undefined for a
+   * view that has never been loaded. One store call; the layouts are cached.
+   */
+  async loaded(views: readonly string[]): Promise<(ViewLayout | undefined)[]> {
+    const { current } = await this.store.read(
+      views,
+      views.map(() => undefined),
+      views.map(() => []),
+    );
+    const missing = [...new Set(current.filter((v): v is number => v !== undefined && !this.layoutCache.has(v)))];
+    for (const l of await this.store.layouts(missing)) this.layoutCache.set(l.version, l);
+    return current.map((v) => (v === undefined ? undefined : this.layoutCache.get(v)));
+  }
+
+  /**
+   * Reads features for entity rows (docs/semantics.md, "Online"), one object per row and feature. Throws
    * OnlineError on a bad request or a store failure. `getOnlineFeatureColumns` reads the same in
    * columns, with far fewer objects: the faster shape for large batches.
    */
@@ -52,7 +72,7 @@ export class OnlineClient {
   }
 
   /**
-   * Reads features for entity rows (SPEC.md §4) in columns: per feature, its values, statuses and
+   * Reads features for entity rows (docs/semantics.md, "Online") in columns: per feature, its values, statuses and
    * event times for every row, in row order. Same reads and errors as `getOnlineFeatures`.
    */
   async getOnlineFeatureColumns<F = Record<string, FeatureValue>>(
@@ -106,6 +126,25 @@ export class OnlineClient {
     await this.store.close();
   }
 
+  /**
+   * Nothing at all is loaded for this client's project: most often the project name is wrong (or
+   * `load` has not run). Lists the projects the store holds when it can tell cheaply.
+   */
+  private async nothingLoaded(): Promise<OnlineError> {
+    const projects = await this.store.projects().catch(() => undefined);
+    const others = projects?.filter((p) => p !== this.project);
+    const hint =
+      others === undefined
+        ? "check the project name (fcompile.yaml 'name', the client's 'project') or run 'fcompile load'"
+        : others.length > 0
+          ? `projects loaded there: ${others.join(", ")}; check the project name (fcompile.yaml 'name', the client's 'project')`
+          : "no project is loaded there; run 'fcompile materialize' and 'fcompile load'";
+    return new OnlineError(
+      "BAD_REQUEST",
+      `nothing is loaded for project '${this.project}' in the online store at ${this.store.where} (${hint})`,
+    );
+  }
+
   private async learn(views: string[], current: (number | undefined)[]): Promise<void> {
     const missing = current.filter((v): v is number => v !== undefined && !this.layoutCache.has(v));
     for (const l of await this.store.layouts(missing)) this.layoutCache.set(l.version, l);
@@ -139,11 +178,15 @@ export class OnlineClient {
     if (req.service) {
       this.catalog ??= await this.store.services();
       const s = this.catalog[req.service];
-      if (!s)
+      if (!s) {
+        const loaded = Object.keys(this.catalog);
+        if (loaded.length === 0) throw await this.nothingLoaded();
         throw new OnlineError(
           "BAD_REQUEST",
-          `unknown feature service '${req.service}' in the online store (loaded: ${Object.keys(this.catalog).join(", ") || "none"})`,
+          `unknown feature service '${req.service}' for project '${this.project}' in the online store at ${this.store.where} ` +
+            `(loaded: ${loaded.join(", ")}); check the name, or run 'fcompile load' if the service is new`,
         );
+      }
       refs = s;
     } else {
       refs = req.features!.map((f) => {
@@ -166,8 +209,15 @@ export class OnlineClient {
     for (const [view, feature] of refs) {
       const ver = this.versions.get(view);
       const layout = ver === undefined ? undefined : this.layoutCache.get(ver);
-      if (!layout)
-        throw new OnlineError("BAD_REQUEST", `feature view '${view}' has not been loaded into the online store (run 'fcompile load')`);
+      if (!layout) {
+        this.catalog ??= await this.store.services();
+        if (Object.keys(this.catalog).length === 0) throw await this.nothingLoaded();
+        throw new OnlineError(
+          "BAD_REQUEST",
+          `feature view '${view}' has not been loaded into the online store at ${this.store.where} for project '${this.project}' ` +
+            "(check the name, or run 'fcompile materialize' and 'fcompile load')",
+        );
+      }
       const names = feature === "*" ? layout.features.map((f) => f[0]) : [feature];
       for (const f of names) {
         if (!layout.features.some((x) => x[0] === f)) throw new OnlineError("BAD_REQUEST", `feature view '${view}' has no feature '${f}'`);
@@ -176,7 +226,13 @@ export class OnlineClient {
     }
     const seen = new Set<string>();
     for (const w of out) {
-      if (seen.has(w.name)) throw new OnlineError("BAD_REQUEST", `two requested features are named '${w.name}'; pass fullNames`);
+      if (seen.has(w.name))
+        throw new OnlineError(
+          "BAD_REQUEST",
+          req.fullNames
+            ? `two requested features are both named '${w.name}' with full names (view__feature); ask for one of them`
+            : `two requested features are named '${w.name}'; pass fullNames`,
+        );
       seen.add(w.name);
     }
     return out;
@@ -194,24 +250,55 @@ function keyOf(layout: ViewLayout, row: Record<string, unknown>, r: number): str
   if (row === null || typeof row !== "object") throw new OnlineError("BAD_REQUEST", `entity row ${r} is not an object`);
   const { keys } = layout;
   // One join key (the usual case): its text, with no array on the way (what encodeKey would give).
-  if (keys.length === 1) {
-    const v = row[keys[0]!];
-    return typeof v === "string" ? v : String(keyValue(layout, keys[0]!, v, r)); // = encodeKey([v])
-  }
-  const parts: unknown[] = new Array(keys.length);
-  for (let i = 0; i < parts.length; i++) parts[i] = keyValue(layout, keys[i]!, row[keys[i]!], r);
+  if (keys.length === 1) return keyText(layout, 0, row[keys[0]!], r);
+  const parts: string[] = new Array(keys.length);
+  for (let i = 0; i < parts.length; i++) parts[i] = keyText(layout, i, row[keys[i]!], r);
   return encodeKey(parts);
 }
 
-function keyValue(layout: ViewLayout, k: string, v: unknown, r: number): unknown {
+/** Short decimal integers without a sign, leading zero or space: already the int64's canonical text. */
+const PLAIN_INT = /^(?:0|-?[1-9]\d{0,17})$/;
+
+/**
+ * A request's join-key value as the text the store is keyed by, checked against the key's type
+ * (`layout.keyTypes`): an int64 key takes an integer as a number, a bigint or its digits as text
+ * ("42" and 42 name the same entity; beyond 2^53 only a bigint or text is exact); a string key
+ * takes text (or a number, written in decimal). A value that does not convert is BAD_REQUEST
+ * naming the key and the value — never a silent NOT_FOUND.
+ */
+function keyText(layout: ViewLayout, i: number, v: unknown, r: number): string {
+  const k = layout.keys[i]!;
   if (v === undefined || v === null)
     throw new OnlineError(
       "BAD_REQUEST",
       `entity row ${r} has no value for join key '${k}' (view '${layout.view}' is keyed by ${layout.keys.join(", ")})`,
     );
-  if (typeof v !== "string" && typeof v !== "number" && typeof v !== "bigint" && typeof v !== "boolean")
-    throw new OnlineError("BAD_REQUEST", `entity row ${r}: join key '${k}' must be a string or a number`);
-  return v;
+  const type = layout.keyTypes?.[i];
+  if (type === "int64") {
+    if (typeof v === "string" && PLAIN_INT.test(v)) return v;
+    const text = int64KeyText(v);
+    if (text !== undefined) return text;
+    const why =
+      typeof v === "number" && Number.isInteger(v)
+        ? `${v} is beyond 2^53, where a JS number is not exact: pass a bigint or its digits as text`
+        : "give a whole number between -2^63 and 2^63-1 (a number, a bigint or its digits as text)";
+    throw new OnlineError("BAD_REQUEST", `entity row ${r}: join key '${k}' is an int64, and ${showValue(v)} is not one; ${why}`);
+  }
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "bigint") return String(v);
+  if (typeof v === "boolean" && type !== "string") return String(v);
+  throw new OnlineError(
+    "BAD_REQUEST",
+    `entity row ${r}: join key '${k}' must be ${type === "string" ? "a string" : "a string or a number"}, not ${showValue(v)}`,
+  );
+}
+
+/** A request value as it appears in a message (strings quoted, at most 60 characters). */
+function showValue(v: unknown): string {
+  if (typeof v === "bigint") return `${v}`;
+  if (typeof v === "string") return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : typeof v;
 }
 
 function atMicros(at: string | Date): bigint {

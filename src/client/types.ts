@@ -1,6 +1,6 @@
-/** The client's public types: requests, and answers in rows or in columns (SPEC.md §4). */
+/** The client's public types: requests, and answers in rows or in columns (docs/semantics.md, "Online"). */
 
-/** SPEC.md §4: what a read says about each feature. */
+/** docs/semantics.md, "Online": what a read says about each feature. */
 export type FeatureStatus = "PRESENT" | "NULL_VALUE" | "NOT_FOUND" | "OUTSIDE_MAX_AGE";
 
 /** A feature value as read: int64 as bigint (exact), timestamps as ISO 8601 UTC strings with microseconds. */
@@ -19,7 +19,7 @@ export interface GetOnlineFeaturesRequest {
   service?: string;
   features?: string[];
   entityRows: Record<string, unknown>[];
-  /** Evaluate ttl as of this time instead of now (SPEC.md §2 `--at`). ISO 8601 text or a Date. */
+  /** Evaluate ttl as of this time instead of now (README "Commands", `get --at`). ISO 8601 text or a Date. */
   at?: string | Date;
   /** Name features `view__feature` instead of `feature`. */
   fullNames?: boolean;

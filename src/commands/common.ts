@@ -1,15 +1,17 @@
-import { viewRowsRelation } from "../compile/relations.js";
+import { existsSync } from "node:fs";
+import { unreachable, viewInput, viewRowsRelation } from "../compile/relations.js";
+import type { DataColumn } from "../compile/run-plan.js";
+import { timestampTypeProblem } from "../compile/timestamp-types.js";
 import type { CompileTarget } from "../compile/relations.js";
-import { DIALECTS } from "../dialects/index.js";
 import { FcUserError, userError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ProjectConfig } from "../project/read-project.js";
-import { resolveTarget } from "../project/targets.js";
-import type { TargetConfig } from "../project/targets.js";
 import { loadRegistry } from "../registry/load-registry.js";
 import type { FeatureView, Registry } from "../registry/types.js";
 import { parseTimestamp } from "../timestamps.js";
-import type { Warehouse } from "../warehouse/warehouse.js";
+import { openTarget, resolveTarget, sqlGrammars, targetDialect } from "../warehouse/targets.js";
+import type { TargetConfig } from "../warehouse/targets.js";
+import type { ColumnInfo, Warehouse } from "../warehouse/warehouse.js";
 
 /** Options every command shares. */
 export interface ProjectOptions {
@@ -18,10 +20,21 @@ export interface ProjectOptions {
   target?: string;
 }
 
-/** Reads and validates a project; throws FcUserError with every diagnostic when it is wrong. */
-export async function loadProject(projectDir: string): Promise<{ config: ProjectConfig; registry: Registry; diagnostics: Diagnostic[] }> {
-  // DuckDB is loaded only when the PostgreSQL grammar rejects some SQL: most builds never load it.
-  const loaded = await loadRegistry(projectDir, async (sql) => (await import("../warehouse/duckdb.js")).duckdbSyntaxCheck(sql));
+/**
+ * Reads and validates a project; throws FcUserError with every diagnostic when it is wrong.
+ * `requireDataFiles` (for `run`) makes a missing data file an error instead of a warning.
+ */
+export async function loadProject(
+  projectDir: string,
+  opts: { requireDataFiles?: boolean } = {},
+): Promise<{ config: ProjectConfig; registry: Registry; diagnostics: Diagnostic[] }> {
+  // DuckDB is loaded only when it is needed: SQL the PostgreSQL grammar rejects, or a data file to sniff.
+  const loaded = await loadRegistry(projectDir, {
+    sqlFallback: async (sql) => (await import("../warehouse/duckdb.js")).duckdbSyntaxCheck(sql),
+    fileColumns: async (file, format) => (await import("../warehouse/file-reader.js")).fileColumns(file, format),
+    requireDataFiles: opts.requireDataFiles,
+    sqlGrammars,
+  });
   if (!loaded.registry || !loaded.config) throw new FcUserError(loaded.diagnostics);
   return { config: loaded.config, registry: loaded.registry, diagnostics: loaded.diagnostics };
 }
@@ -29,17 +42,12 @@ export async function loadProject(projectDir: string): Promise<{ config: Project
 /** A warehouse target and how to compile for it. */
 export function compileTargetFor(config: ProjectConfig, targetName?: string): { target: TargetConfig; ct: CompileTarget } {
   const target = resolveTarget(config, targetName);
-  return { target, ct: { dialect: DIALECTS[target.type], schema: target.schema } };
+  return { target, ct: { dialect: targetDialect(target), schema: target.schema } };
 }
 
-/** Opens the target's warehouse; each driver is loaded only when its target is used. */
+/** Opens the target's warehouse through its target type (TARGETS); each driver is loaded only when its target is used. */
 export async function openWarehouse(target: TargetConfig, projectDir: string, registry: Registry, readOnly = false): Promise<Warehouse> {
-  if (target.type === "postgres") {
-    const { PostgresWarehouse } = await import("../warehouse/postgres.js");
-    return PostgresWarehouse.open(target, registry);
-  }
-  const { DuckDbWarehouse } = await import("../warehouse/duckdb.js");
-  return DuckDbWarehouse.open(target, projectDir, readOnly);
+  return openTarget(target, { projectDir, registry, readOnly });
 }
 
 /** Columns a view needs that its relation lacks, reported at the view's name. */
@@ -61,20 +69,103 @@ export function missingColumns(view: FeatureView, relation: string, columns: str
     }));
 }
 
+/**
+ * A view's timestamp (and created timestamp) columns that are not timestamps (an epoch number, …),
+ * reported at the view with the column, its type and what to do.
+ */
+export function timestampColumnProblems(view: FeatureView, relation: string, columns: readonly ColumnInfo[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [role, col] of [
+    ["timestamp", view.timestamp],
+    ["created timestamp", view.createdTimestamp],
+  ] as const) {
+    const c = col === undefined ? undefined : columns.find((x) => x.name === col);
+    const why = c && timestampTypeProblem(c.type);
+    if (c && why) {
+      out.push({
+        code: "FC003",
+        severity: "error",
+        message: `${role} column '${c.name}' of view '${view.name}' is ${c.type} in ${relation}: ${why}`,
+        at: view.at,
+      });
+    }
+  }
+  return out;
+}
+
+/** What `run` checks on a step's table: the columns of the views over it, and their timestamp types. */
+export function checkColumns(view: FeatureView, relation: string, columns: readonly ColumnInfo[]): Diagnostic[] {
+  const missing = missingColumns(
+    view,
+    relation,
+    columns.map((c) => c.name),
+  );
+  return missing.length > 0 ? missing : timestampColumnProblems(view, relation, columns);
+}
+
+/**
+ * The columns of every file source's data file as DuckDB reads them (what `run` types its tables
+ * from). A missing file is an error naming the source, unless `missingOk` (`build`, which needs no
+ * data: it compiles a source without its file from the declared columns).
+ */
+export async function dataFileColumns(reg: Registry, missingOk = false): Promise<Map<string, DataColumn[]>> {
+  const out = new Map<string, DataColumn[]>();
+  const { fileColumns } = await import("../warehouse/file-reader.js");
+  for (const src of reg.sources.values()) {
+    if (src.kind !== "file") continue;
+    if (!existsSync(src.path)) {
+      if (missingOk) continue;
+      throw new FcUserError([
+        {
+          code: "FC011",
+          severity: "error",
+          message: `data file ${src.projectPath} of source '${src.name}' not found; create it, or fix 'path'`,
+          at: src.at,
+        },
+      ]);
+    }
+    try {
+      out.set(src.name, await fileColumns(src.path, src.format));
+    } catch (err) {
+      const why = (err as Error).message.split("\n")[0];
+      throw new FcUserError([
+        {
+          code: "FC011",
+          severity: "error",
+          message: `data file ${src.projectPath} of source '${src.name}' cannot be read: ${why}`,
+          at: src.at,
+        },
+      ]);
+    }
+  }
+  return out;
+}
+
 /** Every relation these views read exists and has the columns the view declares. */
 export async function checkReady(wh: Warehouse, reg: Registry, ct: CompileTarget, views: Iterable<string>): Promise<void> {
   const problems: Diagnostic[] = [];
   for (const name of new Set(views)) {
     const view = reg.views.get(name)!;
     const rel = viewRowsRelation(reg, view, ct);
-    const needsRun = view.kind === "sql" || reg.sources.get(view.source)?.kind === "file";
-    if (needsRun) {
-      const table = view.kind === "sql" ? `view__${view.name}` : `source__${view.source}`;
+    // The table `run` builds for this view's input, if it is one fcompile owns.
+    const input = viewInput(view);
+    let table: string | undefined;
+    switch (input.kind) {
+      case "sql-view":
+        table = `view__${input.view}`;
+        break;
+      case "source":
+        table = reg.sources.get(input.source)?.kind === "file" ? `source__${input.source}` : undefined;
+        break;
+      default:
+        unreachable(input);
+    }
+    if (table !== undefined) {
       if (!(await wh.tableExists(ct.schema, table))) {
         throw userError("FC016", `${rel} does not exist in the warehouse yet (needed by view '${name}'); run 'fcompile run' first`);
       }
     }
-    problems.push(...missingColumns(view, rel, await wh.columnsOf(rel)));
+    problems.push(...checkColumns(view, rel, await wh.describe(rel)));
   }
   if (problems.length > 0) throw new FcUserError(problems);
 }

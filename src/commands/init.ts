@@ -7,7 +7,17 @@ import { userError } from "../diagnostics/diagnostic.js";
 const SCAFFOLD = fileURLToPath(new URL("../../scaffold/", import.meta.url));
 const SCHEMA = fileURLToPath(new URL("../../src/project/definitions.schema.json", import.meta.url));
 
-/** `fcompile init`: copies the project scaffold (scaffold/) into `dir`, filling in the project name and the schema path. */
+/**
+ * Files of scaffold/ stored under another name, because npm leaves a `.gitignore` out of the
+ * package: scaffold name → the name `init` writes.
+ */
+const RENAMED: Record<string, string> = { gitignore: ".gitignore" };
+
+/**
+ * `fcompile init`: copies the project scaffold (scaffold/) into `dir` (which must be new or
+ * empty), filling in the project name and the schema path. Returns the files written, relative
+ * to `dir`. Throws FC015 if `dir` has files.
+ */
 export function init(dir: string): string[] {
   const abs = path.resolve(dir);
   if (existsSync(abs) && readdirSync(abs).length > 0) throw userError("FC015", `${dir} exists and is not empty; give a new folder`);
@@ -21,7 +31,7 @@ export function init(dir: string): string[] {
   const copy = (from: string, to: string): void => {
     for (const entry of readdirSync(from)) {
       const src = path.join(from, entry);
-      const dst = path.join(to, entry);
+      const dst = path.join(to, RENAMED[entry] ?? entry);
       if (statSync(src).isDirectory()) {
         copy(src, dst);
         continue;

@@ -1,9 +1,10 @@
 import { materializationRelation } from "../compile/relations.js";
-import { userError } from "../diagnostics/diagnostic.js";
-import { encodeKey, ValuePacker } from "../online/codec.js";
+import { FcUserError, userError } from "../diagnostics/diagnostic.js";
+import { encodeKey, int64KeyText, ValuePacker } from "../online/codec.js";
 import type { OnlineValue } from "../online/codec.js";
-import type { OnlineStoreConfig, ServiceCatalog, ViewLayout } from "../online/layout.js";
+import type { OnlineKeyType, OnlineStoreConfig, ServiceCatalog, ViewLayout } from "../online/layout.js";
 import type { OnlineEntry, OnlineWriter } from "../online/online-writer.js";
+import { onlineStore } from "../online/stores.js";
 import { resolveOnline } from "../project/online-config.js";
 import { materializationHash } from "../registry/manifest.js";
 import type { FeatureView, Registry } from "../registry/types.js";
@@ -21,7 +22,19 @@ export interface LoadOptions extends ProjectOptions {
   graceMs?: number;
   /** Rows per write batch. Default 2000. */
   batchSize?: number;
+  /** Load a view whose materialization is empty although the store holds rows of it (it is emptied). */
+  allowEmpty?: boolean;
+  /** Load whatever the shrink (an empty view included). */
+  force?: boolean;
+  /**
+   * The largest fraction of a loaded view's rows a load may drop (0 … 1; default 0.5): a view that
+   * would shrink more is refused unless `force` is set. 1 allows any shrink short of empty.
+   */
+  maxShrink?: number;
 }
+
+/** The shrink `load` accepts without --force (README, docs/online.md). */
+export const DEFAULT_MAX_SHRINK = 0.5;
 
 /** What `load` did. */
 export interface LoadResult {
@@ -35,28 +48,14 @@ export interface LoadResult {
   ms: number;
 }
 
-/** Opens the writer of the project's online store; each driver is loaded only when used. */
+/** Opens the writer of the project's online store (`STORES`); each driver is loaded only when used. */
 export async function openOnlineWriter(store: OnlineStoreConfig, project: string, graceMs = 1000): Promise<OnlineWriter> {
-  if (store.type === "sqlite") {
-    const { SqliteWriter } = await import("../online/sqlite-writer.js");
-    return SqliteWriter.open(store.path, project);
-  }
-  const { Redis } = await import("ioredis");
-  const { RedisWriter } = await import("../online/redis-writer.js");
-  const redis = new Redis(store.url ?? "redis://127.0.0.1:6379/0", { maxRetriesPerRequest: 2, connectTimeout: 5000, lazyConnect: true });
-  redis.on("error", () => undefined); // surfaced through the failing command
-  try {
-    await redis.connect();
-  } catch (err) {
-    redis.disconnect();
-    throw userError("FC016", `cannot connect to the online store ${redactUrl(store.url)}: ${(err as Error).message}; is Redis running?`);
-  }
-  return new RedisWriter(redis, project, { graceMs });
+  return onlineStore(store).openWriter(store, project, { graceMs });
 }
 
 /**
  * `fcompile load`: pushes every view's latest materialization into the online store and switches
- * readers over to all of them at once (SPEC.md §4).
+ * readers over to all of them at once (docs/semantics.md, "Online").
  */
 export async function load(opts: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
@@ -79,12 +78,13 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
     const total = views.reduce((n, v) => n + marks.get(v.name)!.rows, 0);
     const writer = await openOnlineWriter(store, config.name, opts.graceMs);
     try {
+      refuseShrink(await writer.loaded(), views, marks, writer.where, opts);
       const versions = await writer.begin(views.map((v) => v.name));
       let done = 0;
       const layouts: ViewLayout[] = [];
       for (const [i, view] of views.entries()) {
         const mark = marks.get(view.name)!;
-        const rows = await loadView(wh, view, ct, mark, versions[i]!, writer, opts.batchSize ?? 2000, (n) => {
+        const { rows, keyTypes } = await loadView(wh, view, ct, mark, versions[i]!, writer, opts.batchSize ?? 2000, (n) => {
           done += n;
           opts.onProgress?.(done, total);
         });
@@ -92,6 +92,7 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
           view: view.name,
           version: versions[i]!,
           keys: view.joinKeys,
+          keyTypes,
           features: view.features.map((f) => [f.name, f.type]),
           ttlSeconds: view.ttlSeconds ?? null,
           end: mark.endTime,
@@ -101,7 +102,7 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
       }
       const { removed, retired } = await writer.commit(layouts, serviceCatalog(registry), [...registry.views.keys()]);
       return {
-        store: store.type === "sqlite" ? store.path : redactUrl(store.url),
+        store: writer.where,
         views: layouts.map((l) => ({ view: l.view, version: l.version, rows: l.rows, end: l.end })),
         skipped,
         retired,
@@ -119,7 +120,12 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
   }
 }
 
-/** Streams one view's materialization table into the writer; returns its row count. */
+/**
+ * Streams one view's materialization table into the writer; returns its row count and the type
+ * of each join key: the entity's declared type, else the type of the materialization's values
+ * (integers: int64, text: string; null otherwise, or when there are no rows to tell). Keys of an
+ * int64 key are written in their canonical decimal form, as the client writes a request's.
+ */
 async function loadView(
   wh: Awaited<ReturnType<typeof openWarehouse>>,
   view: FeatureView,
@@ -129,7 +135,7 @@ async function loadView(
   writer: OnlineWriter,
   batchSize: number,
   progress: (n: number) => void,
-): Promise<number> {
+): Promise<{ rows: number; keyTypes: (OnlineKeyType | null)[] }> {
   const q = (s: string): string => ct.dialect.quote(s);
   const types = view.features.map((f) => f.type);
   const select = [
@@ -139,6 +145,8 @@ async function loadView(
   ];
   const sql = `SELECT ${select.join(", ")} FROM ${materializationRelation(view, ct)}`;
   const nKeys = view.joinKeys.length;
+  const declared = view.joinKeys.map((k) => view.keyTypes[k] ?? null);
+  let keyTypes: (OnlineKeyType | null)[] | undefined;
   const packer = new ValuePacker(types);
   const keyParts: unknown[] = new Array(nKeys);
   // Keys expire an hour after their value would fall out of the ttl, counted from this load as if it ran at the end time.
@@ -148,9 +156,10 @@ async function loadView(
   let rows = 0;
   let batch: OnlineEntry[] = [];
   for await (const chunk of readAhead(wh.readRows(sql, { what: `reading the materialization of '${view.name}'`, batchSize }))) {
+    keyTypes ??= declared.map((t, k) => t ?? valueKeyType(chunk[0]![k]));
     for (const r of chunk) {
       const ts = BigInt(r[nKeys] as bigint | number);
-      for (let k = 0; k < nKeys; k++) keyParts[k] = r[k];
+      for (let k = 0; k < nKeys; k++) keyParts[k] = keyTypes[k] === "int64" ? int64Key(view, k, r[k], declared[k] !== null) : r[k];
       batch.push({
         key: encodeKey(keyParts),
         value: packer.pack(ts, r as OnlineValue[], nKeys + 1),
@@ -169,7 +178,72 @@ async function loadView(
     progress(batch.length);
     rows += batch.length;
   }
-  return rows;
+  return { rows, keyTypes: keyTypes ?? declared };
+}
+
+/** The key type of a warehouse value: int64 for integers (bigint, or an integral JS number), string for text. */
+function valueKeyType(v: unknown): OnlineKeyType | null {
+  if (typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v))) return "int64";
+  return typeof v === "string" ? "string" : null;
+}
+
+/** An int64 key's canonical text; a value that is not one is an error naming the view, the key and the value. */
+function int64Key(view: FeatureView, k: number, v: unknown, declared: boolean): unknown {
+  if (v === null || v === undefined) return v; // encodeKey refuses it
+  const text = int64KeyText(v);
+  if (text === undefined)
+    throw userError(
+      "FC016",
+      `view '${view.name}': join key '${view.joinKeys[k]}' is ${declared ? "declared int64" : "int64 (its first values are integers)"}, ` +
+        `but the materialization holds ${JSON.stringify(String(v))}; fix the data, or declare the key's type on its entity ` +
+        "(join_keys: [{name: …, type: string}]), then run 'fcompile materialize' again",
+    );
+  return text;
+}
+
+/**
+ * Refuses a load that would empty a loaded view, or drop more than `maxShrink` of its rows — most
+ * often a materialization run at a time past the view's ttl — unless told to (`allowEmpty`, `force`).
+ * Checked before anything is written.
+ */
+function refuseShrink(
+  loaded: Map<string, ViewLayout>,
+  views: FeatureView[],
+  marks: Map<string, Watermark>,
+  where: string,
+  opts: LoadOptions,
+): void {
+  if (opts.force) return;
+  const maxShrink = opts.maxShrink ?? DEFAULT_MAX_SHRINK;
+  const problems: string[] = [];
+  for (const v of views) {
+    const before = loaded.get(v.name)?.rows ?? 0;
+    const mark = marks.get(v.name)!;
+    const after = mark.rows;
+    if (before === 0 || after >= before) continue;
+    const ttl = v.ttl ? `its ttl (${v.ttl})` : "the time of its data";
+    const shown = `view '${v.name}' would go from ${before.toLocaleString("en")} rows to ${after.toLocaleString("en")} in the online store at ${where}`;
+    if (after === 0) {
+      if (!opts.allowEmpty)
+        problems.push(
+          `${shown}: its materialization (as of ${mark.endTime}) is empty. Most likely 'materialize' ran at an end time (default: now) past ${ttl} after the newest rows; ` +
+            "run 'fcompile materialize --end <the time of your data>' and load again, or pass --allow-empty to empty it on purpose",
+        );
+    } else if (before - after > maxShrink * before)
+      problems.push(
+        `${shown} (${Math.round((100 * (before - after)) / before)}% fewer, more than --max-shrink ${maxShrink}): its materialization (as of ${mark.endTime}) lost most entities. ` +
+          `Most likely 'materialize' ran at an end time past ${ttl} after many entities' newest rows; check --end, or pass --force to load it anyway`,
+      );
+  }
+  if (problems.length > 0)
+    throw new FcUserError(
+      problems.map((message) => ({
+        code: "FC016",
+        severity: "error",
+        message: `load refused: ${message}`,
+        at: { file: "<command line>", line: 1, col: 1 },
+      })),
+    );
 }
 
 /**
@@ -197,8 +271,4 @@ function serviceCatalog(reg: Registry): ServiceCatalog {
   const out: ServiceCatalog = {};
   for (const s of reg.services.values()) out[s.name] = s.features.map((f) => [f.view, f.feature]);
   return out;
-}
-
-function redactUrl(url = "redis://127.0.0.1:6379/0"): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 }

@@ -9,10 +9,12 @@ import { DiagnosticBag, FcUserError, userError } from "../diagnostics/diagnostic
 import { resolveFeatureRefs } from "../registry/feature-refs.js";
 import type { FeatureRef, Registry } from "../registry/types.js";
 import type { EntitySource, Warehouse } from "../warehouse/warehouse.js";
+import type { EntitySpec } from "../warehouse/entity-rows.js";
+import type { SourceLocation } from "../diagnostics/diagnostic.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse } from "./common.js";
 import type { ProjectOptions } from "./common.js";
 
-/** Options of `train` (SPEC.md §2). */
+/** Options of `train` (README "Commands"). */
 export interface TrainOptions extends ProjectOptions {
   /** Called with the warehouse's progress estimate (percent) while the query runs. */
   onProgress?: (percent: number) => void;
@@ -113,9 +115,7 @@ export async function train(opts: TrainOptions): Promise<{
       ct,
       features.map((f) => f.view),
     );
-    const entities = await wh.loadEntities(entitySource);
-    const columns = await wh.columnsOf(entities);
-    checkEntityColumns(registry, features, columns, timestampColumn, !!opts.fullNames);
+    const entities = await wh.loadEntities(entitySource, entitySpec(registry, ct, features, timestampColumn, !!opts.fullNames));
     const indexes = await indexStates(
       wh,
       registry,
@@ -123,8 +123,8 @@ export async function train(opts: TrainOptions): Promise<{
       features.map((f) => f.view),
     );
     const { sql, shapes } = compileTrainingWithShapes(registry, ct, {
-      ...trainingRequest(opts, features, entities),
-      entityColumns: columns,
+      ...trainingRequest(opts, features, entities.relation),
+      entityColumns: entities.columns,
       indexes,
     });
     // A service's query is the one `build` wrote (with this run's entity columns filled in),
@@ -132,7 +132,7 @@ export async function train(opts: TrainOptions): Promise<{
     const asCompiled = shapes.every((x) => x.choice.shape !== "sort-merge");
     const what =
       opts.service && asCompiled ? `training query (target/compiled/${ct.dialect.name}/train/${opts.service}.sql)` : "training query";
-    const rows = await wh.exportQuery(sql, tmp, format, { what, onProgress: opts.onProgress });
+    const rows = await wh.exportQuery(sql, tmp, format, { what, onProgress: opts.onProgress, entities });
     renameSync(tmp, out);
     return {
       rows,
@@ -177,24 +177,50 @@ function entitiesFrom(opts: TrainOptions): EntitySource {
   if (!existsSync(file)) throw userError("FC015", `entity file ${opts.entitiesFile} not found`);
   const format = file.endsWith(".parquet") ? "parquet" : file.endsWith(".csv") ? "csv" : undefined;
   if (!format) throw userError("FC015", `--entities must be a .csv or .parquet file (got ${opts.entitiesFile})`);
-  return { file, format };
+  return { file, format, display: opts.entitiesFile! };
 }
 
-function checkEntityColumns(reg: Registry, features: FeatureRef[], columns: string[], tsCol: string, fullNames: boolean): void {
+/**
+ * What the warehouse needs to read the entity rows: the timestamp column, each join key with its
+ * type (declared on the entity, or else the type of the first view's key column in the
+ * warehouse), and the checks of the input's columns.
+ */
+export function entitySpec(reg: Registry, ct: CompileTarget, features: FeatureRef[], tsCol: string, fullNames: boolean): EntitySpec {
+  const keys = new Map<string, EntitySpec["keys"][number]>();
+  for (const f of features) {
+    const view = reg.views.get(f.view)!;
+    for (const k of view.joinKeys) {
+      if (!keys.has(k)) keys.set(k, { name: k, type: view.keyTypes[k], typeFrom: viewRowsRelation(reg, view, ct) });
+    }
+  }
+  return {
+    timestampColumn: tsCol,
+    keys: [...keys.values()],
+    reserved: features.map((f) => outputName(f, fullNames)),
+    checkColumns: (columns, at) => checkEntityColumns(reg, features, columns, tsCol, fullNames, at),
+  };
+}
+
+/** The entity rows' columns hold the timestamp and every join key, and no feature repeats one of them. */
+function checkEntityColumns(
+  reg: Registry,
+  features: FeatureRef[],
+  columns: string[],
+  tsCol: string,
+  fullNames: boolean,
+  at: SourceLocation,
+): void {
   const have = new Set(columns);
   const problems: string[] = [];
+  const list = `(columns: ${columns.join(", ")})`;
   if (!have.has(tsCol))
-    problems.push(`entity rows have no timestamp column '${tsCol}' (columns: ${columns.join(", ")}); pass --timestamp-column NAME`);
+    problems.push(`entity rows have no timestamp column '${tsCol}' ${list}; name it in the header, or pass --timestamp-column NAME`);
   const keys = new Set(features.flatMap((f) => reg.views.get(f.view)!.joinKeys));
-  for (const k of keys) if (!have.has(k)) problems.push(`entity rows have no join key column '${k}' (columns: ${columns.join(", ")})`);
+  for (const k of keys) if (!have.has(k)) problems.push(`entity rows have no join key column '${k}' ${list}; add it to the entity rows`);
   for (const f of features) {
     const name = outputName(f, fullNames);
     if (have.has(name))
       problems.push(`feature column '${name}' would repeat an entity column of the same name; rename it or pass --full-names`);
   }
-  if (problems.length > 0) {
-    throw new FcUserError(
-      problems.map((message) => ({ code: "FC015", severity: "error", message, at: { file: "<entity rows>", line: 1, col: 1 } })),
-    );
-  }
+  if (problems.length > 0) throw new FcUserError(problems.map((message) => ({ code: "FC015", severity: "error", message, at })));
 }

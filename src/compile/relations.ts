@@ -8,9 +8,44 @@ export interface CompileTarget {
   schema: string;
 }
 
+/** For exhaustive switches: a case left out makes the call fail to compile. */
+export function unreachable(x: never): never {
+  throw new Error(`unexpected kind: ${JSON.stringify(x)}`);
+}
+
 /** The relation holding a source's rows: a loaded file source, or the user's table. */
 export function sourceRelation(src: Source, t: CompileTarget): string {
-  return src.kind === "table" ? t.dialect.qualified(src.table) : t.dialect.qualified([t.schema, `source__${src.name}`]);
+  switch (src.kind) {
+    case "table":
+      return t.dialect.qualified(src.table);
+    case "file":
+      return t.dialect.qualified([t.schema, `source__${src.name}`]);
+    default:
+      return unreachable(src);
+  }
+}
+
+/** What a feature view reads its rows from: a source, or the table `run` builds for an SQL view. */
+export type ViewInput = { kind: "source"; source: string } | { kind: "sql-view"; view: string };
+
+/** The input of a view (every view kind decides here; a new kind fails to compile until it does). */
+export function viewInput(view: FeatureView): ViewInput {
+  switch (view.kind) {
+    case "plain":
+      return { kind: "source", source: view.source };
+    case "sql":
+      return { kind: "sql-view", view: view.name };
+    default:
+      return unreachable(view);
+  }
+}
+
+/** The views that read a source directly. */
+export function viewsOfSource(reg: Registry, source: string): FeatureView[] {
+  return [...reg.views.values()].filter((v) => {
+    const input = viewInput(v);
+    return input.kind === "source" && input.source === source;
+  });
 }
 
 /** The table `run` builds for an SQL view. */
@@ -20,7 +55,15 @@ export function sqlViewRelation(view: SqlView, t: CompileTarget): string {
 
 /** The relation a feature view's rows come from. */
 export function viewRowsRelation(reg: Registry, view: FeatureView, t: CompileTarget): string {
-  return view.kind === "sql" ? sqlViewRelation(view, t) : sourceRelation(reg.sources.get(view.source)!, t);
+  const input = viewInput(view);
+  switch (input.kind) {
+    case "sql-view":
+      return t.dialect.qualified([t.schema, `view__${input.view}`]);
+    case "source":
+      return sourceRelation(reg.sources.get(input.source)!, t);
+    default:
+      return unreachable(input);
+  }
 }
 
 /** The typed feature columns of a view, and its timestamp and created-timestamp columns, quoted. */

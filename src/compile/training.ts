@@ -157,7 +157,7 @@ export interface CompiledTraining {
   shapes: { view: string; choice: ShapeChoice }[];
 }
 
-/** Compiles the point-in-time training query of the README's "Point-in-time semantics". */
+/** Compiles the point-in-time training query of docs/semantics.md ("Training"). */
 export function compileTraining(reg: Registry, t: CompileTarget, req: TrainingRequest): string {
   return compileTrainingWithShapes(reg, t, req).sql;
 }

@@ -16,14 +16,24 @@ export interface Diagnostic {
   at: SourceLocation;
 }
 
-/** Formats as `path:line:col: error FCnnn: message`. */
+/** Formats as `path:line:col: error FCnnn: message` (or `warning FCnnn`). */
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.at.file}:${d.at.line}:${d.at.col}: ${d.severity} ${d.code}: ${d.message}`;
 }
 
-/** Sorts diagnostics by file, line, column so output is stable. */
+/**
+ * Sorts diagnostics by file, line, column so output is stable, and drops exact repeats (a problem
+ * inside a YAML anchor merged into several objects is reported once, at the anchor).
+ */
 export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
-  return [...ds].sort(
+  const seen = new Set<string>();
+  const unique = ds.filter((d) => {
+    const k = formatDiagnostic(d);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return unique.sort(
     (a, b) =>
       (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : 0) ||
       a.at.line - b.at.line ||
@@ -36,8 +46,14 @@ export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
 
+  /** Records an error: the command fails (exit 1) and `build` writes nothing. */
   error(code: DiagnosticCode, message: string, at: SourceLocation): void {
     this.items.push({ code, severity: "error", message, at });
+  }
+
+  /** Records a warning: printed, but the command goes on (e.g. a data file `build` does not need yet). */
+  warning(code: DiagnosticCode, message: string, at: SourceLocation): void {
+    this.items.push({ code, severity: "warning", message, at });
   }
 
   get hasErrors(): boolean {

@@ -4,8 +4,11 @@
  * store describes itself and a reader needs nothing from the project. Imports only types.
  */
 
-/** Feature value types (SPEC.md §1), as the codec packs them. */
+/** Feature value types (README, "A project"), as the codec packs them. */
 export type OnlineType = "int32" | "int64" | "float32" | "float64" | "string" | "bool" | "timestamp";
+
+/** Types a join key can have: the request's key values are checked and written as this type. */
+export type OnlineKeyType = "int64" | "string";
 
 /** How one version of a view's values is keyed and packed. Immutable once written. */
 export interface ViewLayout {
@@ -14,6 +17,13 @@ export interface ViewLayout {
   version: number;
   /** Join-key columns, in order. */
   keys: string[];
+  /**
+   * The type of each join key, in the order of `keys`: the entity's declared type, else the
+   * materialization column's (int64 for integer columns, string for text); null for a key of
+   * another type (compared by its text). Absent in layouts written before keys had types: their
+   * keys are compared by their text.
+   */
+  keyTypes?: (OnlineKeyType | null)[];
   /** Features in packing order, with their types. */
   features: [name: string, type: OnlineType][];
   /** The view's ttl in seconds; null = no limit. */

@@ -10,11 +10,18 @@ export interface OnlineEntry {
 
 /**
  * Writes a load into an online store: new versions beside the current ones, then one atomic
- * switch. Readers see the whole old or the whole new load (SPEC.md §4).
+ * switch. Readers see the whole old or the whole new load (docs/semantics.md, "Online").
  */
 export interface OnlineWriter {
+  /** Where the store is, for messages (a Redis URL with its password redacted, or the SQLite file). */
+  readonly where: string;
   /** Takes the project's load lock (or fails: two loads never interleave), removes what dead loads left, reserves one version per view. */
   begin(views: string[]): Promise<number[]>;
+  /**
+   * The layouts the project's views are loaded with now (view → layout; a view never loaded is
+   * absent). Call after `begin`: no other load can change them until this one ends.
+   */
+  loaded(): Promise<Map<string, ViewLayout>>;
   /** Writes entries under a reserved version; may return before they are acknowledged (`flush` waits). */
   write(version: number, entries: OnlineEntry[]): Promise<void>;
   /** Waits until every write so far is stored. */
@@ -29,6 +36,12 @@ export interface OnlineWriter {
   /** Gives up: the new versions are removed (or left for the next load to remove) and the lock released. */
   abort(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** How to open a writer (store-specific settings come with the store's config). */
+export interface WriterOptions {
+  /** Redis: how long replaced values stay readable after the switch, in ms. Default 1000. */
+  graceMs?: number;
 }
 
 /** Another load holds the lock. */

@@ -4,8 +4,15 @@ import { expandEnv } from "./env.js";
 import type { ProjectConfig } from "./read-project.js";
 import { locate } from "./yaml-file.js";
 
-/** Where the online store is: the `online:` section of fcompile.yaml, resolved. */
-export type OnlineStoreConfig = { type: "redis"; url?: string } | { type: "sqlite"; path: string };
+/**
+ * Where the online store is: the `online:` section of fcompile.yaml, resolved. One member per
+ * store of `STORES` (src/online/stores.ts), which must have an entry for each.
+ */
+export type OnlineStoreConfig =
+  /** Redis at `url` (default `redis://127.0.0.1:6379/0`). */
+  | { type: "redis"; url?: string }
+  /** A SQLite file; the path is absolute once resolved. */
+  | { type: "sqlite"; path: string };
 
 /** The project's online store with `${VAR}` expanded and a SQLite path resolved from the project folder. */
 export function resolveOnline(config: ProjectConfig): OnlineStoreConfig {
@@ -22,6 +29,21 @@ export function resolveOnline(config: ProjectConfig): OnlineStoreConfig {
       );
     return value;
   };
-  if (config.online.type === "redis") return { type: "redis", url: expand("url", "redis://127.0.0.1:6379/0") };
-  return { type: "sqlite", path: path.resolve(config.dir, expand("path", "online.sqlite")) };
+  const type = config.online.type;
+  switch (type) {
+    case "redis":
+      return { type, url: expand("url", "redis://127.0.0.1:6379/0") };
+    case "sqlite":
+      return { type, path: path.resolve(config.dir, expand("path", "online.sqlite")) };
+    default:
+      // fcompile.yaml's schema admits only the types above; a new store type fails to compile here.
+      throw new FcUserError([
+        {
+          code: "FC013",
+          severity: "error",
+          message: `unknown online store type '${String(type satisfies never)}' (known: redis, sqlite)`,
+          at: locate(config.file, ["online", "type"]),
+        },
+      ]);
+  }
 }

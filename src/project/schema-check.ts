@@ -16,6 +16,7 @@ function compiled(): { definitions: ValidateFunction; config: ValidateFunction }
   if (!validators) {
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
     ajv.addKeyword("x-fc-code");
+    ajv.addKeyword("x-fc-why");
     validators = { definitions: ajv.compile(loadSchema("definitions.schema.json")), config: ajv.compile(loadSchema("config.schema.json")) };
   }
   return validators;
@@ -40,10 +41,20 @@ export function checkAgainstSchema(y: YamlFile, kind: "definitions" | "config", 
   return broken;
 }
 
+/**
+ * fcompile's internal columns start with `__fc` (e.g. `__fc_row_id`) and its temporary tables end
+ * with it (`view__x__fc_new`): the schema refuses column names starting with `__fc` and object
+ * names containing it, so a name a user writes never meets one of them. This spots such a refusal
+ * to word it as a reserved name rather than an unsafe one.
+ */
+const RESERVED = /__fc/i;
+
 function dedupe(errors: ErrorObject[]): ErrorObject[] {
   const seen = new Set<string>();
   // `enum`/`type` errors come with a sibling error per alternative; keep one per place and keyword.
   return errors.filter((e) => {
+    // An if/then/else error only repeats the errors of the branch taken.
+    if (e.keyword === "if") return false;
     const k = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
     if (seen.has(k)) return false;
     seen.add(k);
@@ -88,6 +99,9 @@ function describe(e: ErrorObject, kind: string): { code: DiagnosticCode; message
     case "pattern": {
       const schema = e.parentSchema as { "x-fc-code"?: DiagnosticCode; description?: string };
       const code = schema["x-fc-code"] ?? "FC003";
+      if (code === "FC009" && typeof e.data === "string" && RESERVED.test(e.data) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(e.data)) {
+        return { code, message: `reserved name ${JSON.stringify(e.data)} for ${where(e, kind)}: ${schema.description ?? ""} Rename it.` };
+      }
       const what = code === "FC009" ? "unsafe identifier" : "invalid value";
       return {
         code,
@@ -96,8 +110,13 @@ function describe(e: ErrorObject, kind: string): { code: DiagnosticCode; message
     }
     case "minItems":
       return { code: "FC003", message: `${where(e, kind)} must not be empty` };
-    case "maxLength":
-      return { code: "FC009", message: `${where(e, kind)} is longer than ${String(p.limit)} characters` };
+    case "maxLength": {
+      const why = (e.parentSchema as { "x-fc-why"?: string })["x-fc-why"];
+      return {
+        code: "FC009",
+        message: `${where(e, kind)} is longer than ${String(p.limit)} characters${why ? ` (${why})` : ""}; shorten it`,
+      };
+    }
     default:
       return { code: "FC003", message: `${where(e, kind)} ${e.message ?? "is invalid"}` };
   }

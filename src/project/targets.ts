@@ -1,91 +1,93 @@
-import path from "node:path";
 import { FcUserError } from "../diagnostics/diagnostic.js";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
 import { expandEnv } from "./env.js";
-import type { ProjectConfig } from "./read-project.js";
+import type { ProjectConfig, RawTarget } from "./read-project.js";
 import { locate } from "./yaml-file.js";
 
-/** A DuckDB target with paths resolved. */
-export interface DuckDbTarget {
+/** What every resolved target has, whatever its type (each type adds its own settings). */
+export interface BaseTarget {
+  /** The target's name under `targets:` in fcompile.yaml. */
   name: string;
-  type: "duckdb";
-  /** Absolute path of the database file, or ":memory:". */
-  path: string;
-  /** Schema fcompile writes into: the project name. */
+  /** The target's `type:` (a key of TARGETS in src/warehouse/targets.ts). */
+  type: string;
+  /** Schema fcompile creates its tables in. */
   schema: string;
-  threads?: number;
-  memoryLimit?: string;
 }
 
-/** A PostgreSQL target with `${VAR}` expanded. */
-export interface PostgresTarget {
+/** A raw setting of a target, by its key in fcompile.yaml. */
+export type RawTargetKey = Exclude<keyof RawTarget, "type">;
+
+/**
+ * What a target type's resolver gets: the raw settings, `${VAR}` expansion that reports unset
+ * variables at the setting's line, and a way to report other problems there.
+ */
+export interface TargetResolveContext {
+  config: ProjectConfig;
+  /** The target's name. */
   name: string;
-  type: "postgres";
-  url: string;
-  schema: string;
-  statementTimeout?: string;
+  raw: RawTarget;
+  /** The setting `key` with `${VAR}` / `${VAR:-default}` expanded; an unset variable is an FC014 at its line. */
+  expand(key: RawTargetKey): string | undefined;
+  /** Reports a problem (FC013) with the target, at `key` or at the target itself. */
+  problem(message: string, key?: RawTargetKey): void;
+  /** Where a setting (or the target) is written. */
+  at(key?: RawTargetKey | "type"): SourceLocation;
 }
 
-export type TargetConfig = DuckDbTarget | PostgresTarget;
+/** A problem found while resolving a target, with the setting it is about (for `build`, which reads only some). */
+export interface TargetProblem {
+  key?: RawTargetKey;
+  diagnostic: Diagnostic;
+}
 
-/** Picks a target by name (default: the project's `target`, else the first one) and expands it. */
-export function resolveTarget(config: ProjectConfig, name?: string): TargetConfig {
+/** The target a command uses: `name`, else the project's `target`, else the first one. Unknown names are FC015. */
+export function chooseTarget(config: ProjectConfig, name?: string): { name: string; raw: RawTarget } {
   const chosen = name ?? config.target ?? Object.keys(config.targets)[0]!;
   const raw = config.targets[chosen];
-  const diags: Diagnostic[] = [];
   if (!raw) {
-    throw new FcUserError([
-      {
-        code: "FC015",
-        severity: "error",
-        message: `no target '${chosen}' in fcompile.yaml; known targets: ${Object.keys(config.targets).join(", ")}`,
-        at: { file: "<command line>", line: 1, col: 1 },
-      },
-    ]);
+    const problem: Diagnostic = {
+      code: "FC015",
+      severity: "error",
+      message: `no target '${chosen}' in fcompile.yaml; known targets: ${Object.keys(config.targets).join(", ")}`,
+      at: { file: "<command line>", line: 1, col: 1 },
+    };
+    throw new FcUserError([problem]);
   }
-  const expand = (key: "path" | "url" | "schema" | "statement_timeout" | "memory_limit"): string | undefined => {
-    const v = raw[key];
-    if (v === undefined) return undefined;
-    const { value, missing } = expandEnv(v);
-    for (const m of missing) {
-      diags.push({
-        code: "FC014",
-        severity: "error",
-        message: `environment variable ${m} is not set (used by target '${chosen}'); set it or write \${${m}:-default}`,
-        at: locate(config.file, ["targets", chosen, key]),
-      });
-    }
-    return value;
+  return { name: chosen, raw };
+}
+
+/**
+ * A resolve context for one target; problems go to `problems`. Each target type's resolver
+ * (src/warehouse/<type>-target.ts) reads its settings through it.
+ */
+export function targetResolveContext(config: ProjectConfig, name: string, problems: TargetProblem[]): TargetResolveContext {
+  const raw = config.targets[name]!;
+  const at = (key?: RawTargetKey | "type"): SourceLocation =>
+    locate(config.file, key !== undefined && raw[key] !== undefined ? ["targets", name, key] : ["targets", name]);
+  return {
+    config,
+    name,
+    raw,
+    at,
+    expand(key) {
+      const v = raw[key];
+      if (v === undefined) return undefined;
+      const { value, missing } = expandEnv(String(v));
+      for (const m of missing) {
+        problems.push({
+          key,
+          diagnostic: {
+            code: "FC014",
+            severity: "error",
+            message: `environment variable ${m} is not set (used by target '${name}'); set it or write \${${m}:-default}`,
+            at: at(key),
+          },
+        });
+      }
+      return value;
+    },
+    problem(message, key) {
+      problems.push({ key, diagnostic: { code: "FC013", severity: "error", message, at: at(key) } });
+    },
   };
-  let target: TargetConfig;
-  if (raw.type === "duckdb") {
-    const p = expand("path") ?? `${config.name}.duckdb`;
-    target = {
-      name: chosen,
-      type: "duckdb",
-      path: p === ":memory:" ? p : path.resolve(config.dir, p),
-      schema: config.name,
-      threads: raw.threads,
-      memoryLimit: expand("memory_limit"),
-    };
-  } else {
-    const url = expand("url");
-    if (!url && diags.length === 0) {
-      diags.push({
-        code: "FC013",
-        severity: "error",
-        message: `postgres target '${chosen}' needs 'url'`,
-        at: locate(config.file, ["targets", chosen]),
-      });
-    }
-    target = {
-      name: chosen,
-      type: "postgres",
-      url: url ?? "",
-      schema: expand("schema") ?? config.name,
-      statementTimeout: expand("statement_timeout"),
-    };
-  }
-  if (diags.length > 0) throw new FcUserError(diags);
-  return target;
 }

@@ -5,10 +5,13 @@ import { readTextIfExists, relativeToProject } from "../project/project-files.js
 import { locate } from "../project/yaml-file.js";
 import type { YamlPath } from "../project/yaml-file.js";
 import { parseDuration } from "./durations.js";
-import { checkFileSourceColumns } from "./file-columns.js";
+import { checkFileSourceColumns, dataFileExists, readSourceColumns } from "./file-columns.js";
+import type { FileColumnsReader } from "./file-columns.js";
+import { inferKeyTypes, joinKeyDecls, keyEvidence, viewKeyTypes } from "./key-types.js";
+import type { KeyEvidence } from "./key-types.js";
 import { resolveFeatureRefs } from "./feature-refs.js";
 import { orderSqlViews } from "./sql-view-order.js";
-import type { Feature, FeatureService, FeatureView, Registry, Source } from "./types.js";
+import type { Feature, FeatureService, FeatureView, FileSource, Registry, Source } from "./types.js";
 import { splitUserSql } from "./user-sql.js";
 import { suggest } from "./suggest.js";
 
@@ -23,8 +26,22 @@ interface Item {
   broken: boolean;
 }
 
-/** Gives meaning to a read project: resolves references, checks every rule of SPEC.md §5. */
-export function buildRegistry(raw: RawProject, bag: DiagnosticBag): Registry {
+/** How the registry treats data files. */
+export interface DataFileOptions {
+  /**
+   * Reads a data file's columns (DuckDB's sniffer): when given, the columns of every file source
+   * whose file is there are checked and undeclared join-key types inferred from them.
+   */
+  fileColumns?: FileColumnsReader;
+  /** A missing data file is an error (for `run`, which loads them); otherwise a warning. */
+  requireDataFiles?: boolean;
+}
+
+/**
+ * Gives meaning to a read project: resolves references, checks every rule of the definitions
+ * (docs/definitions.md), types join keys. Every problem goes to `bag`.
+ */
+export async function buildRegistry(raw: RawProject, bag: DiagnosticBag, opts: DataFileOptions = {}): Promise<Registry> {
   const reg: Registry = {
     project: { name: raw.config.name, dir: raw.config.dir },
     entities: new Map(),
@@ -51,11 +68,21 @@ export function buildRegistry(raw: RawProject, bag: DiagnosticBag): Registry {
   for (const it of lists.entities) {
     if (!unique("entity", it)) continue;
     const v = it.value;
-    reg.entities.set(v.name as string, { ...meta(v, at(it, "name")), joinKeys: strings(v.join_keys), keyTypes: {} });
+    const keys = joinKeyDecls(v.join_keys);
+    const seenKey = new Set<string>();
+    keys.forEach((k, i) => {
+      if (seenKey.has(k.name))
+        bag.error("FC005", `join key '${k.name}' is listed twice in entity '${String(v.name)}'`, at(it, "join_keys", i));
+      seenKey.add(k.name);
+    });
+    const keyTypes = Object.fromEntries(keys.flatMap((k) => (k.type ? [[k.name, k.type]] : [])));
+    reg.entities.set(v.name as string, { ...meta(v, at(it, "name")), joinKeys: keys.map((k) => k.name), keyTypes });
   }
 
+  const sourceItems = new Map<string, Item>();
   for (const it of lists.sources) {
     if (!unique("source", it)) continue;
+    sourceItems.set(it.value.name as string, it);
     const v = it.value;
     const common = {
       ...meta(v, at(it, "name")),
@@ -74,10 +101,14 @@ export function buildRegistry(raw: RawProject, bag: DiagnosticBag): Registry {
         format: v.path.endsWith(".parquet") ? "parquet" : "csv",
       };
       reg.sources.set(src.name, src);
-      if (!it.broken && readTextIfExists(abs) === undefined) {
-        bag.error(
+      if (!it.broken && !dataFileExists(abs)) {
+        const report = opts.requireDataFiles ? bag.error.bind(bag) : bag.warning.bind(bag);
+        const next = opts.requireDataFiles
+          ? "create it, or fix 'path'"
+          : "build goes on without it, but 'fcompile run' needs it: create it before running, or fix 'path'";
+        report(
           "FC011",
-          `data file '${v.path}' of source '${src.name}' not found (looked for ${src.projectPath}, relative to this YAML file)`,
+          `data file '${v.path}' of source '${src.name}' not found (looked for ${src.projectPath}, relative to this YAML file); ${next}`,
           at(it, "path"),
         );
       }
@@ -104,6 +135,24 @@ export function buildRegistry(raw: RawProject, bag: DiagnosticBag): Registry {
     checkViewReferences(view, it, reg, bag, at);
   }
   reg.sqlViewOrder = orderSqlViews(reg, bag);
+
+  // Data files that are there: their columns (DuckDB's sniffer) are checked, and tell key types.
+  if (opts.fileColumns) {
+    const fileSources = [...reg.sources.values()].filter((s): s is FileSource => s.kind === "file" && !sourceItems.get(s.name)!.broken);
+    const columns = await readSourceColumns(fileSources, opts.fileColumns, bag, (s) => at(sourceItems.get(s)!, "path"));
+    const evidence: KeyEvidence[] = [];
+    for (const [name, view] of reg.views) {
+      const it = viewItems.get(name)!;
+      if (it.broken || view.kind !== "plain") continue;
+      const src = reg.sources.get(view.source);
+      const cols = columns.get(view.source);
+      if (src?.kind !== "file" || !cols) continue;
+      checkFileSourceColumns(view, src, cols, bag, (...p) => at(it, ...p));
+      evidence.push(...keyEvidence(reg, name, src.projectPath, cols, (i) => at(it, "entities", i)));
+    }
+    inferKeyTypes(reg, evidence, bag);
+  }
+  viewKeyTypes(reg, bag, (view, i) => at(viewItems.get(view)!, "entities", i));
 
   for (const it of lists.services) {
     if (!unique("feature service", it)) continue;
@@ -202,11 +251,19 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
   if (features.length === 0) {
     bag.error("FC004", `feature view '${name}' has no 'features'`, at(it, "name"));
   }
-  const seenFeature = new Set<string>();
+  // Case-insensitively: DuckDB treats `Total` and `total` as one column.
+  const seenFeature = new Map<string, string>();
   features.forEach((f, i) => {
-    if (seenFeature.has(f.name))
-      bag.error("FC005", `feature '${f.name}' is defined twice in view '${name}'`, at(it, "features", i, "name"));
-    seenFeature.add(f.name);
+    const prev = seenFeature.get(f.name.toLowerCase());
+    if (prev !== undefined)
+      bag.error(
+        "FC005",
+        prev === f.name
+          ? `feature '${f.name}' is defined twice in view '${name}'`
+          : `features '${prev}' and '${f.name}' of view '${name}' differ only in case (one column to the warehouse); rename one`,
+        at(it, "features", i, "name"),
+      );
+    else seenFeature.set(f.name.toLowerCase(), f.name);
   });
   if (typeof v.source === "string" && typeof v.sql === "string") {
     bag.error("FC003", `feature view '${name}' has both 'source' and 'sql'; a view reads a source or runs SQL, not both`, at(it, "sql"));
@@ -244,10 +301,7 @@ function checkViewReferences(view: FeatureView, it: Item, reg: Registry, bag: Di
   view.entities.forEach((e, i) => {
     const ent = reg.entities.get(e);
     if (!ent) bag.error("FC006", `unknown entity '${e}' in view '${view.name}'${suggest(e, reg.entities.keys())}`, at(it, "entities", i));
-    else {
-      view.joinKeys.push(...ent.joinKeys.filter((k) => !view.joinKeys.includes(k)));
-      Object.assign(view.keyTypes, ent.keyTypes);
-    }
+    else view.joinKeys.push(...ent.joinKeys.filter((k) => !view.joinKeys.includes(k)));
   });
   if (view.kind === "plain") {
     const src = reg.sources.get(view.source);
@@ -261,7 +315,6 @@ function checkViewReferences(view: FeatureView, it: Item, reg: Registry, bag: Di
     }
     if (!view.timestamp) view.timestamp = src.timestamp;
     if (view.createdTimestamp === undefined) view.createdTimestamp = src.createdTimestamp;
-    if (src.kind === "file" && src.format === "csv") checkFileSourceColumns(view, src, bag, (...p) => at(it, ...p));
   } else {
     for (const p of view.parts) {
       if (typeof p === "string") continue;
@@ -275,9 +328,10 @@ function checkViewReferences(view: FeatureView, it: Item, reg: Registry, bag: Di
       }
     }
   }
-  const reserved = new Set([...view.joinKeys, view.timestamp, view.createdTimestamp ?? ""]);
+  // A timestamp read from a source that failed the schema may be missing (that source is reported).
+  const reserved = new Set([...view.joinKeys, view.timestamp, view.createdTimestamp ?? ""].map((c) => (c ?? "").toLowerCase()));
   view.features.forEach((f, i) => {
-    if (reserved.has(f.name)) {
+    if (reserved.has(f.name.toLowerCase())) {
       bag.error(
         "FC010",
         `feature '${f.name}' has the name of a join key or timestamp column of view '${view.name}'`,

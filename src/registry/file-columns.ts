@@ -1,52 +1,72 @@
-import { openSync, readSync, closeSync } from "node:fs";
+import { statSync } from "node:fs";
 import type { DiagnosticBag, SourceLocation } from "../diagnostics/diagnostic.js";
 import type { YamlPath } from "../project/yaml-file.js";
 import type { FileSource, PlainView } from "./types.js";
 
-/** The header of a CSV file (first line, quotes honoured); undefined if unreadable. */
-export function readCsvHeader(file: string): string[] | undefined {
-  let fd: number;
+/** A column of a data file and the DuckDB type its values read as (CSV: DuckDB's sniffer; Parquet: the file's schema). */
+export interface DataFileColumn {
+  name: string;
+  /** DuckDB's type name, e.g. `BIGINT`, `VARCHAR`, `TIMESTAMP`. */
+  duckdbType: string;
+}
+
+/**
+ * Reads the columns of a CSV or Parquet file as DuckDB reads them (delimiter, quoting and header
+ * detected by its sniffer, as `run` loads the file). Throws when the file cannot be read. The
+ * commands pass the reader of `src/warehouse/file-reader.ts`; the registry cannot import it.
+ */
+export type FileColumnsReader = (file: string, format: "csv" | "parquet") => Promise<DataFileColumn[]>;
+
+/** True when `file` is an existing regular file (it is not read). */
+export function dataFileExists(file: string): boolean {
   try {
-    fd = openSync(file, "r");
+    return statSync(file).isFile();
   } catch {
-    return undefined;
-  }
-  try {
-    const buf = Buffer.alloc(64 * 1024);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    const line = buf.subarray(0, n).toString("utf8").split(/\r?\n/)[0] ?? "";
-    const cols: string[] = [];
-    let cur = "";
-    let quoted = false;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i]!;
-      if (quoted) {
-        if (c === '"' && line[i + 1] === '"') {
-          cur += '"';
-          i++;
-        } else if (c === '"') quoted = false;
-        else cur += c;
-      } else if (c === '"') quoted = true;
-      else if (c === ",") {
-        cols.push(cur.trim());
-        cur = "";
-      } else cur += c;
-    }
-    cols.push(cur.trim());
-    return cols.map((c) => c.replace(/^\uFEFF/, ""));
-  } finally {
-    closeSync(fd);
+    return false;
   }
 }
 
-/** SPEC.md §1: a file source's join-key and feature columns must exist in the file. */
-export function checkFileSourceColumns(view: PlainView, src: FileSource, bag: DiagnosticBag, at: (...p: YamlPath) => SourceLocation): void {
-  const header = readCsvHeader(src.path);
-  if (!header) return;
-  const have = new Set(header);
+/**
+ * The columns of every file source whose file is there, read once per source. A file that DuckDB
+ * cannot read is an error (FC011) at the source's `path`; a missing file is left out (the registry
+ * reports it as a warning, or as an error for `run`).
+ */
+export async function readSourceColumns(
+  sources: Iterable<FileSource>,
+  reader: FileColumnsReader,
+  bag: DiagnosticBag,
+  pathAt: (source: string) => SourceLocation,
+): Promise<Map<string, DataFileColumn[]>> {
+  const out = new Map<string, DataFileColumn[]>();
+  for (const src of sources) {
+    if (!dataFileExists(src.path)) continue;
+    try {
+      out.set(src.name, await reader(src.path, src.format));
+    } catch (err) {
+      const why = (err as Error).message.split("\n")[0];
+      bag.error(
+        "FC011",
+        `data file ${src.projectPath} of source '${src.name}' cannot be read as ${src.format.toUpperCase()}: ${why}; fix the file or the path`,
+        pathAt(src.name),
+      );
+    }
+  }
+  return out;
+}
+
+/** A file source's join-key, timestamp and feature columns must be in the file (README, "Reference"). */
+export function checkFileSourceColumns(
+  view: PlainView,
+  src: FileSource,
+  columns: readonly DataFileColumn[],
+  bag: DiagnosticBag,
+  at: (...p: YamlPath) => SourceLocation,
+): void {
+  const names = columns.map((c) => c.name);
+  const have = new Set(names);
   const missing = (col: string, role: string, where: SourceLocation): void => {
     if (!have.has(col)) {
-      bag.error("FC017", `${role} column '${col}' is not in ${src.projectPath} (columns: ${header.join(", ")})`, where);
+      bag.error("FC017", `${role} column '${col}' is not in ${src.projectPath} (columns: ${names.join(", ")})`, where);
     }
   };
   for (const k of view.joinKeys) missing(k, "join key", at("entities"));

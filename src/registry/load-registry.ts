@@ -3,6 +3,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ProjectConfig } from "../project/read-project.js";
 import { readProject } from "../project/read-project.js";
 import { buildRegistry } from "./build-registry.js";
+import type { DataFileOptions } from "./build-registry.js";
 import { checkSqlViews } from "./sql-check.js";
 import type { SqlSyntaxCheck } from "./sql-check.js";
 import type { Registry } from "./types.js";
@@ -14,13 +15,24 @@ export interface LoadedProject {
   diagnostics: Diagnostic[];
 }
 
-/** project → registry: reads, validates, and reports every problem found, sorted by position. */
-export async function loadRegistry(projectDir: string, sqlFallback?: SqlSyntaxCheck): Promise<LoadedProject> {
+/** How to load a project: the checks that need DuckDB are passed in (the registry cannot import it). */
+export interface LoadOptions extends DataFileOptions {
+  /** Checks SQL that the PostgreSQL grammar rejects with DuckDB's own parser. */
+  sqlFallback?: SqlSyntaxCheck;
+  /** The node-sql-parser grammars user SQL must parse in: those of the dialects the project's targets use. */
+  sqlGrammars?: (config: ProjectConfig) => readonly string[];
+}
+
+/**
+ * project → registry: reads, validates, and reports every problem found (errors and warnings),
+ * sorted by position. The registry is there only when no diagnostic is an error.
+ */
+export async function loadRegistry(projectDir: string, opts: LoadOptions = {}): Promise<LoadedProject> {
   const bag = new DiagnosticBag();
   const raw = readProject(projectDir, bag);
   if (!raw) return { diagnostics: sortDiagnostics(bag.items) };
-  const registry = buildRegistry(raw, bag);
-  await checkSqlViews(registry, bag, sqlFallback);
+  const registry = await buildRegistry(raw, bag, opts);
+  await checkSqlViews(registry, bag, opts.sqlFallback, opts.sqlGrammars?.(raw.config));
   const diagnostics = sortDiagnostics(bag.items);
   return { config: raw.config, registry: bag.hasErrors ? undefined : registry, diagnostics };
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { FeatureView, Registry, Source } from "./types.js";
+import type { FeatureView, JoinKeyType, Registry, Source } from "./types.js";
 
 /** Version of the manifest's shape; bumped on incompatible changes. */
 export const MANIFEST_VERSION = 1;
@@ -26,6 +26,11 @@ function withHash(obj: Record<string, unknown>): Record<string, unknown> {
   return { ...obj, hash: contentHash(obj) };
 }
 
+/** Every join key with its type, null where it is unknown until the warehouse reads the data. */
+function keyTypeEntry(keys: readonly string[], types: Partial<Record<string, JoinKeyType>>): Record<string, JoinKeyType | null> {
+  return Object.fromEntries(keys.map((k) => [k, types[k] ?? null]));
+}
+
 function sourceEntry(src: Source): Record<string, unknown> {
   return src.kind === "file" ? strip(src, "path") : { ...strip(src), table: src.table.join(".") };
 }
@@ -48,16 +53,23 @@ function upstream(reg: Registry, view: FeatureView, acc = { sources: new Set<str
 
 /**
  * The registry as `target/manifest.json`: every object with a content hash, every feature with
- * its type and metadata, and lineage from each feature to the source tables or files it reads.
+ * its type and metadata, every entity and view with the type of each join key (`keyTypes`:
+ * `int64`, `string`, or null when only the warehouse will know), and lineage from each feature to
+ * the source tables or files it reads.
  */
 export function buildManifest(reg: Registry, version: string): Record<string, unknown> {
-  const entities = Object.fromEntries([...reg.entities.values()].map((e) => [e.name, withHash(strip(e))]));
+  const entities = Object.fromEntries(
+    [...reg.entities.values()].map((e) => [e.name, withHash({ ...strip(e), keyTypes: keyTypeEntry(e.joinKeys, e.keyTypes) })]),
+  );
   const sources = Object.fromEntries([...reg.sources.values()].map((s) => [s.name, withHash(sourceEntry(s))]));
   const views: Record<string, unknown> = {};
   const features: Record<string, unknown> = {};
   const lineage: Record<string, unknown> = {};
   for (const v of reg.views.values()) {
-    const def = v.kind === "sql" ? { ...strip(v, "parts", "sqlText", "features"), sql: v.sqlText } : strip(v, "features");
+    const def = {
+      ...(v.kind === "sql" ? { ...strip(v, "parts", "sqlText", "features"), sql: v.sqlText } : strip(v, "features")),
+      keyTypes: keyTypeEntry(v.joinKeys, v.keyTypes),
+    };
     // The view's hash covers its features' full definitions, not just their names.
     views[v.name] = {
       ...def,
@@ -99,7 +111,7 @@ export function buildManifest(reg: Registry, version: string): Record<string, un
 }
 
 /**
- * A hash of everything that decides a view's materialized values: keys, timestamps, ttl, feature
+ * A hash of everything that decides a view's materialized values: keys and their types, timestamps, ttl, feature
  * names and types, and its source or SQL (with the SQL of the views it reads). Descriptions and
  * tags are left out, so editing them does not force a full re-materialization.
  */
@@ -107,6 +119,8 @@ export function materializationHash(reg: Registry, view: FeatureView): string {
   const up = upstream(reg, view);
   return contentHash({
     keys: view.joinKeys,
+    // Keys are cast to their type: a changed type changes the materialized key column.
+    keyTypes: keyTypeEntry(view.joinKeys, view.keyTypes),
     timestamp: view.timestamp,
     created: view.createdTimestamp ?? null,
     ttl: view.ttlSeconds ?? null,

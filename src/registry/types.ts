@@ -1,6 +1,6 @@
 import type { SourceLocation } from "../diagnostics/diagnostic.js";
 
-/** Feature value types (SPEC.md §1). */
+/** Feature value types (README, "A project"). */
 export type FeatureType = "int32" | "int64" | "float32" | "float64" | "string" | "bool" | "timestamp";
 
 /** Metadata every named object can carry. */

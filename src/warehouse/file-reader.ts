@@ -10,7 +10,11 @@ export interface FileColumn {
 
 let shared: Promise<DuckDBConnection> | undefined;
 
-/** An in-memory DuckDB used to read CSV and Parquet files for warehouses that cannot. */
+/** An in-memory DuckDB used to read CSV and Parquet files for warehouses that cannot (session time zone UTC). */
+export async function readerConnection(): Promise<DuckDBConnection> {
+  return conn();
+}
+
 async function conn(): Promise<DuckDBConnection> {
   shared ??= DuckDBInstance.create(":memory:").then(async (i) => {
     const c = await i.connect();
@@ -41,4 +45,14 @@ export async function csvToParquet(csv: string, columns: FileColumn[], out: stri
   ).run(
     `COPY (SELECT * FROM read_csv(${duckdbDialect.stringLiteral(csv)}, header = true, auto_detect = false, allow_quoted_nulls = false, columns = {${types}})) TO ${duckdbDialect.stringLiteral(out)} (FORMAT parquet)`,
   );
+}
+
+/**
+ * Writes a data file as CSV with a header, reading it with `columns` as the select list (casts of
+ * declared columns, exports of types that need one), for `COPY … FROM STDIN` (UTC timestamps).
+ */
+export async function exportCsv(file: string, format: "csv" | "parquet", columns: string, out: string): Promise<void> {
+  await (
+    await conn()
+  ).run(`COPY (SELECT ${columns} FROM ${reader(file, format)}) TO ${duckdbDialect.stringLiteral(out)} (FORMAT csv, HEADER true)`);
 }

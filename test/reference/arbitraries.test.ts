@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { assertProperty } from "../helpers/property.js";
 import { describe, expect, it } from "vitest";
 import { caseArb, toRefViews } from "./arbitraries.js";
 import type { GenCase } from "./arbitraries.js";
@@ -39,7 +40,7 @@ function sortOracle(view: RefView, entity: Row, t: bigint): Row | undefined {
 
 describe("reference on random cases", () => {
   it("keeps one row per entity row, in order, with input columns unchanged", () => {
-    fc.assert(
+    assertProperty(
       fc.property(caseArb(), (c) => {
         const r = runRef(c);
         expect(r.rows.length).toBe(c.entityRows.length);
@@ -47,12 +48,12 @@ describe("reference on random cases", () => {
           for (const col of c.entityColumns) expect(row[col.name]).toBe(c.entityRows[i]![col.name]);
         });
       }),
-      { numRuns: 300 },
+      { runs: 300, minRuns: 100, seconds: 20 },
     );
   });
 
   it("does not depend on the order of view rows", () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         caseArb().chain((c) =>
           fc.tuple(
@@ -67,12 +68,12 @@ describe("reference on random cases", () => {
           expect(b).toEqual(a);
         },
       ),
-      { numRuns: 300 },
+      { runs: 300, minRuns: 100, seconds: 20 },
     );
   });
 
   it("agrees with a sort-based oracle", () => {
-    fc.assert(
+    assertProperty(
       fc.property(caseArb(), (c) => {
         const views = toRefViews(c);
         const r = runRef(c, views);
@@ -89,7 +90,7 @@ describe("reference on random cases", () => {
           }
         });
       }),
-      { numRuns: 300 },
+      { runs: 300, minRuns: 100, seconds: 20 },
     );
   });
 

@@ -47,15 +47,14 @@ export function removeDir(dir: string): void {
 // Project files
 // ---------------------------------------------------------------------------------------------
 
-export function writeProjectFiles(dir: string, c: GenCase, projectName = "t"): void {
-  writeFileSync(
-    path.join(dir, "fcompile.yaml"),
-    stringify({
-      name: projectName,
-      target: "local",
-      targets: { local: { type: "duckdb", path: "warehouse.duckdb" } },
-    }),
-  );
+/** Writes fcompile.yaml (one target, `local`: by default the DuckDB file warehouse.duckdb) and the definitions. */
+export function writeProjectFiles(
+  dir: string,
+  c: GenCase,
+  projectName = "t",
+  target: Record<string, unknown> = { type: "duckdb", path: "warehouse.duckdb" },
+): void {
+  writeFileSync(path.join(dir, "fcompile.yaml"), stringify({ name: projectName, target: "local", targets: { local: target } }));
   const defs = {
     entities: c.entities.map((e) => ({ name: e.name, join_keys: e.keys.map((k) => k.name) })),
     sources: c.views.map((v) => ({
@@ -166,11 +165,17 @@ export function entityTable(c: GenCase, table = "raw.entities"): TableSpec {
 // Entity files
 // ---------------------------------------------------------------------------------------------
 
-function csvField(v: Value, type: ColumnType): string {
-  if (v === null) return "";
+/** The text a value is written as in an entity CSV (null for NULL): what `train` must give back unchanged. */
+export function csvText(v: Value, type: ColumnType): string | null {
+  if (v === null) return null;
   if (type === "timestamp") return isoFromMicros(v as bigint);
-  if (typeof v === "string") return `"${v.replaceAll('"', '""')}"`;
   return String(v);
+}
+
+function csvField(v: Value, type: ColumnType): string {
+  const text = csvText(v, type);
+  if (text === null) return "";
+  return typeof v === "string" ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 export function writeEntitiesCsv(file: string, spec: TableSpec): void {
@@ -224,6 +229,8 @@ export function normalize(v: DuckDBValue, type: DuckDBType): Value {
       return (v as { seconds: bigint }).seconds * 1_000_000n;
     case DuckDBTypeId.TIMESTAMP_NS:
       return (v as { nanos: bigint }).nanos / 1000n;
+    case DuckDBTypeId.DECIMAL:
+      return String(v); // its text, e.g. 1.50
     default:
       throw new Error(`unexpected DuckDB type ${type.toString()} for value ${String(v)}`);
   }
@@ -245,11 +252,14 @@ export async function query(conn: DuckDBConnection, sql: string): Promise<ReadRe
   };
 }
 
-/** Reads a Parquet or CSV output file with an in-memory DuckDB. */
+/** Reads a Parquet or CSV output file with an in-memory DuckDB (CSV: types as DuckDB's sniffer guesses them). */
 export async function readOutput(file: string): Promise<ReadResult> {
   const lit = `'${file.replaceAll("'", "''")}'`;
   const from = file.endsWith(".parquet") ? `read_parquet(${lit})` : `read_csv(${lit})`;
-  return withDuckDB(":memory:", (conn) => query(conn, `SELECT * FROM ${from}`));
+  return withDuckDB(":memory:", async (conn) => {
+    await conn.run("SET TimeZone = 'UTC'");
+    return query(conn, `SELECT * FROM ${from}`);
+  });
 }
 
 /** JSON-ish text of rows for failure messages (bigint as `123n`). */

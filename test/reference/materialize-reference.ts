@@ -2,7 +2,7 @@ import type { RefView, Row, Value } from "./pit-reference.js";
 import { chooseRow, keyEquals } from "./pit-reference.js";
 
 /**
- * SPEC.md §4: for every distinct key tuple of the view (no NULL part), the row training returns at
+ * docs/semantics.md, "Online": for every distinct key tuple of the view (no NULL part), the row training returns at
  * T = end, as [keys…, ts, features…]; entities without a candidate are absent.
  */
 export function materializeReference(ref: RefView, end: bigint): Value[][] {

@@ -1,5 +1,5 @@
 /**
- * In-memory reference implementation of SPEC.md §3 (point-in-time training semantics) for
+ * In-memory reference implementation of docs/semantics.md ("Training") (point-in-time training semantics) for
  * plain feature views. Used only by tests: it is deliberately simple (a linear scan per entity
  * row) so that it is easy to check by reading.
  *
@@ -151,7 +151,7 @@ export function resolveFeatures(views: RefView[], refs: Array<string | FeatureRe
 }
 
 /**
- * Picks the row of `view` that SPEC §3 returns for an entity row with keys taken from `entity`
+ * Picks the row of `view` that the point-in-time rules return for an entity row with keys taken from `entity`
  * at time `t` (micros), or `undefined` when there is no candidate.
  */
 export function chooseRow(view: RefView, entity: Row, t: bigint | null): Row | undefined {
@@ -191,7 +191,7 @@ function isBetter(view: RefView, createdCol: string | null, row: Row, ts: bigint
   return false; // identical feature values: either row gives the same answer
 }
 
-/** SPEC §3: one output row per entity row, in input order, entity columns then requested features. */
+/** Point-in-time rules: one output row per entity row, in input order, entity columns then requested features. */
 export function pointInTimeJoin(req: PitRequest): PitResult {
   const tsColumn = req.timestampColumn ?? "event_timestamp";
   const entityColumns = req.entityColumns ?? (req.entityRows.length > 0 ? Object.keys(req.entityRows[0]!) : []);

@@ -1,13 +1,27 @@
-import type { Database, Statement } from "better-sqlite3";
-import type { ServiceCatalog, ViewLayout } from "../online/layout.js";
-import type { StoreReader } from "./store-reader.js";
-import { OnlineError } from "./store-reader.js";
+import Database from "better-sqlite3";
+import type { Statement } from "better-sqlite3";
+import type { ServiceCatalog, ViewLayout } from "../layout.js";
+import type { StoreReader } from "../store-reader.js";
+import { OnlineError } from "../store-reader.js";
+
+/** Opens the SQLite file read-only; a missing or unreadable file is an OnlineError STORE saying to run `load`. */
+export function openSqliteReader(path: string, project: string, timeoutMs: number): SqliteReader {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
+  } catch (err) {
+    throw new OnlineError("STORE", `cannot open the online store ${path}: ${(err as Error).message} (run 'fcompile load' first)`);
+  }
+  return new SqliteReader(db, project);
+}
 
 /** Reads the embedded SQLite store: pointer and values in one read transaction (a consistent snapshot). */
 export class SqliteReader implements StoreReader {
   private readonly pointer: Statement;
   private readonly value: Statement;
   private readonly meta: Statement;
+  private readonly projectList: Statement;
+  readonly where: string;
   private readonly snapshot: (
     views: readonly string[],
     versions: readonly (number | undefined)[],
@@ -18,13 +32,15 @@ export class SqliteReader implements StoreReader {
   };
 
   constructor(
-    private readonly db: Database,
+    private readonly db: Database.Database,
     private readonly project: string,
   ) {
+    this.where = db.name;
     try {
       this.pointer = db.prepare("SELECT version FROM fc_pointer WHERE project = ? AND view = ?").pluck();
       this.value = db.prepare("SELECT value FROM fc_values WHERE version = ? AND key = ?").pluck();
       this.meta = db.prepare("SELECT value FROM fc_meta WHERE project = ? AND name = ?").pluck();
+      this.projectList = db.prepare("SELECT DISTINCT project FROM fc_pointer ORDER BY project").pluck();
     } catch (err) {
       if (/no such table/.test((err as Error).message))
         throw new OnlineError(
@@ -69,7 +85,7 @@ export class SqliteReader implements StoreReader {
       } catch (err) {
         throw this.storeError(err);
       }
-      if (!j) throw new OnlineError("STORE", `the online store has no layout for version ${v}`);
+      if (!j) throw new OnlineError("STORE", `the online store ${this.where} has no layout for version ${v}`);
       return JSON.parse(j) as ViewLayout;
     });
   }
@@ -82,6 +98,14 @@ export class SqliteReader implements StoreReader {
       throw this.storeError(err);
     }
     return j ? (JSON.parse(j) as ServiceCatalog) : {};
+  }
+
+  async projects(): Promise<string[]> {
+    try {
+      return this.projectList.all() as string[];
+    } catch (err) {
+      throw this.storeError(err);
+    }
   }
 
   async ping(): Promise<void> {

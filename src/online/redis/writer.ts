@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
 import type { Command } from "ioredis";
-import type { Redis } from "ioredis";
-import { redisKeys } from "./layout.js";
-import type { ServiceCatalog, ViewLayout } from "./layout.js";
-import { LoadLockedError } from "./online-writer.js";
-import type { OnlineEntry, OnlineWriter } from "./online-writer.js";
-import { PrebuiltCommand, bulkSize, byteLength, digits, writeBulk, writeHeader, writeKey } from "./resp.js";
+import { redisKeys } from "../layout.js";
+import type { ServiceCatalog, ViewLayout } from "../layout.js";
+import { LoadLockedError } from "../online-writer.js";
+import type { OnlineEntry, OnlineWriter, WriterOptions } from "../online-writer.js";
+import { OnlineError } from "../store-reader.js";
+import { redisError } from "./errors.js";
+import { DEFAULT_REDIS_URL, redactRedisUrl } from "./url.js";
+import { PrebuiltCommand, bulkSize, byteLength, digits, writeBulk, writeHeader, writeKey } from "../resp.js";
 
 const LOCK_MS = 30_000;
 const MSET_KEYS = 500;
@@ -46,6 +49,21 @@ return {old, retired}`;
 const REFRESH = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
+/** Connects a writer to Redis; a Redis that cannot be reached is an OnlineError UNAVAILABLE naming the URL. */
+export async function openRedisWriter(url: string | undefined, project: string, opts: WriterOptions): Promise<RedisWriter> {
+  const where = redactRedisUrl(url);
+  const redis = new Redis(url ?? DEFAULT_REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5000, lazyConnect: true });
+  let lastError: Error | undefined;
+  redis.on("error", (err: Error) => (lastError = err)); // surfaced through the failing command
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw redisError(err, where, lastError ?? (err as Error));
+  }
+  return new RedisWriter(redis, project, { graceMs: opts.graceMs ?? 1000 }, where, () => lastError);
+}
+
 /**
  * Loads into Redis (README "Online store layout"): each view's values under a new version, written
  * in batches (MSET, or SET … PXAT inside a script when values expire) whose bytes are built here
@@ -65,11 +83,41 @@ export class RedisWriter implements OnlineWriter {
     private readonly redis: Redis,
     project: string,
     private readonly opts: { graceMs: number; maxInflight?: number },
+    readonly where = "Redis",
+    private readonly lastError: () => Error | undefined = () => undefined,
   ) {
     this.k = redisKeys(project);
   }
 
+  /** A failure as an OnlineError naming the store (LoadLockedError and OnlineError pass as they are). */
+  private fail(err: unknown): Error {
+    if (err instanceof LoadLockedError || err instanceof OnlineError) return err;
+    return redisError(err, this.where, this.lastError());
+  }
+
   async begin(views: string[]): Promise<number[]> {
+    try {
+      return await this.beginLocked(views);
+    } catch (err) {
+      throw this.fail(err);
+    }
+  }
+
+  async loaded(): Promise<Map<string, ViewLayout>> {
+    try {
+      const pointer = await this.redis.hgetall(this.k.pointer);
+      const views = Object.keys(pointer);
+      if (views.length === 0) return new Map();
+      const layouts = await this.redis.hmget(this.k.meta, ...views.map((v) => `v${pointer[v]}`));
+      const out = new Map<string, ViewLayout>();
+      views.forEach((v, i) => layouts[i] && out.set(v, JSON.parse(layouts[i]) as ViewLayout));
+      return out;
+    } catch (err) {
+      throw this.fail(err);
+    }
+  }
+
+  private async beginLocked(views: string[]): Promise<number[]> {
     const ok = await this.redis.set(this.k.lock, this.token, "PX", LOCK_MS, "NX");
     if (ok !== "OK") {
       const ttl = await this.redis.pttl(this.k.lock);
@@ -110,7 +158,7 @@ export class RedisWriter implements OnlineWriter {
     }
     // Settled only when every command of the batch is answered: flush() and abort() never race a write.
     const p: Promise<void> = Promise.allSettled(commands.map((c) => this.send(c))).then((results) => {
-      for (const r of results) if (r.status === "rejected") this.failure ??= r.reason as Error;
+      for (const r of results) if (r.status === "rejected") this.failure ??= this.fail(r.reason);
     });
     const tracked = p.finally(() => this.inflight.delete(tracked));
     this.inflight.add(tracked);
@@ -128,6 +176,18 @@ export class RedisWriter implements OnlineWriter {
   }
 
   async commit(layouts: ViewLayout[], services: ServiceCatalog, projectViews: string[]): Promise<{ removed: number; retired: string[] }> {
+    try {
+      return await this.commitLocked(layouts, services, projectViews);
+    } catch (err) {
+      throw this.fail(err);
+    }
+  }
+
+  private async commitLocked(
+    layouts: ViewLayout[],
+    services: ServiceCatalog,
+    projectViews: string[],
+  ): Promise<{ removed: number; retired: string[] }> {
     await this.flush();
     const args = layouts.flatMap((l) => [l.view, String(l.version), JSON.stringify(l)]);
     const [old, retired] = (await this.redis.eval(

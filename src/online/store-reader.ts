@@ -1,7 +1,14 @@
-import type { ServiceCatalog, ViewLayout } from "../online/layout.js";
+/**
+ * What the client needs from an online store, and the error every store's reader throws. Each
+ * store implements `StoreReader` in its folder (src/online/<store>/reader.ts); the client reaches
+ * them through `STORES` (src/online/stores.ts).
+ */
+import type { ServiceCatalog, ViewLayout } from "./layout.js";
 
 /** What the client needs from an online store; Redis answers each call in one round trip. */
 export interface StoreReader {
+  /** Where the store is, for messages: `redis://host:6379/0` (password redacted) or the SQLite file. */
+  readonly where: string;
   /**
    * The current version of each view (undefined: never loaded) and, for the views whose version
    * is passed, the packed values of the given entity keys (null: no value) read from that version.
@@ -15,6 +22,11 @@ export interface StoreReader {
   /** Layouts of versions (immutable, so callers cache them). */
   layouts(versions: readonly number[]): Promise<ViewLayout[]>;
   services(): Promise<ServiceCatalog>;
+  /**
+   * The projects that have something loaded in this store, when the store can tell cheaply (SQLite:
+   * one query); undefined when it cannot (Redis would have to scan every key).
+   */
+  projects(): Promise<string[] | undefined>;
   /** Resolves if the store answers (one round trip); rejects with an OnlineError if not. */
   ping(): Promise<void>;
   close(): Promise<void>;

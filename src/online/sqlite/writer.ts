@@ -1,9 +1,10 @@
 import Database from "better-sqlite3";
 import type { Statement } from "better-sqlite3";
-import { SQLITE_SCHEMA } from "./layout.js";
-import type { ServiceCatalog, ViewLayout } from "./layout.js";
-import { LoadLockedError } from "./online-writer.js";
-import type { OnlineEntry, OnlineWriter } from "./online-writer.js";
+import { SQLITE_SCHEMA } from "../layout.js";
+import type { ServiceCatalog, ViewLayout } from "../layout.js";
+import { LoadLockedError } from "../online-writer.js";
+import type { OnlineEntry, OnlineWriter } from "../online-writer.js";
+import { OnlineError } from "../store-reader.js";
 
 /**
  * The embedded online store. A whole load is one write transaction: readers (WAL snapshots) see
@@ -14,17 +15,34 @@ export class SqliteWriter implements OnlineWriter {
   private insert!: Statement;
   private inTxn = false;
 
+  readonly where: string;
+
   private constructor(
     private readonly db: Database.Database,
     private readonly project: string,
-  ) {}
+  ) {
+    this.where = db.name;
+  }
 
+  /** Opens (or creates) the file; one that cannot be opened is an OnlineError STORE naming it and saying what to check. */
   static open(path: string, project: string, lockWaitMs = 5000): SqliteWriter {
-    const db = new Database(path, { timeout: lockWaitMs });
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.exec(SQLITE_SCHEMA);
-    return new SqliteWriter(db, project);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { timeout: lockWaitMs });
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.exec(SQLITE_SCHEMA);
+      return new SqliteWriter(db, project);
+    } catch (err) {
+      db?.close();
+      if (/locked|busy/i.test((err as Error).message))
+        throw new LoadLockedError(`another load is writing ${path}; wait for it to finish, then run 'fcompile load' again`);
+      throw new OnlineError(
+        "STORE",
+        `cannot open the online store ${path}: ${(err as Error).message}; check online.path in fcompile.yaml (its folder must exist and be writable)`,
+        { cause: err },
+      );
+    }
   }
 
   async begin(views: string[]): Promise<number[]> {
@@ -41,6 +59,15 @@ export class SqliteWriter implements OnlineWriter {
     const first = Number(seq ?? 0) + 1;
     this.db.prepare("INSERT OR REPLACE INTO fc_meta VALUES ('*', 'seq', ?)").run(String(first + views.length - 1));
     return views.map((_, i) => first + i);
+  }
+
+  async loaded(): Promise<Map<string, ViewLayout>> {
+    const rows = this.db
+      .prepare(
+        "SELECT p.view, m.value FROM fc_pointer p JOIN fc_meta m ON m.project = p.project AND m.name = 'v' || p.version WHERE p.project = ?",
+      )
+      .all(this.project) as { view: string; value: string }[];
+    return new Map(rows.map((r) => [r.view, JSON.parse(r.value) as ViewLayout]));
   }
 
   async write(version: number, entries: OnlineEntry[]): Promise<void> {

@@ -1,0 +1,47 @@
+/**
+ * Every online store by config type: its writer (for `load`) and its reader (for the client), in
+ * one record. A store lives in its own folder (src/online/<type>/: index.ts, writer.ts, reader.ts);
+ * adding one means that folder, its config in src/project/online-config.ts and config.schema.json,
+ * and one line here — `STORES` does not compile until every config type has an entry. Importing
+ * this module loads no store driver: each store imports its writer or reader when first used.
+ */
+import type { OnlineStoreConfig } from "../project/online-config.js";
+import type { OnlineWriter, WriterOptions } from "./online-writer.js";
+import { redisStore } from "./redis/index.js";
+import { sqliteStore } from "./sqlite/index.js";
+import { OnlineError } from "./store-reader.js";
+import type { StoreReader } from "./store-reader.js";
+
+/** The config types of the online stores (fcompile.yaml `online.type`). */
+export type OnlineStoreType = OnlineStoreConfig["type"];
+
+/** One online store: how to say where it is, and how to open its writer and its reader. */
+export interface OnlineStore<C extends OnlineStoreConfig> {
+  /** Where the store is, for messages and summaries: a URL with its password redacted, a file path. */
+  where(config: C): string;
+  /** Opens the store for a load; fails with an OnlineError naming the store if it cannot be reached. */
+  openWriter(config: C, project: string, opts: WriterOptions): Promise<OnlineWriter>;
+  /** Opens the store for reads; each read ends within `timeoutMs`. */
+  openReader(config: C, project: string, opts: { timeoutMs: number }): Promise<StoreReader>;
+}
+
+/** Every online store, by config type. */
+export const STORES: { [T in OnlineStoreType]: OnlineStore<Extract<OnlineStoreConfig, { type: T }>> } = {
+  redis: redisStore,
+  sqlite: sqliteStore,
+};
+
+/**
+ * The store of a config. An unknown type (a config built in code, since fcompile.yaml's is checked
+ * by its schema) is an OnlineError BAD_REQUEST listing the known ones, never a silent default.
+ */
+export function onlineStore<C extends OnlineStoreConfig>(config: C): OnlineStore<C> {
+  const type = (config as { type?: unknown } | undefined)?.type;
+  const store = typeof type === "string" && Object.hasOwn(STORES, type) ? STORES[type as OnlineStoreType] : undefined;
+  if (!store)
+    throw new OnlineError(
+      "BAD_REQUEST",
+      `unknown online store type ${JSON.stringify(type)} (known: ${Object.keys(STORES).join(", ")}); set online.type in fcompile.yaml`,
+    );
+  return store as unknown as OnlineStore<C>;
+}

@@ -1,0 +1,30 @@
+import type { BaseTarget } from "../project/targets.js";
+import type { TargetKind } from "./target-kind.js";
+
+/** A PostgreSQL target with `${VAR}` expanded. */
+export interface PostgresTarget extends BaseTarget {
+  type: "postgres";
+  url: string;
+  schema: string;
+  statementTimeout?: string;
+}
+
+/** `type: postgres`: PostgreSQL 13 or later (pg, pg-copy-streams). */
+export const postgresTarget: TargetKind<PostgresTarget> = {
+  dialect: "postgres",
+  resolve(ctx) {
+    const url = ctx.expand("url");
+    if (ctx.raw.url === undefined) ctx.problem(`postgres target '${ctx.name}' needs 'url'`);
+    return {
+      name: ctx.name,
+      type: "postgres",
+      url: url ?? "",
+      schema: ctx.expand("schema") ?? ctx.config.name,
+      statementTimeout: ctx.expand("statement_timeout"),
+    };
+  },
+  async open(target, opts) {
+    const { PostgresWarehouse } = await import("./postgres.js");
+    return PostgresWarehouse.open(target, opts.registry);
+  },
+};
