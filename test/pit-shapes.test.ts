@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { from as copyFrom } from "pg-copy-streams";
 import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { build, train } from "../src/index.js";
+import { build, train, trainingSql } from "../src/index.js";
 import type { TrainOptions } from "../src/index.js";
 import { PG_URL, dropSchemas, testSchema, withPg } from "./helpers/postgres.js";
 import { assertAsyncProperty, testTimeout } from "./helpers/property.js";
@@ -394,4 +394,32 @@ describe("internal names: named examples, with their right values", () => {
       }
     });
   }
+});
+
+describe("the sort-merge shape's plan on PostgreSQL", () => {
+  it("has no nested loop and no per-row subplan, whatever the planner estimates (it has no join to misjudge)", async () => {
+    const dir = tempDir("fcompile-plan-");
+    try {
+      // Two views, tiny tables without statistics: the estimates that once made a nested loop.
+      const { c, raw } = await setUp(namesCase("sql"), "postgres", dir);
+      const sql = await trainingSql({
+        projectDir: dir,
+        features: c.features,
+        // The entity table has a column __fc_row_id of its own: the row id is __fc_row_id_2.
+        entities: `(SELECT e.*, row_number() OVER () AS "__fc_row_id_2" FROM ${rel(`${raw}.entities`)} AS e)`,
+        entityColumns: c.entityColumns.map((x) => x.name),
+        index: "absent",
+      });
+      expect(sql.match(/sort-merge/g)?.length).toBeGreaterThanOrEqual(2);
+      const plan = await withPg(async (pgc) => {
+        await pgc.query("SET TimeZone = 'UTC'");
+        const r = await pgc.query(`EXPLAIN ${sql}`);
+        return r.rows.map((x: Record<string, string>) => x["QUERY PLAN"]).join("\n");
+      });
+      expect(plan).not.toMatch(/Nested Loop|SubPlan/);
+      expect(plan).not.toMatch(/Index/);
+    } finally {
+      removeDir(dir);
+    }
+  });
 });
