@@ -1,5 +1,6 @@
 import type { Dialect } from "../dialects/dialect.js";
 import type { FeatureView } from "../registry/types.js";
+import type { TrainingShape } from "../dialects/training-context.js";
 import { indexOnly } from "./pit-index.js";
 
 /**
@@ -16,7 +17,7 @@ import { indexOnly } from "./pit-index.js";
  * - `sort-merge`: the view's rows and the entity rows in one order per key, a running count of
  *   view rows, and a hash join back: O(n log n) with no index at all. PostgreSQL without the index.
  */
-export type TrainingShape = "asof" | "lookup-ties" | "lookup-max" | "sort-merge";
+export type { TrainingShape };
 
 /**
  * What is known about the index on a view's relation. `present`/`absent`: checked in the
