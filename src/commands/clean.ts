@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
+import { warehouseMayHoldData } from "../warehouse/targets.js";
 import { WATERMARK_TABLE } from "../compile/relations.js";
 import type { Dialect } from "../dialects/dialect.js";
 import { resolveOnline } from "../project/online-config.js";
-import type { TargetConfig } from "../warehouse/targets.js";
 import type { Registry } from "../registry/types.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
 import { compileTargetFor, loadProject, openWarehouse } from "./common.js";
@@ -82,7 +81,7 @@ export async function clean(opts: CleanOptions): Promise<CleanResult> {
   };
 
   // Everything is looked at before anything is removed, so an unreachable store changes nothing.
-  const wh = doWarehouse && warehouseExists(target) ? await openWarehouse(target, config.dir, registry, !opts.yes) : undefined;
+  const wh = doWarehouse && warehouseMayHoldData(target) ? await openWarehouse(target, config.dir, registry, !opts.yes) : undefined;
   try {
     if (wh) Object.assign(plan, await listSchema(wh, ct.dialect, ct.schema, registry));
     if (opts.only !== "warehouse") {
@@ -119,11 +118,6 @@ export async function clean(opts: CleanOptions): Promise<CleanResult> {
   } finally {
     await wh?.close();
   }
-}
-
-/** A DuckDB file that does not exist holds nothing (and opening it would create it). */
-function warehouseExists(target: TargetConfig): boolean {
-  return target.type !== "duckdb" || (target.path !== ":memory:" && existsSync(target.path));
 }
 
 /** The schema's tables and views, split into fcompile's and the others (table sources stay with the others). */

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { warehouseMayHoldData } from "../warehouse/targets.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import { resolveOnline } from "../project/online-config.js";
 import { materializationHash } from "../registry/manifest.js";
@@ -57,8 +57,8 @@ export async function status(opts: ProjectOptions): Promise<StatusResult> {
   const store = resolveOnline(config);
 
   let marks = new Map<string, Watermark>();
-  // A DuckDB file that does not exist has nothing materialized (and opening it would create it).
-  if (target.type !== "duckdb" || (target.path !== ":memory:" && existsSync(target.path))) {
+  // A warehouse that cannot hold anything yet has nothing materialized (and opening it may create it).
+  if (warehouseMayHoldData(target)) {
     const wh = await openWarehouse(target, config.dir, registry, true);
     try {
       marks = await wh.watermarks(ct.schema);

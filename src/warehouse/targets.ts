@@ -35,6 +35,11 @@ export function isTargetType(type: string): type is TargetType {
   return Object.hasOwn(TARGETS, type);
 }
 
+/** Whether a target's warehouse can hold anything yet, without opening it (TargetKind.mayHoldData). */
+export function warehouseMayHoldData(target: TargetConfig): boolean {
+  return (TARGETS[target.type] as TargetKind<TargetConfig>).mayHoldData(target);
+}
+
 /** The dialect a target's SQL is compiled to. */
 export function targetDialect(target: TargetConfig): Dialect {
   return DIALECTS[TARGETS[target.type].dialect];
