@@ -119,7 +119,7 @@ describe("join key types", () => {
       "data/s2.csv": "user_id,ts,f_b\nu1,2025-01-01,1\n",
     });
     expect(errors).toEqual([
-      "definitions/d.yml:8:26: error FC003: join key 'user_id' of entity 'user' reads as string in view 'b' (data/s2.csv (VARCHAR)) but as int64 in view 'a' (data/s1.csv (BIGINT)); declare its type on the entity, e.g. join_keys: [{name: user_id, type: int64}], and fix the data that disagrees",
+      "definitions/d.yml:8:26: error FC003: join key 'user_id' of entity 'user' reads as string in view 'b' (data/s2.csv (VARCHAR)) but as int64 in view 'a' (data/s1.csv (BIGINT)); declare its type on the entity, e.g. join_keys: [{name: user_id, type: int64}], and fix the data that disagrees (a column with no values at all reads as text: declaring the type is then enough)",
     ]);
   });
 
