@@ -136,7 +136,7 @@ describe.concurrent.each(Object.entries(setups))("fcompile status on %s", (label
     const past = await fcompile(dir, "materialize", "--end", "2030-01-01T00:00:00Z", "--load");
     expect(past.status).toBe(1);
     expect(past.stdout).toMatch(/^materialize ok: 1 views, 0 rows as of 2030-01-01 00:00:00 UTC/m);
-    expect(past.stderr).toMatch(/^warning: view 'driver_stats' materialized 0 rows: its rows may all be older than its ttl \(1d\)/m);
+    expect(past.stderr).toMatch(/^warning: view 'driver_stats' materialized 0 rows: its rows may all be older than its ttl \(\d+d\)/m);
     expect(past.stderr).toMatch(/the materialization above is committed; the load failed.*Run 'fcompile load' to retry/);
     expect((await states(dir)).driver_stats).toEqual(["load-behind", "2030-01-01 00:00:00", "2025-01-01 14:00:00"]);
     const stray = await fcompile(dir, "materialize", "--force");

@@ -43,7 +43,7 @@ function typeErrors(code: string): string[] {
 describe("typed accessors", () => {
   it("are written for each service with the features' types", () => {
     const src = readFileSync(path.join(dir, "target/client/churn_model.ts"), "utf8");
-    expect(src).toMatch(/export type ChurnModelEntity = \{\n {2}customer_id: string \| number \| bigint;\n\};/);
+    expect(src).toMatch(/export type ChurnModelEntity = \{\n {2}customer_id: number \| bigint;\n\};/);
     expect(src).toMatch(/total_orders_30d: FeatureValue<bigint>;/);
     expect(src).toMatch(/customer_segment: FeatureValue<string>;/);
     expect(src).toMatch(/export function getChurnModelFeatures\(/);

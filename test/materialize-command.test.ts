@@ -199,8 +199,8 @@ describe("materialize warnings", () => {
       ["recent", 0],
     ]);
     expect(r.warnings).toEqual([
-      "view 'recent' materialized 0 rows: its rows may all be older than its ttl (1d) before --end 2026-01-01 00:00:00; " +
-        "its rows may all be after --end 2026-01-01 00:00:00, or its source may be empty. Check the data's timestamps and pass --end at " +
+      "view 'recent' materialized 0 rows: its rows may all be older than its ttl (1d) before --end 2026-01-01 00:00:00, " +
+        "or after --end 2026-01-01 00:00:00, or its source may be empty. Check the data's timestamps and pass --end at " +
         "(or just after) the latest one; 'fcompile load' of this materialization would leave the view empty online.",
     ]);
     const future = await materialize({ projectDir: dir, end: "2999-01-01", views: ["raw_clicks"] });

@@ -140,13 +140,14 @@ function emptyViewWarnings(result: MaterializedView[], views: FeatureView[], end
   return result.flatMap((r, i) => {
     if (r.rows > 0) return [];
     const view = views[i]!;
+    const at = formatTimestamp(end);
     const why = [
-      ...(view.ttl ? [`its rows may all be older than its ttl (${view.ttl}) before --end ${formatTimestamp(end)}`] : []),
-      ...(r.start !== null ? [`no row may have a timestamp since ${r.start}`] : []),
-      `its rows may all be after --end ${formatTimestamp(end)}, or its source may be empty`,
+      ...(view.ttl ? [`older than its ttl (${view.ttl}) before --end ${at}`] : []),
+      ...(r.start !== null ? [`before ${r.start} (the start)`] : []),
+      `after --end ${at}`,
     ];
     return [
-      `view '${r.view}' materialized 0 rows: ${why.join("; ")}. ` +
+      `view '${r.view}' materialized 0 rows: its rows may all be ${why.join(", or ")}, or its source may be empty. ` +
         "Check the data's timestamps and pass --end at (or just after) the latest one; 'fcompile load' of this materialization would leave the view empty online.",
     ];
   });

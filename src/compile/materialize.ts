@@ -32,6 +32,8 @@ export function compileMaterialization(reg: Registry, view: FeatureView, t: Comp
   const q = (s: string): string => t.dialect.quote(s);
   const cols = viewColumns(view, t);
   const keys = view.joinKeys.map(q);
+  // A created timestamp that is the timestamp column itself comes out once (it still breaks no ties).
+  const createdOut = cols.created && view.createdTimestamp !== view.timestamp;
   return t.dialect.render("materialize", {
     viewName: view.name,
     relation: viewRowsRelation(reg, view, t),
@@ -47,7 +49,7 @@ export function compileMaterialization(reg: Registry, view: FeatureView, t: Comp
     outputColumns: [
       ...keys,
       `__fc_ts AS ${cols.ts}`,
-      ...(cols.created ? [`__fc_created AS ${cols.created}`] : []),
+      ...(createdOut ? [`__fc_created AS ${cols.created}`] : []),
       ...cols.features.map((f) => f.alias),
     ].join(",\n  "),
     orderBy: [
