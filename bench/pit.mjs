@@ -1,6 +1,6 @@
 // pit: point-in-time training query — fcompile vs DuckDB ASOF join vs join + row_number() (10M feature rows, 1M entity rows)
 //
-//   node bench/run.mjs pit [--scale 1] [--repeat 5] [--variants a,b,c] [--rows-per-entity 50]
+//   node bench/run.mjs pit [--scale 1] [--repeat 5] [--variants a,b,c,feast] [--rows-per-entity 50]
 //                          [--explain a,b] [--ties] [--no-verify]
 //   node bench/run.mjs pit --target pg …   PostgreSQL: LATERAL … LIMIT 1 shapes (see bench/lib/pit-pg.mjs)
 //
@@ -620,13 +620,13 @@ function warmFile(file) {
 // ---------------------------------------------------------------- main
 
 export async function main(argv) {
-  const args = parseArgs(argv, { scale: "1", repeat: "5", variants: "a,b,c" });
+  const args = parseArgs(argv, { scale: "1", repeat: "5" });
   if (args.target === "pg" || args.target === "postgres") return (await import("./lib/pit-pg.mjs")).main(argv);
   if (args.target && args.target !== "duckdb") throw new Error(`unknown --target ${args.target}; known: duckdb, pg`);
   if (args.ties) return tiesCheck(args);
   const scale = Number(args.scale);
   const repeat = Number(args.repeat);
-  const variants = String(args.variants).split(",");
+  const variants = String(args.variants ?? "a,b,c,feast").split(",");
   const views = viewsFor(false);
   const rowsPerEntity = Number(args.rowsPerEntity ?? 50);
   const params = paramsFor(scale, rowsPerEntity);
@@ -760,7 +760,7 @@ async function tiesCheck(args) {
   const dir = path.join(DATA_DIR, "pit-ties");
   const db = await ensureDataset(dir, { generator: GENERATOR_VERSION, ties: true, duckdb: duckdbVersion() }, generateTiesSql(), views);
   const variants = String(
-    args.variants === "a,b,c"
+    args.variants === undefined
       ? "a,ref,s_qualify,s_qualify_key,s_lead,s_argmax,s_distinct,s_asof_key,x_asof_fix,x_union,s_nodedup,b,c"
       : args.variants,
   ).split(",");

@@ -74,8 +74,8 @@ describe("build needs no data", () => {
     });
     expect(readFileSync(out, "utf8").trim().split("\n")).toEqual([
       "user_id,event_timestamp,n",
-      "1,2025-01-03 00:00:00,3",
-      "2,2025-01-01 00:00:00,",
+      "1,2025-01-03T00:00:00Z,3", // timestamps as docs/values.md writes them
+      "2,2025-01-01T00:00:00Z,",
     ]);
   });
 });

@@ -17,7 +17,7 @@ import { DIALECT_NAMES, TEST_TARGETS, closeTestTargets } from "./helpers/targets
 import { query, removeDir, withDuckDB } from "./reference/duckdb-harness.js";
 import { micros } from "./reference/pit-reference.js";
 
-const BUDGET: PropertyBudget = { runs: 25, minRuns: 8, seconds: 40 };
+const BUDGET: PropertyBudget = { runs: 15, minRuns: 6, seconds: 25 };
 
 afterAll(closeTestTargets);
 

@@ -181,3 +181,16 @@ describe("train on PostgreSQL", () => {
     ]);
   });
 });
+
+describe("loading a file source on PostgreSQL", () => {
+  it("a value that does not convert to its declared type names the file and value, and leaves the previous tables", async () => {
+    const { dir, schema } = project(GOOD);
+    await run({ projectDir: dir });
+    writeFileSync(path.join(dir, "data/clicks.csv"), "user_id,ts,clicks\n1,2025-01-01 00:00:00,3\n2,2025-01-01 00:00:00,many\n");
+    const err = await run({ projectDir: dir }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(
+      /^loading source 'clicks' \(target\/compiled\/postgres\/run\/001_source__clicks\.sql\): reading data\/clicks\.csv with DuckDB: .*'many'/,
+    );
+    expect(await twice(schema)).toEqual([6, 8]);
+  });
+});

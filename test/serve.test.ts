@@ -10,7 +10,6 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { Ajv } from "ajv";
 import type { FastifyInstance } from "fastify";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOnlineClient } from "../src/client/index.js";
 import type { OnlineClient } from "../src/client/index.js";
@@ -19,7 +18,7 @@ import { NO_TIMESTAMP } from "../src/server/feast-mapping.js";
 import { RESPONSE_SCHEMA } from "../src/server/feast-schema.js";
 import type { FeastResponse } from "../src/server/feast-schema.js";
 import { createFeatureServer } from "../src/server/feature-server.js";
-import { REDIS_URL, testProject } from "./helpers/redis.js";
+import { monitorProject, testProject } from "./helpers/redis.js";
 import { removeProject, tempProject } from "./helpers/temp-project.js";
 
 const bin = path.resolve("bin/fcompile");
@@ -338,16 +337,9 @@ describe("serve: bad requests", () => {
 describe("serve: one Redis round trip per request", () => {
   it("reads every entity and view of a request with one pipelined HMGET + MGET", async () => {
     const s = await serveProject("redis"); // a client of its own: the round trips of its first read are known
-    const redis = new Redis(REDIS_URL);
-    const monitor = await redis.monitor();
-    cleanups.push(() => {
-      monitor.disconnect();
-      redis.disconnect();
-    });
-    const seen: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[]) => {
-      if (args.some((a) => a.startsWith(`fc:${s.project}:`))) seen.push(args[0]!.toLowerCase());
-    });
+    const monitor = await monitorProject(s.project);
+    cleanups.push(() => monitor.close());
+    const seen = monitor.seen;
     const ask = (n: number) =>
       post(s.url, {
         features: ["account_stats:balance", "stock_levels:qty"],

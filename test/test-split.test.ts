@@ -58,7 +58,8 @@ describe("which tests need a server", () => {
     const { fast, server } = splitTests(process.cwd());
     const all = testFiles(process.cwd());
     expect([...fast, ...server.keys()].sort()).toEqual(all);
-    for (const f of ["test/pit-postgres.test.ts", "test/serve.test.ts", "test/client-imports.test.ts"]) expect(server.has(f), f).toBe(true);
+    for (const f of ["test/pit-differential.test.ts", "test/serve.test.ts", "test/client-imports.test.ts"])
+      expect(server.has(f), f).toBe(true);
     for (const f of ["test/layering.test.ts", "test/golden-sql.test.ts", "test/test-split.test.ts"]) expect(fast, f).toContain(f);
   });
 

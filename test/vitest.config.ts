@@ -14,6 +14,11 @@ export default defineConfig({
     hookTimeout: 120_000,
     // DuckDB is a native module: separate processes keep one crash from taking the run down.
     pool: "forks",
+    // Three files at a time even on two cores (vitest's default would be one): most tests wait on
+    // PostgreSQL, Redis or child processes, so files overlap well. Every test isolates its schemas,
+    // key prefixes and folders, and property tests have time budgets with minimum case counts.
+    maxWorkers: 3,
+    minWorkers: 1,
     projects: [
       { extends: true, test: { name: "fast", include: fast } },
       { extends: true, test: { name: "server", include: [...server.keys()] } },

@@ -1,6 +1,6 @@
 // pit --target pg: point-in-time training query on PostgreSQL — fcompile vs LATERAL … LIMIT 1 vs join + row_number()
 //
-//   npm run bench -- pit --target pg [--scale 1] [--repeat 5] [--warmup 1] [--variants a,b,c] [--views short]
+//   npm run bench -- pit --target pg [--scale 1] [--repeat 3] [--warmup 1] [--variants a,s_ties,b_all,feast,a_noidx,w_noidx,feast_noidx] [--views short]
 //                                    [--explain a,b] [--ties] [--upload-rows 1000000] [--upload-repeat 5]
 //                                    [--no-upload] [--train] [--no-verify] [--clean] [--url postgres://…]
 //
@@ -521,6 +521,13 @@ const DESCRIPTIONS = {
   s_sort: "LATERAL: ORDER BY ts DESC + tie-break, LIMIT 1 (first shape)",
   s_sort_incr: "s_sort with SET enable_sort = off (Incremental Sort)",
 };
+/**
+ * What `npm run bench -- pit --target pg` runs without --variants: fcompile with its index against
+ * the best hand-written queries with the same index and Feast's SQL, then the same with no index
+ * at all (about 1 minute per round on a quiet machine).
+ */
+const DEFAULT_VARIANTS = "a,s_ties,b_all,feast,a_noidx,w_noidx,feast_noidx";
+
 /** Session settings a variant runs under (set before, reset after its statement; not timed). */
 const SETTINGS = { s_sort_incr: { enable_sort: "off" } };
 /** Variants planned without fcompile's indexes: they walk only the baseline's (customer_id, ts). */
@@ -810,7 +817,7 @@ async function measureUpload(projectDir, file, repeat) {
 // ---------------------------------------------------------------- main
 
 export async function main(argv) {
-  const args = parseArgs(argv, { repeat: "5", warmup: "1", variants: "a,b,c", views: "short", uploadRows: "1000000", scale: "1" });
+  const args = parseArgs(argv, { repeat: "3", warmup: "1", views: "short", uploadRows: "1000000", scale: "1" });
   PARAMS = paramsFor(Number(args.scale));
   const url = String(args.url ?? process.env.FCBENCH_PG_URL ?? DEFAULT_URL);
   const client = await connect(url);
@@ -832,7 +839,7 @@ async function clean(client) {
 async function benchmark(client, url, args) {
   const repeat = Number(args.repeat);
   const warmup = Number(args.warmup);
-  const variants = String(args.variants).split(",");
+  const variants = String(args.variants ?? DEFAULT_VARIANTS).split(",");
   const views = String(args.views)
     .split(",")
     .map(
@@ -1022,9 +1029,7 @@ async function tiesCheck(client, url, args) {
   });
   await applyIndexAdvice(client, dir, ["ties_features"]);
   featureTables = ["ties_features"];
-  const variants = String(
-    args.variants === "a,b,c" ? "a,ref,a_noidx,w_noidx,ref_noidx,s_max,s_sort,s_sort_incr,s_ties,b,c,feast" : args.variants,
-  ).split(",");
+  const variants = String(args.variants ?? "a,ref,a_noidx,w_noidx,ref_noidx,s_max,s_sort,s_sort_incr,s_ties,b,c,feast").split(",");
   const sqls = {};
   for (const v of variants) sqls[v] = await querySql(v, views, dir, rel("ties_entities"));
   const stats = (

@@ -3,8 +3,9 @@ import { unreachable, viewInput, viewRowsRelation } from "../compile/relations.j
 import type { DataColumn } from "../compile/run-plan.js";
 import { timestampTypeProblem } from "../compile/timestamp-types.js";
 import type { CompileTarget } from "../compile/relations.js";
-import { FcUserError, userError } from "../diagnostics/diagnostic.js";
+import { DiagnosticBag, FcUserError, userError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { readProject } from "../project/read-project.js";
 import type { ProjectConfig } from "../project/read-project.js";
 import { loadRegistry } from "../registry/load-registry.js";
 import type { FeatureView, Registry } from "../registry/types.js";
@@ -37,6 +38,18 @@ export async function loadProject(
   });
   if (!loaded.registry || !loaded.config) throw new FcUserError(loaded.diagnostics);
   return { config: loaded.config, registry: loaded.registry, diagnostics: loaded.diagnostics };
+}
+
+/**
+ * Reads fcompile.yaml and the definition files without validating the definitions against data
+ * (no data file is read, DuckDB is not loaded): what `get` and `serve` need, since the online store
+ * describes itself. Throws FcUserError when fcompile.yaml or a file is malformed.
+ */
+export function loadConfig(projectDir: string): ProjectConfig {
+  const bag = new DiagnosticBag();
+  const raw = readProject(projectDir, bag);
+  if (!raw || bag.hasErrors) throw new FcUserError(bag.items);
+  return raw.config;
 }
 
 /** A warehouse target and how to compile for it. */

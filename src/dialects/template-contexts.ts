@@ -2,6 +2,7 @@
  * What each template is rendered with: one typed context per template name, so a template and the
  * code that fills it cannot drift apart unnoticed. Identifiers and relations arrive quoted.
  */
+import type { TrainingTemplateContext } from "./training-context.js";
 
 /** A table built under a new name and swapped in (templates/_shared/swap.sql.hbs). */
 export interface SwapContext {
@@ -121,11 +122,8 @@ export interface MaterializeViewContext extends SwapContext {
   start: string;
 }
 
-/**
- * The training query's context: its shape is `TrainingTemplateContext` in src/compile/training.ts,
- * which builds it (a later stage than dialects, so it cannot be named here).
- */
-export type TrainingContext = object;
+/** The training query's context (./training-context.ts; src/compile/training.ts fills it). */
+export type TrainingContext = TrainingTemplateContext;
 
 /** Every template and its context. */
 export interface TemplateContexts {

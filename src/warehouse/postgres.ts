@@ -1,4 +1,6 @@
-import { createReadStream, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { constants as fsConstants, createReadStream, rmSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -90,11 +92,27 @@ export class PostgresWarehouse implements Warehouse {
 
   /** Streams a data file into a `COPY … FROM STDIN` statement, as CSV written by DuckDB (see StdinData). */
   private async streamFile(sql: string, data: StdinData, what: string): Promise<void> {
+    // DuckDB writes the CSV into a named pipe while PostgreSQL reads it: the two overlap instead of
+    // one waiting for the other (a regular temporary file where named pipes are not available).
     const csv = path.join(tmpdir(), `fcompile-${process.pid}-${Date.now()}.csv`);
+    const fifo = makeFifo(csv);
     try {
-      await exportCsv(data.path, data.format, data.exportColumns, csv);
-      await pipeline(createReadStream(csv), this.client.query(copyFrom(sql)));
+      if (fifo) {
+        const written = exportCsv(data.path, data.format, data.exportColumns, csv);
+        // If DuckDB fails before it opens the pipe, the reader would wait forever: open it to end the read.
+        const failed = written.catch(async (err: unknown) => {
+          await open(csv, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK)
+            .then((h) => h.close())
+            .catch(() => undefined);
+          throw new WarehouseError(`${what}: reading ${data.projectPath} with DuckDB: ${(err as Error).message.split("\n")[0]}`);
+        });
+        await Promise.all([failed, pipeline(createReadStream(csv), this.client.query(copyFrom(sql)))]);
+      } else {
+        await exportCsv(data.path, data.format, data.exportColumns, csv);
+        await pipeline(createReadStream(csv), this.client.query(copyFrom(sql)));
+      }
     } catch (err) {
+      if (err instanceof WarehouseError) throw err;
       throw new WarehouseError(`${what}: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`, sql);
     } finally {
       rmSync(csv, { force: true });
@@ -236,6 +254,12 @@ function leadingColumns(indexKey: readonly (string | null)[], keys: readonly str
   if (indexKey.length <= keys.length || indexKey[keys.length] !== timestamp) return false;
   const lead = new Set(indexKey.slice(0, keys.length));
   return keys.every((k) => lead.has(k));
+}
+
+/** Creates a named pipe at `file` (mkfifo); false where there is none (e.g. Windows). */
+function makeFifo(file: string): boolean {
+  if (process.platform === "win32") return false;
+  return spawnSync("mkfifo", ["-m", "600", file]).status === 0;
 }
 
 /** BIGINT as bigint (exact beyond 2^53); everything else as pg parses it by default. */

@@ -1,5 +1,5 @@
--- fcompile: SQL feature view price_changes (definitions/price_changes.sql), built as "shop"."view__price_changes": under a new
--- name, then swapped in, inside the run's transaction (000_begin.sql).
+-- fcompile: SQL feature view price_changes (definitions/price_changes.sql), built as "shop"."view__price_changes".
+-- Built under a new name, then swapped in, inside the run's transaction (000_begin.sql).
 DROP TABLE IF EXISTS "shop"."view__price_changes__fc_new";
 
 CREATE TABLE "shop"."view__price_changes__fc_new" AS

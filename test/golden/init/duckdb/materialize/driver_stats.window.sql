@@ -44,7 +44,7 @@ ALTER TABLE "drivers"."mat__driver_stats__fc_new" RENAME TO "mat__driver_stats";
 
 -- The watermark of the view (its row count is returned to fcompile).
 INSERT INTO "drivers"."fc_materializations" (view_name, end_time, start_time, mode, row_count, view_hash, materialized_at)
-VALUES ('driver_stats', getvariable('fc_end'), getvariable('fc_start'), 'window', (SELECT count(*) FROM "drivers"."mat__driver_stats"), 'sha256:ab66b5aaf98c7539ef7ff89ded9f248eba9fff7c252b2802780974807c9759f7', CAST(now() AS TIMESTAMP))
+VALUES ('driver_stats', getvariable('fc_end'), getvariable('fc_start'), 'window', (SELECT count(*) FROM "drivers"."mat__driver_stats"), 'sha256:178503f8a5b5cda49c4af95bf56e5e12beacb32e1bd563c778ad397ffe4e3586', CAST(now() AS TIMESTAMP))
 ON CONFLICT (view_name) DO UPDATE SET
   end_time = EXCLUDED.end_time, start_time = EXCLUDED.start_time, mode = EXCLUDED.mode,
   row_count = EXCLUDED.row_count, view_hash = EXCLUDED.view_hash, materialized_at = EXCLUDED.materialized_at
