@@ -1,6 +1,6 @@
 // pit: point-in-time training query — fcompile vs DuckDB ASOF join vs join + row_number() (10M feature rows, 1M entity rows)
 //
-//   node bench/run.mjs pit [--scale 1] [--repeat 5] [--variants a,b,c] [--rows-per-entity 50]
+//   node bench/run.mjs pit [--scale 1] [--repeat 5] [--variants a,b,c,feast] [--rows-per-entity 50]
 //                          [--explain a,b] [--ties] [--no-verify]
 //   node bench/run.mjs pit --target pg …   PostgreSQL: LATERAL … LIMIT 1 shapes (see bench/lib/pit-pg.mjs)
 //
@@ -495,7 +495,11 @@ const DESCRIPTIONS = {
   s_lead: "shape: keep the last row of each (key, ts) by lead() over key",
   x_asof_fix: "ASOF on (key, ts) only, then tie-break only the matched (key, ts)",
   x_union: "one window: union + last_value(IGNORE NULLS)",
+  feast: "Feast's rendered PostgreSQL template (bench/feast/), run as it is",
 };
+
+/** Variants whose output order is not the input order (compared without position). */
+const UNORDERED = new Set(["feast"]);
 
 async function querySql(variant, views, projectDir) {
   switch (variant) {
@@ -513,6 +517,12 @@ async function querySql(variant, views, projectDir) {
       return asofFixSql(views);
     case "x_union":
       return unionSql(views);
+    case "feast": {
+      // Feast's PostgreSQL template rendered for this request (bench/feast/README.md); it runs on
+      // DuckDB as it is. Rendered for the main dataset's views (short ttl 30d, long ttl 365d).
+      if (views[0].ttl !== "30d") throw new Error("bench/feast/duckdb-short-long.sql is rendered for the main dataset, not --ties");
+      return readFileSync(path.join(REPO_DIR, "bench/feast/duckdb-short-long.sql"), "utf8").trim();
+    }
     default:
       if (variant.startsWith("s_")) return shapeSql(views, variant.slice(2));
       throw new Error(`unknown variant ${variant}; known: ${Object.keys(DESCRIPTIONS).join(", ")}`);
@@ -560,11 +570,13 @@ async function verify(dir, db, variants, sqls, views) {
   const [first, ...rest] = variants;
   const setup = variants.map((v) => `CREATE TEMP TABLE out_${v} AS\n${sqls[v]}`);
   for (const v of variants) setup.push(`CREATE TEMP TABLE pos_${v} AS SELECT row_number() OVER () AS __pos, * FROM out_${v}`);
+  // Feast's SQL has no ORDER BY: its rows are compared as a multiset, without their position.
+  const cols = (v) => (UNORDERED.has(v) ? "* EXCLUDE (__pos)" : "*");
   const after = rest.flatMap((v) => [
     {
       name: `${first}-${v}`,
-      sql: `SELECT (SELECT count(*) FROM (SELECT * FROM pos_${first} EXCEPT ALL SELECT * FROM pos_${v})) AS only_in_${first},
-        (SELECT count(*) FROM (SELECT * FROM pos_${v} EXCEPT ALL SELECT * FROM pos_${first})) AS only_in_other,
+      sql: `SELECT (SELECT count(*) FROM (SELECT ${cols(v)} FROM pos_${first} EXCEPT ALL SELECT ${cols(v)} FROM pos_${v})) AS only_in_${first},
+        (SELECT count(*) FROM (SELECT ${cols(v)} FROM pos_${v} EXCEPT ALL SELECT ${cols(v)} FROM pos_${first})) AS only_in_other,
         (SELECT count(*) FROM pos_${v}) AS rows`,
     },
   ]);
@@ -608,13 +620,13 @@ function warmFile(file) {
 // ---------------------------------------------------------------- main
 
 export async function main(argv) {
-  const args = parseArgs(argv, { scale: "1", repeat: "5", variants: "a,b,c" });
+  const args = parseArgs(argv, { scale: "1", repeat: "5" });
   if (args.target === "pg" || args.target === "postgres") return (await import("./lib/pit-pg.mjs")).main(argv);
   if (args.target && args.target !== "duckdb") throw new Error(`unknown --target ${args.target}; known: duckdb, pg`);
   if (args.ties) return tiesCheck(args);
   const scale = Number(args.scale);
   const repeat = Number(args.repeat);
-  const variants = String(args.variants).split(",");
+  const variants = String(args.variants ?? "a,b,c,feast").split(",");
   const views = viewsFor(false);
   const rowsPerEntity = Number(args.rowsPerEntity ?? 50);
   const params = paramsFor(scale, rowsPerEntity);
@@ -714,6 +726,7 @@ export async function main(argv) {
   console.log("");
   if (byName.a && byName.b) console.log(`a/b (fcompile ÷ ASOF): ${ratio("a", "b")} — target ≤ 1.3×`);
   if (byName.a && byName.c) console.log(`c/a (row_number ÷ fcompile): ${ratio("c", "a")} — target ≥ 2×`);
+  if (byName.a && byName.feast) console.log(`feast/a (Feast's SQL ÷ fcompile): ${ratio("feast", "a")} — target ≥ 3×`);
   for (const s of summary.filter((x) => /^[sx]_/.test(x.variant))) {
     if (byName.b) console.log(`${s.variant}/b: ${ratio(s.variant, "b")}`);
     if (byName.c) console.log(`c/${s.variant}: ${ratio("c", s.variant)}`);
@@ -747,7 +760,7 @@ async function tiesCheck(args) {
   const dir = path.join(DATA_DIR, "pit-ties");
   const db = await ensureDataset(dir, { generator: GENERATOR_VERSION, ties: true, duckdb: duckdbVersion() }, generateTiesSql(), views);
   const variants = String(
-    args.variants === "a,b,c"
+    args.variants === undefined
       ? "a,ref,s_qualify,s_qualify_key,s_lead,s_argmax,s_distinct,s_asof_key,x_asof_fix,x_union,s_nodedup,b,c"
       : args.variants,
   ).split(",");

@@ -23,12 +23,32 @@ afterAll(() => rmSync(path.dirname(dir), { recursive: true, force: true }));
 
 describe("fcompile CLI on the sample project", () => {
   it("--help on every command is useful", () => {
-    for (const cmd of [[], ["build"], ["run"], ["train"], ["init"], ["materialize"], ["load"], ["get"], ["verify"], ["serve"]]) {
+    for (const cmd of [
+      [],
+      ["build"],
+      ["run"],
+      ["train"],
+      ["init"],
+      ["materialize"],
+      ["load"],
+      ["get"],
+      ["verify"],
+      ["serve"],
+      ["status"],
+      ["clean"],
+    ]) {
       const r = fcompile(...cmd, "--help");
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/Usage: fcompile/);
     }
     expect(fcompile("train", "--help").stdout).toMatch(/--entities-sql/);
+    expect(fcompile("materialize", "--help").stdout).toMatch(/--load .*then load/);
+    expect(fcompile("status", "--help").stdout).toMatch(/load-behind .*another materialization/);
+    expect(fcompile("clean", "--help").stdout).toMatch(/never touched/);
+    // Every command is listed in the top-level help.
+    const top = fcompile("--help").stdout;
+    for (const c of ["init", "build", "run", "train", "materialize", "load", "get", "verify", "serve", "status", "clean"])
+      expect(top).toMatch(new RegExp(`^  ${c}\\b`, "m"));
   });
 
   it("a reader that closes the pipe early (`fcompile … | head`) is not an error", async () => {
@@ -50,7 +70,7 @@ describe("fcompile CLI on the sample project", () => {
   });
 
   it("build, run, train: one row per entity row, in input order, with a summary line", async () => {
-    expect(fcompile("build").stdout).toMatch(/^build ok: 20 files/);
+    expect(fcompile("build").stdout).toMatch(/^build ok: 33 files/);
     expect(existsSync(path.join(dir, "target/compiled/postgres/train/churn_model.sql"))).toBe(true);
     const manifest = JSON.parse(readFileSync(path.join(dir, "target/manifest.json"), "utf8"));
     expect(Object.keys(manifest.features)).toContain("customer_daily_stats:total_orders_30d");

@@ -80,8 +80,8 @@ describe("diagnostics point at file, line and column", () => {
   it("unsafe identifiers", async () => {
     const yml = 'entities:\n  - name: "Bad-Name"\n    join_keys: ["id; DROP TABLE x"]\n';
     expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
-      `definitions/a.yml:2:11: error FC009: unsafe identifier "Bad-Name" for 'name': Lower-case name: a letter, then letters, digits or underscores.`,
-      `definitions/a.yml:3:17: error FC009: unsafe identifier "id; DROP TABLE x" for item 1 of 'join_keys': A column name: a letter or underscore, then letters, digits or underscores; names starting with __fc (any case) are reserved for fcompile's internal columns.`,
+      `definitions/a.yml:2:11: error FC009: unsafe identifier "Bad-Name" for 'name': Lower-case name: a letter, then letters, digits or underscores; a name containing __fc is reserved (fcompile's internal tables end with it).`,
+      `definitions/a.yml:3:17: error FC009: unsafe identifier "id; DROP TABLE x" for item 1 of 'join_keys': A column name: a letter or underscore, then letters, digits or underscores; a name starting with __fc (in any case) is reserved (fcompile's internal columns start with it).`,
     ]);
   });
 
@@ -95,7 +95,7 @@ describe("diagnostics point at file, line and column", () => {
       "  - {name: v, entities: [c], source: s, timestamp: __fc_entity_ts, features: [{name: __fc_x, type: int64}]}",
     ].join("\n");
     const reserved = (at: string, value: string, where: string) =>
-      `definitions/a.yml:${at}: error FC009: reserved name "${value}" for ${where}: names starting with __fc (in any case) are fcompile's internal columns; rename it`;
+      `definitions/a.yml:${at}: error FC009: reserved name "${value}" for ${where}: A column name: a letter or underscore, then letters, digits or underscores; a name starting with __fc (in any case) is reserved (fcompile's internal columns start with it). Rename it.`;
     expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
       reserved("2:27", "__fc_row_id", "item 1 of 'join_keys'"),
       reserved("2:47", "__FC_key", "'name'"),
@@ -103,6 +103,13 @@ describe("diagnostics point at file, line and column", () => {
       reserved("4:68", "__Fc_created", "'created_timestamp'"),
       reserved("6:52", "__fc_entity_ts", "'timestamp'"),
       reserved("6:86", "__fc_x", "'name'"),
+    ]);
+  });
+
+  it("object names containing __fc (temporary tables are named <table>__fc_new)", async () => {
+    const yml = "entities:\n  - {name: c, join_keys: [id]}\nsources:\n  - {name: s__fc_new, table: raw.s, timestamp: ts}\n";
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      `definitions/a.yml:4:12: error FC009: reserved name "s__fc_new" for 'name': Lower-case name: a letter, then letters, digits or underscores; a name containing __fc is reserved (fcompile's internal tables end with it). Rename it.`,
     ]);
   });
 
@@ -187,6 +194,22 @@ describe("diagnostics point at file, line and column", () => {
       "definitions/a.yml:15:24: error FC010: features 'a:b__c' and 'a__b:c' both come out as column 'a__b__c' with full names (view__feature) in service 's'; rename one of them",
       "definitions/a.yml:17:25: error FC010: features 'a:Total' and 'd:total' come out as columns 'Total' and 'total' without full names, one column to the warehouse (it ignores case) in service 't'; rename one of them",
       "definitions/a.yml:17:34: error FC010: feature 'a__b:customer_id' comes out as column 'customer_id' without full names, the name of join key 'Customer_ID' in service 't'; rename the feature",
+    ]);
+  });
+
+  it("names too long for PostgreSQL once fcompile adds to them", async () => {
+    const longView = "v".repeat(40);
+    const yml = [
+      ENTITY,
+      `sources:\n  - {name: ${"s".repeat(48)}, table: raw.stats, timestamp: ts}\n  - {name: stats, table: raw.stats, timestamp: ts}`,
+      "feature_views:",
+      `  - {name: ${longView}, entities: [customer], source: stats, features: [{name: ${"f".repeat(22)}, type: int64}, {name: ${"g".repeat(21)}, type: int64}]}`,
+      "feature_services:",
+      `  - {name: s, features: ["${longView}:*"]}`,
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      "definitions/a.yml:6:12: error FC009: 'name' is longer than 47 characters (fcompile's table names add up to 16 characters to it, as in source__<name>__fc_new, and PostgreSQL keeps only 63, so longer names could meet once cut); shorten it",
+      `definitions/a.yml:11:26: error FC010: feature '${longView}:${"f".repeat(22)}' comes out as column '${longView}__${"f".repeat(22)}' with full names (view__feature), longer than the 63 characters PostgreSQL keeps (cut, it could meet another name) in service 's'; shorten the view or feature name`,
     ]);
   });
 

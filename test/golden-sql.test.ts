@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { init } from "../src/commands/init.js";
 import { describe, expect, it } from "vitest";
+import { dataFileColumns } from "../src/commands/common.js";
 import { compileProject } from "../src/compile/compile-project.js";
 import { DIALECTS } from "../src/dialects/index.js";
 import { loadRegistry } from "../src/registry/load-registry.js";
@@ -17,7 +18,9 @@ describe.each(Object.keys(DIALECTS))("golden SQL: %s", (dialectName) => {
   it.each(Object.entries(CASES))("%s", async (name, dir) => {
     const loaded = await loadRegistry(dir);
     expect(loaded.diagnostics).toEqual([]);
-    const files = compileProject(loaded.registry!, { dialect, schema: loaded.registry!.project.name });
+    // Data files that are there type their sources' tables, as in `build`.
+    const dataFiles = await dataFileColumns(loaded.registry!, true);
+    const files = compileProject(loaded.registry!, { dialect, schema: loaded.registry!.project.name }, dataFiles);
     const goldenDir = path.join("test/golden", name, dialectName);
     if (process.env.UPDATE_GOLDEN) {
       for (const [rel, sql] of files) {

@@ -74,6 +74,24 @@ describe("join key types", () => {
     expect(m.feature_views.a!.keyTypes).toEqual({ user_id: "int64", page: "string" });
   });
 
+  it("typed accessors give each key its type (int64 → number | bigint, string → string, untyped → any key value)", async () => {
+    const dir = tempProject({
+      "fcompile.yaml": CONFIG,
+      "definitions/d.yml":
+        "entities:\n  - {name: store, join_keys: [{name: store_id, type: int64}, {name: sku, type: string}, region]}\n" +
+        "sources:\n  - {name: t, table: raw.t, timestamp: ts}\n" +
+        "feature_views:\n" +
+        view("a", "store", "t") +
+        "feature_services:\n  - {name: svc, features: [a:f_a]}\n",
+    });
+    dirs.push(dir);
+    expect((await build({ projectDir: dir })).ok).toBe(true);
+    const src = readFileSync(path.join(dir, "target/client/svc.ts"), "utf8");
+    expect(src).toContain(
+      "export type SvcEntity = {\n  store_id: number | bigint;\n  sku: string;\n  region: string | number | bigint;\n};",
+    );
+  });
+
   it("a missing data file, an SQL view or a key column of another type leaves the key untyped", async () => {
     const m = await manifestOf({
       "definitions/d.yml":
@@ -101,7 +119,7 @@ describe("join key types", () => {
       "data/s2.csv": "user_id,ts,f_b\nu1,2025-01-01,1\n",
     });
     expect(errors).toEqual([
-      "definitions/d.yml:8:26: error FC003: join key 'user_id' of entity 'user' reads as string in view 'b' (data/s2.csv (VARCHAR)) but as int64 in view 'a' (data/s1.csv (BIGINT)); declare its type on the entity, e.g. join_keys: [{name: user_id, type: int64}], and fix the data that disagrees",
+      "definitions/d.yml:8:26: error FC003: join key 'user_id' of entity 'user' reads as string in view 'b' (data/s2.csv (VARCHAR)) but as int64 in view 'a' (data/s1.csv (BIGINT)); declare its type on the entity, e.g. join_keys: [{name: user_id, type: int64}], and fix the data that disagrees (a column with no values at all reads as text: declaring the type is then enough)",
     ]);
   });
 

@@ -187,3 +187,27 @@ feature_views:
     expect(await snapshot(dir)).toEqual(before);
   });
 });
+
+describe("materialize warnings", () => {
+  it("a view that yields 0 rows and a future --end are warned about (exit 0), with the likely reason and what to do", async () => {
+    const dir = project("duckdb");
+    await run({ projectDir: dir });
+    // ttl 1d: a year after the data, 'recent' has no row; raw_clicks (no ttl) has all.
+    const r = await materialize({ projectDir: dir, end: "2026-01-01", views: ["raw_clicks", "recent"] });
+    expect(r.views.map((v) => [v.view, v.rows])).toEqual([
+      ["raw_clicks", 4],
+      ["recent", 0],
+    ]);
+    expect(r.warnings).toEqual([
+      "view 'recent' materialized 0 rows: its rows may all be older than its ttl (1d) before --end 2026-01-01 00:00:00; " +
+        "its rows may all be after --end 2026-01-01 00:00:00, or its source may be empty. Check the data's timestamps and pass --end at " +
+        "(or just after) the latest one; 'fcompile load' of this materialization would leave the view empty online.",
+    ]);
+    const future = await materialize({ projectDir: dir, end: "2999-01-01", views: ["raw_clicks"] });
+    expect(future.warnings).toEqual([
+      expect.stringMatching(/^--end 2999-01-01 00:00:00 is in the future \(now is .* UTC\): .*pass --end at or before now$/),
+    ]);
+    const fine = await materialize({ projectDir: dir, end: "2025-01-02", views: ["raw_clicks"] });
+    expect(fine.warnings).toEqual([]);
+  });
+});

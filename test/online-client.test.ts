@@ -15,6 +15,8 @@ import { REDIS_URL, deleteProjectKeys, projectKeys, testProject } from "./helper
 import Database from "better-sqlite3";
 import { readFileSync, writeFileSync } from "node:fs";
 import { removeProject, tempProject } from "./helpers/temp-project.js";
+import { STORE_TYPES, TEST_STORES } from "./helpers/online-stores.js";
+import type { OnlineStoreType } from "../src/online/stores.js";
 
 const BIG = 9007199254740993n; // 2^53 + 1: a double cannot hold it
 const dirs: string[] = [];
@@ -24,10 +26,10 @@ afterAll(async () => {
   dirs.forEach(removeProject);
 });
 
-async function typedProject(store: "sqlite" | "redis"): Promise<{ dir: string; project: string }> {
+async function typedProject(store: OnlineStoreType): Promise<{ dir: string; project: string }> {
   const project = testProject(`t_client_${store}`);
   projects.push(project);
-  const online = store === "sqlite" ? "{type: sqlite, path: online.sqlite}" : `{type: redis, url: "${REDIS_URL}"}`;
+  const online = TEST_STORES[store].yaml;
   const dir = tempProject({
     "fcompile.yaml": `name: ${project}\ntarget: w\ntargets:\n  w: {type: duckdb, path: warehouse.duckdb}\nonline: ${online}\n`,
     "definitions/d.yml": `entities:
@@ -84,14 +86,14 @@ const FOUR_ROWS: GetOnlineFeaturesRequest = {
   at: "2025-01-02T12:00:00Z",
 };
 
-for (const store of ["sqlite", "redis"] as const) {
+for (const store of STORE_TYPES) {
   describe(`online client on ${store}`, () => {
     let client: OnlineClient;
     beforeAll(async () => {
       const { dir, project } = await typedProject(store);
       client = await createOnlineClient({
         project,
-        store: store === "sqlite" ? { type: "sqlite", path: path.join(dir, "online.sqlite") } : { type: "redis", url: REDIS_URL },
+        store: TEST_STORES[store].config(dir),
       });
     });
     afterAll(async () => client?.close());
@@ -103,7 +105,8 @@ for (const store of ["sqlite", "redis"] as const) {
       expect(a).toEqual({
         i32: { value: -7, eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
         i64: { value: BIG, eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
-        f32: { value: Math.fround(0.1), eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
+        // The float32 0.1 (0.10000000149011612 as a double) as its shortest decimal.
+        f32: { value: 0.1, eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
         f64: { value: 0.1, eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
         s: { value: 'naïve ☃ "q"', eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
         b: { value: true, eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" },
@@ -201,15 +204,12 @@ for (const store of ["sqlite", "redis"] as const) {
 }
 
 describe("load retires views the project no longer has", () => {
-  for (const store of ["sqlite", "redis"] as const)
+  for (const store of STORE_TYPES)
     it(`on ${store}: the dropped view's pointer and values go in the load's switch; the others stay`, async () => {
       const { dir, project } = await typedProject(store);
       const cfg = {
         project,
-        store:
-          store === "sqlite"
-            ? { type: "sqlite" as const, path: path.join(dir, "online.sqlite") }
-            : { type: "redis" as const, url: REDIS_URL },
+        store: TEST_STORES[store].config(dir),
       };
       const client = await createOnlineClient(cfg);
       const before = await client.getOnlineFeatures({ features: ["stock_view:on_hand"], entityRows: [{ store_id: 1, product_id: 23 }] });

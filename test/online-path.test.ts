@@ -2,6 +2,8 @@
  * The whole loop on the sample project, through the CLI as a user runs it, on every warehouse ×
  * online store: materialize, load, get, and verify with zero mismatches (docs/semantics.md, "Online").
  */
+import { STORE_TYPES, TEST_STORES } from "./helpers/online-stores.js";
+import type { OnlineStoreType } from "../src/online/stores.js";
 import { execFile, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,8 +46,8 @@ function cli(dir: string, args: string[]): Promise<Ran> {
   });
 }
 
-function setUp(warehouse: "duckdb" | "postgres", store: "sqlite" | "redis"): { dir: string; run: (...a: string[]) => Promise<Ran> } {
-  const name = `t_online_${warehouse}_${store}_${process.pid}`;
+function setUp(warehouse: "duckdb" | "postgres", store: OnlineStoreType, tag = ""): { dir: string; run: (...a: string[]) => Promise<Ran> } {
+  const name = `t_online_${warehouse}_${store}${tag}_${process.pid}`;
   const schema = testSchema("fc_online");
   schemas.push(schema);
   projects.push(name);
@@ -53,7 +55,7 @@ function setUp(warehouse: "duckdb" | "postgres", store: "sqlite" | "redis"): { d
   cpSync(path.join(base, "template"), dir, { recursive: true });
   const target =
     warehouse === "duckdb" ? "{type: duckdb, path: warehouse.duckdb}" : `{type: postgres, url: "${PG_URL}", schema: ${schema}}`;
-  const online = store === "sqlite" ? "{type: sqlite, path: online.sqlite}" : `{type: redis, url: "${REDIS_URL}"}`;
+  const online = TEST_STORES[store].yaml;
   const yaml = readFileSync(path.join(dir, "fcompile.yaml"), "utf8");
   writeFileSync(
     path.join(dir, "fcompile.yaml"),
@@ -64,7 +66,7 @@ function setUp(warehouse: "duckdb" | "postgres", store: "sqlite" | "redis"): { d
 }
 
 for (const warehouse of ["duckdb", "postgres"] as const) {
-  for (const store of ["sqlite", "redis"] as const) {
+  for (const store of STORE_TYPES) {
     describe(`${warehouse} → ${store}`, () => {
       it("materialize, load, get and verify agree with training", async () => {
         const { run } = setUp(warehouse, store);
@@ -107,20 +109,34 @@ for (const warehouse of ["duckdb", "postgres"] as const) {
   }
 }
 
-describe("verify finds a mismatch", () => {
-  it("exits 1 and names the entity and feature when the online store holds other values", async () => {
-    const { run } = setUp("duckdb", "redis");
+describe("verify checks what is loaded", () => {
+  it("refuses an --end other than the loaded one, saying which end is loaded and what to run", async () => {
+    const { run } = setUp("duckdb", "sqlite", "_end");
     for (const cmd of [["build"], ["run"], ["materialize", "--end", "2025-07-01"], ["load"]]) expect((await run(...cmd)).status).toBe(0);
-    // Materialize a later end without loading it: the online store is now behind.
+    // Materialize a later end without loading it: the online store is still at 2025-07-01.
     expect((await run("materialize", "--end", "2025-08-15")).status).toBe(0);
-    const v = await run("verify", "--end", "2025-08-15", "--sample", "200");
+    const v = await run("verify", "--end", "2025-08-15", "--sample", "50");
     expect(v.status).toBe(1);
+    expect(v.stderr).toMatch(/view 'customer_\w+' is loaded as of 2025-07-01 00:00:00, not 2025-08-15 00:00:00/);
+    expect(v.stderr).toContain("Run 'fcompile materialize --end 2025-08-15' and 'fcompile load' first");
+    expect(v.stdout).toBe("");
+  });
+
+  it("exits 1 and names the entity and feature when the online store holds other values than training", async () => {
+    const { dir, run } = setUp("duckdb", "redis", "_mm");
+    for (const cmd of [["build"], ["run"], ["materialize", "--end", "2025-07-01"], ["load"]]) expect((await run(...cmd)).status).toBe(0);
+    // Other raw data, loaded into the warehouse but not materialized and loaded online: training moves, online does not.
+    const gen = spawnSync(process.execPath, ["generate-data.mjs", "--seed", "12", "--scale", "1"], { cwd: dir, encoding: "utf8" });
+    expect(gen.status, gen.stderr).toBe(0);
+    expect((await run("run")).status).toBe(0);
+    const v = await run("verify", "--end", "2025-07-01", "--sample", "200");
+    expect(v.status, v.stderr).toBe(1);
     expect(String(v.stdout)).toMatch(
       /^mismatch: \{"customer_id":\d+\} customer_\w+:\w+: training .*, online .* \((PRESENT|NOT_FOUND|NULL_VALUE|OUTSIDE_MAX_AGE)\)$/m,
     );
-    expect(String(v.stdout)).toMatch(/verify FAILED: .* [1-9]\d* mismatches/);
+    expect(String(v.stdout)).toMatch(/verify FAILED: .* of 200 entities .* [1-9]\d* mismatches/);
     const redis = new Redis(REDIS_URL);
-    expect(await redis.exists(`fc:t_online_duckdb_redis_${process.pid}:pointer`)).toBe(1);
+    expect(await redis.exists(`fc:t_online_duckdb_redis_mm_${process.pid}:pointer`)).toBe(1);
     redis.disconnect();
   });
 });

@@ -42,6 +42,17 @@ describe("a:b__c and a__b:c", () => {
     expect(readFileSync(out, "utf8").trim().split("\n")).toEqual(["user_id,event_timestamp,b__c,c", "1,2025-01-02,10,20"]);
   });
 
+  it("get --features with --full-names names the clash instead of asking for full names", () => {
+    expect(cli("materialize", "--end", "2025-01-03").status).toBe(0);
+    expect(cli("load").status).toBe(0);
+    const full = cli("get", "--features", "a:b__c,a__b:c", "--entity", "user_id=1", "--full-names");
+    expect(full.status).toBe(1);
+    expect(full.stderr).toContain("two requested features are both named 'a__b__c' with full names (view__feature); ask for one of them");
+    const short = cli("get", "--features", "a:b__c,a__b:c", "--entity", "user_id=1");
+    expect(short.status, short.stderr).toBe(0);
+    expect(short.stdout).toMatch(/"b__c"[\s\S]*"c"/);
+  });
+
   it("a service with both does not build, whichever mode it would be used in", () => {
     writeFileSync(path.join(dir, "definitions/d.yml"), DEFS + "feature_services:\n  - {name: svc, features: [a:b__c, a__b:c]}\n");
     const r = cli("build");

@@ -76,3 +76,76 @@ describe("pitIndex", () => {
     expect(sql("labels")).not.toContain("WITH TIES");
   });
 });
+
+describe("pitIndexExists: whether train finds the index its lookups walk", () => {
+  it("PostgreSQL: a valid, non-partial btree index on (keys in any order, timestamp) first; nothing else", async () => {
+    const { PostgresWarehouse } = await import("../src/warehouse/postgres.js");
+    const { PG_URL, dropSchemas, testSchema, withPg } = await import("./helpers/postgres.js");
+    const s = testSchema("fc_pitidx");
+    const q = (t: string): string => `"${s}"."${t}"`;
+    try {
+      await withPg(async (c) => {
+        await c.query(`CREATE SCHEMA "${s}"`);
+        for (const t of ["plain", "reversed", "partial", "expr", "none", "wider", "composite", "hashed", "Mixed"]) {
+          const cols =
+            t === "composite"
+              ? "a bigint, b text, ts timestamp, f double precision"
+              : t === "Mixed"
+                ? `"UserId" bigint, "Ts" timestamp`
+                : "user_id bigint, ts timestamp, f double precision";
+          await c.query(`CREATE TABLE ${q(t)} (${cols})`);
+        }
+        await c.query(`CREATE INDEX ON ${q("plain")} (user_id, ts)`);
+        await c.query(`CREATE INDEX ON ${q("reversed")} (ts, user_id)`);
+        await c.query(`CREATE INDEX ON ${q("partial")} (user_id, ts) WHERE ts > '2020-01-01'`);
+        await c.query(`CREATE INDEX ON ${q("expr")} (user_id, (ts + interval '1 hour'))`);
+        await c.query(`CREATE INDEX ON ${q("wider")} (user_id, ts, f) INCLUDE (f)`);
+        await c.query(`CREATE INDEX ON ${q("composite")} (b, a, ts) INCLUDE (f)`);
+        await c.query(`CREATE INDEX ON ${q("hashed")} USING hash (user_id)`);
+        await c.query(`CREATE INDEX ON ${q("Mixed")} ("UserId", "Ts")`);
+        await c.query(`CREATE VIEW ${q("a_view")} AS SELECT * FROM ${q("plain")}`);
+      });
+      const reg = { sources: new Map(), views: new Map(), entities: new Map(), services: new Map() } as unknown as Registry;
+      const wh = await PostgresWarehouse.open({ name: "pg", type: "postgres", url: PG_URL, schema: s } as never, reg);
+      try {
+        const has = (t: string, keys: string[], ts: string) => wh.pitIndexExists(q(t), keys, ts);
+        expect(await has("plain", ["user_id"], "ts")).toBe(true);
+        expect(await has("reversed", ["user_id"], "ts")).toBe(false);
+        expect(await has("partial", ["user_id"], "ts")).toBe(false);
+        expect(await has("expr", ["user_id"], "ts")).toBe(false);
+        expect(await has("none", ["user_id"], "ts")).toBe(false);
+        expect(await has("wider", ["user_id"], "ts")).toBe(true);
+        expect(await has("composite", ["a", "b"], "ts")).toBe(true);
+        expect(await has("composite", ["a"], "ts")).toBe(false);
+        expect(await has("hashed", ["user_id"], "ts")).toBe(false);
+        expect(await has("Mixed", ["UserId"], "Ts")).toBe(true);
+        expect(await has("Mixed", ["userid"], "ts")).toBe(false);
+        expect(await has("a_view", ["user_id"], "ts")).toBe(false);
+        expect(await has("no_such_table", ["user_id"], "ts")).toBe(false);
+      } finally {
+        await wh.close();
+      }
+    } finally {
+      await dropSchemas(s);
+    }
+  });
+
+  it("DuckDB: reads duckdb_indexes() (its training query needs no index)", async () => {
+    const { DuckDbWarehouse } = await import("../src/warehouse/duckdb.js");
+    const dir = tempProject({});
+    dirs.push(dir);
+    const wh = await DuckDbWarehouse.open({ name: "local", type: "duckdb", path: ":memory:", schema: "t" } as never, dir);
+    try {
+      const run = (sql: string) => (wh as unknown as { exec(s: string): Promise<number> }).exec(sql);
+      await run(`CREATE SCHEMA raw`);
+      await run(`CREATE TABLE raw.stats (user_id BIGINT, ts TIMESTAMP, f DOUBLE)`);
+      expect(await wh.pitIndexExists('"raw"."stats"', ["user_id"], "ts")).toBe(false);
+      await run(`CREATE INDEX stats_ix ON raw.stats (user_id, ts)`);
+      expect(await wh.pitIndexExists('"raw"."stats"', ["user_id"], "ts")).toBe(true);
+      expect(await wh.pitIndexExists('"raw"."stats"', ["ts"], "user_id")).toBe(false);
+      expect(await wh.pitIndexExists('"raw"."other"', ["user_id"], "ts")).toBe(false);
+    } finally {
+      await wh.close();
+    }
+  });
+});

@@ -3,12 +3,13 @@
  * online store (server in-process on port 0), the errors, one Redis round trip per request, and
  * the CLI's start and clean stop.
  */
+import { STORE_TYPES, TEST_STORES } from "./helpers/online-stores.js";
+import type { OnlineStoreType } from "../src/online/stores.js";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { Ajv } from "ajv";
 import type { FastifyInstance } from "fastify";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOnlineClient } from "../src/client/index.js";
 import type { OnlineClient } from "../src/client/index.js";
@@ -17,7 +18,7 @@ import { NO_TIMESTAMP } from "../src/server/feast-mapping.js";
 import { RESPONSE_SCHEMA } from "../src/server/feast-schema.js";
 import type { FeastResponse } from "../src/server/feast-schema.js";
 import { createFeatureServer } from "../src/server/feature-server.js";
-import { REDIS_URL, deleteProjectKeys, testProject } from "./helpers/redis.js";
+import { monitorProject, testProject } from "./helpers/redis.js";
 import { removeProject, tempProject } from "./helpers/temp-project.js";
 
 const bin = path.resolve("bin/fcompile");
@@ -82,12 +83,12 @@ async function cli(dir: string, ...args: string[]): Promise<string> {
   return stdout;
 }
 
-type Store = "sqlite" | "redis";
+type Store = OnlineStoreType;
 
 /** A project of the test's own, built, materialized (end 2025-08-15) and loaded into `store`. */
 async function prepareProject(store: Store): Promise<{ dir: string; project: string }> {
   const project = testProject("t_serve");
-  const online = store === "sqlite" ? "{type: sqlite, path: online.sqlite}" : `{type: redis, url: "${REDIS_URL}"}`;
+  const online = TEST_STORES[store].yaml;
   const dir = tempProject({
     "fcompile.yaml": `name: ${project}\ndefinitions: [definitions]\ntarget: w\ntargets:\n  w: {type: duckdb, path: warehouse.duckdb}\nonline: ${online}\n`,
     "definitions/defs.yml": DEFINITIONS,
@@ -95,7 +96,7 @@ async function prepareProject(store: Store): Promise<{ dir: string; project: str
     "data/stocks.csv": STOCKS,
   });
   cleanups.push(() => removeProject(dir));
-  if (store === "redis") cleanups.push(() => deleteProjectKeys(project));
+  cleanups.push(() => TEST_STORES[store].cleanup(project));
   for (const step of [["build"], ["run"], ["materialize", "--end", "2025-08-15"], ["load"]]) await cli(dir, ...step);
   return { dir, project };
 }
@@ -113,7 +114,7 @@ function server(store: Store): Promise<Served> {
 }
 beforeAll(() => {
   // Both stores are loaded in parallel; failures surface in the tests that await them.
-  for (const store of ["sqlite", "redis"] as const) loaded(store).catch(() => undefined);
+  for (const store of STORE_TYPES) loaded(store).catch(() => undefined);
 });
 
 /** A loaded project with a feature server in-process on port 0. */
@@ -121,7 +122,7 @@ async function serveProject(store: Store): Promise<Served> {
   const { dir, project } = await loaded(store);
   const client = await createOnlineClient({
     project,
-    store: store === "sqlite" ? { type: "sqlite", path: path.join(dir, "online.sqlite") } : { type: "redis", url: REDIS_URL },
+    store: TEST_STORES[store].config(dir),
   });
   const app = createFeatureServer({ client });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
@@ -152,7 +153,7 @@ function column(r: FeastResponse, name: string) {
 
 const validResponse = new Ajv().compile(RESPONSE_SCHEMA);
 
-for (const store of ["sqlite", "redis"] as const) {
+for (const store of STORE_TYPES) {
   describe(`serve over ${store}`, () => {
     it("answers features in Feast's shape, equal to the client's read, int64 exact", async () => {
       const s = await server(store);
@@ -336,16 +337,9 @@ describe("serve: bad requests", () => {
 describe("serve: one Redis round trip per request", () => {
   it("reads every entity and view of a request with one pipelined HMGET + MGET", async () => {
     const s = await serveProject("redis"); // a client of its own: the round trips of its first read are known
-    const redis = new Redis(REDIS_URL);
-    const monitor = await redis.monitor();
-    cleanups.push(() => {
-      monitor.disconnect();
-      redis.disconnect();
-    });
-    const seen: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[]) => {
-      if (args.some((a) => a.startsWith(`fc:${s.project}:`))) seen.push(args[0]!.toLowerCase());
-    });
+    const monitor = await monitorProject(s.project);
+    cleanups.push(() => monitor.close());
+    const seen = monitor.seen;
     const ask = (n: number) =>
       post(s.url, {
         features: ["account_stats:balance", "stock_levels:qty"],

@@ -62,9 +62,11 @@ describe("target types (TARGETS)", () => {
       const config = { ...readProject(other, new DiagnosticBag())!.config, target: undefined };
       removeProject(other);
       config.targets = { wh: { type: "snowflake" as "duckdb" } };
-      expect(() => resolveTarget(config)).toThrow(/target 'wh' has unknown type 'snowflake'; known types: duckdb, postgres/);
+      const known = Object.keys(TARGETS).join(", ");
+      expect(known).toMatch(/^duckdb, postgres/);
+      expect(() => resolveTarget(config)).toThrow(`target 'wh' has unknown type 'snowflake'; known types: ${known}`);
       expect(compileTargets(config).diagnostics.map((d) => d.message)).toEqual([
-        "target 'wh' has unknown type 'snowflake'; known types: duckdb, postgres",
+        `target 'wh' has unknown type 'snowflake'; known types: ${known}`,
       ]);
     } finally {
       removeProject(dir);

@@ -33,7 +33,7 @@ describe("verify's sample", () => {
           expect(new Set(keyOf(a)).size).toBe(a.length);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 200, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
     );
   });
 
@@ -55,5 +55,18 @@ describe("verify's sample", () => {
     // Early and late rows of the stream are picked alike (a broken reservoir favours one end).
     const firstHalf = counts.slice(0, 500).reduce((x, y) => x + y, 0);
     expect(Math.abs(firstHalf - 10_000)).toBeLessThan(600);
+  });
+
+  it("samples distinct entities when rows repeat (one view has many rows per entity)", async () => {
+    // 50 entities with 1 to 20 rows each, streamed in any order: a sample of 30 holds 30 different entities.
+    const rows = Array.from({ length: 50 }, (_, i) => Array.from({ length: 1 + (i % 20) }, () => [BigInt(i), `k${i}`])).flat();
+    for (const seed of [1, 2, 3, 99]) {
+      const picked = await sampleRows(batches(rows, 13), 30, seed);
+      expect(picked).toHaveLength(30);
+      expect(new Set(keyOf(picked)).size).toBe(30);
+      const all = await sampleRows(batches([...rows].reverse(), 7), 1000, seed);
+      expect(new Set(keyOf(all)).size).toBe(50);
+      expect(all).toHaveLength(50);
+    }
   });
 });

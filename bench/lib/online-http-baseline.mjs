@@ -8,7 +8,7 @@ import Fastify from "fastify";
 import { Redis } from "ioredis";
 
 const [url, project, view] = process.argv.slice(2);
-// The online client's connection options (src/client/index.ts).
+// The online client's connection options (openRedisReader in src/online/redis/reader.ts).
 const redis = new Redis(url, {
   lazyConnect: false,
   commandTimeout: 1000,

@@ -21,7 +21,7 @@ const { decodeValue } = await import(pathToFileURL(path.join(REPO_DIR, "dist/onl
 const { Redis } = await import("ioredis");
 
 const client = await createOnlineClient({ project: job.project, store: { type: "redis", url: job.url }, timeoutMs: job.timeoutMs });
-// The client's connection options (src/client/index.ts), so both sides talk to Redis the same way.
+// The client's connection options (openRedisReader in src/online/redis/reader.ts), so both sides talk to Redis the same way.
 const raw = new Redis(job.url, {
   lazyConnect: false,
   commandTimeout: job.timeoutMs,

@@ -1,6 +1,6 @@
 // pit --target pg: point-in-time training query on PostgreSQL — fcompile vs LATERAL … LIMIT 1 vs join + row_number()
 //
-//   npm run bench -- pit --target pg [--repeat 5] [--warmup 1] [--variants a,b,c] [--views short]
+//   npm run bench -- pit --target pg [--scale 1] [--repeat 3] [--warmup 1] [--variants a,s_ties,b_all,feast,a_noidx,w_noidx,feast_noidx] [--views short]
 //                                    [--explain a,b] [--ties] [--upload-rows 1000000] [--upload-repeat 5]
 //                                    [--no-upload] [--train] [--no-verify] [--clean] [--url postgres://…]
 //
@@ -21,6 +21,14 @@
 //   c      join + row_number() per entity row (the shape Feast generates), joined back; with every
 //          index (its join walks fcompile's index too, index-only)
 //   c_own  c over the (customer_id, ts) index only, as b
+// No index at all on the feature table (every index dropped inside a transaction that is rolled
+// back after the timed statement: a table source nobody indexed):
+//   a_noidx      fcompile's query for that case (api.trainingSql index: "absent"): the sort-merge shape
+//   w_noidx      hand-written sort: DISTINCT ON dedup, window max(ts) over entity + view rows, join back
+//   ref_noidx    ref (hash join + row_number(), full tie-break)    c_noidx  c, the same way
+//   feast_noidx  Feast's rendered template
+// Feast's own SQL (bench/feast/README.md: its PostgreSQL template rendered for this request):
+//   feast        with every index there (it plans hash joins anyway)
 // Other shapes (hand-written; all with the full point-in-time tie-break):
 //   s_max        the greatest ts first (max(ts): an index-only Limit 1 probe), then the tie-break
 //                among the rows at exactly that ts — fcompile's shape for views with string features
@@ -47,13 +55,19 @@ const YEAR_S = 365 * 86400;
 const q = (id) => `"${id.replace(/"/g, '""')}"`;
 const rel = (t) => `${q(SCHEMA)}.${q(t)}`;
 
-/** The dataset: 20k customers × 100 rows per table (one per 3.65-day slot of 2024) = 2M rows; 200k entity rows. */
-const PARAMS = {
-  generator: GENERATOR_VERSION,
-  entities: 20_000,
-  rowsPerEntity: 100,
-  entityRows: 200_000,
-};
+/**
+ * The dataset at scale 1: 20k customers × 100 rows per table (one per 3.65-day slot of 2024) = 2M
+ * rows; 200k entity rows. `--scale s` multiplies customers and entity rows by s.
+ */
+let PARAMS = paramsFor(1);
+function paramsFor(scale) {
+  return {
+    generator: GENERATOR_VERSION,
+    entities: Math.max(10, Math.round(20_000 * scale)),
+    rowsPerEntity: 100,
+    entityRows: Math.max(10, Math.round(200_000 * scale)),
+  };
+}
 
 const ALL_VIEWS = {
   short: {
@@ -431,8 +445,71 @@ ${views.map((_, i) => `LEFT JOIN v${i + 1}_latest AS v${i + 1} ON v${i + 1}.__fc
 ORDER BY entity_rows.__fc_row_id`;
 }
 
+/**
+ * Feast's own PostgreSQL point-in-time SQL for this request, rendered from its template by
+ * bench/feast/render.py (see bench/feast/README.md). Its output has no ORDER BY and no
+ * __fc_entity_ts column; an entity row can come out twice (an exact tie).
+ */
+function feastSql(views) {
+  const names = views.map((v) => (v.table === "ties_features" ? "ties" : v.name)).join("-");
+  const file = path.join(REPO_DIR, "bench/feast", `pg-${names}.sql`);
+  if (!existsSync(file)) throw new Error(`no rendered Feast SQL for views ${names}: ${file} (see bench/feast/README.md)`);
+  return readFileSync(file, "utf8").trim();
+}
+
+/**
+ * (w_noidx): a sort-based query written by hand for tables without an index: each view
+ * deduplicated to one row per (key, ts) with DISTINCT ON (the tie-break), then entity rows and
+ * those rows in one window per key where max(ts) FILTER (view rows) carries the latest view
+ * timestamp forward to each entity row, then a hash join on (key, ts) for the values.
+ */
+function windowSql(views, entities) {
+  const ctes = views.map((v, i) => {
+    const a = `v${i + 1}`;
+    return `${a}_dedup AS (
+  SELECT DISTINCT ON (v.customer_id, v.ts) v.customer_id, v.ts, ${v.features.map((f) => `${cast(f, "v.")} AS ${q(f.name)}`).join(", ")}
+  FROM ${rel(v.table)} AS v
+  WHERE v.ts IS NOT NULL
+  ORDER BY v.customer_id, v.ts, ${tieBreak(v, "v.")
+    .map((e) => `${e} DESC NULLS LAST`)
+    .join(", ")}
+),
+${a}_last AS (
+  SELECT __fc_row_id, __ts FROM (
+    SELECT u.__fc_row_id, u.__kind,
+      max(u.ts) FILTER (WHERE u.__kind = 0) OVER (PARTITION BY u.customer_id ORDER BY u.ts, u.__kind ROWS UNBOUNDED PRECEDING) AS __ts
+    FROM (
+      SELECT customer_id, ts, 0 AS __kind, NULL::bigint AS __fc_row_id FROM ${a}_dedup
+      UNION ALL
+      SELECT customer_id, __fc_entity_ts, 1, __fc_row_id FROM entity_rows WHERE customer_id IS NOT NULL AND __fc_entity_ts IS NOT NULL
+    ) AS u
+  ) AS w
+  WHERE __kind = 1
+)`;
+  });
+  return `WITH ${entityRowsCte(entities)},
+${ctes.join(",\n")}
+SELECT
+  ${select(views)}
+FROM entity_rows
+${views
+  .map(
+    (v, i) => `LEFT JOIN v${i + 1}_last AS l${i + 1} ON l${i + 1}.__fc_row_id = entity_rows.__fc_row_id
+LEFT JOIN v${i + 1}_dedup AS v${i + 1} ON v${i + 1}.customer_id = entity_rows.customer_id AND v${i + 1}.ts = l${i + 1}.__ts
+  AND v${i + 1}.ts >= entity_rows.__fc_entity_ts - ${v.ttlSql}`,
+  )
+  .join("\n")}
+ORDER BY entity_rows.__fc_row_id`;
+}
+
 const DESCRIPTIONS = {
   a: "fcompile trainingSql",
+  a_noidx: "fcompile's no-index shape (sort-merge), no index on the table",
+  feast: "Feast's rendered PostgreSQL template (bench/feast/), every index there",
+  feast_noidx: "Feast's rendered template, no index on the table",
+  c_noidx: "c (join + row_number(), a hash join), no index on the table",
+  ref_noidx: "ref (join + row_number(), full tie-break), no index on the table",
+  w_noidx: "hand-written sort: DISTINCT ON dedup + window max(ts) over the union + join, no index",
   a_own: "a with the (customer_id, ts) index only",
   b: "LATERAL … ORDER BY ts DESC LIMIT 1 baseline, (customer_id, ts) index",
   b_all: "b with fcompile's indexes there too",
@@ -444,20 +521,52 @@ const DESCRIPTIONS = {
   s_sort: "LATERAL: ORDER BY ts DESC + tie-break, LIMIT 1 (first shape)",
   s_sort_incr: "s_sort with SET enable_sort = off (Incremental Sort)",
 };
+/**
+ * What `npm run bench -- pit --target pg` runs without --variants: fcompile with its index against
+ * the best hand-written queries with the same index and Feast's SQL, then the same with no index
+ * at all (about 1 minute per round on a quiet machine).
+ */
+const DEFAULT_VARIANTS = "a,s_ties,b_all,feast,a_noidx,w_noidx,feast_noidx";
+
 /** Session settings a variant runs under (set before, reset after its statement; not timed). */
 const SETTINGS = { s_sort_incr: { enable_sort: "off" } };
 /** Variants planned without fcompile's indexes: they walk only the baseline's (customer_id, ts). */
 const OWN_INDEX_ONLY = new Set(["a_own", "b", "c_own"]);
+/** Variants planned with no index at all on the feature tables (a table source nobody indexed). */
+const NO_INDEX = new Set(["a_noidx", "feast_noidx", "c_noidx", "ref_noidx", "w_noidx"]);
+/** The feature tables of the current run (set by benchmark / tiesCheck): NO_INDEX hides all their indexes. */
+let featureTables = [];
 /** fcompile's indexes on the feature tables (from its index advice); set by applyIndexAdvice. */
 let fcIndexNames = [];
 
 async function querySql(variant, views, projectDir, entities) {
   switch (variant) {
     case "a":
-    case "a_own": {
+    case "a_own":
+    case "a_noidx": {
       const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
-      return api.trainingSql({ projectDir, target: "pg", features: views.map((v) => `${v.name}:*`), entities });
+      if (variant !== "a_noidx") return api.trainingSql({ projectDir, target: "pg", features: views.map((v) => `${v.name}:*`), entities });
+      // The sort-merge shape carries the entity columns through, so it is given them; the row id
+      // it numbers rows by is then __fc_row_id_2 (the entity table has a column __fc_row_id of its
+      // own, the input position the other variants use), here a copy of __fc_row_id.
+      return api.trainingSql({
+        projectDir,
+        target: "pg",
+        features: views.map((v) => `${v.name}:*`),
+        entities: `(SELECT e.*, e.__fc_row_id AS __fc_row_id_2 FROM ${entities} AS e)`,
+        entityColumns: ["customer_id", "event_timestamp", "label", "__fc_row_id"],
+        index: "absent",
+      });
     }
+    case "feast":
+    case "feast_noidx":
+      return feastSql(views);
+    case "c_noidx":
+      return rowNumberSql(views, entities, false);
+    case "ref_noidx":
+      return rowNumberSql(views, entities, true);
+    case "w_noidx":
+      return windowSql(views, entities);
     case "b":
     case "b_all":
       return lateralSql(views, entities);
@@ -498,7 +607,7 @@ async function backendCpuMs(pid) {
  */
 async function withVariant(client, variant, fn, hide = true) {
   const set = Object.entries(SETTINGS[variant] ?? {});
-  const hidden = hide && OWN_INDEX_ONLY.has(variant) ? fcIndexNames : [];
+  const hidden = !hide ? [] : OWN_INDEX_ONLY.has(variant) ? fcIndexNames : NO_INDEX.has(variant) ? await allIndexes(client) : [];
   for (const [k, v] of set) await client.query(`SET ${k} = ${v}`);
   try {
     if (hidden.length === 0) return await fn();
@@ -512,6 +621,12 @@ async function withVariant(client, variant, fn, hide = true) {
   } finally {
     for (const [k] of set) await client.query(`RESET ${k}`);
   }
+}
+
+/** Every index on the run's feature tables. */
+async function allIndexes(client) {
+  const r = await client.query(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = ANY($2)`, [SCHEMA, featureTables]);
+  return r.rows.map((x) => x.indexname);
 }
 
 async function measure(client, pid, variant, sql) {
@@ -550,11 +665,26 @@ async function verify(client, variants, sqls, views) {
     await client.query(`DROP TABLE IF EXISTS pg_temp.out_${v}`);
     await withVariant(client, v, async () => {
       await client.query(`CREATE TEMP TABLE out_${v} AS\n${sqls[v]}`);
+      // The entity row's id and keys and the features: Feast's output has no __fc_entity_ts.
+      const cols = ["__fc_row_id", "customer_id", ...featureList(views).map((f) => q(f.name))].join(", ");
       const r = await client.query(`SELECT
-        (SELECT count(*) FROM (SELECT * FROM out_${first} EXCEPT ALL SELECT * FROM out_${v}) AS x)::int AS only_in_first,
-        (SELECT count(*) FROM (SELECT * FROM out_${v} EXCEPT ALL SELECT * FROM out_${first}) AS x)::int AS only_in_other,
-        (SELECT count(*) FROM out_${v})::int AS rows`);
-      mismatches.push({ variant: v, onlyInFirst: r.rows[0].only_in_first, onlyInOther: r.rows[0].only_in_other, rows: r.rows[0].rows });
+        (SELECT count(*) FROM (SELECT ${cols} FROM out_${first} EXCEPT ALL SELECT ${cols} FROM out_${v}) AS x)::int AS only_in_first,
+        (SELECT count(*) FROM (SELECT ${cols} FROM out_${v} EXCEPT ALL SELECT ${cols} FROM out_${first}) AS x)::int AS only_in_other,
+        (SELECT count(*) FROM out_${v})::int AS rows,
+        (SELECT count(*) - count(DISTINCT __fc_row_id) FROM out_${v})::int AS repeated,
+        (SELECT count(*) FROM (SELECT DISTINCT o.__fc_row_id FROM out_${v} AS o JOIN out_${first} AS f USING (__fc_row_id)
+           WHERE ${featureList(views)
+             .map((f) => `o.${q(f.name)} IS DISTINCT FROM f.${q(f.name)}`)
+             .join(" OR ")}) AS x)::int AS rows_with_other_values`);
+      const x = r.rows[0];
+      mismatches.push({
+        variant: v,
+        onlyInFirst: x.only_in_first,
+        onlyInOther: x.only_in_other,
+        rows: x.rows,
+        repeated: x.repeated,
+        otherValues: x.rows_with_other_values,
+      });
       order[v] = await outOfPlace(v);
       await client.query(`DROP TABLE pg_temp.out_${v}`);
     });
@@ -568,6 +698,53 @@ async function verify(client, variants, sqls, views) {
   ).rows[0];
   await client.query(`DROP TABLE IF EXISTS pg_temp.out_${first}`);
   return { mismatches, order, stats };
+}
+
+/**
+ * Where Feast's answer differs on the ties dataset, by cause: entity rows whose latest candidate
+ * rows (greatest ts in the ttl window) are several with the greatest created timestamp (an exact
+ * tie: Feast returns the entity row once per such row), and entity rows whose latest candidate
+ * rows all have a NULL created timestamp (Feast's MAX(created) join drops them), with how many of
+ * each Feast answers otherwise than fcompile.
+ */
+async function feastTies(client, aSql, feastSql) {
+  const r = await client.query(`
+    WITH a AS (${aSql}),
+    f AS (SELECT * FROM (${feastSql}) AS x),
+    top AS (
+      SELECT e.__fc_row_id, e.customer_id, m.ts
+      FROM ${rel("ties_entities")} AS e
+      CROSS JOIN LATERAL (
+        SELECT max(t.ts) AS ts FROM ${rel("ties_features")} AS t
+        WHERE t.customer_id = e.customer_id AND t.ts <= e.event_timestamp AND t.ts >= e.event_timestamp - INTERVAL '3 days'
+      ) AS m
+      WHERE m.ts IS NOT NULL
+    ),
+    kinds AS (
+      SELECT top.__fc_row_id,
+        (SELECT count(*) FILTER (WHERE t.created_ts IS NOT NULL) = 0 FROM ${rel("ties_features")} AS t
+          WHERE t.customer_id = top.customer_id AND t.ts = top.ts) AS all_null_created,
+        (SELECT count(*) FROM ${rel("ties_features")} AS t
+          WHERE t.customer_id = top.customer_id AND t.ts = top.ts
+            AND t.created_ts = (SELECT max(u.created_ts) FROM ${rel("ties_features")} AS u WHERE u.customer_id = top.customer_id AND u.ts = top.ts)) AS at_max_created
+      FROM top
+    ),
+    per_row AS (
+      SELECT k.*, coalesce(n.rows, 0) AS feast_rows, coalesce(d.differs, false) AS differs
+      FROM kinds AS k
+      LEFT JOIN (SELECT f.__fc_row_id, count(*) AS rows FROM f GROUP BY f.__fc_row_id) AS n USING (__fc_row_id)
+      LEFT JOIN (
+        SELECT f.__fc_row_id, bool_or((f.a_f1, f.a_f2, f.a_n) IS DISTINCT FROM (a.a_f1, a.a_f2, a.a_n)) AS differs
+        FROM f JOIN a USING (__fc_row_id) GROUP BY f.__fc_row_id
+      ) AS d USING (__fc_row_id)
+    )
+    SELECT
+      count(*) FILTER (WHERE at_max_created > 1)::int AS exact_tie_entity_rows,
+      count(*) FILTER (WHERE at_max_created > 1 AND feast_rows > 1)::int AS exact_tie_returned_more_than_once,
+      count(*) FILTER (WHERE all_null_created)::int AS latest_created_all_null_entity_rows,
+      count(*) FILTER (WHERE all_null_created AND differs)::int AS latest_created_all_null_feast_differs
+    FROM per_row`);
+  return r.rows[0];
 }
 
 async function explainTo(client, dir, variant, sql) {
@@ -609,7 +786,7 @@ async function ensureUploadCsv(client, dir, rows) {
 async function measureUpload(projectDir, file, repeat) {
   const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
   const { PostgresWarehouse } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/postgres.js")).href);
-  const { resolveTarget } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/targets.js")).href);
+  const { resolveTarget } = await import(pathToFileURL(path.join(REPO_DIR, "dist/project/targets.js")).href);
   const { fileColumns } = await import(pathToFileURL(path.join(REPO_DIR, "dist/warehouse/file-reader.js")).href);
   const { config, registry } = await api.loadProject(projectDir);
   const target = resolveTarget(config, "pg");
@@ -640,7 +817,8 @@ async function measureUpload(projectDir, file, repeat) {
 // ---------------------------------------------------------------- main
 
 export async function main(argv) {
-  const args = parseArgs(argv, { repeat: "5", warmup: "1", variants: "a,b,c", views: "short", uploadRows: "1000000" });
+  const args = parseArgs(argv, { repeat: "3", warmup: "1", views: "short", uploadRows: "1000000", scale: "1" });
+  PARAMS = paramsFor(Number(args.scale));
   const url = String(args.url ?? process.env.FCBENCH_PG_URL ?? DEFAULT_URL);
   const client = await connect(url);
   try {
@@ -661,7 +839,7 @@ async function clean(client) {
 async function benchmark(client, url, args) {
   const repeat = Number(args.repeat);
   const warmup = Number(args.warmup);
-  const variants = String(args.variants).split(",");
+  const variants = String(args.variants ?? DEFAULT_VARIANTS).split(",");
   const views = String(args.views)
     .split(",")
     .map(
@@ -673,6 +851,7 @@ async function benchmark(client, url, args) {
     );
   const dir = path.join(DATA_DIR, "pit-pg");
   writeProject(dir, views, url);
+  featureTables = views.map((v) => v.table);
 
   const tables = { entities: { params: PARAMS, sqls: entitiesSql(PARAMS) } };
   for (const v of views) tables[v.table] = { params: PARAMS, sqls: featureTableSql(v, PARAMS) };
@@ -785,6 +964,15 @@ async function benchmark(client, url, args) {
   if (byName.a && byName.b) console.log(`a/b (fcompile ÷ LATERAL LIMIT 1): ${ratio("a", "b")} — target ≤ 1.2×`);
   if (byName.a && byName.b_all) console.log(`a/b_all (fcompile ÷ LATERAL LIMIT 1 with fcompile's indexes): ${ratio("a", "b_all")}`);
   if (byName.a && byName.c) console.log(`c/a (row_number ÷ fcompile): ${ratio("c", "a")} — target ≥ 2×`);
+  if (byName.a && byName.s_ties)
+    console.log(`a/s_ties (fcompile ÷ hand-written WITH TIES + tie-break, equal indexes): ${ratio("a", "s_ties")} — target ≤ 1.0×`);
+  if (byName.a && byName.feast) console.log(`feast/a (Feast's SQL ÷ fcompile, every index there): ${ratio("feast", "a")} — target ≥ 3×`);
+  if (byName.a_noidx && byName.feast_noidx)
+    console.log(`feast_noidx/a_noidx (no index: Feast's SQL ÷ fcompile's sort-merge): ${ratio("feast_noidx", "a_noidx")} — target ≥ 3×`);
+  for (const x of ["c_noidx", "ref_noidx", "w_noidx"])
+    if (byName.a_noidx && byName[x])
+      console.log(`a_noidx/${x} (no index: fcompile ÷ hand-written): ${ratio("a_noidx", x)} — target ≤ 1.0×`);
+  if (byName.a && byName.a_noidx) console.log(`a_noidx/a (fcompile without ÷ with its index): ${ratio("a_noidx", "a")}`);
   if (byName.a_own && byName.b) console.log(`a_own/b (fcompile without its INCLUDE index ÷ LATERAL LIMIT 1): ${ratio("a_own", "b")}`);
   if (byName.a && byName.c_own) console.log(`c_own/a (row_number without fcompile's indexes ÷ fcompile): ${ratio("c_own", "a")}`);
   for (const x of variants.filter((n) => n.startsWith("s_"))) {
@@ -795,7 +983,8 @@ async function benchmark(client, url, args) {
     console.log(`\nrow-for-row check against ${variants[0]}:`);
     for (const x of verified.mismatches)
       console.log(
-        `  ${x.variant}: ${x.onlyInFirst === 0 && x.onlyInOther === 0 ? "identical" : "DIFFERENT"} (rows only in ${variants[0]}: ${x.onlyInFirst}, only in ${x.variant}: ${x.onlyInOther}, rows ${x.rows})`,
+        `  ${x.variant}: ${x.onlyInFirst === 0 && x.onlyInOther === 0 ? "identical" : "DIFFERENT"} (rows only in ${variants[0]}: ${x.onlyInFirst}, only in ${x.variant}: ${x.onlyInOther}, rows ${x.rows}; ` +
+          `entity rows repeated: ${x.repeated}, entity rows with other values: ${x.otherValues})`,
       );
     console.log(`  stored rows out of input order: ${JSON.stringify(verified.order)}`);
     console.log(`  non-NULL values per feature in ${variants[0]}: ${JSON.stringify(verified.stats)}`);
@@ -839,7 +1028,8 @@ async function tiesCheck(client, url, args) {
     ties_entities: { params: { generator: GENERATOR_VERSION, ties: true }, sqls: tiesSql().slice(3) },
   });
   await applyIndexAdvice(client, dir, ["ties_features"]);
-  const variants = String(args.variants === "a,b,c" ? "a,ref,s_max,s_sort,s_sort_incr,s_ties,b,c" : args.variants).split(",");
+  featureTables = ["ties_features"];
+  const variants = String(args.variants ?? "a,ref,a_noidx,w_noidx,ref_noidx,s_max,s_sort,s_sort_incr,s_ties,b,c,feast").split(",");
   const sqls = {};
   for (const v of variants) sqls[v] = await querySql(v, views, dir, rel("ties_entities"));
   const stats = (
@@ -851,16 +1041,28 @@ async function tiesCheck(client, url, args) {
   ).rows[0];
   console.log(`ties dataset: ${JSON.stringify(stats)}`);
   const { mismatches, order, stats: nn } = await verify(client, variants, sqls, views);
+  if (sqls.feast && sqls.a)
+    console.log(`Feast's answer on the ties dataset: ${JSON.stringify(await feastTies(client, sqls.a, sqls.feast))}`);
   console.log(`non-NULL values per feature in a: ${JSON.stringify(nn)}; stored rows out of input order: ${JSON.stringify(order)}`);
   console.log(
     table(
-      ["variant", "what", `equal to a (${stats.entity_rows} rows)`, "rows only in a", "rows only in variant"],
+      [
+        "variant",
+        "what",
+        `equal to a (${stats.entity_rows} rows)`,
+        "rows only in a",
+        "rows only in variant",
+        "entity rows repeated",
+        "entity rows with other values",
+      ],
       mismatches.map((x) => [
         x.variant,
         DESCRIPTIONS[x.variant],
         x.onlyInFirst === 0 && x.onlyInOther === 0 ? "yes" : "NO",
         x.onlyInFirst,
         x.onlyInOther,
+        x.repeated,
+        x.otherValues,
       ]),
     ),
   );

@@ -1,12 +1,14 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerBuild } from "./build-command.js";
+import { registerClean } from "./clean-command.js";
 import { registerGet } from "./get-command.js";
 import { registerInit } from "./init-command.js";
 import { registerLoad } from "./load-command.js";
 import { registerMaterialize } from "./materialize-command.js";
 import { registerRun } from "./run-command.js";
 import { registerServe } from "./serve-command.js";
+import { registerStatus } from "./status-command.js";
 import { registerTrain } from "./train-command.js";
 import { registerVerify } from "./verify-command.js";
 
@@ -32,6 +34,8 @@ export async function main(argv: string[]): Promise<void> {
   registerGet(program);
   registerVerify(program);
   registerServe(program);
+  registerStatus(program);
+  registerClean(program);
   program.addHelpText(
     "after",
     `
@@ -40,8 +44,10 @@ Typical session:
   fcompile run                   load file sources, build SQL views in the warehouse
   fcompile train --service churn_model --entities labels.csv --out train.parquet
   fcompile materialize --end 2025-06-01   latest values per entity, for the online store
-  fcompile load                  push them into the online store
-  fcompile get --service churn_model --entity customer_id=1001`,
+  fcompile load                  push them into the online store (or: materialize --load)
+  fcompile get --service churn_model --entity customer_id=1001
+  fcompile status                what is materialized, what is loaded, what is stale
+  fcompile clean                 what the project created in the warehouse and online store (--yes removes it)`,
   );
   try {
     await program.parseAsync(argv);

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { DEFAULT_MAX_SHRINK, load } from "../commands/load.js";
+import { userError } from "../diagnostics/diagnostic.js";
 import { materialize } from "../commands/materialize.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
@@ -9,6 +11,11 @@ interface MaterializeFlags extends CommonOptions {
   start?: string;
   incremental?: boolean;
   views?: string;
+  load?: boolean;
+  graceMs: string;
+  maxShrink: string;
+  allowEmpty?: boolean;
+  force?: boolean;
 }
 
 export function registerMaterialize(program: Command): void {
@@ -18,6 +25,15 @@ export function registerMaterialize(program: Command): void {
     .option("--start <ts>", "only read rows at or after this time, merged into the previous materialization")
     .option("--incremental", "continue each view from its last end time (its watermark, kept in the warehouse)")
     .option("--views <names>", "comma-separated feature views (default: all)")
+    .option("--load", "then load the materialization into the online store, as 'fcompile load' does")
+    .option("--grace-ms <ms>", "with --load, Redis: keep the replaced values readable this long after the switch", "1000")
+    .option(
+      "--max-shrink <fraction>",
+      "with --load: refuse to drop more than this fraction of a loaded view's rows",
+      String(DEFAULT_MAX_SHRINK),
+    )
+    .option("--allow-empty", "with --load: load a view whose materialization is empty, emptying it online")
+    .option("--force", "with --load: load whatever the shrink")
     .addHelpText(
       "after",
       `
@@ -27,10 +43,22 @@ swapped in together in one transaction, so a failed run leaves the previous mate
 Examples:
   fcompile materialize --end 2025-06-01
   fcompile materialize --incremental --end 2025-06-02T00:00:00Z
-  fcompile materialize --end 2025-06-01 --views customer_daily_stats --target pg`,
+  fcompile materialize --end 2025-06-01 --views customer_daily_stats --target pg
+  fcompile materialize --incremental --load      on a schedule: see docs/scheduling.md
+
+With --load, a failed load leaves the new materialization in place (and readers on the previous
+load): run 'fcompile load' to retry. The load pushes every materialized view, not only --views.`,
     )
     .action((opts: MaterializeFlags) =>
       runCommand(async () => {
+        const maxShrink = Number(opts.maxShrink);
+        if (opts.maxShrink.trim() === "" || !(maxShrink >= 0 && maxShrink <= 1))
+          throw userError("FC015", `--max-shrink must be a fraction from 0 to 1, e.g. 0.5 (got '${opts.maxShrink}')`);
+        if (!opts.load && (opts.allowEmpty || opts.force || opts.maxShrink !== String(DEFAULT_MAX_SHRINK)))
+          throw userError(
+            "FC015",
+            "--allow-empty, --force and --max-shrink apply to the load: add --load (or pass them to 'fcompile load')",
+          );
         const progress = progressLine();
         const r = await materialize({
           projectDir: opts.project,
@@ -53,6 +81,42 @@ Examples:
         process.stdout.write(
           `materialize ok: ${r.views.length} views, ${total} rows as of ${r.end} UTC in ${(r.ms / 1000).toFixed(1)} s\n`,
         );
+        for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+        if (opts.load) await loadAfter(opts, maxShrink);
       }),
     );
+}
+
+/** `materialize --load`: the load step, reported as `fcompile load` reports it. */
+async function loadAfter(opts: MaterializeFlags, maxShrink: number): Promise<void> {
+  const progress = progressLine();
+  try {
+    const r = await load({
+      projectDir: opts.project,
+      target: opts.target,
+      graceMs: Number(opts.graceMs),
+      maxShrink,
+      allowEmpty: !!opts.allowEmpty,
+      force: !!opts.force,
+      onProgress: (done, total) =>
+        progress.update(
+          `loading ${done.toLocaleString("en")}/${total.toLocaleString("en")} rows (${Math.floor((100 * done) / Math.max(total, 1))}%)`,
+        ),
+    });
+    progress.done();
+    for (const s of r.skipped) process.stderr.write(`note: view '${s}' has no materialization; not loaded\n`);
+    for (const v of r.retired) process.stderr.write(`note: view '${v}' is no longer in the project; removed from the online store\n`);
+    const rows = r.views.reduce((n, v) => n + v.rows, 0);
+    process.stdout.write(
+      `load ok: ${r.views.length} views, ${rows.toLocaleString("en")} rows into ${r.store} in ${(r.ms / 1000).toFixed(1)} s` +
+        (r.removed > 0 ? `; ${r.removed.toLocaleString("en")} replaced values removed` : "") +
+        "\n",
+    );
+  } catch (err) {
+    progress.done();
+    process.stderr.write(
+      "note: the materialization above is committed; the load failed, so readers still see the previous load. Run 'fcompile load' to retry.\n",
+    );
+    throw err;
+  }
 }

@@ -48,13 +48,13 @@ async function serve(opts: ServeFlags): Promise<void> {
   const port = integerFlag("--port", opts.port, 0, 65535);
   const timeoutMs = integerFlag("--timeout-ms", opts.timeoutMs, 1, 3_600_000);
   const maxEntityRows = integerFlag("--max-entities", opts.maxEntities, 1, 1_000_000);
-  const { loadProject } = await import("../commands/common.js");
+  const { loadConfig } = await import("../commands/common.js");
   const { resolveOnline } = await import("../project/online-config.js");
   const { createOnlineClient } = await import("../client/index.js");
   const { createFeatureServer } = await import("../server/feature-server.js");
   const { onlineStore } = await import("../online/stores.js");
 
-  const { config } = await loadProject(opts.project);
+  const config = loadConfig(opts.project);
   const store = resolveOnline(config);
   const client = await createOnlineClient({ project: config.name, store, timeoutMs });
   const where = `${store.type} ${onlineStore(store).where(store)}`;

@@ -41,7 +41,11 @@ export interface OnlineClientOptions {
  * file that cannot be opened.
  */
 export async function createOnlineClient(opts: OnlineClientOptions): Promise<OnlineClient> {
-  if (!/^[a-z][a-z0-9_]*$/.test(opts.project)) throw new OnlineError("BAD_REQUEST", `project name '${opts.project}' is not valid`);
+  if (typeof opts.project !== "string" || !/^[a-z][a-z0-9_]*$/.test(opts.project))
+    throw new OnlineError(
+      "BAD_REQUEST",
+      `project name ${JSON.stringify(opts.project)} is not valid: give the project's fcompile.yaml 'name' (a lower-case letter, then lower-case letters, digits or underscores)`,
+    );
   const reader = await onlineStore(opts.store).openReader(opts.store, opts.project, { timeoutMs: opts.timeoutMs ?? 1000 });
   return new OnlineClient(reader, opts.project);
 }

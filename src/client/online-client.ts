@@ -226,7 +226,13 @@ export class OnlineClient {
     }
     const seen = new Set<string>();
     for (const w of out) {
-      if (seen.has(w.name)) throw new OnlineError("BAD_REQUEST", `two requested features are named '${w.name}'; pass fullNames`);
+      if (seen.has(w.name))
+        throw new OnlineError(
+          "BAD_REQUEST",
+          req.fullNames
+            ? `two requested features are both named '${w.name}' with full names (view__feature); ask for one of them`
+            : `two requested features are named '${w.name}'; pass fullNames`,
+        );
       seen.add(w.name);
     }
     return out;

@@ -5,7 +5,7 @@ import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { VERSION } from "../version.js";
 import { compileTargets } from "../warehouse/targets.js";
-import { loadProject } from "./common.js";
+import { dataFileColumns, loadProject } from "./common.js";
 import type { ProjectOptions } from "./common.js";
 import { writeTargetDir } from "./target-dir.js";
 
@@ -26,8 +26,15 @@ export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagno
   }
   const files = new Map<string, string>();
   files.set("manifest.json", JSON.stringify(buildManifest(registry, VERSION), null, 2) + "\n");
-  for (const ct of compiled.targets) {
-    for (const [rel, sql] of compileProject(registry, ct)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);
+  try {
+    // File sources whose data file is there get their tables typed from it, as `run` will.
+    const dataFiles = compiled.targets.length > 0 ? await dataFileColumns(registry, true) : new Map();
+    for (const ct of compiled.targets) {
+      for (const [rel, sql] of compileProject(registry, ct, dataFiles)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);
+    }
+  } catch (err) {
+    if (err instanceof FcUserError) return { ok: false, diagnostics: [...loaded.diagnostics, ...err.diagnostics], files: 0 };
+    throw err;
   }
   for (const [name, ts] of compileClientAccessors(registry)) files.set(`client/${name}`, ts);
   writeTargetDir(config.dir, files);

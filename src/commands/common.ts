@@ -1,14 +1,18 @@
+import { existsSync } from "node:fs";
 import { unreachable, viewInput, viewRowsRelation } from "../compile/relations.js";
+import type { DataColumn } from "../compile/run-plan.js";
+import { timestampTypeProblem } from "../compile/timestamp-types.js";
 import type { CompileTarget } from "../compile/relations.js";
-import { FcUserError, userError } from "../diagnostics/diagnostic.js";
+import { DiagnosticBag, FcUserError, userError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { readProject } from "../project/read-project.js";
 import type { ProjectConfig } from "../project/read-project.js";
 import { loadRegistry } from "../registry/load-registry.js";
 import type { FeatureView, Registry } from "../registry/types.js";
 import { parseTimestamp } from "../timestamps.js";
-import { openTarget, resolveTarget, targetDialect } from "../warehouse/targets.js";
+import { openTarget, resolveTarget, sqlGrammars, targetDialect } from "../warehouse/targets.js";
 import type { TargetConfig } from "../warehouse/targets.js";
-import type { Warehouse } from "../warehouse/warehouse.js";
+import type { ColumnInfo, Warehouse } from "../warehouse/warehouse.js";
 
 /** Options every command shares. */
 export interface ProjectOptions {
@@ -30,9 +34,22 @@ export async function loadProject(
     sqlFallback: async (sql) => (await import("../warehouse/duckdb.js")).duckdbSyntaxCheck(sql),
     fileColumns: async (file, format) => (await import("../warehouse/file-reader.js")).fileColumns(file, format),
     requireDataFiles: opts.requireDataFiles,
+    sqlGrammars,
   });
   if (!loaded.registry || !loaded.config) throw new FcUserError(loaded.diagnostics);
   return { config: loaded.config, registry: loaded.registry, diagnostics: loaded.diagnostics };
+}
+
+/**
+ * Reads fcompile.yaml and the definition files without validating the definitions against data
+ * (no data file is read, DuckDB is not loaded): what `get` and `serve` need, since the online store
+ * describes itself. Throws FcUserError when fcompile.yaml or a file is malformed.
+ */
+export function loadConfig(projectDir: string): ProjectConfig {
+  const bag = new DiagnosticBag();
+  const raw = readProject(projectDir, bag);
+  if (!raw || bag.hasErrors) throw new FcUserError(bag.items);
+  return raw.config;
 }
 
 /** A warehouse target and how to compile for it. */
@@ -65,6 +82,78 @@ export function missingColumns(view: FeatureView, relation: string, columns: str
     }));
 }
 
+/**
+ * A view's timestamp (and created timestamp) columns that are not timestamps (an epoch number, …),
+ * reported at the view with the column, its type and what to do.
+ */
+export function timestampColumnProblems(view: FeatureView, relation: string, columns: readonly ColumnInfo[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [role, col] of [
+    ["timestamp", view.timestamp],
+    ["created timestamp", view.createdTimestamp],
+  ] as const) {
+    const c = col === undefined ? undefined : columns.find((x) => x.name === col);
+    const why = c && timestampTypeProblem(c.type);
+    if (c && why) {
+      out.push({
+        code: "FC003",
+        severity: "error",
+        message: `${role} column '${c.name}' of view '${view.name}' is ${c.type} in ${relation}: ${why}`,
+        at: view.at,
+      });
+    }
+  }
+  return out;
+}
+
+/** What `run` checks on a step's table: the columns of the views over it, and their timestamp types. */
+export function checkColumns(view: FeatureView, relation: string, columns: readonly ColumnInfo[]): Diagnostic[] {
+  const missing = missingColumns(
+    view,
+    relation,
+    columns.map((c) => c.name),
+  );
+  return missing.length > 0 ? missing : timestampColumnProblems(view, relation, columns);
+}
+
+/**
+ * The columns of every file source's data file as DuckDB reads them (what `run` types its tables
+ * from). A missing file is an error naming the source, unless `missingOk` (`build`, which needs no
+ * data: it compiles a source without its file from the declared columns).
+ */
+export async function dataFileColumns(reg: Registry, missingOk = false): Promise<Map<string, DataColumn[]>> {
+  const out = new Map<string, DataColumn[]>();
+  const { fileColumns } = await import("../warehouse/file-reader.js");
+  for (const src of reg.sources.values()) {
+    if (src.kind !== "file") continue;
+    if (!existsSync(src.path)) {
+      if (missingOk) continue;
+      throw new FcUserError([
+        {
+          code: "FC011",
+          severity: "error",
+          message: `data file ${src.projectPath} of source '${src.name}' not found; create it, or fix 'path'`,
+          at: src.at,
+        },
+      ]);
+    }
+    try {
+      out.set(src.name, await fileColumns(src.path, src.format));
+    } catch (err) {
+      const why = (err as Error).message.split("\n")[0];
+      throw new FcUserError([
+        {
+          code: "FC011",
+          severity: "error",
+          message: `data file ${src.projectPath} of source '${src.name}' cannot be read: ${why}`,
+          at: src.at,
+        },
+      ]);
+    }
+  }
+  return out;
+}
+
 /** Every relation these views read exists and has the columns the view declares. */
 export async function checkReady(wh: Warehouse, reg: Registry, ct: CompileTarget, views: Iterable<string>): Promise<void> {
   const problems: Diagnostic[] = [];
@@ -89,7 +178,7 @@ export async function checkReady(wh: Warehouse, reg: Registry, ct: CompileTarget
         throw userError("FC016", `${rel} does not exist in the warehouse yet (needed by view '${name}'); run 'fcompile run' first`);
       }
     }
-    problems.push(...missingColumns(view, rel, await wh.columnsOf(rel)));
+    problems.push(...checkColumns(view, rel, await wh.describe(rel)));
   }
   if (problems.length > 0) throw new FcUserError(problems);
 }

@@ -1,7 +1,7 @@
 import { createOnlineClient } from "../client/index.js";
 import type { GetOnlineFeaturesResponse, OnlineClient } from "../client/index.js";
 import { resolveOnline } from "../project/online-config.js";
-import { loadProject } from "./common.js";
+import { loadConfig } from "./common.js";
 
 /** Options of `get`: an online read from the command line. */
 export interface GetOptions {
@@ -16,7 +16,7 @@ export interface GetOptions {
 
 /** A client for the project's online store (fcompile.yaml `name` and `online:`). */
 export async function projectOnlineClient(projectDir: string, timeoutMs?: number): Promise<OnlineClient> {
-  const { config } = await loadProject(projectDir);
+  const config = loadConfig(projectDir);
   return createOnlineClient({ project: config.name, store: resolveOnline(config), timeoutMs });
 }
 

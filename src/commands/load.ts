@@ -159,7 +159,7 @@ async function loadView(
     keyTypes ??= declared.map((t, k) => t ?? valueKeyType(chunk[0]![k]));
     for (const r of chunk) {
       const ts = BigInt(r[nKeys] as bigint | number);
-      for (let k = 0; k < nKeys; k++) keyParts[k] = keyTypes[k] === "int64" ? int64Key(view, k, r[k]) : r[k];
+      for (let k = 0; k < nKeys; k++) keyParts[k] = keyTypes[k] === "int64" ? int64Key(view, k, r[k], declared[k] !== null) : r[k];
       batch.push({
         key: encodeKey(keyParts),
         value: packer.pack(ts, r as OnlineValue[], nKeys + 1),
@@ -188,14 +188,15 @@ function valueKeyType(v: unknown): OnlineKeyType | null {
 }
 
 /** An int64 key's canonical text; a value that is not one is an error naming the view, the key and the value. */
-function int64Key(view: FeatureView, k: number, v: unknown): unknown {
+function int64Key(view: FeatureView, k: number, v: unknown, declared: boolean): unknown {
   if (v === null || v === undefined) return v; // encodeKey refuses it
   const text = int64KeyText(v);
   if (text === undefined)
     throw userError(
       "FC016",
-      `view '${view.name}': join key '${view.joinKeys[k]}' is declared int64, but the materialization holds ${JSON.stringify(String(v))}; ` +
-        "fix the data or the entity's join key type, then run 'fcompile materialize' again",
+      `view '${view.name}': join key '${view.joinKeys[k]}' is ${declared ? "declared int64" : "int64 (its first values are integers)"}, ` +
+        `but the materialization holds ${JSON.stringify(String(v))}; fix the data, or declare the key's type on its entity ` +
+        "(join_keys: [{name: …, type: string}]), then run 'fcompile materialize' again",
     );
   return text;
 }

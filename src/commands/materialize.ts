@@ -1,11 +1,11 @@
-import { compileMaterialization } from "../compile/materialize.js";
-import { materializationRelation, materializationTable } from "../compile/relations.js";
+import { compileMaterializeFrame, compileMaterializeScript } from "../compile/materialize.js";
+import type { MaterializeRunMode } from "../compile/materialize.js";
 import { userError } from "../diagnostics/diagnostic.js";
 import { materializationHash } from "../registry/manifest.js";
 import { suggest } from "../registry/suggest.js";
 import type { FeatureView } from "../registry/types.js";
 import { formatTimestamp, nowMicros, parseTimestamp } from "../timestamps.js";
-import type { MaterializeStep, Watermark } from "../warehouse/warehouse.js";
+import type { ExecutedStatement, MaterializeStep } from "../warehouse/warehouse.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";
 
@@ -20,12 +20,14 @@ export interface MaterializeOptions extends ProjectOptions {
   /** Views to materialize; default all. */
   views?: string[];
   onStep?: (view: string, i: number, total: number) => void;
+  /** Receives every statement sent to the warehouse (for tracing and tests). */
+  onStatement?: (s: ExecutedStatement) => void;
 }
 
 /** What `materialize` did for one view. */
 export interface MaterializedView {
   view: string;
-  mode: Watermark["mode"];
+  mode: MaterializeRunMode;
   /** Rows read since (incremental and `--start`). */
   start: string | null;
   rows: number;
@@ -33,13 +35,34 @@ export interface MaterializedView {
   note?: string;
 }
 
+/** What `materialize` did. */
+export interface MaterializeResult {
+  /** The end time, UTC `YYYY-MM-DD HH:MM:SS[.ffffff]`. */
+  end: string;
+  views: MaterializedView[];
+  /**
+   * Things the user should know, one line each, for stderr (exit code stays 0): a future
+   * `--end`, a view that yielded no row (why that is likely, and what to do).
+   */
+  warnings: string[];
+  ms: number;
+}
+
 /**
  * `fcompile materialize`: per view, the latest row per entity as of the end time, into
  * `<schema>.mat__<view>`; all views swap in together with their watermarks, or none does.
  */
-export async function materialize(opts: MaterializeOptions): Promise<{ end: string; views: MaterializedView[]; ms: number }> {
+export async function materialize(opts: MaterializeOptions): Promise<MaterializeResult> {
   const started = performance.now();
-  const end = opts.end !== undefined ? timestampOption("--end", opts.end) : nowMicros();
+  const now = nowMicros();
+  const end = opts.end !== undefined ? timestampOption("--end", opts.end) : now;
+  const warnings: string[] = [];
+  if (end > now) {
+    warnings.push(
+      `--end ${formatTimestamp(end)} is in the future (now is ${formatTimestamp(now)} UTC): rows that arrive later with timestamps ` +
+        "before it will be missed by the next incremental run, and ttl is applied as of that time; pass --end at or before now",
+    );
+  }
   const start = opts.start !== undefined ? timestampOption("--start", opts.start) : undefined;
   if (start !== undefined && opts.incremental) throw userError("FC015", "give --start or --incremental, not both");
   if (start !== undefined && start > end) throw userError("FC015", `--start ${opts.start} is after --end ${formatTimestamp(end)}`);
@@ -66,52 +89,67 @@ export async function materialize(opts: MaterializeOptions): Promise<{ end: stri
           `view '${view.name}' is materialized up to ${prev.endTime}, after --end ${formatTimestamp(end)}; ` +
             "an incremental run cannot go back: run 'fcompile materialize' without --incremental/--start",
         );
-      let mode: Watermark["mode"] = "full";
+      let mode: MaterializeRunMode = "full";
       let since: bigint | undefined;
       let note: string | undefined;
       if (opts.incremental && mergeable) [mode, since] = ["incremental", prevEnd];
       else if (start !== undefined) [mode, since] = [mergeable ? "incremental" : "window", start];
       if (opts.incremental && !prev) note = "no earlier materialization: built in full";
       else if (opts.incremental && !mergeable) note = "its definition changed since the last materialization: rebuilt in full";
-      const sql = compileMaterialization(registry, view, ct, {
-        withStart: since !== undefined,
-        previous: mode === "incremental" ? materializationRelation(view, ct) : undefined,
-      });
+      const script = compileMaterializeScript(registry, view, ct, mode);
       const step: MaterializeStep = {
         view: view.name,
-        table: materializationTable(view, ct),
-        sql,
-        what: `materializing '${view.name}' (target/compiled/${ct.dialect.name}/materialize/${view.name}${mode === "incremental" ? ".incremental" : ""}.sql)`,
+        script,
+        file: `target/compiled/${ct.dialect.name}/${script.path}`,
         params: { fc_end: formatTimestamp(end), ...(since !== undefined ? { fc_start: formatTimestamp(since) } : {}) },
-        watermark: {
-          view: view.name,
-          endTime: formatTimestamp(end),
-          startTime: since !== undefined ? formatTimestamp(since) : null,
-          mode,
-          viewHash: hash,
-        },
       };
-      return { step, note };
+      return { step, mode, since, note, view };
     });
-    const counts = await wh.materialize(
-      ct.schema,
-      plans.map((p) => p.step),
-      (s, i) => opts.onStep?.(s.view, i, plans.length),
+    const frame = compileMaterializeFrame(ct);
+    wh.onStatement = opts.onStatement;
+    const counts = await wh.materialize({ begin: frame.begin, views: plans.map((p) => p.step), commit: frame.commit }, (s, i) =>
+      opts.onStep?.(s.view, i, plans.length),
     );
+    const result = plans.map((p, i) => ({
+      view: p.step.view,
+      mode: p.mode,
+      start: p.since !== undefined ? formatTimestamp(p.since) : null,
+      rows: counts[i]!,
+      note: p.note,
+    }));
     return {
       end: formatTimestamp(end),
-      views: plans.map((p, i) => ({
-        view: p.step.view,
-        mode: p.step.watermark.mode,
-        start: p.step.watermark.startTime,
-        rows: counts[i]!,
-        note: p.note,
-      })),
+      views: result,
+      warnings: [
+        ...warnings,
+        ...emptyViewWarnings(
+          result,
+          plans.map((p) => p.view),
+          end,
+        ),
+      ],
       ms: performance.now() - started,
     };
   } finally {
     await wh.close();
   }
+}
+
+/** One warning per view that yielded no row, with the likely reason and what to do. */
+function emptyViewWarnings(result: MaterializedView[], views: FeatureView[], end: bigint): string[] {
+  return result.flatMap((r, i) => {
+    if (r.rows > 0) return [];
+    const view = views[i]!;
+    const why = [
+      ...(view.ttl ? [`its rows may all be older than its ttl (${view.ttl}) before --end ${formatTimestamp(end)}`] : []),
+      ...(r.start !== null ? [`no row may have a timestamp since ${r.start}`] : []),
+      `its rows may all be after --end ${formatTimestamp(end)}, or its source may be empty`,
+    ];
+    return [
+      `view '${r.view}' materialized 0 rows: ${why.join("; ")}. ` +
+        "Check the data's timestamps and pass --end at (or just after) the latest one; 'fcompile load' of this materialization would leave the view empty online.",
+    ];
+  });
 }
 
 function chooseViews(all: FeatureView[], names?: string[]): FeatureView[] {

@@ -41,13 +41,15 @@ export async function trainingSql(
     entities: string;
     /** Compile every view as if its index were there (`present`, the default) or not (`absent`: the sort-merge shape where the dialect has lookups). */
     index?: Exclude<IndexState, "assumed">;
+    /** The entity rows' columns (needed by the sort-merge shape; on PostgreSQL without the row id column, see entityRowIdColumn). */
+    entityColumns?: string[];
   },
 ): Promise<string> {
   const { config, registry } = await loadProject(opts.projectDir);
   const { ct } = compileTargetFor(config, opts.target);
   const features = chooseFeatures(registry, { ...opts, out: "" });
   const indexes = new Map(features.map((f) => [f.view, opts.index ?? "present"] as const));
-  return compileTraining(registry, ct, { ...trainingRequest(opts, features, opts.entities), indexes });
+  return compileTraining(registry, ct, { ...trainingRequest(opts, features, opts.entities), indexes, entityColumns: opts.entityColumns });
 }
 
 /**
@@ -125,8 +127,11 @@ export async function train(opts: TrainOptions): Promise<{
       entityColumns: entities.columns,
       indexes,
     });
-    // A service's query is the one `build` wrote (with this run's entity columns filled in).
-    const what = opts.service ? `training query (target/compiled/${ct.dialect.name}/train/${opts.service}.sql)` : "training query";
+    // A service's query is the one `build` wrote (with this run's entity columns filled in),
+    // unless a view had no index and got the sort-merge shape instead of the compiled lookup.
+    const asCompiled = shapes.every((x) => x.choice.shape !== "sort-merge");
+    const what =
+      opts.service && asCompiled ? `training query (target/compiled/${ct.dialect.name}/train/${opts.service}.sql)` : "training query";
     const rows = await wh.exportQuery(sql, tmp, format, { what, onProgress: opts.onProgress, entities });
     renameSync(tmp, out);
     return {

@@ -1,5 +1,6 @@
 /**
- * A seeded sample of rows that does not depend on the order the rows arrive in: each row gets a
+ * A seeded sample of distinct rows (a row given twice is one candidate: each entity is checked
+ * once) that does not depend on the order the rows arrive in: each row gets a
  * pseudo-random priority from a hash of its text and the seed, and the n rows of lowest priority
  * are kept (a bottom-k sample, uniform like a reservoir). A warehouse may stream the same rows in
  * any order; the same seed still picks the same rows, so a failing check can be rerun on them.
@@ -7,12 +8,16 @@
 export async function sampleRows(rows: AsyncIterable<unknown[][]>, n: number, seed: number): Promise<unknown[][]> {
   const heap: { p: number; key: string; row: unknown[] }[] = []; // max-heap on (p, key)
   const above = (a: (typeof heap)[number], b: (typeof heap)[number]): boolean => a.p > b.p || (a.p === b.p && a.key > b.key);
+  // Keys in the heap: a repeated row has the same priority, so it would be kept twice.
+  const kept = new Set<string>();
   for await (const batch of rows) {
     for (const row of batch) {
       const key = row.map(String).join("\u0000");
+      if (kept.has(key)) continue;
       const item = { p: priority(key, seed), key, row };
       if (heap.length < n) {
         heap.push(item);
+        kept.add(key);
         for (let i = heap.length - 1; i > 0;) {
           const parent = (i - 1) >> 1;
           if (!above(heap[i]!, heap[parent]!)) break;
@@ -20,6 +25,8 @@ export async function sampleRows(rows: AsyncIterable<unknown[][]>, n: number, se
           i = parent;
         }
       } else if (n > 0 && above(heap[0]!, item)) {
+        kept.delete(heap[0]!.key);
+        kept.add(key);
         heap[0] = item;
         for (let i = 0; ;) {
           const l = 2 * i + 1;

@@ -1,7 +1,7 @@
 import { viewRowsRelation } from "../compile/relations.js";
 import { compileTraining, outputName } from "../compile/training.js";
 import { createOnlineClient } from "../client/index.js";
-import type { FeatureValue } from "../client/index.js";
+import type { FeatureValue, OnlineClient } from "../client/index.js";
 import { userError } from "../diagnostics/diagnostic.js";
 import { resolveOnline } from "../project/online-config.js";
 import type { FeatureRef, FeatureType } from "../registry/types.js";
@@ -50,6 +50,12 @@ export async function verify(
     refs = s.features;
   } else refs = [...registry.views.values()].flatMap((v) => v.features.map((f) => ({ view: v.name, feature: f.name })));
   const client = await createOnlineClient({ project: config.name, store: resolveOnline(config), timeoutMs: 10_000 });
+  try {
+    await checkLoadedAt(client, [...new Set(refs.map((r) => r.view))], end, opts.end);
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
   const wh = await openWarehouse(target, config.dir, registry, true);
   const mismatches: Mismatch[] = [];
   let entities = 0;
@@ -71,8 +77,10 @@ export async function verify(
     for (const [keyList, group] of groups) {
       const keys = keyList.split(",");
       const q = (s: string): string => ct.dialect.quote(s);
+      // DISTINCT: a view has many rows per entity, and each entity is sampled once (UNION alone
+      // dedupes only when there are two views or more).
       const union = [...new Set(group.map((r) => r.view))]
-        .map((v) => `SELECT ${keys.map(q).join(", ")} FROM ${viewRowsRelation(registry, registry.views.get(v)!, ct)}`)
+        .map((v) => `SELECT DISTINCT ${keys.map(q).join(", ")} FROM ${viewRowsRelation(registry, registry.views.get(v)!, ct)}`)
         .join("\nUNION\n");
       const picked = await sampleRows(
         wh.readRows(`SELECT * FROM (${union}) AS k WHERE ${keys.map((k) => `${q(k)} IS NOT NULL`).join(" AND ")}`),
@@ -119,7 +127,7 @@ export async function verify(
             const t = want ? want[fi] : null;
             compared++;
             statuses[got.status] = (statuses[got.status] ?? 0) + 1;
-            if (!same(t, got.value, types[fi]!))
+            if (!sameValue(t, got.value, types[fi]!))
               mismatches.push({
                 entity: orow.entity,
                 feature: `${r.view}:${r.feature}`,
@@ -138,21 +146,61 @@ export async function verify(
   return { entities, features: refs.length, compared, statuses, mismatches };
 }
 
-/** Equal as the feature's type compares: float32 at float32 precision, timestamps to the microsecond. */
-function same(training: unknown, online: unknown, type: FeatureType): boolean {
-  if (training === null || training === undefined) return online === null;
-  if (online === null) return false;
+/**
+ * The online store must hold every view as materialized at `end`: verify compares training at
+ * T = end with what was loaded, so another end time would report differences that are only the
+ * time between the two. A usage error says which end is loaded and what to run.
+ */
+async function checkLoadedAt(client: OnlineClient, views: string[], end: bigint, endText: string): Promise<void> {
+  const layouts = await client.loaded(views);
+  const problems: string[] = [];
+  views.forEach((v, i) => {
+    const l = layouts[i];
+    if (!l) problems.push(`view '${v}' is not loaded in the online store`);
+    else if (parseTimestamp(l.end) !== end) problems.push(`view '${v}' is loaded as of ${l.end}, not ${formatTimestamp(end)}`);
+  });
+  if (problems.length === 0) return;
+  const loadedEnds = [...new Set(layouts.flatMap((l) => (l ? [l.end] : [])))];
+  throw userError(
+    "FC015",
+    `verify --end ${endText}: ${problems.join("; ")}. Run 'fcompile materialize --end ${endText}' and 'fcompile load' first` +
+      (loadedEnds.length === 1 ? `, or check what is loaded with 'fcompile verify --end "${loadedEnds[0]}"'` : ""),
+  );
+}
+
+/**
+ * Equal as the feature's type compares: float32 at float32 precision, timestamps to the
+ * microsecond, NaN equal to NaN (a NaN feature is the same value on both sides), 0 equal to -0.
+ */
+export function sameValue(training: unknown, online: unknown, type: FeatureType): boolean {
+  if (training === null || training === undefined) return online === null || online === undefined;
+  if (online === null || online === undefined) return false;
   switch (type) {
     case "int64":
       return BigInt(training as bigint) === BigInt(online as bigint);
     case "timestamp":
       return BigInt(training as bigint) === parseTimestamp(String(online));
     case "float32":
-      return Math.fround(Number(training)) === Math.fround(Number(online));
+      return sameNumber(Math.fround(Number(training)), Math.fround(Number(online)));
     case "int32":
     case "float64":
-      return Number(training) === Number(online);
-    default:
-      return training === online;
+      return sameNumber(Number(training), Number(online));
+    case "bool":
+      return toBool(training) === toBool(online);
+    case "string":
+      return String(training) === String(online);
   }
+}
+
+/** `===` on numbers, except that NaN equals NaN (+0 and -0 are equal already). */
+function sameNumber(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+/** A warehouse's boolean (true/false, or PostgreSQL's text t/f) as a boolean. */
+function toBool(v: unknown): boolean | undefined {
+  if (typeof v === "boolean") return v;
+  if (v === "t" || v === "true") return true;
+  if (v === "f" || v === "false") return false;
+  return undefined;
 }

@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
 import type { Registry } from "../registry/types.js";
-import { compileIncrementalMaterialization, compileMaterialization } from "./materialize.js";
+import { MATERIALIZE_MODES, compileMaterializeFrame, compileMaterializeScript } from "./materialize.js";
 import { pitIndex, pitIndexColumns, pitIndexes } from "./pit-index.js";
 import type { CompileTarget } from "./relations.js";
 import { viewsOfSource } from "./relations.js";
-import { compileRunPlan } from "./run-plan.js";
+import { compileRunPlan, runScripts } from "./run-plan.js";
+import type { DataFileColumns } from "./run-plan.js";
+import { scriptText } from "./sql-script.js";
+import type { CompiledScript } from "./sql-script.js";
 import { compileTraining } from "./training.js";
 
 /** Name of the relation a hand-run training query reads entity rows from. */
@@ -12,11 +15,14 @@ export const ENTITY_PLACEHOLDER = "fc_entity_rows";
 
 /**
  * Every compiled SQL file of a project for one dialect, keyed by path under
- * `target/compiled/<dialect>/`. Pure: the caller writes the files.
+ * `target/compiled/<dialect>/`. Pure: the caller writes the files. `dataFiles` holds the columns
+ * of the file sources' data files that are there (their tables are typed from them).
+ * Throws FcUserError when a data file's column cannot be held (see compileRunPlan).
  */
-export function compileProject(reg: Registry, t: CompileTarget): Map<string, string> {
+export function compileProject(reg: Registry, t: CompileTarget, dataFiles: DataFileColumns = new Map()): Map<string, string> {
   const files = new Map<string, string>();
-  for (const step of compileRunPlan(reg, t)) files.set(step.file.replace(`target/compiled/${t.dialect.name}/`, ""), step.sql);
+  const put = (s: CompiledScript): void => void files.set(s.path, scriptText(s.statements));
+  runScripts(compileRunPlan(reg, t, dataFiles)).forEach(put);
   for (const service of reg.services.values()) {
     const sql = compileTraining(reg, t, {
       title: `service ${service.name}; entity rows from ${ENTITY_PLACEHOLDER}, timestamp column event_timestamp`,
@@ -27,10 +33,10 @@ export function compileProject(reg: Registry, t: CompileTarget): Map<string, str
     });
     files.set(`train/${service.name}.sql`, sql);
   }
-  for (const view of reg.views.values()) {
-    files.set(`materialize/${view.name}.sql`, compileMaterialization(reg, view, t));
-    files.set(`materialize/${view.name}.incremental.sql`, compileIncrementalMaterialization(reg, view, t));
-  }
+  const frame = compileMaterializeFrame(t);
+  put(frame.begin);
+  for (const view of reg.views.values()) for (const mode of MATERIALIZE_MODES) put(compileMaterializeScript(reg, view, t, mode));
+  put(frame.commit);
   if (t.dialect.wantsIndexes) {
     const advice = indexAdvice(reg, t);
     if (advice) files.set("index-advice.sql", advice);

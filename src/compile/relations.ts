@@ -1,5 +1,6 @@
 import type { Dialect } from "../dialects/dialect.js";
 import type { FeatureView, Registry, Source, SqlView } from "../registry/types.js";
+import { unreachable } from "../registry/types.js";
 
 /** Where compiled SQL reads and writes: the schema fcompile owns in the warehouse. */
 export interface CompileTarget {
@@ -9,9 +10,7 @@ export interface CompileTarget {
 }
 
 /** For exhaustive switches: a case left out makes the call fail to compile. */
-export function unreachable(x: never): never {
-  throw new Error(`unexpected kind: ${JSON.stringify(x)}`);
-}
+export { unreachable };
 
 /** The relation holding a source's rows: a loaded file source, or the user's table. */
 export function sourceRelation(src: Source, t: CompileTarget): string {

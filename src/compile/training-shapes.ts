@@ -1,5 +1,6 @@
 import type { Dialect } from "../dialects/dialect.js";
 import type { FeatureView } from "../registry/types.js";
+import type { TrainingShape } from "../dialects/training-context.js";
 import { indexOnly } from "./pit-index.js";
 
 /**
@@ -16,7 +17,7 @@ import { indexOnly } from "./pit-index.js";
  * - `sort-merge`: the view's rows and the entity rows in one order per key, a running count of
  *   view rows, and a hash join back: O(n log n) with no index at all. PostgreSQL without the index.
  */
-export type TrainingShape = "asof" | "lookup-ties" | "lookup-max" | "sort-merge";
+export type { TrainingShape };
 
 /**
  * What is known about the index on a view's relation. `present`/`absent`: checked in the
@@ -38,7 +39,8 @@ export interface ShapeChoice {
  */
 export function chooseShape(d: Dialect, view: FeatureView, relation: string, index: IndexState): ShapeChoice {
   const columns = `(${[...view.joinKeys, view.timestamp].join(", ")})`;
-  if (d.supportsAsofJoin) return { shape: "asof", reason: "ASOF join" };
+  // The asof template deduplicates each view with QUALIFY before its ASOF join.
+  if (d.supportsAsofJoin && d.supportsQualify) return { shape: "asof", reason: "ASOF join" };
   if (!d.wantsIndexes || index === "absent") return { shape: "sort-merge", reason: `no index on ${relation} ${columns}` };
   const how = index === "present" ? "index" : "index assumed";
   if (d.supportsWithTies && indexOnly(view)) return { shape: "lookup-ties", reason: `${how} on ${relation} ${columns}` };

@@ -3,7 +3,16 @@ import { NamePicker, entityRowIdColumn } from "./internal-names.js";
 import type { CompileTarget } from "./relations.js";
 import { tieBreak, viewColumns, viewRowsRelation } from "./relations.js";
 import { chooseShape } from "./training-shapes.js";
-import type { IndexState, ShapeChoice, TrainingShape } from "./training-shapes.js";
+import type { IndexState, ShapeChoice } from "./training-shapes.js";
+import type {
+  SortMergeStage,
+  TrainingFeatureContext,
+  TrainingNames,
+  TrainingTemplateContext,
+  TrainingViewContext,
+} from "../dialects/training-context.js";
+
+export type { SortMergeStage, TrainingFeatureContext, TrainingNames, TrainingTemplateContext, TrainingViewContext };
 
 /** What a training set is made of. */
 export interface TrainingRequest {
@@ -32,100 +41,6 @@ export function outputName(ref: FeatureRef, fullNames: boolean): string {
   return fullNames ? `${ref.view}__${ref.feature}` : ref.feature;
 }
 
-/** Names the training query makes up (all quoted), none equal to a name the user wrote. */
-export interface TrainingNames {
-  /** CTE of the entity rows. */
-  entityRows: string;
-  /** Alias of the entity relation inside that CTE. */
-  entityInput: string;
-  /** Entity rows' input position (1, 2, …). */
-  rowId: string;
-  /** The entity row's timestamp as TIMESTAMP. */
-  entityTs: string;
-  /** A view row's timestamp as TIMESTAMP. */
-  ts: string;
-  /** sort-merge: 0 for a view row, 1 for an entity row. */
-  kind: string;
-  /** sort-merge: how many view rows of the key come up to this row, in timeline order. */
-  seq: string;
-  /** sort-merge: the alias of the timeline's rows. */
-  timeline: string;
-  /** sort-merge: the created timestamp, under a name that cannot clash with a key or feature. */
-  created: string;
-  /** Table aliases inside a view's lookup (its rows; the max(ts) probe's rows). */
-  row: string;
-  probe: string;
-  /** sort-merge: the entity side and the view side of the join back. */
-  entitySide: string;
-  viewSide: string;
-}
-
-/** A feature column of a view as the template uses it. */
-export interface TrainingFeatureContext {
-  /** The source column cast to its declared type. */
-  expr: string;
-  /** Its name inside the view's CTE or lookup: the feature's own, or `name_2`, … where that clashes. */
-  alias: string;
-  /** How it orders in a tie-break (Dialect.orderKey). */
-  orderExpr: string;
-}
-
-/** One feature view of the request, for the dialect's training template. */
-export interface TrainingViewContext {
-  name: string;
-  shape: TrainingShape;
-  /** Why this shape (printed by `train`). */
-  reason: string;
-  /** Flags for the template, one per shape (Handlebars has no equality test). */
-  asof: boolean;
-  lookupTies: boolean;
-  lookupMax: boolean;
-  sortMerge: boolean;
-  /** asof: the deduplicated rows; sort-merge: the timeline. */
-  cte: string;
-  /** sort-merge: the matched view row per entity row. */
-  matchCte: string;
-  /** Alias of the view's result in the final SELECT. */
-  alias: string;
-  describe: string;
-  relation: string;
-  keyList: string[];
-  /** Join keys: the entity rows' column and the view's column (both quoted). */
-  keys: { entity: string; view: string }[];
-  ts: string;
-  tsExpr: string;
-  created?: string;
-  /** Every feature of the view (the tie-break reads them all). */
-  allFeatures: TrainingFeatureContext[];
-  /** The features the request asks for. */
-  features: TrainingFeatureContext[];
-  partitionBy: string[];
-  /** The tie-break ascending (the winner last). */
-  orderBy: string[];
-  /** The tie-break descending (the winner first). */
-  orderByTies: string[];
-  /** sort-merge: the tie-break over the timeline's columns, ascending. */
-  timelineOrder: string[];
-  ttl?: string;
-  /** lookup-ties: the columns the index-only lookup returns (created timestamp and features). */
-  tieColumns: string[];
-}
-
-/** The context of templates/<dialect>/training.sql.hbs. */
-export interface TrainingTemplateContext {
-  title: string;
-  entities: string;
-  /** The entity rows' timestamp column (quoted). */
-  entityTsColumn: string;
-  /** The entity rows' columns (quoted), when known. */
-  entityColumns?: string[];
-  /** The training query numbers the entity rows itself (Dialect.numbersEntityRows = "query"). */
-  numberRows: boolean;
-  names: TrainingNames;
-  views: TrainingViewContext[];
-  outputs: { alias: string; column: string; name: string; ttl?: string }[];
-}
-
 /** The compiled query and the shape chosen for each view. */
 export interface CompiledTraining {
   sql: string;
@@ -144,6 +59,13 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
   const viewsUsed = viewNames.map((name) => reg.views.get(name)!);
   const names = pickNames(reg, t, req, viewsUsed);
   const picker = names.picker;
+  // The sort-merge stages' chain: where the next stage reads entity rows from, and what it carries.
+  const carried = {
+    from: names.quoted.entityRows,
+    columns: [...(req.entityColumns ?? []).map(q), names.quoted.rowId, names.quoted.entityTs],
+  };
+  const smTieBreak = new Map<string, string[]>();
+  const smOutputs = new Map<string, Map<string, string>>();
   const views = viewsUsed.map((view, i): TrainingViewContext => {
     const cols = viewColumns(view, t);
     const relation = viewRowsRelation(reg, view, t);
@@ -157,6 +79,31 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
     });
     const used = allFeatures.filter((_, j) => req.features.some((r) => r.view === view.name && r.feature === view.features[j]!.name));
     const timelineTieBreak = [...(cols.created ? [names.quoted.created] : []), ...allFeatures.map((f) => f.timelineOrder)];
+    let stage: SortMergeStage | undefined;
+    if (choice.shape === "sort-merge") {
+      if (!req.entityColumns) throw new Error(`the sort-merge shape of view ${view.name} needs the entity rows' columns`);
+      const smFeatures = view.features.map((f, j) => ({
+        expr: cols.features[j]!.expr,
+        name: q(picker.pick(`__fc_${view.name}_${f.name}`)),
+        type: f.type,
+      }));
+      stage = {
+        from: carried.from,
+        carried: [...carried.columns],
+        keys: view.joinKeys.map((k) => ({ name: q(picker.pick(`__fc_key_${k}`)), entity: q(k), view: q(k) })),
+        features: smFeatures.map(({ expr, name }) => ({ expr, name })),
+        outputs: smFeatures
+          .filter((_, j) => req.features.some((r) => r.view === view.name && r.feature === view.features[j]!.name))
+          .map((f) => f.name),
+      };
+      smTieBreak.set(view.name, [
+        ...(cols.created ? [names.quoted.created] : []),
+        ...smFeatures.map((f) => t.dialect.orderKey(f.name, f.type)),
+      ]);
+      carried.from = q(picker.pick(`${view.name}__stage`));
+      carried.columns.push(...stage.outputs);
+      smOutputs.set(view.name, new Map(view.features.map((f, j) => [f.name, smFeatures[j]!.name])));
+    }
     return {
       name: view.name,
       shape: choice.shape,
@@ -165,8 +112,7 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
       lookupTies: choice.shape === "lookup-ties",
       lookupMax: choice.shape === "lookup-max",
       sortMerge: choice.shape === "sort-merge",
-      cte: q(picker.pick(`${view.name}__rows`)),
-      matchCte: q(picker.pick(`${view.name}__match`)),
+      cte: stage ? carried.from : q(picker.pick(`${view.name}__rows`)),
       alias: q(picker.pick(`v${i + 1}`)),
       describe: `feature view ${view.name}${view.ttl ? ` (ttl ${view.ttl})` : ""}`,
       relation,
@@ -188,7 +134,8 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
         cols.created,
         cols.features.map((f) => f.orderExpr),
       ),
-      timelineOrder: timelineTieBreak.map((e) => `${e} ASC NULLS FIRST`),
+      timelineOrder: (smTieBreak.get(view.name) ?? timelineTieBreak).map((e) => `${e} ASC NULLS FIRST`),
+      stage,
       ttl: view.ttlSeconds !== undefined ? t.dialect.interval(view.ttlSeconds) : undefined,
       tieColumns: [...new Set([...(cols.created ? [cols.created] : []), ...cols.features.map((f) => f.alias)])],
     };
@@ -197,6 +144,9 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
     const v = views.find((x) => x.name === ref.view)!;
     const view = viewsUsed.find((x) => x.name === ref.view)!;
     const f = v.allFeatures[view.features.findIndex((x) => x.name === ref.feature)]!;
+    // A sort-merge view's features are columns of the last stage, which the final SELECT reads as names.entityRows.
+    const sm = smOutputs.get(ref.view)?.get(ref.feature);
+    if (sm) return { alias: names.quoted.entityRows, column: sm, name: q(outputName(ref, req.fullNames)), ttl: undefined };
     return { alias: v.alias, column: f.alias, name: q(outputName(ref, req.fullNames)), ttl: v.ttl };
   });
   const context: TrainingTemplateContext = {
@@ -207,6 +157,7 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
     numberRows: t.dialect.numbersEntityRows === "query",
     names: names.quoted,
     views,
+    finalFrom: carried.from,
     outputs,
   };
   return {
@@ -230,7 +181,15 @@ function pickNames(
   for (const v of views) {
     userNames.push(v.name, ...v.joinKeys, v.timestamp, ...v.features.map((f) => f.name));
     if (v.createdTimestamp) userNames.push(v.createdTimestamp);
-    if (v.kind === "plain") userNames.push(v.source);
+    switch (v.kind) {
+      case "plain":
+        userNames.push(v.source);
+        break;
+      case "sql":
+        break;
+      default:
+        return unknownViewKind(v);
+    }
   }
   for (const s of reg.sources.values()) if (s.kind === "table") userNames.push(...s.table);
   userNames.push(t.schema);
@@ -248,11 +207,18 @@ function pickNames(
     seq: picker.pick("__fc_seq"),
     created: picker.pick("__fc_created"),
     timeline: picker.pick("t"),
+    window: picker.pick("w"),
+    next: picker.pick("__fc_next_kind"),
+    matchTs: picker.pick("__fc_match_ts"),
+    matchWindow: picker.pick("mw"),
     row: picker.pick("r"),
     probe: picker.pick("m"),
-    entitySide: picker.pick("er"),
-    viewSide: picker.pick("vr"),
   };
   const quoted = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, t.dialect.quote(v)])) as unknown as TrainingNames;
   return { picker, raw, quoted };
+}
+
+/** A view kind this file does not handle yet: adding one to FeatureView makes this a compile error. */
+function unknownViewKind(view: never): never {
+  throw new Error(`unknown feature view kind ${(view as { kind?: string }).kind}`);
 }

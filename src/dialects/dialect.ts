@@ -1,17 +1,38 @@
 import type { FeatureType } from "../registry/types.js";
+import type { TemplateContexts } from "./template-contexts.js";
 
-/** Names of the SQL dialects fcompile compiles to. */
-export type DialectName = "duckdb" | "postgres";
+/**
+ * Templates a dialect renders, from `templates/<dialect>/<name>.sql.hbs`, or from
+ * `templates/_shared/<name>.sql.hbs` when the dialect has none of its own.
+ */
+export type TemplateName = keyof TemplateContexts;
 
-/** Templates every dialect provides under `templates/<dialect>/<name>.sql.hbs`. */
-export type TemplateName = "training" | "materialize" | "run-file-source" | "run-sql-view";
+/**
+ * The SQL type a column of a data file gets in a warehouse table, from the DuckDB type DuckDB reads
+ * it as (CSV: DuckDB's sniffer; Parquet: the file's schema). `unsupported` says why it cannot be
+ * held, for an error naming the file and column.
+ */
+export type FileColumnType =
+  | {
+      sqlType: string;
+      /**
+       * How DuckDB writes the column when the file is streamed to the warehouse as CSV (`$` stands
+       * for the quoted column), when the plain value would not read back as `sqlType`.
+       */
+      exportAs?: string;
+    }
+  | { unsupported: string };
+
+/** node-sql-parser grammars that can check a dialect's SQL (its `database` option). */
+export type SqlGrammar = "postgresql" | "trino" | "bigquery" | "snowflake" | "mysql";
 
 /**
  * What compilation needs to know about a warehouse's SQL. Pure: no connection, no driver.
- * A new dialect implements this and adds its templates (see docs in README, "Adding a dialect").
+ * A new dialect implements this and adds its templates (docs/adding-a-dialect.md).
  */
 export interface Dialect {
-  readonly name: DialectName;
+  /** The dialect's name: its key in DIALECTS (src/dialects/index.ts) and its folder under templates/. */
+  readonly name: string;
   /** Quotes an identifier that has already been validated. */
   quote(identifier: string): string;
   /** `"schema"."table"` from name parts. */
@@ -20,7 +41,7 @@ export interface Dialect {
   stringLiteral(value: string): string;
   /** An interval literal of whole seconds, written in the largest unit that divides it. */
   interval(seconds: number): string;
-  /** The SQL type a feature of type `t` is cast to. */
+  /** The SQL type a feature of type `t` is cast to (join keys use `int64` and `string`). */
   sqlType(t: FeatureType): string;
   /** An expression as it is ordered for tie-breaks: strings must order by bytes on every engine. */
   orderKey(expr: string, t: FeatureType): string;
@@ -31,10 +52,35 @@ export interface Dialect {
   /** A timestamp expression as whole microseconds since 1970-01-01 UTC (BIGINT): exact in every driver. */
   epochMicros(expr: string): string;
   /**
+   * The table column type of a data file's column that DuckDB reads as `duckdbType` (e.g.
+   * `TIMESTAMP_NS`, `DECIMAL(18,3)`, `INTEGER[]`), for columns with no declared type.
+   */
+  fileColumnType(duckdbType: string): FileColumnType;
+  /**
    * Whether point-in-time lookups need an index on (join keys, timestamp): `run` creates it on
    * the tables fcompile owns, and `build` writes advice for the user's own tables.
    */
   readonly wantsIndexes: boolean;
+  /** What a freshly built table needs before lookups read it well. */
+  readonly afterBuild: {
+    /** `ANALYZE` it inside the run (planner statistics). */
+    analyze: boolean;
+    /** `VACUUM` it after the run's transaction (index-only scans need the visibility map). */
+    vacuum: boolean;
+  };
+  /**
+   * The statement that makes two runs (or materializations) of one schema wait for each other
+   * inside their transaction, if the engine needs one (an embedded database has one writer anyway).
+   */
+  transactionLock?(key: string): string;
+  /**
+   * How a data file reaches a table: `read` — the engine reads it itself (`fileRelation`);
+   * `copy` — the runner streams it as CSV into `COPY … FROM STDIN`; `external` — neither (the
+   * compiled file creates the table, the user fills it: engines that read no local files).
+   */
+  readonly loadsFiles: "read" | "copy" | "external";
+  /** The node-sql-parser grammar that checks user SQL for this dialect (`build`, FC008). */
+  readonly sqlGrammar: SqlGrammar;
   // ---- Training-query capabilities (added by helper "training"; src/compile/training-shapes.ts
   // reads them to pick each view's shape, and the training templates get the choice as data) ----
   /** `ASOF LEFT JOIN … ON keys AND entity_ts >= ts`: one sort-merge pass per view. */
@@ -51,6 +97,6 @@ export interface Dialect {
    */
   readonly numbersEntityRows: "query" | "load";
   // ---- end of training-query capabilities ----
-  /** Renders one of the dialect's templates. */
-  render(template: TemplateName, context: object): string;
+  /** Renders one of the dialect's templates with its typed context. */
+  render<N extends TemplateName>(template: N, context: TemplateContexts[N]): string;
 }

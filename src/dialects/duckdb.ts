@@ -27,7 +27,14 @@ export const duckdbDialect: Dialect = {
     return `getvariable(${this.stringLiteral(name)})`;
   },
   epochMicros: (expr) => `epoch_us(${expr})`,
+  // DuckDB reads the file itself: a column keeps the type DuckDB reads it as.
+  fileColumnType: (duckdbType) => ({ sqlType: duckdbType }),
   wantsIndexes: false,
+  afterBuild: { analyze: false, vacuum: false },
+  loadsFiles: "read",
+  // node-sql-parser has no DuckDB grammar: PostgreSQL's is the closest, and SQL it rejects is
+  // asked of DuckDB's own parser (src/warehouse/duckdb.ts, duckdbSyntaxCheck).
+  sqlGrammar: "postgresql",
   // training-query capabilities (see Dialect)
   supportsAsofJoin: true,
   supportsQualify: true,

@@ -1,5 +1,6 @@
 import type { FeatureType } from "../registry/types.js";
 import type { Dialect } from "./dialect.js";
+import { fileColumnTypePostgres } from "./postgres-types.js";
 import { standardSql } from "./standard-sql.js";
 import { templateRenderer } from "./templates.js";
 
@@ -21,7 +22,7 @@ export const postgresDialect: Dialect = {
   sqlType: (t) => TYPES[t],
   // The database's collation may order text by locale; ties must break by bytes, as everywhere.
   orderKey: (expr, t) => (t === "string" ? `${expr} COLLATE "C"` : expr),
-  // PostgreSQL reads no files itself: `run` loads file sources with COPY; this names the file.
+  // PostgreSQL reads no files itself (loadsFiles: copy): this only names the file.
   fileRelation(_format, projectPath) {
     return this.stringLiteral(projectPath);
   },
@@ -31,7 +32,14 @@ export const postgresDialect: Dialect = {
   },
   // EXTRACT(EPOCH …) is numeric since PostgreSQL 14, so microseconds stay exact.
   epochMicros: (expr) => `CAST(EXTRACT(EPOCH FROM ${expr}) * 1000000 AS BIGINT)`,
+  fileColumnType: fileColumnTypePostgres,
   wantsIndexes: true,
+  afterBuild: { analyze: true, vacuum: true },
+  transactionLock(key) {
+    return `SELECT pg_advisory_xact_lock(hashtext(${this.stringLiteral(key)}))`;
+  },
+  loadsFiles: "copy",
+  sqlGrammar: "postgresql",
   // training-query capabilities (see Dialect)
   supportsAsofJoin: false,
   supportsQualify: false,

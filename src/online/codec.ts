@@ -201,7 +201,7 @@ export function decodeColumns(
         p += 4;
         break;
       case 2:
-        if (t) (t as Float64Array)[r] = dv.getFloat32(p, true);
+        if (t) (t as Float64Array)[r] = shortestFloat32(dv.getFloat32(p, true));
         p += 4;
         break;
       case 5:
@@ -224,6 +224,61 @@ export function decodeColumns(
   }
   if (p > bytes.byteOffset + bytes.byteLength)
     throw new Error("online value is shorter than its layout (truncated or packed with other types)");
+}
+
+/** Powers of ten that doubles hold exactly (10^0 … 10^22). */
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * A float32 value as the number of the shortest decimal that reads back as the same float32
+ * (`Math.fround(result) === x`): 1.111 stored as float32 is 1.1109999418258667 as a double, and
+ * comes back as 1.111, so JSON shows `1.111` as the training CSV does. Of two shortest decimals
+ * equally near, the one farther from zero (as `toPrecision` rounds). NaN, ±Infinity and ±0 are
+ * returned as they are. `x` must be a float32 value (what DataView#getFloat32 gives).
+ */
+export function shortestFloat32(x: number): number {
+  if (x === 0 || x !== x || x === Infinity || x === -Infinity) return x;
+  const ax = x < 0 ? -x : x;
+  const e = Math.floor(Math.log10(ax));
+  // Outside 1e-13 … 1e21 the scaling below is no longer exact: the string search (rare values).
+  if (e < -13 || e > 21) return shortestByText(x);
+  // p significant digits work if p - 1 do (a coarser decimal grid is part of a finer one): a
+  // binary search over 1 … 9 digits (9 always read back) tries about four.
+  let found = decimalNear(ax, 8 - e);
+  if (found !== found) return shortestByText(x);
+  for (let lo = 1, hi = 9; lo < hi;) {
+    const mid = (lo + hi) >> 1;
+    const y = decimalNear(ax, mid - 1 - e);
+    if (y === y) {
+      hi = mid;
+      found = y;
+    } else lo = mid + 1;
+  }
+  return x < 0 ? -found : found;
+}
+
+/**
+ * The decimal m / 10^k nearest to `ax` that reads back as the float32 `ax`, or NaN if none does.
+ * m / 10^k and m * 10^-k are correctly rounded (m and the power of ten are exact), so the result
+ * is the double that the decimal text would parse to.
+ */
+function decimalNear(ax: number, k: number): number {
+  const m0 = Math.round(k >= 0 ? ax * POW10[k]! : ax / POW10[-k]!);
+  let best = NaN;
+  for (let m = m0 - 1; m <= m0 + 1; m++) {
+    const y = k >= 0 ? m / POW10[k]! : m * POW10[-k]!;
+    // `<=` keeps the later (larger) of two equally near decimals.
+    if (Math.fround(y) === ax && !(Math.abs(y - ax) > Math.abs(best - ax))) best = y;
+  }
+  return best;
+}
+
+function shortestByText(x: number): number {
+  for (let p = 1; p < 9; p++) {
+    const y = Number(x.toPrecision(p));
+    if (Math.fround(y) === x) return y;
+  }
+  return Number(x.toPrecision(9));
 }
 
 /** The event timestamp of a packed value, µs since 1970 UTC. */

@@ -16,6 +16,7 @@ function compiled(): { definitions: ValidateFunction; config: ValidateFunction }
   if (!validators) {
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
     ajv.addKeyword("x-fc-code");
+    ajv.addKeyword("x-fc-why");
     validators = { definitions: ajv.compile(loadSchema("definitions.schema.json")), config: ajv.compile(loadSchema("config.schema.json")) };
   }
   return validators;
@@ -41,10 +42,12 @@ export function checkAgainstSchema(y: YamlFile, kind: "definitions" | "config", 
 }
 
 /**
- * Column names fcompile gives its internal columns start with this (e.g. `__fc_row_id`): no name a
- * user writes in definitions may (the schema's `column` pattern refuses them), so they never clash.
+ * fcompile's internal columns start with `__fc` (e.g. `__fc_row_id`) and its temporary tables end
+ * with it (`view__x__fc_new`): the schema refuses column names starting with `__fc` and object
+ * names containing it, so a name a user writes never meets one of them. This spots such a refusal
+ * to word it as a reserved name rather than an unsafe one.
  */
-export const RESERVED_PREFIX = /^__fc/i;
+const RESERVED = /__fc/i;
 
 function dedupe(errors: ErrorObject[]): ErrorObject[] {
   const seen = new Set<string>();
@@ -96,11 +99,8 @@ function describe(e: ErrorObject, kind: string): { code: DiagnosticCode; message
     case "pattern": {
       const schema = e.parentSchema as { "x-fc-code"?: DiagnosticCode; description?: string };
       const code = schema["x-fc-code"] ?? "FC003";
-      if (code === "FC009" && typeof e.data === "string" && RESERVED_PREFIX.test(e.data)) {
-        return {
-          code,
-          message: `reserved name ${JSON.stringify(e.data)} for ${where(e, kind)}: names starting with __fc (in any case) are fcompile's internal columns; rename it`,
-        };
+      if (code === "FC009" && typeof e.data === "string" && RESERVED.test(e.data) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(e.data)) {
+        return { code, message: `reserved name ${JSON.stringify(e.data)} for ${where(e, kind)}: ${schema.description ?? ""} Rename it.` };
       }
       const what = code === "FC009" ? "unsafe identifier" : "invalid value";
       return {
@@ -110,8 +110,13 @@ function describe(e: ErrorObject, kind: string): { code: DiagnosticCode; message
     }
     case "minItems":
       return { code: "FC003", message: `${where(e, kind)} must not be empty` };
-    case "maxLength":
-      return { code: "FC009", message: `${where(e, kind)} is longer than ${String(p.limit)} characters` };
+    case "maxLength": {
+      const why = (e.parentSchema as { "x-fc-why"?: string })["x-fc-why"];
+      return {
+        code: "FC009",
+        message: `${where(e, kind)} is longer than ${String(p.limit)} characters${why ? ` (${why})` : ""}; shorten it`,
+      };
+    }
     default:
       return { code: "FC003", message: `${where(e, kind)} ${e.message ?? "is invalid"}` };
   }

@@ -1,5 +1,5 @@
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit } from "yaml";
-import type { Document, Node } from "yaml";
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from "yaml";
+import type { Document, Node, Pair, YAMLMap } from "yaml";
 import type { DiagnosticBag, SourceLocation } from "../diagnostics/diagnostic.js";
 
 /** A parsed YAML file that remembers where every node came from. */
@@ -19,11 +19,12 @@ export type YamlPath = readonly (string | number)[];
 
 /**
  * Parses YAML text; syntax errors go to `bag` with their position. Returns undefined
- * when the file cannot be used at all.
+ * when the file cannot be used at all. Merge keys (`<<: *base`, `<<: [*a, *b]`) are applied: the
+ * keys of the anchored mappings come in unless the mapping sets them itself.
  */
 export function parseYamlFile(text: string, file: string, absPath: string, bag: DiagnosticBag): YamlFile | undefined {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   for (const e of doc.errors) {
     const pos = lines.linePos(e.pos[0]);
     const code = e.code === "DUPLICATE_KEY" ? "FC005" : "FC001";
@@ -67,14 +68,35 @@ function firstLine(message: string): string {
   return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
 }
 
+/**
+ * The pair of `map` with key `key`: its own, else the first merged mapping's (`<<: *base`), so a
+ * key that comes from an anchor is located at the anchor.
+ */
+function findPair(y: YamlFile, map: YAMLMap, key: string | number, depth = 0): Pair | undefined {
+  const own = map.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+  if (own || depth > 20) return own;
+  for (const p of map.items) {
+    if (!isScalar(p.key) || typeof p.key.value !== "symbol") continue; // the merge key `<<`
+    const sources = isSeq(p.value) ? p.value.items : [p.value];
+    for (const src of sources) {
+      const target = isAlias(src) ? src.resolve(y.doc) : src;
+      const found = isMap(target) ? findPair(y, target, key, depth + 1) : undefined;
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 /** The location of the node at `path`, or of its key when `key` is set; falls back to the nearest parent. */
 export function locate(y: YamlFile, path: YamlPath, key = false): SourceLocation {
   let node: unknown = y.doc.contents;
   let offset = rangeStart(node) ?? 0;
   for (const [i, seg] of path.entries()) {
     const last = i === path.length - 1;
+    // Inside an alias (`entities: *shared`), positions are those of the anchored node.
+    if (isAlias(node)) node = node.resolve(y.doc);
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === seg);
+      const pair = findPair(y, node, seg);
       if (!pair) break;
       if (last && key) {
         offset = rangeStart(pair.key) ?? offset;

@@ -12,6 +12,7 @@ import type { KeyEvidence } from "./key-types.js";
 import { resolveFeatureRefs } from "./feature-refs.js";
 import { orderSqlViews } from "./sql-view-order.js";
 import type { Feature, FeatureService, FeatureView, FileSource, Registry, Source } from "./types.js";
+import { unreachable } from "./types.js";
 import { splitUserSql } from "./user-sql.js";
 import { suggest } from "./suggest.js";
 
@@ -303,32 +304,39 @@ function checkViewReferences(view: FeatureView, it: Item, reg: Registry, bag: Di
     if (!ent) bag.error("FC006", `unknown entity '${e}' in view '${view.name}'${suggest(e, reg.entities.keys())}`, at(it, "entities", i));
     else view.joinKeys.push(...ent.joinKeys.filter((k) => !view.joinKeys.includes(k)));
   });
-  if (view.kind === "plain") {
-    const src = reg.sources.get(view.source);
-    if (!src) {
-      bag.error(
-        "FC006",
-        `unknown source '${view.source}' in view '${view.name}'${suggest(view.source, reg.sources.keys())}`,
-        at(it, "source"),
-      );
-      return;
-    }
-    if (!view.timestamp) view.timestamp = src.timestamp;
-    if (view.createdTimestamp === undefined) view.createdTimestamp = src.createdTimestamp;
-  } else {
-    for (const p of view.parts) {
-      if (typeof p === "string") continue;
-      if (p.kind === "source" && !reg.sources.has(p.name)) {
-        bag.error("FC006", `unknown source '${p.name}'${suggest(p.name, reg.sources.keys())}`, p.at);
-      } else if (p.kind === "ref") {
-        const target = reg.views.get(p.name);
-        if (!target) bag.error("FC006", `unknown feature view '${p.name}'${suggest(p.name, reg.views.keys())}`, p.at);
-        else if (target.kind !== "sql")
-          bag.error("FC006", `{{ref "${p.name}"}} names a plain view; read its data with {{source "${target.source}"}}`, p.at);
+  switch (view.kind) {
+    case "plain": {
+      const src = reg.sources.get(view.source);
+      if (!src) {
+        bag.error(
+          "FC006",
+          `unknown source '${view.source}' in view '${view.name}'${suggest(view.source, reg.sources.keys())}`,
+          at(it, "source"),
+        );
+        return;
       }
+      if (!view.timestamp) view.timestamp = src.timestamp;
+      if (view.createdTimestamp === undefined) view.createdTimestamp = src.createdTimestamp;
+      break;
     }
+    case "sql":
+      for (const p of view.parts) {
+        if (typeof p === "string") continue;
+        if (p.kind === "source" && !reg.sources.has(p.name)) {
+          bag.error("FC006", `unknown source '${p.name}'${suggest(p.name, reg.sources.keys())}`, p.at);
+        } else if (p.kind === "ref") {
+          const target = reg.views.get(p.name);
+          if (!target) bag.error("FC006", `unknown feature view '${p.name}'${suggest(p.name, reg.views.keys())}`, p.at);
+          else if (target.kind !== "sql")
+            bag.error("FC006", `{{ref "${p.name}"}} names a plain view; read its data with {{source "${target.source}"}}`, p.at);
+        }
+      }
+      break;
+    default:
+      unreachable(view);
   }
-  const reserved = new Set([...view.joinKeys, view.timestamp, view.createdTimestamp ?? ""].map((c) => c.toLowerCase()));
+  // A timestamp read from a source that failed the schema may be missing (that source is reported).
+  const reserved = new Set([...view.joinKeys, view.timestamp, view.createdTimestamp ?? ""].map((c) => (c ?? "").toLowerCase()));
   view.features.forEach((f, i) => {
     if (reserved.has(f.name.toLowerCase())) {
       bag.error(

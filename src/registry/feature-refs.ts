@@ -11,6 +11,9 @@ export function featureOutputName(ref: FeatureRef, fullNames: boolean): string {
   return fullNames ? `${ref.view}__${ref.feature}` : ref.feature;
 }
 
+/** The longest column name every engine keeps whole (PostgreSQL cuts names to 63 bytes). */
+const MAX_NAME = 63;
+
 /**
  * Resolves `view:feature` / `view:*` references to single features, in order, and checks that
  * their output names cannot clash. Names compare case-insensitively (DuckDB treats `Total` and
@@ -22,7 +25,7 @@ export function featureOutputName(ref: FeatureRef, fullNames: boolean): string {
  *   error, FC015.
  *
  * In both cases an output name may not equal a join key of the chosen views (join keys come first
- * in the output). Unknown views or features (FC006) and malformed references (FC003) are
+ * in the output), nor be longer than 63 characters (PostgreSQL would cut it). Unknown views or features (FC006) and malformed references (FC003) are
  * reported too; every problem goes to `bag`. Returns the features that can be used.
  */
 export function resolveFeatureRefs(
@@ -80,7 +83,14 @@ export function resolveFeatureRefs(
       const name = featureOutputName(ref, full);
       const key = keys.get(name.toLowerCase());
       const prev = byName.get(name.toLowerCase());
-      if (key !== undefined) {
+      if (name.length > MAX_NAME) {
+        clashing.add(n);
+        bag.error(
+          code,
+          `feature '${ref.view}:${ref.feature}' comes out as column '${name}' ${mode}, longer than the ${MAX_NAME} characters PostgreSQL keeps (cut, it could meet another name) in ${context}; shorten the view or feature name`,
+          at(index),
+        );
+      } else if (key !== undefined) {
         clashing.add(n);
         bag.error(
           code,

@@ -81,7 +81,8 @@ export function inferKeyTypes(reg: Registry, evidence: readonly KeyEvidence[], b
       bag.error(
         "FC003",
         `join key '${e.key}' of entity '${e.entity}' reads as ${e.type} in view '${e.view}' (${e.seen}) but as ${prev.type} in view '${prev.view}' (${prev.seen}); ` +
-          `declare its type on the entity, e.g. join_keys: [{name: ${e.key}, type: ${prev.type}}], and fix the data that disagrees`,
+          `declare its type on the entity, e.g. join_keys: [{name: ${e.key}, type: ${prev.type}}], and fix the data that disagrees ` +
+          `(a column with no values at all reads as text: declaring the type is then enough)`,
         e.at,
       );
     }

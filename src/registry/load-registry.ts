@@ -19,6 +19,8 @@ export interface LoadedProject {
 export interface LoadOptions extends DataFileOptions {
   /** Checks SQL that the PostgreSQL grammar rejects with DuckDB's own parser. */
   sqlFallback?: SqlSyntaxCheck;
+  /** The node-sql-parser grammars user SQL must parse in: those of the dialects the project's targets use. */
+  sqlGrammars?: (config: ProjectConfig) => readonly string[];
 }
 
 /**
@@ -30,7 +32,7 @@ export async function loadRegistry(projectDir: string, opts: LoadOptions = {}): 
   const raw = readProject(projectDir, bag);
   if (!raw) return { diagnostics: sortDiagnostics(bag.items) };
   const registry = await buildRegistry(raw, bag, opts);
-  await checkSqlViews(registry, bag, opts.sqlFallback);
+  await checkSqlViews(registry, bag, opts.sqlFallback, opts.sqlGrammars?.(raw.config));
   const diagnostics = sortDiagnostics(bag.items);
   return { config: raw.config, registry: bag.hasErrors ? undefined : registry, diagnostics };
 }

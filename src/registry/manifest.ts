@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { FeatureView, JoinKeyType, Registry, Source } from "./types.js";
+import { unreachable } from "./types.js";
 
 /** Version of the manifest's shape; bumped on incompatible changes. */
 export const MANIFEST_VERSION = 1;
@@ -35,19 +36,50 @@ function sourceEntry(src: Source): Record<string, unknown> {
   return src.kind === "file" ? strip(src, "path") : { ...strip(src), table: src.table.join(".") };
 }
 
+/** A view's definition as the manifest shows it (its features are listed apart). */
+function viewDefinition(v: FeatureView): Record<string, unknown> {
+  switch (v.kind) {
+    case "plain":
+      return strip(v, "features");
+    case "sql":
+      return { ...strip(v, "parts", "sqlText", "features"), sql: v.sqlText };
+    default:
+      return unreachable(v);
+  }
+}
+
+/** What a view reads, for its materialization hash: its source's entry, or its SQL. */
+function viewInputEntry(reg: Registry, view: FeatureView): unknown {
+  switch (view.kind) {
+    case "plain":
+      return sourceEntry(reg.sources.get(view.source)!);
+    case "sql":
+      return view.sqlText;
+    default:
+      return unreachable(view);
+  }
+}
+
 /** Upstream sources and SQL views of a view, transitively. */
 function upstream(reg: Registry, view: FeatureView, acc = { sources: new Set<string>(), views: new Set<string>() }) {
-  if (view.kind === "plain") acc.sources.add(view.source);
-  else
-    for (const p of view.parts) {
-      if (typeof p === "string") continue;
-      if (p.kind === "source") acc.sources.add(p.name);
-      else if (!acc.views.has(p.name)) {
-        acc.views.add(p.name);
-        const dep = reg.views.get(p.name);
-        if (dep) upstream(reg, dep, acc);
+  switch (view.kind) {
+    case "plain":
+      acc.sources.add(view.source);
+      break;
+    case "sql":
+      for (const p of view.parts) {
+        if (typeof p === "string") continue;
+        if (p.kind === "source") acc.sources.add(p.name);
+        else if (!acc.views.has(p.name)) {
+          acc.views.add(p.name);
+          const dep = reg.views.get(p.name);
+          if (dep) upstream(reg, dep, acc);
+        }
       }
-    }
+      break;
+    default:
+      unreachable(view);
+  }
   return acc;
 }
 
@@ -67,7 +99,7 @@ export function buildManifest(reg: Registry, version: string): Record<string, un
   const lineage: Record<string, unknown> = {};
   for (const v of reg.views.values()) {
     const def = {
-      ...(v.kind === "sql" ? { ...strip(v, "parts", "sqlText", "features"), sql: v.sqlText } : strip(v, "features")),
+      ...viewDefinition(v),
       keyTypes: keyTypeEntry(v.joinKeys, v.keyTypes),
     };
     // The view's hash covers its features' full definitions, not just their names.
@@ -125,7 +157,7 @@ export function materializationHash(reg: Registry, view: FeatureView): string {
     created: view.createdTimestamp ?? null,
     ttl: view.ttlSeconds ?? null,
     features: view.features.map((f) => [f.name, f.type]),
-    source: view.kind === "plain" ? sourceEntry(reg.sources.get(view.source)!) : view.sqlText,
+    source: viewInputEntry(reg, view),
     upstream: [...up.views].sort().map((v) => {
       const dep = reg.views.get(v);
       return dep?.kind === "sql" ? dep.sqlText : null;

@@ -18,29 +18,44 @@ interface SelectAst {
 }
 
 const require = createRequire(import.meta.url);
-let parser: { astify(sql: string, opt: { database: string }): unknown } | undefined;
+type SqlParser = { astify(sql: string, opt: { database: string }): unknown };
+const parsers = new Map<string, SqlParser>();
 
-function pgParser(): NonNullable<typeof parser> {
-  if (!parser) {
-    const { Parser } = require("node-sql-parser/build/postgresql") as { Parser: new () => NonNullable<typeof parser> };
-    parser = new Parser();
+/** The node-sql-parser of a grammar (a dialect's `sqlGrammar`, e.g. `postgresql`), loaded once. */
+function parserFor(grammar: string): SqlParser {
+  let p = parsers.get(grammar);
+  if (!p) {
+    const { Parser } = require(`node-sql-parser/build/${grammar}`) as { Parser: new () => SqlParser };
+    p = new Parser();
+    parsers.set(grammar, p);
   }
-  return parser;
+  return p;
 }
 
 /**
  * Checks that every SQL view is one SELECT that parses, and — where its output columns can be
  * read from the SQL (no `*`) — that it yields the view's join keys, timestamp and features.
  */
-export async function checkSqlViews(reg: Registry, bag: DiagnosticBag, fallback?: SqlSyntaxCheck): Promise<void> {
+export async function checkSqlViews(
+  reg: Registry,
+  bag: DiagnosticBag,
+  fallback?: SqlSyntaxCheck,
+  /** The grammars of the dialects the project compiles for (each dialect's `sqlGrammar`); SQL must parse in each. */
+  grammars: readonly string[] = ["postgresql"],
+): Promise<void> {
   for (const view of reg.views.values()) {
     if (view.kind !== "sql") continue;
     if (view.parts.some((p) => typeof p === "string" && p.includes("{{"))) continue; // already reported
-    await checkOne(view, bag, fallback);
+    // One report per view: the first grammar that finds a problem stops the others.
+    const before = bag.items.length;
+    for (const grammar of new Set(grammars)) {
+      await checkOne(view, bag, grammar, fallback);
+      if (bag.items.length > before) break;
+    }
   }
 }
 
-async function checkOne(view: SqlView, bag: DiagnosticBag, fallback?: SqlSyntaxCheck): Promise<void> {
+async function checkOne(view: SqlView, bag: DiagnosticBag, grammar: string, fallback?: SqlSyntaxCheck): Promise<void> {
   const { sql, toFileOffset } = renderUserSql(view.parts, (p) => `"__fc_${p.kind}_${p.name}"`);
   const body = sql.replace(/[\s;]+$/, "");
   if (body.trim() === "") {
@@ -49,7 +64,7 @@ async function checkOne(view: SqlView, bag: DiagnosticBag, fallback?: SqlSyntaxC
   }
   let ast: unknown;
   try {
-    ast = pgParser().astify(body, { database: "postgresql" });
+    ast = parserFor(grammar).astify(body, { database: grammar });
   } catch (err) {
     const e = err as PegError;
     const second = fallback ? await fallback(body) : undefined;

@@ -114,3 +114,11 @@ export interface Registry {
   /** SQL views in an order where every view comes after the views it refs. */
   sqlViewOrder: string[];
 }
+
+/**
+ * Marks the end of an exhaustive `switch` over a kind (view kinds, source kinds): adding a kind
+ * without handling it there is a compile error; reaching it at run time is a bug.
+ */
+export function unreachable(x: never): never {
+  throw new Error(`unexpected kind: ${JSON.stringify(x)}`);
+}

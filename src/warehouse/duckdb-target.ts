@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { BaseTarget } from "../project/targets.js";
 import type { TargetKind } from "./target-kind.js";
@@ -27,6 +28,7 @@ export const duckdbTarget: TargetKind<DuckDbTarget> = {
       memoryLimit: ctx.expand("memory_limit"),
     };
   },
+  mayHoldData: (target) => target.path !== ":memory:" && existsSync(target.path),
   async open(target, opts) {
     const { DuckDbWarehouse } = await import("./duckdb.js");
     return DuckDbWarehouse.open(target, opts.projectDir, opts.readOnly);

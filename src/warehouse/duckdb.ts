@@ -1,21 +1,35 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { RunStep } from "../compile/run-plan.js";
+import type { RunPlan, RunStep } from "../compile/run-plan.js";
 import { duckdbDialect } from "../dialects/duckdb.js";
 import type { DuckDbTarget } from "./duckdb-target.js";
-import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { WATERMARK_TABLE } from "../compile/relations.js";
-import type { EntitySource, ExportOptions, MaterializeStep, OutputFormat, Warehouse, Watermark } from "./warehouse.js";
+import { executeMaterializePlan, executeRunPlan } from "./execute.js";
+import type { StatementEngine } from "./execute.js";
+import type {
+  ColumnInfo,
+  EntitySource,
+  ExecutedStatement,
+  ExportOptions,
+  MaterializePlan,
+  MaterializeStep,
+  OutputFormat,
+  Warehouse,
+  Watermark,
+} from "./warehouse.js";
+import { WarehouseError, watermarkFromRow, watermarkSelect } from "./warehouse.js";
+import { FcUserError } from "../diagnostics/diagnostic.js";
 import { inputLocation, openEntityFile, openEntityQuery, typeEntityRows } from "./entity-rows.js";
 import type { EntitySpec, KeyCast, LoadedEntities } from "./entity-rows.js";
 import { copyOptions, outputSelectList } from "./output-values.js";
-import { WarehouseError, watermarkFromRow, watermarkSelect, watermarkTableDdl } from "./warehouse.js";
 
 const lit = (s: string): string => duckdbDialect.stringLiteral(s);
 
 /** The embedded DuckDB warehouse. Timestamps are UTC; relative file paths resolve from the project folder. */
 export class DuckDbWarehouse implements Warehouse {
+  onStatement?: (s: ExecutedStatement) => void;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
@@ -53,25 +67,34 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  /** The connection as executeRunPlan / executeMaterializePlan use it. */
+  private engine(): StatementEngine {
+    return {
+      execute: async (sql, what) => {
+        try {
+          return (await this.conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+        } catch (err) {
+          throw new WarehouseError(`${what}: DuckDB (target '${this.target.name}'): ${(err as Error).message}`, sql);
+        }
+      },
+      copyIn: async (_sql, data) => {
+        throw new WarehouseError(`DuckDB reads ${data.projectPath} itself: its compiled file has no COPY … FROM STDIN`);
+      },
+      setParameter: async (name, value) => {
+        await this.exec(`SET VARIABLE ${name} = CAST(${lit(value)} AS TIMESTAMP)`);
+      },
+      describe: (rel) => this.describe(rel),
+      rollback: async () => void (await this.exec("ROLLBACK").catch(() => undefined)),
+      onStatement: this.onStatement,
+    };
+  }
+
   async run(
-    steps: RunStep[],
-    check: (step: RunStep, columns: string[]) => Diagnostic[],
+    plan: RunPlan,
+    check: (step: RunStep, columns: ColumnInfo[]) => Diagnostic[],
     progress?: (step: RunStep, i: number) => void,
   ): Promise<void> {
-    await this.exec("BEGIN TRANSACTION");
-    try {
-      await this.exec(`CREATE SCHEMA IF NOT EXISTS ${duckdbDialect.quote(this.target.schema)}`);
-      for (const [i, step] of steps.entries()) {
-        progress?.(step, i);
-        await this.exec(step.sql, `${step.kind === "file-source" ? "loading source" : "building view"} '${step.name}' (${step.file})`);
-        const problems = check(step, await this.columnsOf(step.relation));
-        if (problems.length > 0) throw new FcUserError(problems);
-      }
-      await this.exec("COMMIT");
-    } catch (err) {
-      await this.exec("ROLLBACK").catch(() => undefined);
-      throw err;
-    }
+    await executeRunPlan(this.engine(), plan, "duckdb", check, progress);
   }
 
   async loadEntities(source: EntitySource, spec: EntitySpec): Promise<LoadedEntities> {
@@ -116,6 +139,15 @@ export class DuckDbWarehouse implements Warehouse {
     try {
       const r = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relationSql}`);
       return r.getRowObjectsJS().map((row) => String(row.column_name));
+    } catch (err) {
+      throw new WarehouseError(`DuckDB (target '${this.target.name}'): ${(err as Error).message}`);
+    }
+  }
+
+  async describe(relationSql: string): Promise<ColumnInfo[]> {
+    try {
+      const r = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relationSql}`);
+      return r.getRowObjectsJS().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
     } catch (err) {
       throw new WarehouseError(`DuckDB (target '${this.target.name}'): ${(err as Error).message}`);
     }
@@ -193,40 +225,19 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
-  async materialize(schema: string, steps: MaterializeStep[], progress?: (step: MaterializeStep, i: number) => void): Promise<number[]> {
-    const q = (s: string): string => duckdbDialect.quote(s);
-    const wm = duckdbDialect.qualified([schema, WATERMARK_TABLE]);
-    const counts: number[] = [];
+  async materialize(plan: MaterializePlan, progress?: (step: MaterializeStep, i: number) => void): Promise<number[]> {
+    return executeMaterializePlan(this.engine(), plan, "duckdb", progress);
+  }
+
+  async executeAll(_schema: string, statements: { sql: string; what: string }[]): Promise<void> {
     await this.exec("BEGIN TRANSACTION");
     try {
-      await this.exec(`CREATE SCHEMA IF NOT EXISTS ${q(schema)}`);
-      await this.exec(watermarkTableDdl(wm, "VARCHAR"));
-      for (const [i, step] of steps.entries()) {
-        progress?.(step, i);
-        for (const [name, value] of Object.entries(step.params)) {
-          if (value !== undefined) await this.exec(`SET VARIABLE ${name} = CAST(${lit(value)} AS TIMESTAMP)`);
-        }
-        const [s, table] = step.table;
-        const fresh = duckdbDialect.qualified([s, `${table}__fc_new`]);
-        await this.exec(`CREATE OR REPLACE TABLE ${fresh} AS\n${step.sql}`, step.what);
-        const n = await this.conn.runAndReadAll(`SELECT count(*) AS n FROM ${fresh}`);
-        counts.push(Number(n.getRowObjectsJS()[0]?.n ?? 0));
-        await this.exec(`DROP TABLE IF EXISTS ${duckdbDialect.qualified(step.table)}`);
-        await this.exec(`ALTER TABLE ${fresh} RENAME TO ${q(table)}`);
-        const w = step.watermark;
-        await this.exec(`DELETE FROM ${wm} WHERE view_name = ${lit(w.view)}`);
-        await this.exec(
-          `INSERT INTO ${wm} VALUES (${lit(w.view)}, CAST(${lit(w.endTime)} AS TIMESTAMP), ` +
-            `${w.startTime === null ? "NULL" : `CAST(${lit(w.startTime)} AS TIMESTAMP)`}, ${lit(w.mode)}, ${counts[i]}, ` +
-            `${lit(w.viewHash)}, now()::TIMESTAMP)`,
-        );
-      }
+      for (const st of statements) await this.exec(st.sql, st.what);
       await this.exec("COMMIT");
     } catch (err) {
       await this.exec("ROLLBACK").catch(() => undefined);
       throw err;
     }
-    return counts;
   }
 
   async watermarks(schema: string): Promise<Map<string, Watermark>> {

@@ -46,3 +46,13 @@ export async function csvToParquet(csv: string, columns: FileColumn[], out: stri
     `COPY (SELECT * FROM read_csv(${duckdbDialect.stringLiteral(csv)}, header = true, auto_detect = false, allow_quoted_nulls = false, columns = {${types}})) TO ${duckdbDialect.stringLiteral(out)} (FORMAT parquet)`,
   );
 }
+
+/**
+ * Writes a data file as CSV with a header, reading it with `columns` as the select list (casts of
+ * declared columns, exports of types that need one), for `COPY … FROM STDIN` (UTC timestamps).
+ */
+export async function exportCsv(file: string, format: "csv" | "parquet", columns: string, out: string): Promise<void> {
+  await (
+    await conn()
+  ).run(`COPY (SELECT ${columns} FROM ${reader(file, format)}) TO ${duckdbDialect.stringLiteral(out)} (FORMAT csv, HEADER true)`);
+}

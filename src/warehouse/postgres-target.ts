@@ -23,6 +23,7 @@ export const postgresTarget: TargetKind<PostgresTarget> = {
       statementTimeout: ctx.expand("statement_timeout"),
     };
   },
+  mayHoldData: () => true,
   async open(target, opts) {
     const { PostgresWarehouse } = await import("./postgres.js");
     return PostgresWarehouse.open(target, opts.registry);

@@ -1,42 +1,42 @@
-import { createReadStream, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { constants as fsConstants, createReadStream, rmSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { pitIndexColumns, pitIndexes } from "../compile/pit-index.js";
-import { viewsReading } from "../compile/run-plan.js";
-import type { RunStep } from "../compile/run-plan.js";
-import { FcUserError } from "../diagnostics/diagnostic.js";
+import type { RunPlan, RunStep } from "../compile/run-plan.js";
+import type { StdinData } from "../compile/sql-script.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { postgresDialect as d } from "../dialects/postgres.js";
 import type { PostgresTarget } from "./postgres-target.js";
-import type { FeatureType, Registry } from "../registry/types.js";
-import { fileColumns, toCsv } from "./file-reader.js";
+import type { Registry } from "../registry/types.js";
+import { exportCsv, toCsv } from "./file-reader.js";
 import type { FileColumn } from "./file-reader.js";
 import { WATERMARK_TABLE } from "../compile/relations.js";
-import type { EntitySource, ExportOptions, MaterializeStep, OutputFormat, Warehouse, Watermark } from "./warehouse.js";
+import { executeMaterializePlan, executeRunPlan } from "./execute.js";
+import type { StatementEngine } from "./execute.js";
+import type {
+  ColumnInfo,
+  EntitySource,
+  ExecutedStatement,
+  ExportOptions,
+  MaterializePlan,
+  MaterializeStep,
+  OutputFormat,
+  Warehouse,
+  Watermark,
+} from "./warehouse.js";
+import { WarehouseError, watermarkFromRow, watermarkSelect } from "./warehouse.js";
+import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { EntitySpec, LoadedEntities } from "./entity-rows.js";
 import { exportPostgresQuery, loadPostgresEntities } from "./postgres-entities.js";
-import { WarehouseError, watermarkFromRow, watermarkSelect, watermarkTableDdl } from "./warehouse.js";
-
-const DUCK_TO_PG: Record<string, string> = {
-  BIGINT: "BIGINT",
-  INTEGER: "INTEGER",
-  SMALLINT: "SMALLINT",
-  TINYINT: "SMALLINT",
-  HUGEINT: "NUMERIC",
-  DOUBLE: "DOUBLE PRECISION",
-  FLOAT: "REAL",
-  BOOLEAN: "BOOLEAN",
-  VARCHAR: "TEXT",
-  DATE: "DATE",
-  TIMESTAMP: "TIMESTAMP",
-  "TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ",
-};
 
 /** PostgreSQL as a warehouse: everything `run` does happens in one transaction under an advisory lock. */
 export class PostgresWarehouse implements Warehouse {
+  onStatement?: (s: ExecutedStatement) => void;
+
   private constructor(
     private readonly client: pg.Client,
     private readonly target: PostgresTarget,
@@ -67,59 +67,56 @@ export class PostgresWarehouse implements Warehouse {
     }
   }
 
-  async run(
-    steps: RunStep[],
-    check: (step: RunStep, columns: string[]) => Diagnostic[],
-    progress?: (step: RunStep, i: number) => void,
-  ): Promise<void> {
-    await this.exec("BEGIN");
-    try {
-      // Two runs against one schema wait for each other instead of interleaving.
-      await this.exec(`SELECT pg_advisory_xact_lock(hashtext(${d.stringLiteral(`fcompile:${this.target.schema}`)}))`);
-      await this.exec(`CREATE SCHEMA IF NOT EXISTS ${d.quote(this.target.schema)}`);
-      for (const [i, step] of steps.entries()) {
-        progress?.(step, i);
-        const [schema, table] = step.table;
-        const fresh = d.qualified([schema, `${table}__fc_new`]);
-        await this.exec(`DROP TABLE IF EXISTS ${fresh}`);
-        if (step.kind === "file-source") await this.loadFileSource(step, fresh);
-        else {
-          await this.exec(`CREATE TABLE ${fresh} AS\n${step.select}`, `building view '${step.name}' (${step.file})`);
-        }
-        const problems = check(step, await this.columnsOf(fresh));
-        if (problems.length > 0) throw new FcUserError(problems.map((p) => ({ ...p, message: p.message.replace(fresh, step.relation) })));
-        // The indexes the point-in-time lookups of the views over this table walk (pitIndex).
-        for (const ix of pitIndexes(viewsReading(this.registry, step))) {
-          await this.exec(`CREATE INDEX ON ${fresh} ${pitIndexColumns(ix, (c) => d.quote(c))}`, `indexing '${step.name}'`);
-        }
-        await this.exec(`ANALYZE ${fresh}`);
-        await this.exec(`DROP TABLE IF EXISTS ${step.relation}`);
-        await this.exec(`ALTER TABLE ${fresh} RENAME TO ${d.quote(table)}`);
-      }
-      await this.exec("COMMIT");
-    } catch (err) {
-      await this.client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    }
-    // Lookups read only the index (index-only scans) on pages the visibility map marks all-visible,
-    // and only VACUUM sets it: without this, the first trainings after a run (until autovacuum
-    // comes by) would fetch every row from the table. It cannot run inside the transaction, and
-    // it is only an optimization: a failure (e.g. a concurrent run dropped the table) is ignored.
-    for (const step of steps) await this.client.query(`VACUUM ${step.relation}`).catch(() => undefined);
+  /** The connection as executeRunPlan / executeMaterializePlan use it. */
+  private engine(): StatementEngine {
+    return {
+      execute: async (sql, what) => (await this.exec(sql, what)).rows as Record<string, unknown>[],
+      copyIn: (sql, data, what) => this.streamFile(sql, data, what),
+      setParameter: async (name, value) => {
+        // fc_end → the transaction-local setting fcompile.end_time (what Dialect.parameter reads).
+        await this.client.query("SELECT set_config($1, $2, true)", [`fcompile.${name.replace(/^fc_/, "")}_time`, value]);
+      },
+      describe: (rel) => this.describe(rel),
+      rollback: async () => void (await this.client.query("ROLLBACK").catch(() => undefined)),
+      onStatement: this.onStatement,
+    };
   }
 
-  /** CREATE TABLE with the file's columns (declared feature types win), then COPY FROM STDIN. */
-  private async loadFileSource(step: RunStep, relation: string): Promise<void> {
-    const src = this.registry.sources.get(step.name);
-    if (!src || src.kind !== "file") throw new WarehouseError(`no file source '${step.name}'`);
-    const declared = new Map<string, FeatureType>();
-    for (const v of this.registry.views.values()) {
-      if (v.kind === "plain" && v.source === src.name) for (const f of v.features) declared.set(f.name, f.type);
+  async run(
+    plan: RunPlan,
+    check: (step: RunStep, columns: ColumnInfo[]) => Diagnostic[],
+    progress?: (step: RunStep, i: number) => void,
+  ): Promise<void> {
+    await executeRunPlan(this.engine(), plan, "postgres", check, progress);
+  }
+
+  /** Streams a data file into a `COPY … FROM STDIN` statement, as CSV written by DuckDB (see StdinData). */
+  private async streamFile(sql: string, data: StdinData, what: string): Promise<void> {
+    // DuckDB writes the CSV into a named pipe while PostgreSQL reads it: the two overlap instead of
+    // one waiting for the other (a regular temporary file where named pipes are not available).
+    const csv = path.join(tmpdir(), `fcompile-${process.pid}-${Date.now()}.csv`);
+    const fifo = makeFifo(csv);
+    try {
+      if (fifo) {
+        const written = exportCsv(data.path, data.format, data.exportColumns, csv);
+        // If DuckDB fails before it opens the pipe, the reader would wait forever: open it to end the read.
+        const failed = written.catch(async (err: unknown) => {
+          await open(csv, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK)
+            .then((h) => h.close())
+            .catch(() => undefined);
+          throw new WarehouseError(`${what}: reading ${data.projectPath} with DuckDB: ${(err as Error).message.split("\n")[0]}`);
+        });
+        await Promise.all([failed, pipeline(createReadStream(csv), this.client.query(copyFrom(sql)))]);
+      } else {
+        await exportCsv(data.path, data.format, data.exportColumns, csv);
+        await pipeline(createReadStream(csv), this.client.query(copyFrom(sql)));
+      }
+    } catch (err) {
+      if (err instanceof WarehouseError) throw err;
+      throw new WarehouseError(`${what}: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`, sql);
+    } finally {
+      rmSync(csv, { force: true });
     }
-    const columns = await fileColumns(src.path, src.format);
-    const defs = columns.map((c) => `${d.quote(c.name)} ${declared.has(c.name) ? d.sqlType(declared.get(c.name)!) : pgType(c)}`);
-    await this.exec(`CREATE TABLE ${relation} (${defs.join(", ")})`, `loading source '${src.name}' (${step.file})`);
-    await this.copyIn(relation, columns, src.path, src.format, `loading source '${src.name}' from ${src.projectPath}`);
   }
 
   private async copyIn(relation: string, columns: FileColumn[], file: string, format: "csv" | "parquet", what: string): Promise<void> {
@@ -167,6 +164,16 @@ export class PostgresWarehouse implements Warehouse {
     return (r.rows as { nkey: number; cols: (string | null)[] }[]).some((ix) => leadingColumns(ix.cols.slice(0, ix.nkey), keys, timestamp));
   }
 
+  async describe(relationSql: string): Promise<ColumnInfo[]> {
+    const r = await this.exec(`SELECT * FROM ${relationSql} LIMIT 0`);
+    const fields = r.fields.filter((f) => f.name !== "__fc_row_id");
+    const types = await this.client.query("SELECT oid, format_type(oid, NULL) AS name FROM pg_type WHERE oid = ANY($1)", [
+      [...new Set(fields.map((f) => f.dataTypeID))],
+    ]);
+    const byOid = new Map((types.rows as { oid: number; name: string }[]).map((t) => [Number(t.oid), t.name]));
+    return fields.map((f) => ({ name: f.name, type: byOid.get(f.dataTypeID) ?? `oid ${f.dataTypeID}` }));
+  }
+
   async tableExists(schema: string, table: string): Promise<boolean> {
     const r = await this.client.query("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2", [
       schema,
@@ -189,42 +196,20 @@ export class PostgresWarehouse implements Warehouse {
     }
   }
 
-  async materialize(schema: string, steps: MaterializeStep[], progress?: (step: MaterializeStep, i: number) => void): Promise<number[]> {
-    const wm = d.qualified([schema, WATERMARK_TABLE]);
-    const counts: number[] = [];
+  async materialize(plan: MaterializePlan, progress?: (step: MaterializeStep, i: number) => void): Promise<number[]> {
+    return executeMaterializePlan(this.engine(), plan, "postgres", progress);
+  }
+
+  async executeAll(schema: string, statements: { sql: string; what: string }[]): Promise<void> {
     await this.exec("BEGIN");
     try {
-      // The same lock as `run`: a materialization never reads a half-rebuilt view, nor races another one.
       await this.exec(`SELECT pg_advisory_xact_lock(hashtext(${d.stringLiteral(`fcompile:${schema}`)}))`);
-      await this.exec(`CREATE SCHEMA IF NOT EXISTS ${d.quote(schema)}`);
-      await this.exec(watermarkTableDdl(wm, "TEXT"));
-      for (const [i, step] of steps.entries()) {
-        progress?.(step, i);
-        for (const [name, value] of Object.entries(step.params)) {
-          if (value === undefined) continue;
-          await this.client.query("SELECT set_config($1, $2, true)", [`fcompile.${name.replace(/^fc_/, "")}_time`, value]);
-        }
-        const [s, table] = step.table;
-        const fresh = d.qualified([s, `${table}__fc_new`]);
-        await this.exec(`DROP TABLE IF EXISTS ${fresh}`);
-        const r = await this.exec(`CREATE TABLE ${fresh} AS\n${step.sql}`, step.what);
-        counts.push(r.rowCount ?? 0);
-        await this.exec(`DROP TABLE IF EXISTS ${d.qualified(step.table)}`);
-        await this.exec(`ALTER TABLE ${fresh} RENAME TO ${d.quote(table)}`);
-        const w = step.watermark;
-        await this.client.query(
-          `INSERT INTO ${wm} VALUES ($1, $2, $3, $4, $5, $6, now() AT TIME ZONE 'UTC') ON CONFLICT (view_name) DO UPDATE SET ` +
-            `end_time = EXCLUDED.end_time, start_time = EXCLUDED.start_time, mode = EXCLUDED.mode, row_count = EXCLUDED.row_count, ` +
-            `view_hash = EXCLUDED.view_hash, materialized_at = EXCLUDED.materialized_at`,
-          [w.view, w.endTime, w.startTime, w.mode, counts[i], w.viewHash],
-        );
-      }
+      for (const st of statements) await this.exec(st.sql, st.what);
       await this.exec("COMMIT");
     } catch (err) {
       await this.client.query("ROLLBACK").catch(() => undefined);
       throw err;
     }
-    return counts;
   }
 
   async watermarks(schema: string): Promise<Map<string, Watermark>> {
@@ -271,15 +256,17 @@ function leadingColumns(indexKey: readonly (string | null)[], keys: readonly str
   return keys.every((k) => lead.has(k));
 }
 
+/** Creates a named pipe at `file` (mkfifo); false where there is none (e.g. Windows). */
+function makeFifo(file: string): boolean {
+  if (process.platform === "win32") return false;
+  return spawnSync("mkfifo", ["-m", "600", file]).status === 0;
+}
+
 /** BIGINT as bigint (exact beyond 2^53); everything else as pg parses it by default. */
 const EXACT_TYPES = {
   getTypeParser: ((oid: number, format?: string) =>
     oid === 20 ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
 };
-
-function pgType(c: FileColumn): string {
-  return DUCK_TO_PG[c.duckdbType] ?? "TEXT";
-}
 
 /** Like psql: without a user in the URL, PGUSER or the login name. */
 function withDefaultUser(url: string): string {

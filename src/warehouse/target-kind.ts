@@ -1,4 +1,4 @@
-import type { DialectName } from "../dialects/dialect.js";
+import type { DialectName } from "../dialects/index.js";
 import type { BaseTarget, TargetResolveContext } from "../project/targets.js";
 import type { Registry } from "../registry/types.js";
 import type { Warehouse } from "./warehouse.js";
@@ -22,4 +22,10 @@ export interface TargetKind<T extends BaseTarget> {
   /** Resolves the target's settings (`${VAR}` expanded); problems go through `ctx`. */
   resolve(ctx: TargetResolveContext): T;
   open(target: T, opts: OpenOptions): Promise<Warehouse>;
+  /**
+   * Whether the warehouse can hold anything yet, without opening it (an embedded database file
+   * that does not exist holds nothing, and opening it would create it). Read-only commands
+   * (`status`, `clean`) skip a warehouse that cannot.
+   */
+  mayHoldData(target: T): boolean;
 }

@@ -3,41 +3,41 @@ import type { Dialect } from "../dialects/dialect.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { chooseTarget, targetResolveContext } from "../project/targets.js";
-import type { TargetProblem } from "../project/targets.js";
+import type { BaseTarget, TargetProblem } from "../project/targets.js";
 import type { ProjectConfig } from "../project/read-project.js";
 import { duckdbTarget } from "./duckdb-target.js";
-import type { DuckDbTarget } from "./duckdb-target.js";
 import { postgresTarget } from "./postgres-target.js";
-import type { PostgresTarget } from "./postgres-target.js";
 import type { OpenOptions, TargetKind } from "./target-kind.js";
 import type { Warehouse } from "./warehouse.js";
 
-/** The resolved settings of each target type, by its `type:` in fcompile.yaml. */
-interface TargetConfigs {
-  duckdb: DuckDbTarget;
-  postgres: PostgresTarget;
-}
-
-/** The target types fcompile runs on (the `type:` of a target in fcompile.yaml). */
-export type TargetType = keyof TargetConfigs;
-
-/** A resolved target of any type. */
-export type TargetConfig = TargetConfigs[TargetType];
-
 /**
- * Every target type, by its `type:`: its dialect, how its settings resolve, how its warehouse opens.
- * A type in TargetConfigs without an entry here fails to compile; `type:` values not in here are a
- * diagnostic, never a default (the `type` enum of src/project/config.schema.json lists the same
- * keys; test/targets.test.ts checks it).
+ * Every target type, by its `type:` in fcompile.yaml: its dialect, how its settings resolve, how
+ * its warehouse opens. A new type is one line here (docs/adding-a-dialect.md); TargetType and
+ * TargetConfig follow. `type:` values not in here are a diagnostic, never a default (the `type`
+ * enum of src/project/config.schema.json lists the same keys; test/targets.test.ts checks it).
  */
-export const TARGETS: { [K in TargetType]: TargetKind<TargetConfigs[K]> } = {
+export const TARGETS = {
   duckdb: duckdbTarget,
   postgres: postgresTarget,
-};
+} as const satisfies Record<string, TargetKind<BaseTarget>>;
+
+/** The target types fcompile runs on (the `type:` of a target in fcompile.yaml). */
+export type TargetType = keyof typeof TARGETS;
+
+/** The resolved settings of one target type. */
+export type TargetConfigOf<K extends TargetType> = ReturnType<(typeof TARGETS)[K]["resolve"]>;
+
+/** A resolved target of any type. */
+export type TargetConfig = { [K in TargetType]: TargetConfigOf<K> }[TargetType];
 
 /** Whether `type` is a known target type. */
 export function isTargetType(type: string): type is TargetType {
   return Object.hasOwn(TARGETS, type);
+}
+
+/** Whether a target's warehouse can hold anything yet, without opening it (TargetKind.mayHoldData). */
+export function warehouseMayHoldData(target: TargetConfig): boolean {
+  return (TARGETS[target.type] as TargetKind<TargetConfig>).mayHoldData(target);
 }
 
 /** The dialect a target's SQL is compiled to. */
@@ -107,4 +107,16 @@ export function compileTargets(config: ProjectConfig): { targets: { dialect: Dia
 /** Opens a target's warehouse through its target type (the driver is imported then). */
 export async function openTarget(target: TargetConfig, opts: OpenOptions): Promise<Warehouse> {
   return (TARGETS[target.type] as TargetKind<TargetConfig>).open(target, opts);
+}
+
+/**
+ * The node-sql-parser grammars that check user SQL (`build`, FC008): each dialect's `sqlGrammar`,
+ * for the dialects the project's targets use (PostgreSQL's when none is known).
+ */
+export function sqlGrammars(config: ProjectConfig): string[] {
+  const grammars = Object.values(config.targets).flatMap((t) => {
+    const type = String(t.type);
+    return isTargetType(type) ? [DIALECTS[TARGETS[type].dialect].sqlGrammar] : [];
+  });
+  return grammars.length > 0 ? [...new Set(grammars)] : ["postgresql"];
 }

@@ -1,4 +1,5 @@
-import type { RunStep } from "../compile/run-plan.js";
+import type { RunPlan, RunStep } from "../compile/run-plan.js";
+import type { CompiledScript } from "../compile/sql-script.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { EntitySpec, LoadedEntities } from "./entity-rows.js";
 
@@ -34,14 +35,6 @@ export interface Watermark {
   materializedAt: string;
 }
 
-/** DDL of the watermark table (`textType`: the warehouse's name for text). */
-export function watermarkTableDdl(relation: string, textType: string): string {
-  return (
-    `CREATE TABLE IF NOT EXISTS ${relation} (view_name ${textType} PRIMARY KEY, end_time TIMESTAMP NOT NULL, start_time TIMESTAMP, ` +
-    `mode ${textType} NOT NULL, row_count BIGINT NOT NULL, view_hash ${textType} NOT NULL, materialized_at TIMESTAMP NOT NULL)`
-  );
-}
-
 /** Reads the watermark table with timestamps as text (`textType`: the warehouse's name for text). */
 export function watermarkSelect(relation: string, textType: string): string {
   const text = (c: string): string => `CAST(${c} AS ${textType}) AS ${c}`;
@@ -61,28 +54,49 @@ export function watermarkFromRow(row: Record<string, unknown>): Watermark {
   };
 }
 
-/** One view's materialization: a query built into a new table that replaces the old one. */
+/** One view's materialization: its compiled script and the parameters it reads. */
 export interface MaterializeStep {
   view: string;
-  /** Unquoted [schema, table] of the materialization table. */
-  table: [string, string];
-  sql: string;
-  /** Names the query in errors, e.g. its compiled file. */
-  what: string;
-  /** Run-time parameters (`fc_end`, `fc_start`) as UTC timestamps. */
+  /** `materialize/<view>[.window|.incremental].sql`: build under a new name, swap, watermark. */
+  script: CompiledScript;
+  /** `target/compiled/<dialect>/materialize/…` (named in errors). */
+  file: string;
+  /** Run-time parameters (`fc_end`, `fc_start`) as UTC timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]`. */
   params: { fc_end: string; fc_start?: string };
-  watermark: Omit<Watermark, "rows" | "materializedAt">;
 }
+
+/** What `materialize` executes: the transaction's start, each view's script, the commit. */
+export interface MaterializePlan {
+  begin: CompiledScript;
+  views: MaterializeStep[];
+  commit: CompiledScript;
+}
+
+/** A column of a relation and its type as the engine names it (DuckDB: DESCRIBE; PostgreSQL: format_type). */
+export interface ColumnInfo {
+  name: string;
+  type: string;
+}
+
+/**
+ * What a runner sent to its engine, for tests and tracing: a statement of a compiled file, a
+ * run-time parameter it set, or a data file it streamed into a `COPY … FROM STDIN` statement.
+ */
+export type ExecutedStatement =
+  | { kind: "statement"; sql: string; file: string }
+  | { kind: "parameter"; name: string; value: string }
+  | { kind: "stream"; sql: string; file: string; data: string };
 
 /** Runs compiled SQL in one warehouse. The compiler never imports an implementation. */
 export interface Warehouse {
   /**
-   * Executes `run` steps all-or-nothing: on any failure the previous tables stay as they were.
-   * `check` is called after each step with the created table's columns; problems it returns abort the run.
+   * Executes a run plan's statements in order, all-or-nothing: on any failure the previous tables
+   * stay as they were. `check` is called with a step's table columns right after the statement
+   * that creates it; problems it returns abort the run.
    */
   run(
-    steps: RunStep[],
-    check: (step: RunStep, columns: string[]) => Diagnostic[],
+    plan: RunPlan,
+    check: (step: RunStep, columns: ColumnInfo[]) => Diagnostic[],
     progress?: (step: RunStep, i: number) => void,
   ): Promise<void>;
   /**
@@ -94,6 +108,8 @@ export interface Warehouse {
   loadEntities(source: EntitySource, spec: EntitySpec): Promise<LoadedEntities>;
   /** Column names of a relation or parenthesized query. */
   columnsOf(relationSql: string): Promise<string[]>;
+  /** Columns of a relation or parenthesized query, with their types. */
+  describe(relationSql: string): Promise<ColumnInfo[]>;
   /**
    * Whether `relation` (a qualified, quoted relation as compiled SQL names it) has a usable index
    * for point-in-time lookups: a valid, non-partial btree index whose leading key columns are
@@ -109,11 +125,17 @@ export interface Warehouse {
    */
   exportQuery(sql: string, out: string, format: OutputFormat, opts?: ExportOptions): Promise<number>;
   /**
-   * Builds each step's table under a new name and swaps it in, and records the watermarks, all in
-   * one transaction: a failure or a killed process leaves the previous tables and watermarks.
-   * Returns each step's row count.
+   * Executes a materialize plan's statements (each view built under a new name, swapped in, its
+   * watermark recorded) in one transaction: a failure or a killed process leaves the previous
+   * tables and watermarks. Returns each view's row count.
    */
-  materialize(schema: string, steps: MaterializeStep[], progress?: (step: MaterializeStep, i: number) => void): Promise<number[]>;
+  materialize(plan: MaterializePlan, progress?: (step: MaterializeStep, i: number) => void): Promise<number[]>;
+  /**
+   * Executes statements in order in one transaction: all or nothing (`fcompile clean`). On
+   * PostgreSQL under the schema's lock that `run` and `materialize` take, so it never interleaves
+   * with them. `what` names each statement in errors.
+   */
+  executeAll(schema: string, statements: { sql: string; what: string }[]): Promise<void>;
   /** The recorded watermarks of a schema, by view (none before the first `materialize`). */
   watermarks(schema: string): Promise<Map<string, Watermark>>;
   /**
@@ -122,6 +144,8 @@ export interface Warehouse {
    * microseconds). Never holds the whole result in memory.
    */
   readRows(sql: string, opts?: { what?: string; batchSize?: number }): AsyncGenerator<unknown[][]>;
+  /** Called with everything `run` and `materialize` send to the engine, in order (tests record it). */
+  onStatement?: (s: ExecutedStatement) => void;
   close(): Promise<void>;
 }
 

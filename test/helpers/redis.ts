@@ -33,3 +33,38 @@ export async function projectKeys(project: string, url = REDIS_URL): Promise<str
     redis.disconnect();
   }
 }
+
+/**
+ * Watches the commands Redis runs on a project's keys, through MONITOR on a raw socket. (ioredis's
+ * own monitor() can throw "Command queue state error" when another client's command is logged in
+ * the same packet as MONITOR's reply, which happens while other tests use the server.)
+ * `seen` gets each command's name, lower-case, for every command with an argument under `fc:<project>:`.
+ */
+export async function monitorProject(project: string, url = REDIS_URL): Promise<{ seen: string[]; close: () => void }> {
+  const { createConnection } = await import("node:net");
+  const u = new URL(url);
+  const socket = createConnection({ host: u.hostname.replace(/^\[|\]$/g, ""), port: Number(u.port || 6379) });
+  const seen: string[] = [];
+  const marker = `"fc:${project}:`;
+  let buffered = "";
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.once("connect", () => {
+      if (u.password) socket.write(`AUTH ${decodeURIComponent(u.password)}\r\n`);
+      socket.write("MONITOR\r\n");
+    });
+    socket.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      const lines = buffered.split("\r\n");
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        if (line === "+OK") resolve();
+        else if (line.includes(marker)) {
+          const m = /\] "([^"]+)"/.exec(line);
+          if (m) seen.push(m[1]!.toLowerCase());
+        }
+      }
+    });
+  });
+  return { seen, close: () => socket.destroy() };
+}

@@ -4,6 +4,7 @@ import { SQLITE_SCHEMA } from "../layout.js";
 import type { ServiceCatalog, ViewLayout } from "../layout.js";
 import { LoadLockedError } from "../online-writer.js";
 import type { OnlineEntry, OnlineWriter } from "../online-writer.js";
+import { OnlineError } from "../store-reader.js";
 
 /**
  * The embedded online store. A whole load is one write transaction: readers (WAL snapshots) see
@@ -23,12 +24,25 @@ export class SqliteWriter implements OnlineWriter {
     this.where = db.name;
   }
 
+  /** Opens (or creates) the file; one that cannot be opened is an OnlineError STORE naming it and saying what to check. */
   static open(path: string, project: string, lockWaitMs = 5000): SqliteWriter {
-    const db = new Database(path, { timeout: lockWaitMs });
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.exec(SQLITE_SCHEMA);
-    return new SqliteWriter(db, project);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { timeout: lockWaitMs });
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.exec(SQLITE_SCHEMA);
+      return new SqliteWriter(db, project);
+    } catch (err) {
+      db?.close();
+      if (/locked|busy/i.test((err as Error).message))
+        throw new LoadLockedError(`another load is writing ${path}; wait for it to finish, then run 'fcompile load' again`);
+      throw new OnlineError(
+        "STORE",
+        `cannot open the online store ${path}: ${(err as Error).message}; check online.path in fcompile.yaml (its folder must exist and be writable)`,
+        { cause: err },
+      );
+    }
   }
 
   async begin(views: string[]): Promise<number[]> {

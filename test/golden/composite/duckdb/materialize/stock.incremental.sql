@@ -1,3 +1,9 @@
+-- fcompile: materialization of feature view stock (incremental), inside materialize's
+-- transaction (_begin.sql … _commit.sql): per entity, the row training returns at T = end.
+-- The end time (and the start time, but for a full run) are parameters: see the query's comment.
+DROP TABLE IF EXISTS "shop"."mat__stock__fc_new";
+
+CREATE TABLE "shop"."mat__stock__fc_new" AS
 -- fcompile materialization query for feature view stock, DuckDB.
 -- The latest row per entity as of the end time (within ttl): exactly what training returns
 -- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
@@ -45,4 +51,16 @@ FROM rows
 QUALIFY row_number() OVER (
   PARTITION BY "store_id", "product_id"
   ORDER BY __fc_ts DESC, __fc_created DESC NULLS LAST, "on_hand" DESC NULLS LAST, "reserved" DESC NULLS LAST
-) = 1
+) = 1;
+
+DROP TABLE IF EXISTS "shop"."mat__stock";
+
+ALTER TABLE "shop"."mat__stock__fc_new" RENAME TO "mat__stock";
+
+-- The watermark of the view (its row count is returned to fcompile).
+INSERT INTO "shop"."fc_materializations" (view_name, end_time, start_time, mode, row_count, view_hash, materialized_at)
+VALUES ('stock', getvariable('fc_end'), getvariable('fc_start'), 'incremental', (SELECT count(*) FROM "shop"."mat__stock"), 'sha256:ae816889b8a2940514ecb3620ea39c7f35a441b0500c36d6f3cbc32d88c7941a', CAST(now() AS TIMESTAMP))
+ON CONFLICT (view_name) DO UPDATE SET
+  end_time = EXCLUDED.end_time, start_time = EXCLUDED.start_time, mode = EXCLUDED.mode,
+  row_count = EXCLUDED.row_count, view_hash = EXCLUDED.view_hash, materialized_at = EXCLUDED.materialized_at
+RETURNING row_count;

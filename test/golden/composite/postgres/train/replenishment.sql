@@ -16,7 +16,7 @@ SELECT
   "v1"."reserved" AS "reserved",
   "v2"."price" AS "price",
   "v2"."is_promo" AS "is_promo"
-FROM "entity_rows"
+FROM "entity_rows" AS "entity_rows"
 LEFT JOIN LATERAL (
   -- feature view stock (ttl 12h), lookup (index assumed on "raw"."inventory" (store_id, product_id, snapshot_ts)): the rows at the greatest timestamp in range
   -- (WITH TIES: one backward index-only scan that stops after them), then the tie-break among them

@@ -1,3 +1,9 @@
+-- fcompile: materialization of feature view driver_stats (incremental), inside materialize's
+-- transaction (_begin.sql … _commit.sql): per entity, the row training returns at T = end.
+-- The end time (and the start time, but for a full run) are parameters: see the query's comment.
+DROP TABLE IF EXISTS "drivers"."mat__driver_stats__fc_new";
+
+CREATE TABLE "drivers"."mat__driver_stats__fc_new" AS
 -- fcompile materialization query for feature view driver_stats, DuckDB.
 -- The latest row per entity as of the end time (within ttl): exactly what training returns
 -- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
@@ -44,4 +50,16 @@ FROM rows
 QUALIFY row_number() OVER (
   PARTITION BY "driver_id"
   ORDER BY __fc_ts DESC, __fc_created DESC NULLS LAST, "conv_rate" DESC NULLS LAST, "acc_rate" DESC NULLS LAST, "trips_today" DESC NULLS LAST
-) = 1
+) = 1;
+
+DROP TABLE IF EXISTS "drivers"."mat__driver_stats";
+
+ALTER TABLE "drivers"."mat__driver_stats__fc_new" RENAME TO "mat__driver_stats";
+
+-- The watermark of the view (its row count is returned to fcompile).
+INSERT INTO "drivers"."fc_materializations" (view_name, end_time, start_time, mode, row_count, view_hash, materialized_at)
+VALUES ('driver_stats', getvariable('fc_end'), getvariable('fc_start'), 'incremental', (SELECT count(*) FROM "drivers"."mat__driver_stats"), 'sha256:178503f8a5b5cda49c4af95bf56e5e12beacb32e1bd563c778ad397ffe4e3586', CAST(now() AS TIMESTAMP))
+ON CONFLICT (view_name) DO UPDATE SET
+  end_time = EXCLUDED.end_time, start_time = EXCLUDED.start_time, mode = EXCLUDED.mode,
+  row_count = EXCLUDED.row_count, view_hash = EXCLUDED.view_hash, materialized_at = EXCLUDED.materialized_at
+RETURNING row_count;

@@ -15,7 +15,7 @@ SELECT
   "v1"."conv_rate" AS "conv_rate",
   "v1"."acc_rate" AS "acc_rate",
   "v1"."trips_today" AS "trips_today"
-FROM "entity_rows"
+FROM "entity_rows" AS "entity_rows"
 LEFT JOIN LATERAL (
   -- feature view driver_stats (ttl 1d), lookup (index assumed on "drivers"."source__driver_hourly_stats" (driver_id, event_timestamp)): the rows at the greatest timestamp in range
   -- (WITH TIES: one backward index-only scan that stops after them), then the tie-break among them

@@ -1,0 +1,130 @@
+/**
+ * The context of the training templates (templates/<dialect>/training.sql.hbs): what
+ * src/compile/training.ts fills and the templates read. It lives with the dialects, so that
+ * Dialect.render can take it typed (TemplateContexts in ./template-contexts.ts).
+ */
+
+/**
+ * How the training query finds, for each entity row, a view's row; see
+ * src/compile/training-shapes.ts and docs/training.md.
+ */
+export type TrainingShape = "asof" | "lookup-ties" | "lookup-max" | "sort-merge";
+
+/** Names the training query makes up (all quoted), none equal to a name the user wrote. */
+export interface TrainingNames {
+  /** CTE of the entity rows. */
+  entityRows: string;
+  /** Alias of the entity relation inside that CTE. */
+  entityInput: string;
+  /** Entity rows' input position (1, 2, …). */
+  rowId: string;
+  /** The entity row's timestamp as TIMESTAMP. */
+  entityTs: string;
+  /** A view row's timestamp as TIMESTAMP. */
+  ts: string;
+  /** sort-merge: 0 for a view row, 1 for an entity row. */
+  kind: string;
+  /** sort-merge: how many view rows of the key come up to this row, in timeline order. */
+  seq: string;
+  /** sort-merge: the alias of the timeline's rows. */
+  timeline: string;
+  /** sort-merge: the timeline's window. */
+  window: string;
+  /** sort-merge: the kind of the next row in the timeline (1: an entity row). */
+  next: string;
+  /** sort-merge: the timestamp of the view row an entity row is matched with. */
+  matchTs: string;
+  /** sort-merge: the window that hands a view row's values to the entity rows after it. */
+  matchWindow: string;
+  /** sort-merge: the created timestamp, under a name that cannot clash with a key or feature. */
+  created: string;
+  /** Table aliases inside a view's lookup (its rows; the max(ts) probe's rows). */
+  row: string;
+  probe: string;
+}
+
+/** A feature column of a view as the template uses it. */
+export interface TrainingFeatureContext {
+  /** The source column cast to its declared type. */
+  expr: string;
+  /** Its name inside the view's CTE or lookup: the feature's own, or `name_2`, … where that clashes. */
+  alias: string;
+  /** How it orders in a tie-break (Dialect.orderKey). */
+  orderExpr: string;
+}
+
+/** One feature view of the request, for the dialect's training template. */
+export interface TrainingViewContext {
+  name: string;
+  shape: TrainingShape;
+  /** Why this shape (printed by `train`). */
+  reason: string;
+  /** Flags for the template, one per shape (Handlebars has no equality test). */
+  asof: boolean;
+  lookupTies: boolean;
+  lookupMax: boolean;
+  sortMerge: boolean;
+  /** asof: the deduplicated rows; sort-merge: the stage. */
+  cte: string;
+  /** Alias of the view's result in the final SELECT. */
+  alias: string;
+  describe: string;
+  relation: string;
+  keyList: string[];
+  /** Join keys: the entity rows' column and the view's column (both quoted). */
+  keys: { entity: string; view: string }[];
+  ts: string;
+  tsExpr: string;
+  created?: string;
+  /** Every feature of the view (the tie-break reads them all). */
+  allFeatures: TrainingFeatureContext[];
+  /** The features the request asks for. */
+  features: TrainingFeatureContext[];
+  partitionBy: string[];
+  /** The tie-break ascending (the winner last). */
+  orderBy: string[];
+  /** The tie-break descending (the winner first). */
+  orderByTies: string[];
+  /** sort-merge: the tie-break over the timeline's columns, ascending. */
+  timelineOrder: string[];
+  /** sort-merge: this view's stage (see SortMergeStage). */
+  stage?: SortMergeStage;
+  ttl?: string;
+  /** lookup-ties: the columns the index-only lookup returns (created timestamp and features). */
+  tieColumns: string[];
+}
+
+/**
+ * The sort-merge shape is a chain of stages, one per view that has it: each stage takes every
+ * entity row of the one before (its columns and the features found so far) and adds this view's
+ * features, so no join with a row estimate the planner cannot know is ever needed.
+ */
+export interface SortMergeStage {
+  /** The relation the stage reads entity rows from: the entity rows' CTE or the previous stage. */
+  from: string;
+  /** The columns it carries through unchanged: the entity columns, the row id, the entity timestamp, earlier stages' features. */
+  carried: string[];
+  /** The join keys: a name in the timeline, the entity rows' column, the view's column. */
+  keys: { name: string; entity: string; view: string }[];
+  /** Every feature of the view under a name in the timeline (the tie-break reads them all). */
+  features: { expr: string; name: string }[];
+  /** The requested features: their name in the timeline, which is also their name in the stage's output. */
+  outputs: string[];
+}
+
+/** The context of templates/<dialect>/training.sql.hbs. */
+export interface TrainingTemplateContext {
+  title: string;
+  entities: string;
+  /** The entity rows' timestamp column (quoted). */
+  entityTsColumn: string;
+  /** The entity rows' columns (quoted), when known. */
+  entityColumns?: string[];
+  /** The training query numbers the entity rows itself (Dialect.numbersEntityRows = "query"). */
+  numberRows: boolean;
+  names: TrainingNames;
+  views: TrainingViewContext[];
+  /** The relation the final SELECT reads entity rows from (as names.entityRows): the last sort-merge stage, or the entity rows' CTE. */
+  finalFrom: string;
+  outputs: { alias: string; column: string; name: string; ttl?: string }[];
+}

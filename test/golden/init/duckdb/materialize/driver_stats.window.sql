@@ -1,0 +1,51 @@
+-- fcompile: materialization of feature view driver_stats (window), inside materialize's
+-- transaction (_begin.sql … _commit.sql): per entity, the row training returns at T = end.
+-- The end time (and the start time, but for a full run) are parameters: see the query's comment.
+DROP TABLE IF EXISTS "drivers"."mat__driver_stats__fc_new";
+
+CREATE TABLE "drivers"."mat__driver_stats__fc_new" AS
+-- fcompile materialization query for feature view driver_stats, DuckDB.
+-- The latest row per entity as of the end time (within ttl): exactly what training returns
+-- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
+-- Set the bounds first, e.g.
+--   SET VARIABLE fc_end = TIMESTAMP '2025-06-01 00:00:00';
+--   SET VARIABLE fc_start = TIMESTAMP '2025-05-01 00:00:00';  -- only entities with a row since
+WITH rows AS (
+  SELECT
+    "driver_id",
+    CAST("event_timestamp" AS TIMESTAMP) AS __fc_ts,
+    "created" AS __fc_created,
+    CAST("conv_rate" AS DOUBLE) AS "conv_rate",
+    CAST("acc_rate" AS DOUBLE) AS "acc_rate",
+    CAST("trips_today" AS BIGINT) AS "trips_today"
+  FROM "drivers"."source__driver_hourly_stats"
+  WHERE "event_timestamp" IS NOT NULL
+    AND "driver_id" IS NOT NULL
+    AND CAST("event_timestamp" AS TIMESTAMP) <= getvariable('fc_end')
+    AND CAST("event_timestamp" AS TIMESTAMP) >= getvariable('fc_end') - INTERVAL '1 day'
+    AND CAST("event_timestamp" AS TIMESTAMP) >= getvariable('fc_start')
+)
+SELECT
+  "driver_id",
+  __fc_ts AS "event_timestamp",
+  __fc_created AS "created",
+  "conv_rate",
+  "acc_rate",
+  "trips_today"
+FROM rows
+QUALIFY row_number() OVER (
+  PARTITION BY "driver_id"
+  ORDER BY __fc_ts DESC, __fc_created DESC NULLS LAST, "conv_rate" DESC NULLS LAST, "acc_rate" DESC NULLS LAST, "trips_today" DESC NULLS LAST
+) = 1;
+
+DROP TABLE IF EXISTS "drivers"."mat__driver_stats";
+
+ALTER TABLE "drivers"."mat__driver_stats__fc_new" RENAME TO "mat__driver_stats";
+
+-- The watermark of the view (its row count is returned to fcompile).
+INSERT INTO "drivers"."fc_materializations" (view_name, end_time, start_time, mode, row_count, view_hash, materialized_at)
+VALUES ('driver_stats', getvariable('fc_end'), getvariable('fc_start'), 'window', (SELECT count(*) FROM "drivers"."mat__driver_stats"), 'sha256:178503f8a5b5cda49c4af95bf56e5e12beacb32e1bd563c778ad397ffe4e3586', CAST(now() AS TIMESTAMP))
+ON CONFLICT (view_name) DO UPDATE SET
+  end_time = EXCLUDED.end_time, start_time = EXCLUDED.start_time, mode = EXCLUDED.mode,
+  row_count = EXCLUDED.row_count, view_hash = EXCLUDED.view_hash, materialized_at = EXCLUDED.materialized_at
+RETURNING row_count;
