@@ -216,6 +216,18 @@ describe.each(DIALECT_NAMES)("training output values on %s", (dialect) => {
     }
   });
 
+  it("an entity key column that is empty in every row takes the key's type (not text): all features NULL", async () => {
+    const { dir, wh } = await project(dialect);
+    try {
+      writeFileSync(path.join(dir, "entities.csv"), "customer_id,event_timestamp\n,2024-09-02\n,2024-09-03\n");
+      const csv = readFileSync(await trainTo(dir, "entities.csv", "out.csv"), "utf8");
+      expect(csv).toBe("customer_id,event_timestamp,f32,f64,flag,seen,name,big,small\n,2024-09-02,,,,,,,\n,2024-09-03,,,,,,,\n");
+    } finally {
+      removeDir(dir);
+      await wh.cleanup();
+    }
+  });
+
   it("an entity key that is not an integer is reported with its file, line and column", async () => {
     const { dir, wh } = await project(dialect);
     try {

@@ -21,7 +21,7 @@ import { keyOf, materializeReference } from "./reference/materialize-reference.j
 import type { Value } from "./reference/pit-reference.js";
 import { inSchema } from "./reference/train-runner.js";
 
-const BUDGET: PropertyBudget = { runs: 30, minRuns: 10, seconds: 25 };
+const BUDGET: PropertyBudget = { runs: 25, minRuns: 8, seconds: 18 };
 
 afterAll(closeTestTargets);
 

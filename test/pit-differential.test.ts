@@ -22,7 +22,7 @@ import { show } from "./reference/duckdb-harness.js";
 import { expectedRows, referenceFor, trainCase } from "./reference/train-runner.js";
 import type { TrainRun } from "./reference/train-runner.js";
 
-const BUDGET: PropertyBudget = { runs: 30, minRuns: 10, seconds: 45 };
+const BUDGET: PropertyBudget = { runs: 30, minRuns: 10, seconds: 35 };
 
 afterAll(closeTestTargets);
 

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -105,5 +106,44 @@ describe("train checks the warehouse before it runs", () => {
     expect((err as FcUserError).diagnostics.map(formatDiagnostic)).toEqual([
       `definitions/v.yml:16:11: error FC017: column 'w' of view 'plain' is not in "raw"."events" (columns: customer_id, ts, z)`,
     ]);
+  });
+});
+
+describe("fcompile train names the entity file's line and column (the CLI as a user runs it; needs npm run build)", () => {
+  const bin = path.resolve("bin/fcompile");
+
+  it("a short row, and a key that is not an integer, exit 1 with file:line:col diagnostics", async () => {
+    const dir = tempProject({
+      "fcompile.yaml": CONFIG,
+      "definitions/v.yml": `entities:
+  - {name: customer, join_keys: [customer_id]}
+sources:
+  - {name: raw, table: raw.events, timestamp: ts}
+feature_views:
+  - name: plain
+    entities: [customer]
+    source: raw
+    features: [{name: z, type: int64}]
+`,
+      "labels.csv": "customer_id,event_timestamp,label\n1,2025-02-01,a\n2,2025-02-01\n",
+      "keys.csv": "customer_id,event_timestamp,label\n1,2025-02-01,a\nabc,2025-02-01,b\n",
+    });
+    dirs.push(dir);
+    await sql(dir, "CREATE SCHEMA raw; CREATE TABLE raw.events AS SELECT 1 AS customer_id, TIMESTAMP '2025-01-01' AS ts, 5 AS z");
+    const trainCli = (entities: string) =>
+      spawnSync(process.execPath, [bin, "train", "--features", "plain:z", "--entities", entities, "--out", "out.csv"], {
+        cwd: dir,
+        encoding: "utf8",
+      });
+    const short = trainCli("labels.csv");
+    expect(short.status, short.stderr).toBe(1);
+    expect(short.stderr).toContain(
+      "labels.csv:3:13: error FC015: row has 2 fields, the header has 3 (customer_id, event_timestamp, label): every row needs one field per header column (an empty field is a NULL)",
+    );
+    expect(short.stderr).not.toContain("no timestamp column");
+    const keys = trainCli("keys.csv");
+    expect(keys.status, keys.stderr).toBe(1);
+    expect(keys.stderr).toContain("keys.csv:3:1: error FC015: column 'customer_id': 'abc' is not an int64");
+    expect(keys.stderr).not.toMatch(/Could not convert/);
   });
 });
