@@ -6,6 +6,7 @@
  * this module loads no store driver: each store imports its writer or reader when first used.
  */
 import type { OnlineStoreConfig } from "../project/online-config.js";
+import type { ClearedOnline, OnlineContents } from "./admin.js";
 import type { OnlineWriter, WriterOptions } from "./online-writer.js";
 import { redisStore } from "./redis/index.js";
 import { sqliteStore } from "./sqlite/index.js";
@@ -23,6 +24,10 @@ export interface OnlineStore<C extends OnlineStoreConfig> {
   openWriter(config: C, project: string, opts: WriterOptions): Promise<OnlineWriter>;
   /** Opens the store for reads; each read ends within `timeoutMs`. */
   openReader(config: C, project: string, opts: { timeoutMs: number }): Promise<StoreReader>;
+  /** What a project has in the store (`status`, `clean`); `countEntries` also counts its keys or rows. */
+  inspect(config: C, project: string, countEntries: boolean): Promise<OnlineContents>;
+  /** Removes a project from the store (`clean`); never while one of its loads runs. */
+  clear(config: C, project: string, onProgress?: (removed: number) => void): Promise<ClearedOnline>;
 }
 
 /** Every online store, by config type. */

@@ -18,4 +18,12 @@ export const redisStore: OnlineStore<Config> = {
     const { openRedisReader } = await import("./reader.js");
     return openRedisReader(config.url, project, opts.timeoutMs);
   },
+  async inspect(config, project, countEntries) {
+    const { inspectRedis } = await import("./admin.js");
+    return inspectRedis(config, project, countEntries);
+  },
+  async clear(config, project, onProgress) {
+    const { clearRedis } = await import("./admin.js");
+    return clearRedis(config, project, onProgress);
+  },
 };

@@ -17,4 +17,12 @@ export const sqliteStore: OnlineStore<Config> = {
     const { openSqliteReader } = await import("./reader.js");
     return openSqliteReader(config.path, project, opts.timeoutMs);
   },
+  async inspect(config, project, countEntries) {
+    const { inspectSqlite } = await import("./admin.js");
+    return inspectSqlite(config, project, countEntries);
+  },
+  async clear(config, project) {
+    const { clearSqlite } = await import("./admin.js");
+    return clearSqlite(config, project);
+  },
 };
