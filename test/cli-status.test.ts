@@ -159,8 +159,10 @@ describe("fcompile status when the online store is down", () => {
     await run({ projectDir: dir });
     await materialize({ projectDir: dir, end: "2025-01-01T12:00:00Z" });
     const r = await statusOf(dir);
-    expect(r.onlineError).toMatch(/cannot connect to the online store redis:\/\/127\.0\.0\.1:1\/0: .*is Redis running\?/);
+    expect(r.onlineError).toMatch(
+      /cannot reach the online store at redis:\/\/127\.0\.0\.1:1\/0 \(.*\): is Redis running there\? Start it, or fix the URL/,
+    );
     expect(r.views.map((v) => [v.view, v.state])).toEqual([["driver_stats", "not-loaded"]]);
-    expect(await ok(dir, "status")).toMatch(/^online store not readable: cannot connect/m);
+    expect(await ok(dir, "status")).toMatch(/^online store not readable: cannot reach the online store at redis:\/\/127\.0\.0\.1:1\/0/m);
   });
 });
