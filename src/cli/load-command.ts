@@ -5,7 +5,8 @@ import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";
 
-interface LoadFlags extends CommonOptions {
+/** The flags of `load` (also `materialize --load`'s). */
+export interface LoadFlags extends CommonOptions {
   graceMs: string;
   allowEmpty?: boolean;
   force?: boolean;
@@ -38,34 +39,47 @@ Example:
     )
     .action((opts: LoadFlags) =>
       runCommand(async () => {
-        const maxShrink = Number(opts.maxShrink);
-        if (opts.maxShrink.trim() === "" || !(maxShrink >= 0 && maxShrink <= 1))
-          throw userError("FC015", `--max-shrink must be a fraction from 0 to 1, e.g. 0.5 (got '${opts.maxShrink}')`);
-        const progress = progressLine();
-        const r = await load({
-          projectDir: opts.project,
-          target: opts.target,
-          graceMs: Number(opts.graceMs),
-          maxShrink,
-          allowEmpty: !!opts.allowEmpty,
-          force: !!opts.force,
-          onProgress: (done, total) =>
-            progress.update(
-              `loading ${done.toLocaleString("en")}/${total.toLocaleString("en")} rows (${Math.floor((100 * done) / Math.max(total, 1))}%)`,
-            ),
-        });
-        progress.done();
-        for (const s of r.skipped)
-          process.stderr.write(`note: view '${s}' has no materialization; not loaded (run 'fcompile materialize')\n`);
-        for (const v of r.retired) process.stderr.write(`note: view '${v}' is no longer in the project; removed from the online store\n`);
-        const rows = r.views.reduce((n, v) => n + v.rows, 0);
-        const secs = r.ms / 1000;
-        process.stdout.write(
-          `load ok: ${r.views.length} views, ${rows.toLocaleString("en")} rows into ${r.store} in ${secs.toFixed(1)} s ` +
-            `(${Math.round(rows / Math.max(secs, 1e-3)).toLocaleString("en")} rows/s; as of ${[...new Set(r.views.map((v) => v.end))].join(", ")})` +
-            (r.removed > 0 ? `; ${r.removed.toLocaleString("en")} replaced values removed` : "") +
-            "\n",
-        );
+        await runLoad(opts, parseMaxShrink(opts.maxShrink));
       }),
     );
+}
+
+/** `--max-shrink`: a fraction from 0 to 1, or a usage error saying so. */
+export function parseMaxShrink(text: string): number {
+  const maxShrink = Number(text);
+  if (text.trim() === "" || !(maxShrink >= 0 && maxShrink <= 1))
+    throw userError("FC015", `--max-shrink must be a fraction from 0 to 1, e.g. 0.5 (got '${text}')`);
+  return maxShrink;
+}
+
+/** Runs `load` with progress on a terminal, notes on stderr and the summary line on stdout. */
+export async function runLoad(opts: LoadFlags, maxShrink: number): Promise<void> {
+  const progress = progressLine();
+  let r;
+  try {
+    r = await load({
+      projectDir: opts.project,
+      target: opts.target,
+      graceMs: Number(opts.graceMs),
+      maxShrink,
+      allowEmpty: !!opts.allowEmpty,
+      force: !!opts.force,
+      onProgress: (done, total) =>
+        progress.update(
+          `loading ${done.toLocaleString("en")}/${total.toLocaleString("en")} rows (${Math.floor((100 * done) / Math.max(total, 1))}%)`,
+        ),
+    });
+  } finally {
+    progress.done();
+  }
+  for (const s of r.skipped) process.stderr.write(`note: view '${s}' has no materialization; not loaded (run 'fcompile materialize')\n`);
+  for (const v of r.retired) process.stderr.write(`note: view '${v}' is no longer in the project; removed from the online store\n`);
+  const rows = r.views.reduce((n, v) => n + v.rows, 0);
+  const secs = r.ms / 1000;
+  process.stdout.write(
+    `load ok: ${r.views.length} views, ${rows.toLocaleString("en")} rows into ${r.store} in ${secs.toFixed(1)} s ` +
+      `(${Math.round(rows / Math.max(secs, 1e-3)).toLocaleString("en")} rows/s; as of ${[...new Set(r.views.map((v) => v.end))].join(", ")})` +
+      (r.removed > 0 ? `; ${r.removed.toLocaleString("en")} replaced values removed` : "") +
+      "\n",
+  );
 }

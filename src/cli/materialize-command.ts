@@ -1,21 +1,18 @@
 import type { Command } from "commander";
-import { DEFAULT_MAX_SHRINK, load } from "../commands/load.js";
+import { DEFAULT_MAX_SHRINK } from "../commands/load.js";
+import { parseMaxShrink, runLoad } from "./load-command.js";
 import { userError } from "../diagnostics/diagnostic.js";
 import { materialize } from "../commands/materialize.js";
 import { withProjectOptions } from "./common-options.js";
-import type { CommonOptions } from "./common-options.js";
+import type { LoadFlags } from "./load-command.js";
 import { progressLine, runCommand } from "./output.js";
 
-interface MaterializeFlags extends CommonOptions {
+interface MaterializeFlags extends LoadFlags {
   end?: string;
   start?: string;
   incremental?: boolean;
   views?: string;
   load?: boolean;
-  graceMs: string;
-  maxShrink: string;
-  allowEmpty?: boolean;
-  force?: boolean;
 }
 
 export function registerMaterialize(program: Command): void {
@@ -51,9 +48,7 @@ load): run 'fcompile load' to retry. The load pushes every materialized view, no
     )
     .action((opts: MaterializeFlags) =>
       runCommand(async () => {
-        const maxShrink = Number(opts.maxShrink);
-        if (opts.maxShrink.trim() === "" || !(maxShrink >= 0 && maxShrink <= 1))
-          throw userError("FC015", `--max-shrink must be a fraction from 0 to 1, e.g. 0.5 (got '${opts.maxShrink}')`);
+        const maxShrink = parseMaxShrink(opts.maxShrink);
         if (!opts.load && (opts.allowEmpty || opts.force || opts.maxShrink !== String(DEFAULT_MAX_SHRINK)))
           throw userError(
             "FC015",
@@ -89,31 +84,9 @@ load): run 'fcompile load' to retry. The load pushes every materialized view, no
 
 /** `materialize --load`: the load step, reported as `fcompile load` reports it. */
 async function loadAfter(opts: MaterializeFlags, maxShrink: number): Promise<void> {
-  const progress = progressLine();
   try {
-    const r = await load({
-      projectDir: opts.project,
-      target: opts.target,
-      graceMs: Number(opts.graceMs),
-      maxShrink,
-      allowEmpty: !!opts.allowEmpty,
-      force: !!opts.force,
-      onProgress: (done, total) =>
-        progress.update(
-          `loading ${done.toLocaleString("en")}/${total.toLocaleString("en")} rows (${Math.floor((100 * done) / Math.max(total, 1))}%)`,
-        ),
-    });
-    progress.done();
-    for (const s of r.skipped) process.stderr.write(`note: view '${s}' has no materialization; not loaded\n`);
-    for (const v of r.retired) process.stderr.write(`note: view '${v}' is no longer in the project; removed from the online store\n`);
-    const rows = r.views.reduce((n, v) => n + v.rows, 0);
-    process.stdout.write(
-      `load ok: ${r.views.length} views, ${rows.toLocaleString("en")} rows into ${r.store} in ${(r.ms / 1000).toFixed(1)} s` +
-        (r.removed > 0 ? `; ${r.removed.toLocaleString("en")} replaced values removed` : "") +
-        "\n",
-    );
+    await runLoad(opts, maxShrink);
   } catch (err) {
-    progress.done();
     process.stderr.write(
       "note: the materialization above is committed; the load failed, so readers still see the previous load. Run 'fcompile load' to retry.\n",
     );
