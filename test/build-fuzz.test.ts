@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { build } from "../src/index.js";
 import { removeProject, tempProject } from "./helpers/temp-project.js";
+import { assertAsyncProperty } from "./helpers/property.js";
 
 const FIXTURE = "test/fixtures/composite";
 const yaml = readFileSync(path.join(FIXTURE, "definitions/all.yml"), "utf8");
@@ -24,9 +25,12 @@ const damaged = fc.oneof(
   fc.string({ unit: fc.constantFrom(..."ab:- \n[]{}0"), maxLength: 200 }),
 );
 
+// Each case is one in-process build of a small project (tens of ms when idle).
+const FUZZ_BUDGET = { runs: Number(process.env.FUZZ_RUNS ?? 300), minRuns: 100, seconds: 40 };
+
 describe("fuzz: random and truncated YAML", () => {
   it("build never throws: diagnostics with positions, or success", async () => {
-    await fc.assert(
+    await assertAsyncProperty(
       fc.asyncProperty(damaged, async (text) => {
         writeFileSync(path.join(dir, "definitions/all.yml"), text);
         const r = await build({ projectDir: dir });
@@ -39,7 +43,7 @@ describe("fuzz: random and truncated YAML", () => {
           }
         }
       }),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
+      FUZZ_BUDGET,
     );
   });
 

@@ -80,8 +80,11 @@ describe("the npm package", () => {
     // Transitive dependencies support the Node versions fcompile declares (no EBADENGINE).
     expect(install.stderr).not.toMatch(/EBADENGINE|deprecated/);
 
-    const fcompile = (cwd: string, ...args: string[]) => sh("npx", ["--no", "--", "fcompile", ...args], cwd);
-    const version = fcompile(app, "--version");
+    // `npx fcompile` finds the installed command once; the steps then run that command directly
+    // (the same file, without an npm start per step).
+    const version = sh("npx", ["--no", "--", "fcompile", "--version"], app);
+    const installed = path.join(app, "node_modules", ".bin", "fcompile");
+    const fcompile = (cwd: string, ...args: string[]) => sh(installed, args, cwd);
     expect(version.stdout.trim()).toBe((JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version);
     expect(fcompile(app, "init", "demo").status).toBe(0);
     const demo = path.join(app, "demo");

@@ -1,6 +1,7 @@
 /**
- * The whole loop on the sample project, through the CLI as a user runs it, on every warehouse ×
- * online store: materialize, load, get, and verify with zero mismatches (docs/semantics.md, "Online").
+ * The whole loop on the sample project on every warehouse × online store: materialize, load, get,
+ * and verify with zero mismatches (docs/semantics.md, "Online"); once through the CLI as a user
+ * runs it, the other combinations through the same command functions in-process.
  */
 import { STORE_TYPES, TEST_STORES } from "./helpers/online-stores.js";
 import type { OnlineStoreType } from "../src/online/stores.js";
@@ -12,6 +13,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PG_URL, dropSchemas, testSchema } from "./helpers/postgres.js";
 import { REDIS_URL, deleteProjectKeys } from "./helpers/redis.js";
+import { build, get, load, materialize, run as runProject, verify } from "../src/index.js";
 
 const bin = path.resolve("bin/fcompile");
 let base: string;
@@ -65,56 +67,120 @@ function setUp(warehouse: "duckdb" | "postgres", store: OnlineStoreType, tag = "
   return { dir, run: (...a) => cli(dir, a) };
 }
 
+/** The online store of a set-up project: rewrites its `online:` line (the warehouse stays). */
+function useStore(dir: string, store: OnlineStoreType): void {
+  const file = path.join(dir, "fcompile.yaml");
+  writeFileSync(file, readFileSync(file, "utf8").replace(/^online: .*$/m, `online: ${TEST_STORES[store].yaml}`));
+}
+
+const ENDS = ["2025-07-01", "2025-08-15T12:00:00Z"];
+const GET_AT = "2025-08-15T12:00:00Z";
+
+interface Read {
+  featureNames: string[];
+  rows: { features: Record<string, { status: string }> }[];
+}
+
+// One project per warehouse, built and run once; each store then gets the whole online loop on it.
+// The first store on DuckDB runs every step through the CLI as a user does (its output lines and
+// exit codes); the other combinations call the same command functions in-process, which checks
+// the same results without a Node and DuckDB start per step.
 for (const warehouse of ["duckdb", "postgres"] as const) {
-  for (const store of STORE_TYPES) {
-    describe(`${warehouse} → ${store}`, () => {
-      it("materialize, load, get and verify agree with training", async () => {
-        const { run } = setUp(warehouse, store);
+  describe(`${warehouse} → every online store`, () => {
+    let dir: string;
+    let run: (...a: string[]) => Promise<Ran>;
+    beforeAll(async () => {
+      ({ dir, run } = setUp(warehouse, STORE_TYPES[0]!));
+      if (warehouse === "duckdb") {
         for (const cmd of [["build"], ["run"]]) {
           const r = await run(...cmd);
           expect(r.status, String(r.stderr)).toBe(0);
         }
-        for (const end of ["2025-07-01", "2025-08-15T12:00:00Z"]) {
-          const m = await run("materialize", "--end", end);
-          expect(m.status, String(m.stderr)).toBe(0);
-          expect(String(m.stdout)).toMatch(/materialize ok: 2 views, \d+ rows/);
-          const l = await run("load");
-          expect(l.status, String(l.stderr)).toBe(0);
-          expect(String(l.stdout)).toMatch(/^load ok: 2 views, [\d,]+ rows into /);
-          const v = await run("verify", "--end", end, "--sample", "300");
-          expect(v.status, `${v.stdout}\n${v.stderr}`).toBe(0);
-          expect(String(v.stdout)).toMatch(/verify ok: \d+ values of 300 entities compared \(\d+ PRESENT.*\), 0 mismatches/);
+      } else {
+        expect((await build({ projectDir: dir })).ok).toBe(true);
+        await runProject({ projectDir: dir });
+      }
+    });
+
+    for (const store of STORE_TYPES) {
+      const viaCli = warehouse === "duckdb" && store === STORE_TYPES[0];
+      it(`${store}: materialize, load, get and verify agree with training${viaCli ? " (through the CLI)" : ""}`, async () => {
+        useStore(dir, store);
+        for (const end of ENDS) {
+          if (viaCli) {
+            const m = await run("materialize", "--end", end);
+            expect(m.status, String(m.stderr)).toBe(0);
+            expect(String(m.stdout)).toMatch(/materialize ok: 2 views, \d+ rows/);
+            const l = await run("load");
+            expect(l.status, String(l.stderr)).toBe(0);
+            expect(String(l.stdout)).toMatch(/^load ok: 2 views, [\d,]+ rows into /);
+            const v = await run("verify", "--end", end, "--sample", "300");
+            expect(v.status, `${v.stdout}\n${v.stderr}`).toBe(0);
+            expect(String(v.stdout)).toMatch(/verify ok: \d+ values of 300 entities compared \(\d+ PRESENT.*\), 0 mismatches/);
+          } else {
+            const m = await materialize({ projectDir: dir, end });
+            expect(m.views).toHaveLength(2);
+            expect(m.views.every((v) => v.rows > 0)).toBe(true);
+            const l = await load({ projectDir: dir, graceMs: 0 });
+            expect(l.views.map((v) => v.rows)).toEqual(m.views.map((v) => v.rows));
+            const v = await verify({ projectDir: dir, end, sample: 300 });
+            expect(v.entities).toBe(300);
+            expect(v.statuses.PRESENT).toBeGreaterThan(0);
+            expect(v.compared).toBeGreaterThan(0);
+            expect(v.mismatches).toEqual([]);
+          }
         }
-        const g = await run(
-          "get",
-          "--service",
-          "churn_model",
-          "--entity",
-          "customer_id=1002",
-          "--entity",
-          "customer_id=424242",
-          "--at",
-          "2025-08-15T12:00:00Z",
-        );
-        expect(g.status, String(g.stderr)).toBe(0);
-        const out = JSON.parse(String(g.stdout)) as { featureNames: string[]; rows: { features: Record<string, { status: string }> }[] };
+        let out: Read;
+        let nowOut: Read;
+        if (viaCli) {
+          const g = await run(
+            "get",
+            "--service",
+            "churn_model",
+            "--entity",
+            "customer_id=1002",
+            "--entity",
+            "customer_id=424242",
+            "--at",
+            GET_AT,
+          );
+          expect(g.status, String(g.stderr)).toBe(0);
+          out = JSON.parse(String(g.stdout)) as Read;
+          // Read now instead of at the end time: the 2-day ttl has long passed.
+          const now = await run("get", "--features", "customer_daily_stats:total_orders_30d", "--entity", "customer_id=1002");
+          nowOut = JSON.parse(String(now.stdout)) as Read;
+        } else {
+          const entityRows = [{ customer_id: "1002" }, { customer_id: "424242" }];
+          out = await get({ projectDir: dir, service: "churn_model", entityRows, at: GET_AT });
+          nowOut = await get({
+            projectDir: dir,
+            features: ["customer_daily_stats:total_orders_30d"],
+            entityRows: [{ customer_id: "1002" }],
+          });
+        }
         expect(out.featureNames).toHaveLength(5);
+        expect(Object.values(out.rows[0]!.features).some((f) => f.status === "PRESENT")).toBe(true);
         expect(Object.values(out.rows[1]!.features).every((f) => f.status === "NOT_FOUND")).toBe(true);
-        // Read now instead of at the end time: the 2-day ttl has long passed.
-        const now = await run("get", "--features", "customer_daily_stats:total_orders_30d", "--entity", "customer_id=1002");
-        const nowOut = JSON.parse(String(now.stdout)) as { rows: { features: Record<string, { status: string }> }[] };
         expect(["OUTSIDE_MAX_AGE", "NOT_FOUND"]).toContain(nowOut.rows[0]!.features.total_orders_30d!.status);
       });
-    });
-  }
+    }
+  });
 }
 
-describe("verify checks what is loaded", () => {
+/** Builds, runs, materializes at `end` and loads the project in-process (the set-up of a CLI check). */
+async function loaded(dir: string, end: string): Promise<void> {
+  expect((await build({ projectDir: dir })).ok).toBe(true);
+  await runProject({ projectDir: dir });
+  await materialize({ projectDir: dir, end });
+  await load({ projectDir: dir, graceMs: 0 });
+}
+
+describe("verify checks what is loaded (through the CLI: its message and exit code)", () => {
   it("refuses an --end other than the loaded one, saying which end is loaded and what to run", async () => {
-    const { run } = setUp("duckdb", "sqlite", "_end");
-    for (const cmd of [["build"], ["run"], ["materialize", "--end", "2025-07-01"], ["load"]]) expect((await run(...cmd)).status).toBe(0);
+    const { dir, run } = setUp("duckdb", "sqlite", "_end");
+    await loaded(dir, "2025-07-01");
     // Materialize a later end without loading it: the online store is still at 2025-07-01.
-    expect((await run("materialize", "--end", "2025-08-15")).status).toBe(0);
+    await materialize({ projectDir: dir, end: "2025-08-15" });
     const v = await run("verify", "--end", "2025-08-15", "--sample", "50");
     expect(v.status).toBe(1);
     expect(v.stderr).toMatch(/view 'customer_\w+' is loaded as of 2025-07-01 00:00:00, not 2025-08-15 00:00:00/);
@@ -124,11 +190,11 @@ describe("verify checks what is loaded", () => {
 
   it("exits 1 and names the entity and feature when the online store holds other values than training", async () => {
     const { dir, run } = setUp("duckdb", "redis", "_mm");
-    for (const cmd of [["build"], ["run"], ["materialize", "--end", "2025-07-01"], ["load"]]) expect((await run(...cmd)).status).toBe(0);
+    await loaded(dir, "2025-07-01");
     // Other raw data, loaded into the warehouse but not materialized and loaded online: training moves, online does not.
     const gen = spawnSync(process.execPath, ["generate-data.mjs", "--seed", "12", "--scale", "1"], { cwd: dir, encoding: "utf8" });
     expect(gen.status, gen.stderr).toBe(0);
-    expect((await run("run")).status).toBe(0);
+    await runProject({ projectDir: dir });
     const v = await run("verify", "--end", "2025-07-01", "--sample", "200");
     expect(v.status, v.stderr).toBe(1);
     expect(String(v.stdout)).toMatch(

@@ -13,6 +13,7 @@ import type { StoreReader } from "../src/online/store-reader.js";
 import { decodeValue, encodeValue, shortestFloat32 } from "../src/online/codec.js";
 import type { OnlineValue } from "../src/online/codec.js";
 import type { OnlineType, ViewLayout } from "../src/online/layout.js";
+import { assertAsyncProperty, assertProperty } from "./helpers/property.js";
 
 const TYPES: OnlineType[] = ["int32", "int64", "float32", "float64", "string", "bool", "timestamp"];
 const I64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
@@ -122,7 +123,7 @@ function expected(
 
 describe("online reads, property-based", () => {
   it("the codec gives back every value it packed", () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc
           .array(fc.constantFrom(...TYPES), { minLength: 1, maxLength: 20 })
@@ -135,12 +136,12 @@ describe("online reads, property-based", () => {
           types.forEach((t, i) => t === "float32" && values[i] !== null && expect(Math.fround(d.values[i] as number)).toBe(values[i]));
         },
       ),
-      { numRuns: 300, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
+      { runs: 300, minRuns: 100, seconds: 20 },
     );
   });
 
   it("rows and columns of a read both match the reference, on every type, ttl edge and missing entity", async () => {
-    await fc.assert(
+    await assertAsyncProperty(
       fc.asyncProperty(caseArb, async (c) => {
         const client = new OnlineClient(memoryStore(c));
         const n = c.views[0]!.rows.length;
@@ -167,7 +168,7 @@ describe("online reads, property-based", () => {
           }),
         );
       }),
-      { numRuns: 200, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
+      { runs: 200, minRuns: 60, seconds: 40 },
     );
   });
 });

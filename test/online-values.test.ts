@@ -10,6 +10,7 @@ import { toJson } from "../src/client/json.js";
 import { sameValue } from "../src/commands/verify.js";
 import { decodeValue, encodeValue, int64KeyText, shortestFloat32 } from "../src/online/codec.js";
 import { parseJsonExact } from "../src/server/exact-json.js";
+import { assertProperty } from "./helpers/property.js";
 
 /** The reference: the fewest significant digits whose decimal reads back as the same float32. */
 function shortestByText(x: number): number {
@@ -40,7 +41,7 @@ describe("float32 values", () => {
   });
 
   it("equal the text reference on every kind of float32 (any bit pattern)", () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (bits) => {
         const x = asFloat32(bits);
         const got = shortestFloat32(x);
@@ -50,7 +51,7 @@ describe("float32 values", () => {
           expect(Object.is(got, shortestByText(x))).toBe(true);
         }
       }),
-      { numRuns: 20_000, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
+      { runs: 20_000, minRuns: 5000, seconds: 20 },
     );
   });
 });
@@ -62,7 +63,7 @@ describe("JSON of online values", () => {
     expect(text).toBe(`{"big":9223372036854775807,"small":-9007199254740993,"marker":"\\u0000big:12","look":"\\\\u0000big:34","n":1.5}`);
     expect(parseJsonExact(text)).toEqual({ big, small: -(2n ** 53n) - 1n, marker: "\u0000big:12", look: "\\u0000big:34", n: 1.5 });
     // Strings that look like any marker stay strings, whatever they hold.
-    fc.assert(
+    assertProperty(
       fc.property(fc.string(), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (s, b) => {
         expect(parseJsonExact(toJson({ s, b, t: `\u0000big:${s}` }))).toEqual({
           s,
@@ -70,7 +71,7 @@ describe("JSON of online values", () => {
           t: `\u0000big:${s}`,
         });
       }),
-      { numRuns: 500, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
+      { runs: 500, minRuns: 200, seconds: 20 },
     );
   });
 
@@ -84,7 +85,7 @@ describe("int64 join-key values (one function for load and the client)", () => {
   const I64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
 
   it("every form of one integer names one key: bigint, digits, padded or signed text, a safe number", () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.oneof(fc.bigInt(I64), fc.constantFrom(I64.min, I64.max, 0n, 2n ** 53n + 1n, -(2n ** 53n) - 1n)), (b) => {
         const key = b.toString();
         expect(int64KeyText(b)).toBe(key);
@@ -93,7 +94,7 @@ describe("int64 join-key values (one function for load and the client)", () => {
         if (Number.isSafeInteger(Number(b))) expect(int64KeyText(Number(b))).toBe(key);
         else expect(int64KeyText(Number(b))).toBeUndefined(); // a double beyond 2^53 is not exact
       }),
-      { numRuns: 2000, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
+      { runs: 2000, minRuns: 500, seconds: 20 },
     );
   });
 
@@ -117,14 +118,14 @@ describe("int64 join-key values (one function for load and the client)", () => {
       [],
     ])
       expect(int64KeyText(v), String(v)).toBeUndefined();
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.string().filter((s) => !/^\s*[+-]?\d+\s*$/.test(s)),
         (s) => {
           expect(int64KeyText(s)).toBeUndefined();
         },
       ),
-      { numRuns: 2000, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
+      { runs: 2000, minRuns: 500, seconds: 20 },
     );
     expect(int64KeyText(-0)).toBe("0");
   });

@@ -15,6 +15,7 @@ import { resolveFeatureRefs } from "../src/registry/feature-refs.js";
 import { loadRegistry } from "../src/registry/load-registry.js";
 import type { FeatureRef } from "../src/registry/types.js";
 import { CONFIG, removeProject, tempProject } from "./helpers/temp-project.js";
+import { assertAsyncProperty } from "./helpers/property.js";
 
 const dir = tempProject({ "fcompile.yaml": CONFIG, "definitions/d.yml": "" });
 afterAll(() => removeProject(dir));
@@ -32,7 +33,8 @@ const views = fc.uniqueArray(
   { minLength: 1, maxLength: 4, selector: (v) => v.name },
 );
 
-const BUDGET = { numRuns: 150, interruptAfterTimeLimit: 90_000, markInterruptAsFailure: true };
+// Each case is one in-process build (or registry load) of a small project.
+const BUDGET = { runs: 150, minRuns: 50, seconds: 40 };
 
 function definitions(vs: { name: string; features: string[] }[], service: boolean): string {
   const lines = [
@@ -54,7 +56,7 @@ const refsOf = (vs: { name: string; features: string[] }[]): FeatureRef[] =>
 
 describe("output names (property)", () => {
   it("a service builds iff its output names are distinct in both modes; then training's names are distinct", async () => {
-    await fc.assert(
+    await assertAsyncProperty(
       fc.asyncProperty(views, async (vs) => {
         writeFileSync(path.join(dir, "definitions/d.yml"), definitions(vs, true));
         const refs = refsOf(vs);
@@ -72,7 +74,7 @@ describe("output names (property)", () => {
   });
 
   it("--features is refused (FC015) iff two features share an output name in the mode asked for", async () => {
-    await fc.assert(
+    await assertAsyncProperty(
       fc.asyncProperty(views, fc.boolean(), async (vs, fullNames) => {
         writeFileSync(path.join(dir, "definitions/d.yml"), definitions(vs, false));
         const loaded = await loadRegistry(dir);

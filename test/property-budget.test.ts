@@ -1,4 +1,6 @@
 /** The property-test helper fails a property that could not run its minimum number of cases in its budget. */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { assertAsyncProperty, assertProperty } from "./helpers/property.js";
@@ -29,5 +31,13 @@ describe("assertAsyncProperty / assertProperty", () => {
         { runs: 200, minRuns: 10, seconds: 5 },
       ),
     ).toThrow(/Counterexample: \[50\]/);
+  });
+
+  it("is what every property test runs through: no test calls fast-check's runner itself", () => {
+    const direct = readdirSync("test", { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith(".ts"))
+      .map((e) => path.join(e.parentPath, e.name))
+      .filter((f) => !f.endsWith(path.join("helpers", "property.ts")) && /\bfc\.(assert|check)\(/.test(readFileSync(f, "utf8")));
+    expect(direct, "use assertProperty / assertAsyncProperty from test/helpers/property.ts").toEqual([]);
   });
 });
