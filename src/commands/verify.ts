@@ -94,49 +94,52 @@ export async function verify(
         (row) => `(${row.map(literal).join(", ")}, CAST(${ct.dialect.stringLiteral(formatTimestamp(end))} AS TIMESTAMP))`,
       );
       const entitySql = `SELECT * FROM (VALUES ${values.join(", ")}) AS e(${[...keys, "event_timestamp"].map(q).join(", ")})`;
-      const rel = await wh.loadEntities({ sql: entitySql }, entitySpec(registry, ct, group, "event_timestamp", true));
-      const sql = compileTraining(registry, ct, {
-        title: "verify",
-        features: group,
-        entities: rel.relation,
-        timestampColumn: "event_timestamp",
-        fullNames: true,
-        entityColumns: rel.columns,
-      });
-      const types = group.map((r) => registry.views.get(r.view)!.features.find((f) => f.name === r.feature)!.type);
-      const cols = group.map((r, i) =>
-        types[i] === "timestamp" ? ct.dialect.epochMicros(q(outputName(r, true))) : q(outputName(r, true)),
-      );
-      const training = new Map<string, unknown[]>();
-      for await (const batch of wh.readRows(`SELECT ${[...keys.map(q), ...cols].join(", ")} FROM (\n${sql}\n) AS t`)) {
-        for (const row of batch) training.set(JSON.stringify(row.slice(0, keys.length).map(String)), row.slice(keys.length));
-      }
-      for (let i = 0; i < picked.length; i += 100) {
-        const rows = picked.slice(i, i + 100).map((p) => Object.fromEntries(keys.map((k, j) => [k, p[j]])));
-        const online = await client.getOnlineFeatures({
-          features: group.map((r) => `${r.view}:${r.feature}`),
-          entityRows: rows,
-          at: formatTimestamp(end),
+      // Features are compared under their full names; two that share one (a:b__c, a__b:c) are read in separate passes.
+      for (const part of withoutFullNameClashes(group)) {
+        const rel = await wh.loadEntities({ sql: entitySql }, entitySpec(registry, ct, part, "event_timestamp", true));
+        const sql = compileTraining(registry, ct, {
+          title: "verify",
+          features: part,
+          entities: rel.relation,
+          timestampColumn: "event_timestamp",
           fullNames: true,
+          entityColumns: rel.columns,
         });
-        online.rows.forEach((orow) => {
-          const want = training.get(JSON.stringify(keys.map((k) => String(orow.entity[k]))));
-          group.forEach((r, fi) => {
-            const name = outputName(r, true);
-            const got = orow.features[name]!;
-            const t = want ? want[fi] : null;
-            compared++;
-            statuses[got.status] = (statuses[got.status] ?? 0) + 1;
-            if (!sameValue(t, got.value, types[fi]!))
-              mismatches.push({
-                entity: orow.entity,
-                feature: `${r.view}:${r.feature}`,
-                training: t,
-                online: got.value,
-                status: got.status,
-              });
+        const types = part.map((r) => registry.views.get(r.view)!.features.find((f) => f.name === r.feature)!.type);
+        const cols = part.map((r, i) =>
+          types[i] === "timestamp" ? ct.dialect.epochMicros(q(outputName(r, true))) : q(outputName(r, true)),
+        );
+        const training = new Map<string, unknown[]>();
+        for await (const batch of wh.readRows(`SELECT ${[...keys.map(q), ...cols].join(", ")} FROM (\n${sql}\n) AS t`)) {
+          for (const row of batch) training.set(JSON.stringify(row.slice(0, keys.length).map(String)), row.slice(keys.length));
+        }
+        for (let i = 0; i < picked.length; i += 100) {
+          const rows = picked.slice(i, i + 100).map((p) => Object.fromEntries(keys.map((k, j) => [k, p[j]])));
+          const online = await client.getOnlineFeatures({
+            features: part.map((r) => `${r.view}:${r.feature}`),
+            entityRows: rows,
+            at: formatTimestamp(end),
+            fullNames: true,
           });
-        });
+          online.rows.forEach((orow) => {
+            const want = training.get(JSON.stringify(keys.map((k) => String(orow.entity[k]))));
+            part.forEach((r, fi) => {
+              const name = outputName(r, true);
+              const got = orow.features[name]!;
+              const t = want ? want[fi] : null;
+              compared++;
+              statuses[got.status] = (statuses[got.status] ?? 0) + 1;
+              if (!sameValue(t, got.value, types[fi]!))
+                mismatches.push({
+                  entity: orow.entity,
+                  feature: `${r.view}:${r.feature}`,
+                  training: t,
+                  online: got.value,
+                  status: got.status,
+                });
+            });
+          });
+        }
       }
     }
   } finally {
@@ -144,6 +147,19 @@ export async function verify(
     await client.close();
   }
   return { entities, features: refs.length, compared, statuses, mismatches };
+}
+
+/** Splits features into passes in which no two share a full output name (compared case-insensitively, as warehouses do). */
+function withoutFullNameClashes(refs: FeatureRef[]): FeatureRef[][] {
+  const passes: { refs: FeatureRef[]; names: Set<string> }[] = [];
+  for (const r of refs) {
+    const name = outputName(r, true).toLowerCase();
+    let pass = passes.find((p) => !p.names.has(name));
+    if (!pass) passes.push((pass = { refs: [], names: new Set() }));
+    pass.refs.push(r);
+    pass.names.add(name);
+  }
+  return passes.map((p) => p.refs);
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
- * Generated column names in materialization never clash with the user's (the kind of fault where a
+ * Generated column names never clash with the user's, in materialization and in verify (the kind of fault where a
  * `created_timestamp` that is the timestamp column itself made PostgreSQL fail with `column "ts"
  * specified more than once`): materialize, load and get agree with training on both warehouses.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { get, load, materialize, run } from "../src/index.js";
+import { get, load, materialize, run, verify } from "../src/index.js";
 import { PG_URL, dropSchemas, testSchema } from "./helpers/postgres.js";
 import { removeProject, tempProject } from "./helpers/temp-project.js";
 
@@ -47,5 +47,27 @@ feature_views:
       [5n, "2025-01-02T00:00:00Z"],
       [7n, "2025-01-01T12:00:00Z"],
     ]);
+  });
+
+  it("verify compares features whose full names clash (a:b__c and a__b:c) without a clash of its own", async () => {
+    const dir = tempProject({
+      "fcompile.yaml": `name: t\ntarget: w\ntargets:\n  w: ${TARGETS[engine]()}\nonline: {type: sqlite, path: online.sqlite}\n`,
+      "definitions/d.yml": `entities:
+  - {name: user, join_keys: [{name: user_id, type: int64}]}
+sources:
+  - {name: clicks, path: ../data/clicks.csv, timestamp: ts}
+feature_views:
+  - {name: a, entities: [user], source: clicks, features: [{name: b__c, type: int64}]}
+  - {name: a__b, entities: [user], source: clicks, features: [{name: c, type: int64}]}
+`,
+      "data/clicks.csv": "user_id,ts,b__c,c\n1,2025-01-01 00:00:00,3,30\n2,2025-01-01 12:00:00,7,70\n",
+    });
+    dirs.push(dir);
+    await run({ projectDir: dir });
+    await materialize({ projectDir: dir, end: "2025-01-02" });
+    await load({ projectDir: dir });
+    const r = await verify({ projectDir: dir, end: "2025-01-02" });
+    expect(r.mismatches).toEqual([]);
+    expect([r.entities, r.features, r.compared]).toEqual([2, 2, 4]);
   });
 });
