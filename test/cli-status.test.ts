@@ -162,7 +162,7 @@ describe("fcompile status when the online store is down", () => {
     expect(r.onlineError).toMatch(
       /cannot reach the online store at redis:\/\/127\.0\.0\.1:1\/0 \(.*\): is Redis running there\? Start it, or fix the URL/,
     );
-    expect(r.views.map((v) => [v.view, v.state])).toEqual([["driver_stats", "not-loaded"]]);
+    expect(r.views.map((v) => [v.view, v.state])).toEqual([["driver_stats", "online-unknown"]]);
     expect(await ok(dir, "status")).toMatch(/^online store not readable: cannot reach the online store at redis:\/\/127\.0\.0\.1:1\/0/m);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { build } from "../src/commands/build.js";
@@ -122,6 +122,25 @@ feature_views:
       expect(sql).toContain('"feat"."mat__v"');
       expect(sql).not.toContain("${");
     } finally {
+      removeProject(dir);
+    }
+  });
+
+  it("a schema with a control character (e.g. a newline from ${VAR}) is refused at its line, and nothing is written", async () => {
+    process.env.FC_TEST_SCHEMA_NL = "feat\nSELECT 1/0; --";
+    const dir = tempProject({
+      "fcompile.yaml": "name: t\ntargets:\n  pg: {type: postgres, url: 'postgres://x@127.0.0.1/test', schema: '${FC_TEST_SCHEMA_NL}'}\n",
+      "definitions/a.yml": "entities: []\n",
+    });
+    try {
+      const r = await build({ projectDir: dir });
+      expect(r.ok).toBe(false);
+      expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+        "fcompile.yaml:3:68: error FC013: schema \"feat\\nSELECT 1/0; --\" of target 'pg' must be 1 to 63 characters without control characters (after ${VAR} expansion); e.g. schema: features",
+      ]);
+      expect(existsSync(path.join(dir, "target"))).toBe(false);
+    } finally {
+      delete process.env.FC_TEST_SCHEMA_NL;
       removeProject(dir);
     }
   });

@@ -22,7 +22,7 @@ Example:
         const files = init(dir);
         process.stdout.write(
           `created ${files.length} files in ${dir}:\n${files.map((f) => `  ${f}`).join("\n")}\n\nNext:\n` +
-            `  cd ${dir}\n` +
+            `  cd ${/^[\w./-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", `'\\''`)}'`}\n` +
             "  npx fcompile build && npx fcompile run\n" +
             "  npx fcompile train --service driver_ranking --entities data/driver_labels.csv --out train.csv\n" +
             "  npx fcompile materialize --end 2025-01-01T12:00:00Z --load\n" +

@@ -25,6 +25,7 @@ States (the first thing that needs doing):
   load-behind          the online store holds another materialization than the warehouse's last: load
   fresh                the online store holds the latest materialization of the current definition
   not-in-project       in the online store only; the next load removes it
+  online-unknown       materialized; the online store could not be read (the message says why)
 
 Examples:
   fcompile status

@@ -15,9 +15,10 @@ import { inspectOnline, storeName } from "./online-store.js";
  * - `not-loaded`: materialized, not in the online store (`fcompile load`);
  * - `load-behind`: the online store holds another materialization than the warehouse's last (`load`);
  * - `fresh`: the online store holds the latest materialization of the current definition;
- * - `not-in-project`: in the online store, but the project no longer has the view (the next `load` removes it).
+ * - `not-in-project`: in the online store, but the project no longer has the view (the next `load` removes it);
+ * - `online-unknown`: materialized, but the online store could not be read (see `onlineError`).
  */
-export type ViewState = "never-materialized" | "changed" | "not-loaded" | "load-behind" | "fresh" | "not-in-project";
+export type ViewState = "never-materialized" | "changed" | "not-loaded" | "load-behind" | "fresh" | "not-in-project" | "online-unknown";
 
 /** One view's materialization and online state. Times are UTC, `YYYY-MM-DD HH:MM:SS[.ffffff]` unless said. */
 export interface ViewStatus {
@@ -38,7 +39,7 @@ export interface StatusResult {
   schema: string;
   /** Where the online store is (SQLite path, or Redis URL with the password hidden). */
   store: string;
-  /** Why the online store could not be read (its views are then shown as not loaded), if it could not. */
+  /** Why the online store could not be read (its materialized views are then `online-unknown`), if it could not. */
   onlineError?: string;
   /** The project's views in definition order, then views found only in the online store. */
   views: ViewStatus[];
@@ -83,7 +84,7 @@ export async function status(opts: ProjectOptions): Promise<StatusResult> {
       ? { end: mark.endTime, start: mark.startTime, mode: mark.mode, rows: mark.rows, at: mark.materializedAt }
       : null;
     const online = loaded.get(view.name) ?? null;
-    const [state, detail] = judge(mark, online, mark !== undefined && mark.viewHash !== materializationHash(registry, view));
+    const [state, detail] = judge(mark, online, mark !== undefined && mark.viewHash !== materializationHash(registry, view), onlineError);
     views.push({ view: view.name, materialized, online, state, detail });
   }
   for (const [view, online] of loaded)
@@ -106,10 +107,12 @@ export async function status(opts: ProjectOptions): Promise<StatusResult> {
   };
 }
 
-function judge(mark: Watermark | undefined, online: ViewStatus["online"], changed: boolean): [ViewState, string] {
+function judge(mark: Watermark | undefined, online: ViewStatus["online"], changed: boolean, onlineError?: string): [ViewState, string] {
   if (!mark) return ["never-materialized", "never materialized; run 'fcompile materialize'"];
   if (changed)
     return ["changed", `its definition changed since it was materialized (at ${mark.endTime}); run 'fcompile materialize --load'`];
+  if (onlineError !== undefined)
+    return ["online-unknown", `materialized as of ${mark.endTime}; what is loaded is unknown: the online store could not be read`];
   if (!online) return ["not-loaded", `materialized as of ${mark.endTime} but not loaded; run 'fcompile load'`];
   const t = (s: string): bigint => parseTimestamp(s) ?? 0n;
   if (t(online.end) !== t(mark.endTime))

@@ -220,7 +220,10 @@ function checkEntityColumns(
   for (const f of features) {
     const name = outputName(f, fullNames);
     if (have.has(name))
-      problems.push(`feature column '${name}' would repeat an entity column of the same name; rename it or pass --full-names`);
+      problems.push(
+        `feature column '${name}' would repeat an entity column of the same name; ` +
+          (fullNames ? "rename that entity column" : "rename that entity column, or pass --full-names"),
+      );
   }
   if (problems.length > 0) throw new FcUserError(problems.map((message) => ({ code: "FC015", severity: "error", message, at })));
 }

@@ -15,11 +15,18 @@ export const postgresTarget: TargetKind<PostgresTarget> = {
   resolve(ctx) {
     const url = ctx.expand("url");
     if (ctx.raw.url === undefined) ctx.problem(`postgres target '${ctx.name}' needs 'url'`);
+    const schema = ctx.expand("schema") ?? ctx.config.name;
+    // Quoted everywhere, but also written into comments of the compiled files: no control characters.
+    if (!/^[^\p{Cc}]{1,63}$/u.test(schema))
+      ctx.problem(
+        `schema ${JSON.stringify(schema)} of target '${ctx.name}' must be 1 to 63 characters without control characters (after \${VAR} expansion); e.g. schema: features`,
+        "schema",
+      );
     return {
       name: ctx.name,
       type: "postgres",
       url: url ?? "",
-      schema: ctx.expand("schema") ?? ctx.config.name,
+      schema,
       statementTimeout: ctx.expand("statement_timeout"),
     };
   },
