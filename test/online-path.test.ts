@@ -82,8 +82,8 @@ interface Read {
 }
 
 // One project per warehouse, built and run once; each store then gets the whole online loop on it.
-// The first store on DuckDB runs every step through the CLI as a user does (its output lines and
-// exit codes); the other combinations call the same command functions in-process, which checks
+// The first store on DuckDB runs each step once through the CLI as a user does (its output lines
+// and exit codes; the second end in-process); the other combinations call the same command functions in-process, which checks
 // the same results without a Node and DuckDB start per step.
 for (const warehouse of ["duckdb", "postgres"] as const) {
   describe(`${warehouse} → every online store`, () => {
@@ -107,7 +107,7 @@ for (const warehouse of ["duckdb", "postgres"] as const) {
       it(`${store}: materialize, load, get and verify agree with training${viaCli ? " (through the CLI)" : ""}`, async () => {
         useStore(dir, store);
         for (const end of ENDS) {
-          if (viaCli) {
+          if (viaCli && end === ENDS[0]) {
             const m = await run("materialize", "--end", end);
             expect(m.status, String(m.stderr)).toBe(0);
             expect(String(m.stdout)).toMatch(/materialize ok: 2 views, \d+ rows/);
