@@ -17,7 +17,7 @@ export function registerBuild(program: Command): void {
       runCommand(async () => {
         const started = performance.now();
         const r = await build({ projectDir: opts.project, target: opts.target });
-        printDiagnostics(r.diagnostics);
+        printDiagnostics(r.diagnostics, r.ok ? "" : "nothing was written (target/ is unchanged)");
         if (!r.ok) {
           process.exitCode = 1;
           return;

@@ -4,11 +4,14 @@ import { OnlineError } from "../online/store-reader.js";
 import { LoadLockedError } from "../online/online-writer.js";
 import { WarehouseError } from "../warehouse/warehouse.js";
 
-/** Prints diagnostics and a count line to stderr. */
-export function printDiagnostics(ds: readonly Diagnostic[]): void {
+/**
+ * Prints diagnostics and a count line to stderr. `after` ends the count line, e.g. what the
+ * failure left (build: "target/ is unchanged").
+ */
+export function printDiagnostics(ds: readonly Diagnostic[], after = ""): void {
   for (const d of sortDiagnostics(ds)) process.stderr.write(formatDiagnostic(d) + "\n");
   const errors = ds.filter((d) => d.severity === "error").length;
-  if (errors > 0) process.stderr.write(`${errors} error${errors === 1 ? "" : "s"}; nothing was written.\n`);
+  if (errors > 0) process.stderr.write(`${errors} error${errors === 1 ? "" : "s"}${after ? `; ${after}` : ""}.\n`);
 }
 
 /** Runs a command body and maps failures to the exit codes of README "Commands": 1 for the user's input, 2 for internal failures. */

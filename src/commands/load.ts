@@ -241,7 +241,7 @@ function refuseShrink(
         code: "FC016",
         severity: "error",
         message: `load refused: ${message}`,
-        at: { file: "<command line>", line: 1, col: 1 },
+        at: { file: "", line: 1, col: 1 },
       })),
     );
 }

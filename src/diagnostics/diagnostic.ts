@@ -18,6 +18,8 @@ export interface Diagnostic {
 
 /** Formats as `path:line:col: error FCnnn: message` (or `warning FCnnn`). */
 export function formatDiagnostic(d: Diagnostic): string {
+  // A problem with no place in a file (a store that refused a load, a warehouse error) has no location.
+  if (d.at.file === "") return `${d.severity} ${d.code}: ${d.message}`;
   return `${d.at.file}:${d.at.line}:${d.at.col}: ${d.severity} ${d.code}: ${d.message}`;
 }
 
@@ -75,7 +77,10 @@ export class FcUserError extends Error {
   }
 }
 
-/** A user error about the command line or a runtime input, not tied to a project file. */
-export function userError(code: DiagnosticCode, message: string, file = "<command line>"): FcUserError {
+/**
+ * A user error not tied to a line of a project file: about the command line (FC015, shown at
+ * `<command line>:1:1`), or found at run time (shown without a location), unless `file` is given.
+ */
+export function userError(code: DiagnosticCode, message: string, file = code === "FC015" ? "<command line>" : ""): FcUserError {
   return new FcUserError([{ code, severity: "error", message, at: { file, line: 1, col: 1 } }]);
 }
