@@ -1,16 +1,18 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { init } from "../src/commands/init.js";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { dataFileColumns } from "../src/commands/common.js";
 import { compileProject } from "../src/compile/compile-project.js";
 import { DIALECTS } from "../src/dialects/index.js";
 import { loadRegistry } from "../src/registry/load-registry.js";
 
 /** Golden files of the generated SQL: reviewed like code. UPDATE_GOLDEN=1 rewrites them. */
-const initProject = path.join(mkdtempSync(path.join(tmpdir(), "fc-golden-")), "drivers");
+const initRoot = mkdtempSync(path.join(tmpdir(), "fc-golden-"));
+const initProject = path.join(initRoot, "drivers");
 init(initProject);
+afterAll(() => rmSync(initRoot, { recursive: true, force: true }));
 const CASES = { composite: "test/fixtures/composite", init: initProject } as const;
 
 describe.each(Object.keys(DIALECTS))("golden SQL: %s", (dialectName) => {
