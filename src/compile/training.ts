@@ -1,7 +1,7 @@
 import type { FeatureRef, FeatureView, Registry } from "../registry/types.js";
 import { NamePicker, entityRowIdColumn } from "./internal-names.js";
 import type { CompileTarget } from "./relations.js";
-import { tieBreak, viewColumns, viewRowsRelation } from "./relations.js";
+import { tieBreak, unreachable, viewColumns, viewRowsRelation } from "./relations.js";
 import { chooseShape } from "./training-shapes.js";
 import type { IndexState, ShapeChoice } from "./training-shapes.js";
 import type {
@@ -188,7 +188,7 @@ function pickNames(
       case "sql":
         break;
       default:
-        return unknownViewKind(v);
+        return unreachable(v);
     }
   }
   for (const s of reg.sources.values()) if (s.kind === "table") userNames.push(...s.table);
@@ -216,9 +216,4 @@ function pickNames(
   };
   const quoted = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, t.dialect.quote(v)])) as unknown as TrainingNames;
   return { picker, raw, quoted };
-}
-
-/** A view kind this file does not handle yet: adding one to FeatureView makes this a compile error. */
-function unknownViewKind(view: never): never {
-  throw new Error(`unknown feature view kind ${(view as { kind?: string }).kind}`);
 }
