@@ -56,8 +56,7 @@ export class OnlineClient {
       views.map(() => undefined),
       views.map(() => []),
     );
-    const missing = [...new Set(current.filter((v): v is number => v !== undefined && !this.layoutCache.has(v)))];
-    for (const l of await this.store.layouts(missing)) this.layoutCache.set(l.version, l);
+    await this.cacheLayouts(current);
     return current.map((v) => (v === undefined ? undefined : this.layoutCache.get(v)));
   }
 
@@ -145,9 +144,14 @@ export class OnlineClient {
     );
   }
 
-  private async learn(views: string[], current: (number | undefined)[]): Promise<void> {
-    const missing = current.filter((v): v is number => v !== undefined && !this.layoutCache.has(v));
+  /** Fetches the layouts of these versions that are not cached yet, in one store call. */
+  private async cacheLayouts(current: readonly (number | undefined)[]): Promise<void> {
+    const missing = [...new Set(current.filter((v): v is number => v !== undefined && !this.layoutCache.has(v)))];
     for (const l of await this.store.layouts(missing)) this.layoutCache.set(l.version, l);
+  }
+
+  private async learn(views: string[], current: (number | undefined)[]): Promise<void> {
+    await this.cacheLayouts(current);
     // A new load (not a first sight) may have changed the services too.
     if (views.some((v, i) => this.versions.has(v) && this.versions.get(v) !== current[i])) this.catalog = undefined;
     views.forEach((v, i) => (current[i] === undefined ? this.versions.delete(v) : this.versions.set(v, current[i]!)));

@@ -20,6 +20,7 @@ import type {
 } from "./warehouse.js";
 import { WarehouseError, watermarkFromRow, watermarkSelect } from "./warehouse.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
+import { keyTypeOfDuckDbType } from "../registry/key-types.js";
 import { inputLocation, openEntityFile, openEntityQuery, typeEntityRows } from "./entity-rows.js";
 import type { EntitySpec, KeyCast, LoadedEntities } from "./entity-rows.js";
 import { copyOptions, outputSelectList } from "./output-values.js";
@@ -130,9 +131,8 @@ export class DuckDbWarehouse implements Warehouse {
   private async keyCastFromView(name: string, relation: string): Promise<KeyCast> {
     const r = await this.conn.runAndReadAll(`DESCRIBE SELECT ${duckdbDialect.quote(name)} FROM ${relation}`);
     const type = String(r.getRowObjectsJS()[0]?.column_type);
-    if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER)$/.test(type)) return { name, to: "int64" };
-    if (type === "VARCHAR") return { name, to: "string" };
-    return { name, to: "native", duckdbType: type };
+    const to = keyTypeOfDuckDbType(type);
+    return to ? { name, to } : { name, to: "native", duckdbType: type };
   }
 
   async columnsOf(relationSql: string): Promise<string[]> {
