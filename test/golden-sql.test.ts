@@ -3,10 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { init } from "../src/commands/init.js";
 import { afterAll, describe, expect, it } from "vitest";
-import { dataFileColumns } from "../src/commands/common.js";
+import { dataFileColumns, loadProject } from "../src/commands/common.js";
 import { compileProject } from "../src/compile/compile-project.js";
 import { DIALECTS } from "../src/dialects/index.js";
-import { loadRegistry } from "../src/registry/load-registry.js";
 
 /** Golden files of the generated SQL: reviewed like code. UPDATE_GOLDEN=1 rewrites them. */
 const initRoot = mkdtempSync(path.join(tmpdir(), "fc-golden-"));
@@ -18,11 +17,11 @@ const CASES = { composite: "test/fixtures/composite", init: initProject } as con
 describe.each(Object.keys(DIALECTS))("golden SQL: %s", (dialectName) => {
   const dialect = DIALECTS[dialectName as keyof typeof DIALECTS];
   it.each(Object.entries(CASES))("%s", async (name, dir) => {
-    const loaded = await loadRegistry(dir);
+    const loaded = await loadProject(dir);
     expect(loaded.diagnostics).toEqual([]);
     // Data files that are there type their sources' tables, as in `build`.
-    const dataFiles = await dataFileColumns(loaded.registry!, true);
-    const files = compileProject(loaded.registry!, { dialect, schema: loaded.registry!.project.name }, dataFiles);
+    const dataFiles = dataFileColumns(loaded.registry, true);
+    const files = compileProject(loaded.registry, { dialect, schema: loaded.registry.project.name }, dataFiles);
     const goldenDir = path.join("test/golden", name, dialectName);
     if (process.env.UPDATE_GOLDEN) {
       for (const [rel, sql] of files) {

@@ -28,7 +28,7 @@ export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagno
   files.set("manifest.json", JSON.stringify(buildManifest(registry, VERSION), null, 2) + "\n");
   try {
     // File sources whose data file is there get their tables typed from it, as `run` will.
-    const dataFiles = compiled.targets.length > 0 ? await dataFileColumns(registry, true) : new Map();
+    const dataFiles = compiled.targets.length > 0 ? dataFileColumns(registry, true) : new Map();
     for (const ct of compiled.targets) {
       for (const [rel, sql] of compileProject(registry, ct, dataFiles)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);
     }

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { unreachable, viewInput, viewRowsRelation } from "../compile/relations.js";
 import type { DataColumn } from "../compile/run-plan.js";
 import { timestampTypeProblem } from "../compile/timestamp-types.js";
@@ -118,40 +117,25 @@ export function checkColumns(view: FeatureView, relation: string, columns: reado
 
 /**
  * The columns of every file source's data file as DuckDB reads them (what `run` types its tables
- * from). A missing file is an error naming the source, unless `missingOk` (`build`, which needs no
- * data: it compiles a source without its file from the declared columns).
+ * from): those the registry read when the project was loaded (loadProject; an unreadable file is
+ * already an FC011 there). A missing file is an error naming the source, unless `missingOk`
+ * (`build`, which needs no data: it compiles a source without its file from the declared columns).
  */
-export async function dataFileColumns(reg: Registry, missingOk = false): Promise<Map<string, DataColumn[]>> {
-  const out = new Map<string, DataColumn[]>();
-  const { fileColumns } = await import("../warehouse/file-reader.js");
-  for (const src of reg.sources.values()) {
-    if (src.kind !== "file") continue;
-    if (!existsSync(src.path)) {
-      if (missingOk) continue;
-      throw new FcUserError([
-        {
-          code: "FC011",
-          severity: "error",
-          message: `data file ${src.projectPath} of source '${src.name}' not found; create it, or fix 'path'`,
-          at: src.at,
-        },
-      ]);
-    }
-    try {
-      out.set(src.name, await fileColumns(src.path, src.format));
-    } catch (err) {
-      const why = (err as Error).message.split("\n")[0];
-      throw new FcUserError([
-        {
-          code: "FC011",
-          severity: "error",
-          message: `data file ${src.projectPath} of source '${src.name}' cannot be read: ${why}`,
-          at: src.at,
-        },
-      ]);
+export function dataFileColumns(reg: Registry, missingOk = false): Map<string, DataColumn[]> {
+  if (!missingOk) {
+    for (const src of reg.sources.values()) {
+      if (src.kind === "file" && !reg.dataFiles.has(src.name))
+        throw new FcUserError([
+          {
+            code: "FC011",
+            severity: "error",
+            message: `data file ${src.projectPath} of source '${src.name}' not found; create it, or fix 'path'`,
+            at: src.at,
+          },
+        ]);
     }
   }
-  return out;
+  return reg.dataFiles;
 }
 
 /** Every relation these views read exists and has the columns the view declares. */

@@ -20,7 +20,7 @@ export interface RunOptions extends ProjectOptions {
 export async function run(opts: RunOptions): Promise<{ steps: number }> {
   const { config, registry } = await loadProject(opts.projectDir, { requireDataFiles: true });
   const { target, ct } = compileTargetFor(config, opts.target);
-  const plan = compileRunPlan(registry, ct, await dataFileColumns(registry));
+  const plan = compileRunPlan(registry, ct, dataFileColumns(registry));
   const wh = await openWarehouse(target, config.dir, registry);
   wh.onStatement = opts.onStatement;
   try {

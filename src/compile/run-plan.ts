@@ -2,7 +2,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import { DIALECTS } from "../dialects/index.js";
 import type { FileSourceColumn } from "../dialects/template-contexts.js";
-import type { FeatureType, FeatureView, FileSource, Registry, SqlView } from "../registry/types.js";
+import type { DataFileColumn, FeatureType, FeatureView, FileSource, Registry, SqlView } from "../registry/types.js";
 import { renderUserSql } from "../registry/user-sql.js";
 import { pitIndexColumns, pitIndexes } from "./pit-index.js";
 import type { CompileTarget } from "./relations.js";
@@ -11,11 +11,8 @@ import { statementsOf } from "./sql-script.js";
 import type { CompiledScript } from "./sql-script.js";
 import { timestampTypeProblem } from "./timestamp-types.js";
 
-/** A column of a data file and the DuckDB type it reads as (CSV: DuckDB's sniffer; Parquet: its schema). */
-export interface DataColumn {
-  name: string;
-  duckdbType: string;
-}
+/** A column of a data file and the DuckDB type it reads as (the registry's DataFileColumn). */
+export type DataColumn = DataFileColumn;
 
 /** The columns of each file source's data file, by source name; a source missing here had no file. */
 export type DataFileColumns = ReadonlyMap<string, readonly DataColumn[]>;

@@ -50,6 +50,7 @@ export async function buildRegistry(raw: RawProject, bag: DiagnosticBag, opts: D
     views: new Map(),
     services: new Map(),
     sqlViewOrder: [],
+    dataFiles: new Map(),
   };
   const lists = collect(raw.files);
   const at = (it: Item, ...p: YamlPath): SourceLocation => locate(it.file.yaml, [...it.path, ...p]);
@@ -141,6 +142,7 @@ export async function buildRegistry(raw: RawProject, bag: DiagnosticBag, opts: D
   if (opts.fileColumns) {
     const fileSources = [...reg.sources.values()].filter((s): s is FileSource => s.kind === "file" && !sourceItems.get(s.name)!.broken);
     const columns = await readSourceColumns(fileSources, opts.fileColumns, bag, (s) => at(sourceItems.get(s)!, "path"));
+    reg.dataFiles = columns;
     const evidence: KeyEvidence[] = [];
     for (const [name, view] of reg.views) {
       const it = viewItems.get(name)!;

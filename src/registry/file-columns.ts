@@ -1,14 +1,9 @@
 import { statSync } from "node:fs";
 import type { DiagnosticBag, SourceLocation } from "../diagnostics/diagnostic.js";
 import type { YamlPath } from "../project/yaml-file.js";
-import type { FileSource, PlainView } from "./types.js";
+import type { DataFileColumn, FileSource, PlainView } from "./types.js";
 
-/** A column of a data file and the DuckDB type its values read as (CSV: DuckDB's sniffer; Parquet: the file's schema). */
-export interface DataFileColumn {
-  name: string;
-  /** DuckDB's type name, e.g. `BIGINT`, `VARCHAR`, `TIMESTAMP`. */
-  duckdbType: string;
-}
+export type { DataFileColumn } from "./types.js";
 
 /**
  * Reads the columns of a CSV or Parquet file as DuckDB reads them (delimiter, quoting and header

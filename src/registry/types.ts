@@ -3,6 +3,13 @@ import type { SourceLocation } from "../diagnostics/diagnostic.js";
 /** Feature value types (README, "A project"). */
 export type FeatureType = "int32" | "int64" | "float32" | "float64" | "string" | "bool" | "timestamp";
 
+/** A column of a data file and the DuckDB type its values read as (CSV: DuckDB's sniffer; Parquet: the file's schema). */
+export interface DataFileColumn {
+  name: string;
+  /** DuckDB's type name, e.g. `BIGINT`, `VARCHAR`, `TIMESTAMP`. */
+  duckdbType: string;
+}
+
 /** Metadata every named object can carry. */
 export interface Meta {
   name: string;
@@ -113,6 +120,11 @@ export interface Registry {
   services: Map<string, FeatureService>;
   /** SQL views in an order where every view comes after the views it refs. */
   sqlViewOrder: string[];
+  /**
+   * The columns of each file source's data file, read once when the project was loaded with a
+   * reader (DuckDB's sniffer); a source whose file was not there (or not read) is missing.
+   */
+  dataFiles: Map<string, DataFileColumn[]>;
 }
 
 /**

@@ -1,12 +1,10 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { duckdbDialect } from "../dialects/duckdb.js";
+import type { DataFileColumn } from "../registry/types.js";
 
-/** A column of a data file, with the DuckDB type its values read as. */
-export interface FileColumn {
-  name: string;
-  duckdbType: string;
-}
+/** A column of a data file, with the DuckDB type its values read as (the registry's DataFileColumn). */
+export type FileColumn = DataFileColumn;
 
 let shared: Promise<DuckDBConnection> | undefined;
 
