@@ -1,3 +1,4 @@
+import { featureOutputName } from "../registry/feature-refs.js";
 import type { FeatureRef, FeatureView, Registry } from "../registry/types.js";
 import { NamePicker, entityRowIdColumn } from "./internal-names.js";
 import type { CompileTarget } from "./relations.js";
@@ -36,10 +37,8 @@ export interface TrainingRequest {
   indexes?: ReadonlyMap<string, IndexState>;
 }
 
-/** The output column name of a feature. */
-export function outputName(ref: FeatureRef, fullNames: boolean): string {
-  return fullNames ? `${ref.view}__${ref.feature}` : ref.feature;
-}
+/** The output column name of a feature: the registry's rule (featureOutputName), which checks names for clashes. */
+export const outputName = featureOutputName;
 
 /** The compiled query and the shape chosen for each view. */
 export interface CompiledTraining {

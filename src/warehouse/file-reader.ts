@@ -30,21 +30,6 @@ export async function fileColumns(file: string, format: "csv" | "parquet"): Prom
   return r.getRowObjectsJS().map((row) => ({ name: String(row.column_name), duckdbType: String(row.column_type) }));
 }
 
-/** Writes a data file as CSV with a header (timestamps as ISO text), for COPY FROM STDIN. */
-export async function toCsv(file: string, format: "csv" | "parquet", out: string): Promise<void> {
-  await (await conn()).run(`COPY (SELECT * FROM ${reader(file, format)}) TO ${duckdbDialect.stringLiteral(out)} (FORMAT csv, HEADER true)`);
-}
-
-/** Converts a CSV file with known column types to Parquet. */
-export async function csvToParquet(csv: string, columns: FileColumn[], out: string): Promise<void> {
-  const types = columns.map((c) => `${duckdbDialect.stringLiteral(c.name)}: ${duckdbDialect.stringLiteral(c.duckdbType)}`).join(", ");
-  await (
-    await conn()
-  ).run(
-    `COPY (SELECT * FROM read_csv(${duckdbDialect.stringLiteral(csv)}, header = true, auto_detect = false, allow_quoted_nulls = false, columns = {${types}})) TO ${duckdbDialect.stringLiteral(out)} (FORMAT parquet)`,
-  );
-}
-
 /**
  * Writes a data file as CSV with a header, reading it with `columns` as the select list (casts of
  * declared columns, exports of types that need one), for `COPY … FROM STDIN` (UTC timestamps).

@@ -12,8 +12,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { postgresDialect as d } from "../dialects/postgres.js";
 import type { PostgresTarget } from "./postgres-target.js";
 import type { Registry } from "../registry/types.js";
-import { exportCsv, toCsv } from "./file-reader.js";
-import type { FileColumn } from "./file-reader.js";
+import { exportCsv } from "./file-reader.js";
 import { WATERMARK_TABLE } from "../compile/relations.js";
 import { executeMaterializePlan, executeRunPlan } from "./execute.js";
 import type { StatementEngine } from "./execute.js";
@@ -116,22 +115,6 @@ export class PostgresWarehouse implements Warehouse {
       throw new WarehouseError(`${what}: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`, sql);
     } finally {
       rmSync(csv, { force: true });
-    }
-  }
-
-  private async copyIn(relation: string, columns: FileColumn[], file: string, format: "csv" | "parquet", what: string): Promise<void> {
-    let csv = file;
-    if (format === "parquet") {
-      csv = path.join(tmpdir(), `fcompile-${process.pid}-${Date.now()}.csv`);
-      await toCsv(file, format, csv);
-    }
-    try {
-      const sql = `COPY ${relation} (${columns.map((c) => d.quote(c.name)).join(", ")}) FROM STDIN (FORMAT csv, HEADER true)`;
-      await pipeline(createReadStream(csv), this.client.query(copyFrom(sql)));
-    } catch (err) {
-      throw new WarehouseError(`${what}: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`);
-    } finally {
-      if (csv !== file) rmSync(csv, { force: true });
     }
   }
 
