@@ -77,7 +77,7 @@ describe("pitIndex", () => {
   });
 });
 
-describe("pitIndexExists: whether train finds the index its lookups walk", () => {
+describe("pitIndexFacts: whether train finds the index its lookups walk, and a guarantee that (keys, ts) is unique", () => {
   it("PostgreSQL: a valid, non-partial btree index on (keys in any order, timestamp) first; nothing else", async () => {
     const { PostgresWarehouse } = await import("../src/warehouse/postgres.js");
     const { PG_URL, dropSchemas, testSchema, withPg } = await import("./helpers/postgres.js");
@@ -86,7 +86,23 @@ describe("pitIndexExists: whether train finds the index its lookups walk", () =>
     try {
       await withPg(async (c) => {
         await c.query(`CREATE SCHEMA "${s}"`);
-        for (const t of ["plain", "reversed", "partial", "expr", "none", "wider", "composite", "hashed", "Mixed"]) {
+        for (const t of [
+          "plain",
+          "reversed",
+          "partial",
+          "expr",
+          "none",
+          "wider",
+          "composite",
+          "hashed",
+          "Mixed",
+          "pk",
+          "uniq_rev",
+          "uniq_key",
+          "uniq_part",
+          "uniq_wider",
+          "uniq_expr",
+        ]) {
           const cols =
             t === "composite"
               ? "a bigint, b text, ts timestamp, f double precision"
@@ -104,11 +120,20 @@ describe("pitIndexExists: whether train finds the index its lookups walk", () =>
         await c.query(`CREATE INDEX ON ${q("hashed")} USING hash (user_id)`);
         await c.query(`CREATE INDEX ON ${q("Mixed")} ("UserId", "Ts")`);
         await c.query(`CREATE VIEW ${q("a_view")} AS SELECT * FROM ${q("plain")}`);
+        // Unique: a PRIMARY KEY, a unique index in another column order, one on the key alone.
+        await c.query(`ALTER TABLE ${q("pk")} ADD PRIMARY KEY (user_id, ts)`);
+        await c.query(`CREATE UNIQUE INDEX ON ${q("uniq_rev")} (ts, user_id)`);
+        await c.query(`CREATE UNIQUE INDEX ON ${q("uniq_key")} (user_id)`);
+        // Not a guarantee on (keys, ts): partial, wider than (keys, ts), over an expression.
+        await c.query(`CREATE UNIQUE INDEX ON ${q("uniq_part")} (user_id, ts) WHERE f > 0`);
+        await c.query(`CREATE UNIQUE INDEX ON ${q("uniq_wider")} (user_id, ts, f)`);
+        await c.query(`CREATE UNIQUE INDEX ON ${q("uniq_expr")} (user_id, (ts + interval '1 hour'))`);
       });
       const reg = { sources: new Map(), views: new Map(), entities: new Map(), services: new Map() } as unknown as Registry;
       const wh = await PostgresWarehouse.open({ name: "pg", type: "postgres", url: PG_URL, schema: s } as never, reg);
       try {
-        const has = (t: string, keys: string[], ts: string) => wh.pitIndexExists(q(t), keys, ts);
+        const has = async (t: string, keys: string[], ts: string) => (await wh.pitIndexFacts(q(t), keys, ts)).lookup;
+        const unique = async (t: string) => (await wh.pitIndexFacts(q(t), ["user_id"], "ts")).unique;
         expect(await has("plain", ["user_id"], "ts")).toBe(true);
         expect(await has("reversed", ["user_id"], "ts")).toBe(false);
         expect(await has("partial", ["user_id"], "ts")).toBe(false);
@@ -122,6 +147,12 @@ describe("pitIndexExists: whether train finds the index its lookups walk", () =>
         expect(await has("Mixed", ["userid"], "ts")).toBe(false);
         expect(await has("a_view", ["user_id"], "ts")).toBe(false);
         expect(await has("no_such_table", ["user_id"], "ts")).toBe(false);
+        expect(await has("pk", ["user_id"], "ts")).toBe(true);
+        expect(await has("uniq_rev", ["user_id"], "ts")).toBe(false);
+        for (const t of ["pk", "uniq_rev", "uniq_key"]) expect(await unique(t), t).toBe(true);
+        for (const t of ["plain", "partial", "uniq_part", "uniq_wider", "uniq_expr", "a_view", "no_such_table"])
+          expect(await unique(t), t).toBe(false);
+        expect((await wh.pitIndexFacts(q("composite"), ["a", "b"], "ts")).unique).toBe(false);
       } finally {
         await wh.close();
       }
@@ -130,7 +161,7 @@ describe("pitIndexExists: whether train finds the index its lookups walk", () =>
     }
   });
 
-  it("DuckDB: reads duckdb_indexes() (its training query needs no index)", async () => {
+  it("DuckDB: reads duckdb_indexes() and duckdb_constraints() (its training query needs no index; a unique one drops the dedup)", async () => {
     const { DuckDbWarehouse } = await import("../src/warehouse/duckdb.js");
     const dir = tempProject({});
     dirs.push(dir);
@@ -139,11 +170,24 @@ describe("pitIndexExists: whether train finds the index its lookups walk", () =>
       const run = (sql: string) => (wh as unknown as { exec(s: string): Promise<number> }).exec(sql);
       await run(`CREATE SCHEMA raw`);
       await run(`CREATE TABLE raw.stats (user_id BIGINT, ts TIMESTAMP, f DOUBLE)`);
-      expect(await wh.pitIndexExists('"raw"."stats"', ["user_id"], "ts")).toBe(false);
+      const facts = (t: string, keys = ["user_id"], ts = "ts") => wh.pitIndexFacts(t, keys, ts);
+      expect(await facts('"raw"."stats"')).toEqual({ lookup: false, unique: false });
       await run(`CREATE INDEX stats_ix ON raw.stats (user_id, ts)`);
-      expect(await wh.pitIndexExists('"raw"."stats"', ["user_id"], "ts")).toBe(true);
-      expect(await wh.pitIndexExists('"raw"."stats"', ["ts"], "user_id")).toBe(false);
-      expect(await wh.pitIndexExists('"raw"."other"', ["user_id"], "ts")).toBe(false);
+      expect(await facts('"raw"."stats"')).toEqual({ lookup: true, unique: false });
+      expect((await facts('"raw"."stats"', ["ts"], "user_id")).lookup).toBe(false);
+      expect(await facts('"raw"."other"')).toEqual({ lookup: false, unique: false });
+      await run(`CREATE TABLE raw.pk (user_id BIGINT, ts TIMESTAMP, f DOUBLE, PRIMARY KEY (user_id, ts))`);
+      await run(`CREATE TABLE raw.uq (user_id BIGINT, ts TIMESTAMP, f DOUBLE, UNIQUE (ts, user_id))`);
+      await run(`CREATE TABLE raw."Odd t" ("User Id" BIGINT, "t,s" TIMESTAMP)`);
+      await run(`CREATE UNIQUE INDEX odd_ix ON raw."Odd t" ("User Id", "t,s")`);
+      await run(`CREATE TABLE raw.wide (user_id BIGINT, ts TIMESTAMP, f DOUBLE, UNIQUE (user_id, ts, f))`);
+      await run(`CREATE TABLE raw.ex (user_id BIGINT, ts TIMESTAMP)`);
+      await run(`CREATE UNIQUE INDEX ex_ix ON raw.ex (user_id, (ts + INTERVAL 1 hour))`);
+      expect((await facts('"raw"."pk"')).unique).toBe(true);
+      expect((await facts('"raw"."uq"')).unique).toBe(true);
+      expect((await facts('"raw"."Odd t"', ["User Id"], "t,s")).unique).toBe(true);
+      expect((await facts('"raw"."wide"')).unique).toBe(false);
+      expect((await facts('"raw"."ex"')).unique).toBe(false);
     } finally {
       await wh.close();
     }

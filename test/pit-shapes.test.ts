@@ -180,6 +180,84 @@ describe("PostgreSQL: the sort-merge shape (no index) and the lookup shapes (ind
   );
 });
 
+/**
+ * The case with each view's rows cut to one per (join keys, timestamp) (the first generated),
+ * so that a unique index fits; rows with a NULL key or timestamp, which a unique index lets
+ * repeat and which never match, all stay.
+ */
+function uniqueCase(c: GenCase): GenCase {
+  return {
+    ...c,
+    views: c.views.map((v) => {
+      const keys = c.entities[v.entity]!.keys.map((k) => k.name);
+      const seen = new Set<string>();
+      const rows = v.rows.filter((r) => {
+        const parts = [...keys, v.timestampColumn].map((k) => r[k]);
+        if (parts.some((x) => x === null || x === undefined)) return true;
+        const id = JSON.stringify(parts.map(String));
+        if (seen.has(id)) return false;
+        seen.add(id);
+        return true;
+      });
+      return { ...v, rows };
+    }),
+  };
+}
+
+/** Creates a unique index on (join keys, timestamp) of every view table of the case. */
+async function addUniqueIndexes(engine: Engine, dir: string, c: GenCase): Promise<void> {
+  const statements = c.views.map((v, i) => {
+    const cols = [...c.entities[v.entity]!.keys.map((k) => k.name), v.timestampColumn].map(qi).join(", ");
+    return `CREATE UNIQUE INDEX ${qi(`fc_uniq_${i}`)} ON ${rel(v.table)} (${cols})`;
+  });
+  if (engine === "postgres") {
+    await withPg(async (pgc) => {
+      for (const st of statements) await pgc.query(st);
+      for (const v of c.views) await pgc.query(`ANALYZE ${rel(v.table)}`);
+    });
+  } else {
+    await withDuckDB(path.join(dir, "warehouse.duckdb"), async (conn) => {
+      for (const st of statements) await conn.run(st);
+    });
+  }
+}
+
+/** One case: set up, train, add the unique indexes, train again (DuckDB about 0.3 s, PostgreSQL about 1 s). */
+const UNIQUE_BUDGET: Record<Engine, PropertyBudget> = {
+  duckdb: { runs: 20, minRuns: 8, seconds: 45 },
+  postgres: { runs: 12, minRuns: 6, seconds: 75 },
+};
+
+describe("a unique index on (join keys, timestamp): train skips the tie-break and still equals the reference", () => {
+  for (const engine of ["duckdb", "postgres"] as const) {
+    it(
+      `${engine}: random projects with one row per (keys, timestamp): the shape without tie-break once the index is there`,
+      async () => {
+        await assertAsyncProperty(
+          fc.asyncProperty(caseArb(), async (generated) => {
+            const dir = tempDir("fcompile-unique-");
+            try {
+              const { c, raw } = await setUp(uniqueCase(generated), engine, dir);
+              if (engine === "postgres") await applyIndexAdvice(dir, c);
+              const before = await trainIt(dir, c, raw);
+              for (const s of before.res.shapes) expect(s.shape).toMatch(/^(asof|lookup-ties|lookup-max)$/);
+              await addUniqueIndexes(engine, dir, c);
+              const after = await trainIt(dir, c, raw);
+              for (const s of after.res.shapes) expect(s.shape).toBe(engine === "postgres" ? "lookup-unique" : "asof-unique");
+              expectReference(c, after.got, "unique");
+              expect(after.got.rows).toEqual(before.got.rows);
+            } finally {
+              removeDir(dir);
+            }
+          }),
+          UNIQUE_BUDGET[engine],
+        );
+      },
+      testTimeout(UNIQUE_BUDGET[engine]),
+    );
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // Internal names
 // ---------------------------------------------------------------------------------------------

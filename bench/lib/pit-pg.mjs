@@ -18,6 +18,9 @@
 //          its own (customer_id, ts) index only: fcompile's advised indexes are dropped for it
 //          inside a transaction that is rolled back after the timed statement
 //   b_all  the same query with every index there (the planner then walks fcompile's index)
+//   a_uniq fcompile's query where the catalog shows (customer_id, ts) unique: lookup-unique; run with
+//          fcompile's index made UNIQUE (same columns) in a transaction rolled back afterwards
+//   b_uniq b_all the same way (equal indexes)
 //   c      join + row_number() per entity row (the shape Feast generates), joined back; with every
 //          index (its join walks fcompile's index too, index-only)
 //   c_own  c over the (customer_id, ts) index only, as b
@@ -504,6 +507,8 @@ ORDER BY entity_rows.__fc_row_id`;
 
 const DESCRIPTIONS = {
   a: "fcompile trainingSql",
+  a_uniq: "fcompile over its index made UNIQUE: lookup-unique, no tie-break",
+  b_uniq: "b_all over fcompile's index made UNIQUE",
   a_noidx: "fcompile's no-index shape (sort-merge), no index on the table",
   feast: "Feast's rendered PostgreSQL template (bench/feast/), every index there",
   feast_noidx: "Feast's rendered template, no index on the table",
@@ -532,6 +537,12 @@ const DEFAULT_VARIANTS = "a,s_ties,b_all,feast,a_noidx,w_noidx,feast_noidx";
 const SETTINGS = { s_sort_incr: { enable_sort: "off" } };
 /** Variants planned without fcompile's indexes: they walk only the baseline's (customer_id, ts). */
 const OWN_INDEX_ONLY = new Set(["a_own", "b", "c_own"]);
+/**
+ * Variants planned with fcompile's indexes made UNIQUE (dropped and created again as UNIQUE, with
+ * the same columns, inside a transaction rolled back after the timed statement; the build is not
+ * timed): a table whose owner declared one row per (customer_id, ts).
+ */
+const UNIQUE_INDEX = new Set(["a_uniq", "b_uniq"]);
 /** Variants planned with no index at all on the feature tables (a table source nobody indexed). */
 const NO_INDEX = new Set(["a_noidx", "feast_noidx", "c_noidx", "ref_noidx", "w_noidx"]);
 /** The feature tables of the current run (set by benchmark / tiesCheck): NO_INDEX hides all their indexes. */
@@ -542,10 +553,19 @@ let fcIndexNames = [];
 async function querySql(variant, views, projectDir, entities) {
   switch (variant) {
     case "a":
+    case "a_uniq":
     case "a_own":
     case "a_noidx": {
       const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
-      if (variant !== "a_noidx") return api.trainingSql({ projectDir, target: "pg", features: views.map((v) => `${v.name}:*`), entities });
+      // a_uniq: what train compiles once the catalog shows a unique index on (customer_id, ts).
+      if (variant !== "a_noidx")
+        return api.trainingSql({
+          projectDir,
+          target: "pg",
+          features: views.map((v) => `${v.name}:*`),
+          entities,
+          unique: variant === "a_uniq",
+        });
       // The sort-merge shape carries the entity columns through, so it is given them; the row id
       // it numbers rows by is then __fc_row_id_2 (the entity table has a column __fc_row_id of its
       // own, the input position the other variants use), here a copy of __fc_row_id.
@@ -569,6 +589,7 @@ async function querySql(variant, views, projectDir, entities) {
       return windowSql(views, entities);
     case "b":
     case "b_all":
+    case "b_uniq":
       return lateralSql(views, entities);
     case "c":
     case "c_own":
@@ -607,13 +628,27 @@ async function backendCpuMs(pid) {
  */
 async function withVariant(client, variant, fn, hide = true) {
   const set = Object.entries(SETTINGS[variant] ?? {});
-  const hidden = !hide ? [] : OWN_INDEX_ONLY.has(variant) ? fcIndexNames : NO_INDEX.has(variant) ? await allIndexes(client) : [];
+  const hidden = !hide
+    ? []
+    : OWN_INDEX_ONLY.has(variant) || UNIQUE_INDEX.has(variant)
+      ? fcIndexNames
+      : NO_INDEX.has(variant)
+        ? await allIndexes(client)
+        : [];
   for (const [k, v] of set) await client.query(`SET ${k} = ${v}`);
   try {
     if (hidden.length === 0) return await fn();
     await client.query("BEGIN");
     try {
-      for (const name of hidden) await client.query(`DROP INDEX ${rel(name)}`);
+      const again = [];
+      for (const name of hidden) {
+        if (UNIQUE_INDEX.has(variant)) {
+          const r = await client.query(`SELECT pg_get_indexdef(to_regclass($1)) AS def`, [`${SCHEMA}.${name}`]);
+          again.push(r.rows[0].def.replace(/^CREATE INDEX /, "CREATE UNIQUE INDEX "));
+        }
+        await client.query(`DROP INDEX ${rel(name)}`);
+      }
+      for (const def of again) await client.query(def);
       return await fn();
     } finally {
       await client.query("ROLLBACK");
@@ -967,6 +1002,13 @@ async function benchmark(client, url, args) {
   if (byName.a && byName.s_ties)
     console.log(`a/s_ties (fcompile ÷ hand-written WITH TIES + tie-break, equal indexes): ${ratio("a", "s_ties")} — target ≤ 1.0×`);
   if (byName.a && byName.feast) console.log(`feast/a (Feast's SQL ÷ fcompile, every index there): ${ratio("feast", "a")} — target ≥ 3×`);
+  if (byName.a_uniq && byName.b_uniq)
+    console.log(`a_uniq/b_uniq (fcompile ÷ LATERAL LIMIT 1, both over the UNIQUE index): ${ratio("a_uniq", "b_uniq")} — target ≤ 1.0×`);
+  if (byName.a_uniq && byName.b_all)
+    console.log(`a_uniq/b_all (fcompile over the UNIQUE index ÷ LATERAL LIMIT 1 over the plain one): ${ratio("a_uniq", "b_all")}`);
+  if (byName.a_uniq && byName.a) console.log(`a_uniq/a (fcompile, UNIQUE index ÷ plain): ${ratio("a_uniq", "a")}`);
+  if (byName.a_uniq && byName.feast)
+    console.log(`feast/a_uniq (Feast's SQL ÷ fcompile over the UNIQUE index): ${ratio("feast", "a_uniq")}`);
   if (byName.a_noidx && byName.feast_noidx)
     console.log(`feast_noidx/a_noidx (no index: Feast's SQL ÷ fcompile's sort-merge): ${ratio("feast_noidx", "a_noidx")} — target ≥ 3×`);
   for (const x of ["c_noidx", "ref_noidx", "w_noidx"])

@@ -41,6 +41,8 @@ export async function trainingSql(
     entities: string;
     /** Compile every view as if its index were there (`present`, the default) or not (`absent`: the sort-merge shape where the dialect has lookups). */
     index?: Exclude<IndexState, "assumed">;
+    /** Compile every view as if a unique index or constraint made (join keys, timestamp) unique (the asof-unique and lookup-unique shapes). */
+    unique?: boolean;
     /** The entity rows' columns (needed by the sort-merge shape; on PostgreSQL without the row id column, see entityRowIdColumn). */
     entityColumns?: string[];
   },
@@ -49,22 +51,35 @@ export async function trainingSql(
   const { ct } = compileTargetFor(config, opts.target);
   const features = chooseFeatures(registry, { ...opts, out: "" });
   const indexes = new Map(features.map((f) => [f.view, opts.index ?? "present"] as const));
-  return compileTraining(registry, ct, { ...trainingRequest(opts, features, opts.entities), indexes, entityColumns: opts.entityColumns });
+  const uniqueViews = new Set(opts.unique ? features.map((f) => f.view) : []);
+  return compileTraining(registry, ct, {
+    ...trainingRequest(opts, features, opts.entities),
+    indexes,
+    uniqueViews,
+    entityColumns: opts.entityColumns,
+  });
 }
 
 /**
- * Per view, whether the index its point-in-time lookups walk exists, on dialects that want one
- * (Dialect.wantsIndexes); none is looked up on the others.
+ * Per view, what the warehouse's catalog says (Warehouse.pitIndexFacts): whether the index its
+ * point-in-time lookups walk exists, on dialects that want one (Dialect.wantsIndexes), and, on
+ * every dialect, whether a unique index or constraint makes (join keys, timestamp) unique.
  */
-async function indexStates(wh: Warehouse, reg: Registry, ct: CompileTarget, views: string[]): Promise<Map<string, IndexState>> {
-  const out = new Map<string, IndexState>();
-  if (!ct.dialect.wantsIndexes) return out;
+async function catalogFacts(
+  wh: Warehouse,
+  reg: Registry,
+  ct: CompileTarget,
+  views: string[],
+): Promise<{ indexes: Map<string, IndexState>; uniqueViews: Set<string> }> {
+  const indexes = new Map<string, IndexState>();
+  const uniqueViews = new Set<string>();
   for (const name of new Set(views)) {
     const view = reg.views.get(name)!;
-    const present = await wh.pitIndexExists(viewRowsRelation(reg, view, ct), view.joinKeys, view.timestamp);
-    out.set(name, present ? "present" : "absent");
+    const facts = await wh.pitIndexFacts(viewRowsRelation(reg, view, ct), view.joinKeys, view.timestamp);
+    if (ct.dialect.wantsIndexes) indexes.set(name, facts.lookup ? "present" : "absent");
+    if (facts.unique) uniqueViews.add(name);
   }
-  return out;
+  return { indexes, uniqueViews };
 }
 
 /** What to compile for a `train` call. */
@@ -81,6 +96,9 @@ function trainingRequest(
     fullNames: !!opts.fullNames,
   };
 }
+
+/** The shapes `build` compiles (it assumes the lookup index and knows nothing of uniqueness). */
+const BUILD_SHAPES: ReadonlySet<TrainingShape> = new Set(["asof", "lookup-ties", "lookup-max"]);
 
 /** `fcompile train`: a point-in-time correct training set, streamed by the warehouse into a file. */
 export async function train(opts: TrainOptions): Promise<{
@@ -116,7 +134,7 @@ export async function train(opts: TrainOptions): Promise<{
       features.map((f) => f.view),
     );
     const entities = await wh.loadEntities(entitySource, entitySpec(registry, ct, features, timestampColumn, !!opts.fullNames));
-    const indexes = await indexStates(
+    const facts = await catalogFacts(
       wh,
       registry,
       ct,
@@ -125,11 +143,12 @@ export async function train(opts: TrainOptions): Promise<{
     const { sql, shapes } = compileTrainingWithShapes(registry, ct, {
       ...trainingRequest(opts, features, entities.relation),
       entityColumns: entities.columns,
-      indexes,
+      ...facts,
     });
     // A service's query is the one `build` wrote (with this run's entity columns filled in),
-    // unless a view had no index and got the sort-merge shape instead of the compiled lookup.
-    const asCompiled = shapes.every((x) => x.choice.shape !== "sort-merge");
+    // unless what the catalog says changed a view's shape: sort-merge where there is no index,
+    // or a shape without tie-break where (keys, timestamp) is unique.
+    const asCompiled = shapes.every((x) => BUILD_SHAPES.has(x.choice.shape));
     const what =
       opts.service && asCompiled ? `training query (target/compiled/${ct.dialect.name}/train/${opts.service}.sql)` : "training query";
     const rows = await wh.exportQuery(sql, tmp, format, { what, onProgress: opts.onProgress, entities });

@@ -35,6 +35,11 @@ export interface TrainingRequest {
    * want indexes). A view missing here is `assumed`: `build` writes the index advice instead.
    */
   indexes?: ReadonlyMap<string, IndexState>;
+  /**
+   * Views whose relation the warehouse guarantees to hold one row per (join keys, timestamp) (a
+   * unique index or constraint, checked by `train`): their tie-break is skipped.
+   */
+  uniqueViews?: ReadonlySet<string>;
 }
 
 /** The output column name of a feature: the registry's rule (featureOutputName), which checks names for clashes. */
@@ -68,7 +73,7 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
   const views = viewsUsed.map((view, i): TrainingViewContext => {
     const cols = viewColumns(view, t);
     const relation = viewRowsRelation(reg, view, t);
-    const choice = chooseShape(t.dialect, view, relation, req.indexes?.get(view.name) ?? "assumed");
+    const choice = chooseShape(t.dialect, view, relation, req.indexes?.get(view.name) ?? "assumed", req.uniqueViews?.has(view.name));
     // Inside a view's CTE or lookup the keys keep their names, and so do the features unless one
     // is named like a key or like an internal column.
     const inside = new NamePicker([...view.joinKeys, ...Object.values(names.raw)]);
@@ -108,8 +113,10 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
       shape: choice.shape,
       reason: choice.reason,
       asof: choice.shape === "asof",
+      asofUnique: choice.shape === "asof-unique",
       lookupTies: choice.shape === "lookup-ties",
       lookupMax: choice.shape === "lookup-max",
+      lookupUnique: choice.shape === "lookup-unique",
       sortMerge: choice.shape === "sort-merge",
       cte: stage ? carried.from : q(picker.pick(`${view.name}__rows`)),
       alias: q(picker.pick(`v${i + 1}`)),

@@ -8,7 +8,7 @@
  * How the training query finds, for each entity row, a view's row; see
  * src/compile/training-shapes.ts and docs/training.md.
  */
-export type TrainingShape = "asof" | "lookup-ties" | "lookup-max" | "sort-merge";
+export type TrainingShape = "asof" | "asof-unique" | "lookup-ties" | "lookup-max" | "lookup-unique" | "sort-merge";
 
 /** Names the training query makes up (all quoted), none equal to a name the user wrote. */
 export interface TrainingNames {
@@ -61,10 +61,12 @@ export interface TrainingViewContext {
   reason: string;
   /** Flags for the template, one per shape (Handlebars has no equality test). */
   asof: boolean;
+  asofUnique: boolean;
   lookupTies: boolean;
   lookupMax: boolean;
+  lookupUnique: boolean;
   sortMerge: boolean;
-  /** asof: the deduplicated rows; sort-merge: the stage. */
+  /** asof: the deduplicated rows (asof-unique: the rows); sort-merge: the stage. */
   cte: string;
   /** Alias of the view's result in the final SELECT. */
   alias: string;

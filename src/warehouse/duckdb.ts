@@ -24,6 +24,8 @@ import { keyTypeOfDuckDbType } from "../registry/key-types.js";
 import { inputLocation, openEntityFile, openEntityQuery, typeEntityRows } from "./entity-rows.js";
 import type { EntitySpec, KeyCast, LoadedEntities } from "./entity-rows.js";
 import { copyOptions, outputSelectList } from "./output-values.js";
+import { pitIndexFacts } from "./pit-index-facts.js";
+import type { CatalogIndex, PitIndexFacts } from "./pit-index-facts.js";
 
 const lit = (s: string): string => duckdbDialect.stringLiteral(s);
 
@@ -154,24 +156,43 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /**
-   * DuckDB's training query joins with ASOF (a sort-merge) and reads no index; this answers for
-   * completeness from duckdb_indexes(), whose `expressions` lists an index's key columns.
+   * From duckdb_indexes() (`expressions`: an index's key expressions, a column as its quoted or
+   * bare name) and duckdb_constraints() (PRIMARY KEY and UNIQUE). DuckDB's training query reads no
+   * index (it joins with ASOF), but a unique one lets it skip the deduplication.
    */
-  async pitIndexExists(relation: string, keys: readonly string[], timestamp: string): Promise<boolean> {
-    const r = await this.conn.runAndReadAll(
-      `SELECT database_name, schema_name, table_name, CAST(expressions AS VARCHAR) AS expressions FROM duckdb_indexes()`,
-    );
+  async pitIndexFacts(relation: string, keys: readonly string[], timestamp: string): Promise<PitIndexFacts> {
     const q = (parts: string[]): string => duckdbDialect.qualified(parts);
-    return r.getRowObjectsJS().some((row) => {
+    const isThis = (row: Record<string, unknown>): boolean => {
       const [db, schema, table] = [String(row.database_name), String(row.schema_name), String(row.table_name)];
-      if (![q([table]), q([schema, table]), q([db, schema, table])].includes(relation)) return false;
-      const cols = String(row.expressions)
-        .replace(/^\[|\]$/g, "")
-        .split(",")
-        .map((c) => c.trim().replace(/^'|'$/g, "").replace(/^"|"$/g, ""));
-      const lead = new Set(cols.slice(0, keys.length));
-      return cols.length > keys.length && cols[keys.length] === timestamp && keys.every((k) => lead.has(k));
-    });
+      return [q([table]), q([schema, table]), q([db, schema, table])].includes(relation);
+    };
+    const columnOf = (expr: string): string | null => {
+      if (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(expr)) return expr;
+      const m = /^"((?:[^"]|"")*)"$/.exec(expr);
+      return m ? m[1]!.replaceAll('""', '"') : null;
+    };
+    try {
+      const indexes = await this.conn.runAndReadAll(
+        `SELECT database_name, schema_name, table_name, is_unique, CAST(expressions AS VARCHAR[]) AS expressions FROM duckdb_indexes()`,
+      );
+      const constraints = await this.conn.runAndReadAll(
+        `SELECT database_name, schema_name, table_name, constraint_column_names FROM duckdb_constraints()
+         WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')`,
+      );
+      const found: CatalogIndex[] = [
+        ...indexes
+          .getRowObjectsJS()
+          .filter(isThis)
+          .map((row) => ({ key: (row.expressions as string[]).map(columnOf), unique: row.is_unique === true })),
+        ...constraints
+          .getRowObjectsJS()
+          .filter(isThis)
+          .map((row) => ({ key: (row.constraint_column_names as string[]).map(String), unique: true })),
+      ];
+      return pitIndexFacts(found, keys, timestamp);
+    } catch (err) {
+      throw new WarehouseError(`DuckDB (target '${this.target.name}'): checking the indexes of ${relation}: ${(err as Error).message}`);
+    }
   }
 
   async tableExists(schema: string, table: string): Promise<boolean> {

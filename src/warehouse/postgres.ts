@@ -31,6 +31,8 @@ import { WarehouseError, watermarkFromRow, watermarkSelect } from "./warehouse.j
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { EntitySpec, LoadedEntities } from "./entity-rows.js";
 import { exportPostgresQuery, loadPostgresEntities } from "./postgres-entities.js";
+import { pitIndexFacts } from "./pit-index-facts.js";
+import type { PitIndexFacts } from "./pit-index-facts.js";
 
 /** PostgreSQL as a warehouse: everything `run` does happens in one transaction under an advisory lock. */
 export class PostgresWarehouse implements Warehouse {
@@ -133,18 +135,23 @@ export class PostgresWarehouse implements Warehouse {
     return r.fields.map((f) => f.name);
   }
 
-  async pitIndexExists(relation: string, keys: readonly string[], timestamp: string): Promise<boolean> {
+  async pitIndexFacts(relation: string, keys: readonly string[], timestamp: string): Promise<PitIndexFacts> {
     // indkey lists the key columns first (indnkeyatts of them), then the INCLUDE columns; an
-    // expression column has attnum 0 and no name.
+    // expression column has attnum 0 and no name. PRIMARY KEY and UNIQUE constraints are indexes.
     const r = await this.exec(
-      `SELECT i.indnkeyatts AS nkey, array(
+      `SELECT i.indnkeyatts AS nkey, i.indisunique AS uniq, array(
          SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
          LEFT JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) AS cols
        FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS am ON am.oid = c.relam
        WHERE i.indrelid = to_regclass(${d.stringLiteral(relation)}) AND i.indisvalid AND i.indpred IS NULL AND am.amname = 'btree'`,
       `checking the indexes of ${relation}`,
     );
-    return (r.rows as { nkey: number; cols: (string | null)[] }[]).some((ix) => leadingColumns(ix.cols.slice(0, ix.nkey), keys, timestamp));
+    const rows = r.rows as { nkey: number; uniq: boolean; cols: (string | null)[] }[];
+    return pitIndexFacts(
+      rows.map((ix) => ({ key: ix.cols.slice(0, ix.nkey), unique: ix.uniq })),
+      keys,
+      timestamp,
+    );
   }
 
   async describe(relationSql: string): Promise<ColumnInfo[]> {
@@ -233,12 +240,6 @@ export class PostgresWarehouse implements Warehouse {
 }
 
 /** Whether an index's key columns start with `keys` (in any order) and then `timestamp`. */
-function leadingColumns(indexKey: readonly (string | null)[], keys: readonly string[], timestamp: string): boolean {
-  if (indexKey.length <= keys.length || indexKey[keys.length] !== timestamp) return false;
-  const lead = new Set(indexKey.slice(0, keys.length));
-  return keys.every((k) => lead.has(k));
-}
-
 /** Creates a named pipe at `file` (mkfifo); false where there is none (e.g. Windows). */
 function makeFifo(file: string): boolean {
   if (process.platform === "win32") return false;

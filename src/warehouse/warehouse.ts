@@ -2,6 +2,7 @@ import type { RunPlan, RunStep } from "../compile/run-plan.js";
 import type { CompiledScript } from "../compile/sql-script.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { EntitySpec, LoadedEntities } from "./entity-rows.js";
+import type { PitIndexFacts } from "./pit-index-facts.js";
 
 /** Output formats of a training set. */
 export type OutputFormat = "csv" | "parquet";
@@ -111,12 +112,12 @@ export interface Warehouse {
   /** Columns of a relation or parenthesized query, with their types. */
   describe(relationSql: string): Promise<ColumnInfo[]>;
   /**
-   * Whether `relation` (a qualified, quoted relation as compiled SQL names it) has a usable index
-   * for point-in-time lookups: a valid, non-partial btree index whose leading key columns are
-   * `keys` (in any order) followed by `timestamp`. False for a view, or a relation that does not
-   * exist. `train` asks before choosing a lookup shape (src/compile/training-shapes.ts).
+   * What the catalog says about `relation` (a qualified, quoted relation as compiled SQL names it)
+   * for point-in-time training: whether an index for lookups exists, and whether (keys, timestamp)
+   * is unique (PitIndexFacts). Both false for a view, or a relation that does not exist. `train`
+   * asks before choosing a view's shape (src/compile/training-shapes.ts).
    */
-  pitIndexExists(relation: string, keys: readonly string[], timestamp: string): Promise<boolean>;
+  pitIndexFacts(relation: string, keys: readonly string[], timestamp: string): Promise<PitIndexFacts>;
   /** Whether a table or view exists. */
   tableExists(schema: string, table: string): Promise<boolean>;
   /**
