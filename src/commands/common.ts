@@ -8,6 +8,7 @@ import { readProject } from "../project/read-project.js";
 import type { ProjectConfig } from "../project/read-project.js";
 import { loadRegistry } from "../registry/load-registry.js";
 import type { FeatureView, Registry } from "../registry/types.js";
+import { featureColumns } from "../registry/types.js";
 import { parseTimestamp } from "../timestamps.js";
 import { openTarget, resolveTarget, sqlGrammars, targetDialect } from "../warehouse/targets.js";
 import type { TargetConfig } from "../warehouse/targets.js";
@@ -65,12 +66,7 @@ export async function openWarehouse(target: TargetConfig, projectDir: string, re
 /** Columns a view needs that its relation lacks, reported at the view's name. */
 export function missingColumns(view: FeatureView, relation: string, columns: string[]): Diagnostic[] {
   const have = new Set(columns);
-  const need = [
-    ...view.joinKeys,
-    view.timestamp,
-    ...(view.createdTimestamp ? [view.createdTimestamp] : []),
-    ...view.features.map((f) => f.name),
-  ];
+  const need = [...view.joinKeys, view.timestamp, ...(view.createdTimestamp ? [view.createdTimestamp] : []), ...featureColumns(view)];
   return need
     .filter((c) => !have.has(c))
     .map((col) => ({

@@ -4,6 +4,7 @@ import { userError } from "../diagnostics/diagnostic.js";
 import { materializationHash } from "../registry/manifest.js";
 import { suggest } from "../registry/suggest.js";
 import type { FeatureView } from "../registry/types.js";
+import { isMaterialized } from "../registry/types.js";
 import { formatTimestamp, nowMicros, parseTimestamp } from "../timestamps.js";
 import type { ExecutedStatement, MaterializeStep } from "../warehouse/warehouse.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
@@ -153,12 +154,18 @@ function emptyViewWarnings(result: MaterializedView[], views: FeatureView[], end
   });
 }
 
+/** The views to materialize: those named, or every view that materializes (isMaterialized). */
 function chooseViews(all: FeatureView[], names?: string[]): FeatureView[] {
-  if (!names?.length) return all;
+  if (!names?.length) return all.filter(isMaterialized);
   const byName = new Map(all.map((v) => [v.name, v]));
   return names.map((n) => {
     const v = byName.get(n);
     if (!v) throw userError("FC006", `unknown feature view '${n}'${suggest(n, byName.keys())}`);
+    if (!isMaterialized(v))
+      throw userError(
+        "FC012",
+        `view '${n}' is an aggregation view: materializing it for online serving is not supported yet (training supports it)`,
+      );
     return v;
   });
 }

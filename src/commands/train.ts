@@ -98,7 +98,7 @@ function trainingRequest(
 }
 
 /** The shapes `build` compiles (it assumes the lookup index and knows nothing of uniqueness). */
-const BUILD_SHAPES: ReadonlySet<TrainingShape> = new Set(["asof", "lookup-ties", "lookup-max"]);
+const BUILD_SHAPES: ReadonlySet<TrainingShape> = new Set(["asof", "lookup-ties", "lookup-max", "aggregate-join"]);
 
 /** `fcompile train`: a point-in-time correct training set, streamed by the warehouse into a file. */
 export async function train(opts: TrainOptions): Promise<{

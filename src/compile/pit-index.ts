@@ -30,6 +30,8 @@ export function pitIndex(view: FeatureView): { key: string[]; include: string[] 
  * index-only scan. The training query's shape depends on it (templates/postgres/training.sql.hbs).
  */
 export function indexOnly(view: FeatureView): boolean {
+  // An aggregation view's features are not columns: its index is the key (keys, timestamp) alone.
+  if (view.kind === "aggregation") return false;
   const columns = new Set([...view.joinKeys, view.timestamp, ...(view.createdTimestamp ? [view.createdTimestamp] : [])]);
   for (const f of view.features) columns.add(f.name);
   return columns.size <= INDEX_MAX_COLUMNS && view.features.every((f) => f.type !== "string");

@@ -34,6 +34,8 @@ export function viewInput(view: FeatureView): ViewInput {
       return { kind: "source", source: view.source };
     case "sql":
       return { kind: "sql-view", view: view.name };
+    case "aggregation":
+      return view.events.kind === "source" ? { kind: "source", source: view.events.source } : { kind: "sql-view", view: view.name };
     default:
       return unreachable(view);
   }

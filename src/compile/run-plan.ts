@@ -2,7 +2,8 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import { DIALECTS } from "../dialects/index.js";
 import type { FileSourceColumn } from "../dialects/template-contexts.js";
-import type { DataFileColumn, FeatureType, FeatureView, FileSource, Registry, SqlView } from "../registry/types.js";
+import type { DataFileColumn, FeatureType, FeatureView, FileSource, Registry, SqlRows, SqlView } from "../registry/types.js";
+import { sqlRowsOf } from "../registry/types.js";
 import { renderUserSql } from "../registry/user-sql.js";
 import { pitIndexColumns, pitIndexes } from "./pit-index.js";
 import type { CompileTarget } from "./relations.js";
@@ -100,11 +101,12 @@ export function compileRunPlan(reg: Registry, t: CompileTarget, files: DataFileC
   }
   if (problems.length > 0) throw new FcUserError(problems);
   for (const name of reg.sqlViewOrder) {
-    const view = reg.views.get(name) as SqlView;
+    const view = reg.views.get(name)!;
+    const rows = sqlRowsOf(view)!;
     const table = `view__${name}`;
     const s = swap(table, [view]);
     const file = runFile(t, steps.length + 1, "view", name);
-    const text = d.render("run-sql-view", { ...s, viewName: name, sqlFile: view.sqlFile, sql: renderSqlViewBody(reg, view, t) });
+    const text = d.render("run-sql-view", { ...s, viewName: name, sqlFile: rows.sqlFile, sql: renderSqlViewBody(reg, rows, t) });
     steps.push({
       kind: "sql-view",
       name,
@@ -164,9 +166,9 @@ function runFile(_t: CompileTarget, n: number, kind: "source" | "view", name: st
   return `run/${seq(n)}_${kind}__${name}.sql`;
 }
 
-/** The view's SELECT with `{{source}}` / `{{ref}}` replaced by relations, trailing `;` removed. */
-export function renderSqlViewBody(reg: Registry, view: SqlView, t: CompileTarget): string {
-  const { sql } = renderUserSql(view.parts, (p) =>
+/** A view's SELECT with `{{source}}` / `{{ref}}` replaced by relations, trailing `;` removed. */
+export function renderSqlViewBody(reg: Registry, rows: SqlRows, t: CompileTarget): string {
+  const { sql } = renderUserSql(rows.parts, (p) =>
     p.kind === "source" ? sourceRelation(reg.sources.get(p.name)!, t) : sqlViewRelation(reg.views.get(p.name) as SqlView, t),
   );
   const body = sql.replace(/[\s;]+$/, "");

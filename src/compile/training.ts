@@ -1,5 +1,6 @@
 import { featureOutputName } from "../registry/feature-refs.js";
-import type { FeatureRef, FeatureView, Registry } from "../registry/types.js";
+import type { AggregationView, FeatureRef, FeatureView, Registry } from "../registry/types.js";
+import { aggregationViewContext } from "./aggregation-training.js";
 import { NamePicker, entityRowIdColumn } from "./internal-names.js";
 import type { CompileTarget } from "./relations.js";
 import { tieBreak, unreachable, viewColumns, viewRowsRelation } from "./relations.js";
@@ -60,8 +61,11 @@ export function compileTraining(reg: Registry, t: CompileTarget, req: TrainingRe
 export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: TrainingRequest): CompiledTraining {
   const q = (s: string): string => t.dialect.quote(s);
   const viewNames = [...new Set(req.features.map((f) => f.view))];
-  const viewsUsed = viewNames.map((name) => reg.views.get(name)!);
-  const names = pickNames(reg, t, req, viewsUsed);
+  const allViews = viewNames.map((name) => reg.views.get(name)!);
+  // Point-in-time views get a row each; aggregation views aggregate events (aggregation-training.ts).
+  const viewsUsed = allViews.filter((v): v is Exclude<FeatureView, AggregationView> => v.kind !== "aggregation");
+  const aggregationViewsUsed = allViews.filter((v): v is AggregationView => v.kind === "aggregation");
+  const names = pickNames(reg, t, req, allViews);
   const picker = names.picker;
   // The sort-merge stages' chain: where the next stage reads entity rows from, and what it carries.
   const carried = {
@@ -146,7 +150,20 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
       tieColumns: [...new Set([...(cols.created ? [cols.created] : []), ...cols.features.map((f) => f.alias)])],
     };
   });
+  const aggregations = aggregationViewsUsed.map((view, i) =>
+    aggregationViewContext(
+      reg,
+      view,
+      t,
+      names.quoted,
+      picker,
+      view.features.filter((f) => req.features.some((r) => r.view === view.name && r.feature === f.name)),
+      i,
+    ),
+  );
   const outputs = req.features.map((ref) => {
+    const agg = aggregations.find((a) => a.context.name === ref.view);
+    if (agg) return { ...agg.outputs.get(ref.feature)!, name: q(outputName(ref, req.fullNames)), ttl: undefined };
     const v = views.find((x) => x.name === ref.view)!;
     const view = viewsUsed.find((x) => x.name === ref.view)!;
     const f = v.allFeatures[view.features.findIndex((x) => x.name === ref.feature)]!;
@@ -164,11 +181,18 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
     names: names.quoted,
     views,
     finalFrom: carried.from,
+    aggregationViews: aggregations.map((a) => a.context),
     outputs,
   };
   return {
     sql: t.dialect.render("training", context),
-    shapes: views.map((v) => ({ view: v.name, choice: { shape: v.shape, reason: v.reason } })),
+    shapes: [
+      ...views.map((v) => ({ view: v.name, choice: { shape: v.shape, reason: v.reason } })),
+      ...aggregations.map((a) => ({
+        view: a.context.name,
+        choice: { shape: "aggregate-join" as const, reason: "aggregation view: events joined per entity row and key, grouped" },
+      })),
+    ],
   };
 }
 
@@ -192,6 +216,9 @@ function pickNames(
         userNames.push(v.source);
         break;
       case "sql":
+        break;
+      case "aggregation":
+        if (v.events.kind === "source") userNames.push(v.events.source);
         break;
       default:
         return unreachable(v);

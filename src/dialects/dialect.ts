@@ -1,4 +1,4 @@
-import type { FeatureType } from "../registry/types.js";
+import type { AggregationFunction, FeatureType } from "../registry/types.js";
 import type { TemplateContexts } from "./template-contexts.js";
 
 /**
@@ -30,6 +30,19 @@ export type SqlGrammar = "postgresql" | "trino" | "bigquery" | "snowflake" | "my
  * What compilation needs to know about a warehouse's SQL. Pure: no connection, no driver.
  * A new dialect implements this and adds its templates (docs/adding-a-dialect.md).
  */
+/** What Dialect.aggregate is given. */
+export interface AggregateSpec {
+  function: AggregationFunction;
+  /** The aggregated value, already cast (to the column's type; to DOUBLE for avg and stddev); absent for `count` of events. */
+  value?: string;
+  /** The type of `value` (for min, max and last, the output type). */
+  type: FeatureType;
+  /** The condition a row must meet to count: inside the window, and the filter true. */
+  when: string;
+  /** For `last`: the order whose greatest row wins (timestamp, created timestamp, value), as `expr DESC NULLS LAST` items. */
+  lastOrder: string[];
+}
+
 export interface Dialect {
   /** The dialect's name: its key in DIALECTS (src/dialects/index.ts) and its folder under templates/. */
   readonly name: string;
@@ -45,6 +58,12 @@ export interface Dialect {
   sqlType(t: FeatureType): string;
   /** An expression as it is ordered for tie-breaks: strings must order by bytes on every engine. */
   orderKey(expr: string, t: FeatureType): string;
+  /**
+   * One aggregate of an aggregation view's training query (docs/aggregations.md), over the rows
+   * of a GROUP BY where `spec.when` is true: `count(*) FILTER (WHERE …)`, a sum cast to its type,
+   * `last` as the value of the greatest row in `spec.lastOrder`, …. Strings order by bytes.
+   */
+  aggregate(spec: AggregateSpec): string;
   /** A relation reading a data file, e.g. `read_csv('data/x.csv')`. */
   fileRelation(format: "csv" | "parquet", projectPath: string): string;
   /** A run-time parameter (e.g. the materialization end time), readable when run by hand. */

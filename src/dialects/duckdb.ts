@@ -1,6 +1,6 @@
 import type { FeatureType } from "../registry/types.js";
 import type { Dialect } from "./dialect.js";
-import { standardSql } from "./standard-sql.js";
+import { standardAggregate, standardSql } from "./standard-sql.js";
 import { templateRenderer } from "./templates.js";
 
 const TYPES: Record<FeatureType, string> = {
@@ -20,6 +20,9 @@ export const duckdbDialect: Dialect = {
   sqlType: (t) => TYPES[t],
   // DuckDB's default collation already compares strings by bytes.
   orderKey: (expr) => expr,
+  aggregate(spec) {
+    return standardAggregate(this, spec);
+  },
   fileRelation(format, projectPath) {
     return `${format === "csv" ? "read_csv" : "read_parquet"}(${this.stringLiteral(projectPath)})`;
   },

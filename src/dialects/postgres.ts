@@ -1,7 +1,7 @@
 import type { FeatureType } from "../registry/types.js";
 import type { Dialect } from "./dialect.js";
 import { fileColumnTypePostgres } from "./postgres-types.js";
-import { standardSql } from "./standard-sql.js";
+import { standardAggregate, standardSql } from "./standard-sql.js";
 import { templateRenderer } from "./templates.js";
 
 const TYPES: Record<FeatureType, string> = {
@@ -23,6 +23,9 @@ export const postgresDialect: Dialect = {
   // The database's collation may order text by locale; ties must break by bytes, as everywhere.
   orderKey: (expr, t) => (t === "string" ? `${expr} COLLATE "C"` : expr),
   // PostgreSQL reads no files itself (loadsFiles: copy): this only names the file.
+  aggregate(spec) {
+    return standardAggregate(this, spec, ["bool_and", "bool_or"]);
+  },
   fileRelation(_format, projectPath) {
     return this.stringLiteral(projectPath);
   },

@@ -1,4 +1,5 @@
-import type { Dialect } from "./dialect.js";
+import type { AggregateSpec, Dialect } from "./dialect.js";
+import { unreachable } from "../registry/types.js";
 
 /** Interval literal in the largest unit that divides the seconds exactly (portable to Postgres). */
 export function intervalLiteral(seconds: number): string {
@@ -21,3 +22,36 @@ export const standardSql: Pick<Dialect, "quote" | "qualified" | "stringLiteral" 
   stringLiteral: (v) => `'${v.replace(/'/g, "''")}'`,
   interval: intervalLiteral,
 };
+
+/**
+ * Dialect.aggregate the SQL-standard way (FILTER clauses, `array_agg(… ORDER BY …)[1]` for `last`),
+ * which DuckDB and PostgreSQL both run. `boolMinMax` names the aggregates that take the minimum and
+ * maximum of booleans where `min`/`max` do not (PostgreSQL: `bool_and`, `bool_or`).
+ */
+export function standardAggregate(d: Pick<Dialect, "orderKey" | "sqlType">, spec: AggregateSpec, boolMinMax?: [string, string]): string {
+  const when = `FILTER (WHERE ${spec.when})`;
+  const v = spec.value ?? "*";
+  switch (spec.function) {
+    case "count":
+      return `count(${v}) ${when}`;
+    case "count_distinct":
+      return `count(DISTINCT ${v}) ${when}`;
+    case "sum":
+      return `CAST(sum(${v}) ${when} AS ${d.sqlType(spec.type)})`;
+    case "avg":
+      return `avg(${v}) ${when}`;
+    case "stddev":
+      return `stddev_pop(${v}) ${when}`;
+    case "min":
+    case "max": {
+      if (spec.type === "bool" && boolMinMax) return `${boolMinMax[spec.function === "min" ? 0 : 1]}(${v}) ${when}`;
+      // A string's minimum by bytes; the COLLATE of orderKey goes away with the cast back.
+      const key = d.orderKey(v, spec.type);
+      return key === v ? `${spec.function}(${v}) ${when}` : `CAST(${spec.function}(${key}) ${when} AS ${d.sqlType(spec.type)})`;
+    }
+    case "last":
+      return `(array_agg(${v} ORDER BY ${spec.lastOrder.join(", ")}) FILTER (WHERE ${spec.when} AND ${v} IS NOT NULL))[1]`;
+    default:
+      return unreachable(spec.function);
+  }
+}

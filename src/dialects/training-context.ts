@@ -8,7 +8,7 @@
  * How the training query finds, for each entity row, a view's row; see
  * src/compile/training-shapes.ts and docs/training.md.
  */
-export type TrainingShape = "asof" | "asof-unique" | "lookup-ties" | "lookup-max" | "lookup-unique" | "sort-merge";
+export type TrainingShape = "asof" | "asof-unique" | "lookup-ties" | "lookup-max" | "lookup-unique" | "sort-merge" | "aggregate-join";
 
 /** Names the training query makes up (all quoted), none equal to a name the user wrote. */
 export interface TrainingNames {
@@ -114,6 +114,38 @@ export interface SortMergeStage {
   outputs: string[];
 }
 
+/**
+ * An aggregation view of the request (shape `aggregate-join`, docs/aggregations.md): its events
+ * in one CTE (keys, timestamp, the cast values and one flag per filter, evaluated over the events'
+ * own columns), then the entity rows joined to the events of their key before their timestamp
+ * and grouped by entity row, each aggregate counting only the events inside its window.
+ */
+export interface AggregationViewContext {
+  name: string;
+  describe: string;
+  relation: string;
+  /** CTE of the events. */
+  events: string;
+  /** CTE of the aggregates, one row per entity row that has events. */
+  cte: string;
+  /** Alias of the aggregates in the final SELECT. */
+  alias: string;
+  /** Alias of the events inside the aggregates' CTE. */
+  eventAlias: string;
+  /** Join keys: the entity rows' column and the events' column (both quoted). */
+  keys: { entity: string; view: string }[];
+  /** The events CTE's select list (expressions with their aliases). */
+  eventColumns: string[];
+  /** The event's timestamp as TIMESTAMP, qualified by the events' alias, e.g. `"ev"."__fc_ts"`. */
+  eventTs: string;
+  /** The events' source timestamp column (for `IS NOT NULL`). */
+  ts: string;
+  /** The longest window as an interval; undefined when one is `lifetime` (no lower bound for the join). */
+  longestWindow?: string;
+  /** The aggregates: SQL over the joined rows and their output alias. */
+  aggregates: { expr: string; alias: string }[];
+}
+
 /** The context of templates/<dialect>/training.sql.hbs. */
 export interface TrainingTemplateContext {
   title: string;
@@ -128,5 +160,11 @@ export interface TrainingTemplateContext {
   views: TrainingViewContext[];
   /** The relation the final SELECT reads entity rows from (as names.entityRows): the last sort-merge stage, or the entity rows' CTE. */
   finalFrom: string;
-  outputs: { alias: string; column: string; name: string; ttl?: string }[];
+  /** The aggregation views of the request (after `views` in the query). */
+  aggregationViews: AggregationViewContext[];
+  /**
+   * The output columns: `{alias}.{column} AS {name}` (within the ttl where one is given), or
+   * `expr AS name` when `expr` is set (aggregations: a count of nothing is 0).
+   */
+  outputs: { alias: string; column: string; name: string; ttl?: string; expr?: string }[];
 }

@@ -11,7 +11,8 @@ import { inferKeyTypes, joinKeyDecls, keyEvidence, viewKeyTypes } from "./key-ty
 import type { KeyEvidence } from "./key-types.js";
 import { resolveFeatureRefs } from "./feature-refs.js";
 import { orderSqlViews } from "./sql-view-order.js";
-import type { Feature, FeatureService, FeatureView, FileSource, Registry, Source } from "./types.js";
+import type { AggregationView, Feature, FeatureService, FeatureView, FileSource, Registry, Source, SqlPart, SqlRows } from "./types.js";
+import { readAggregations, typeAggregations } from "./aggregations.js";
 import { unreachable } from "./types.js";
 import { splitUserSql } from "./user-sql.js";
 import { suggest } from "./suggest.js";
@@ -25,6 +26,11 @@ interface Item {
   value: Obj;
   /** The item failed the schema: register its name, skip its own checks. */
   broken: boolean;
+  /**
+   * Of a feature view: the indexes of its `aggregations` that failed the schema. Only those are
+   * skipped (the view's other aggregations are still checked); the view itself is not broken.
+   */
+  brokenAggregations: Set<number>;
 }
 
 /** How the registry treats data files. */
@@ -146,14 +152,28 @@ export async function buildRegistry(raw: RawProject, bag: DiagnosticBag, opts: D
     const evidence: KeyEvidence[] = [];
     for (const [name, view] of reg.views) {
       const it = viewItems.get(name)!;
-      if (it.broken || view.kind !== "plain") continue;
-      const src = reg.sources.get(view.source);
-      const cols = columns.get(view.source);
+      const reads = view.kind === "plain" || (view.kind === "aggregation" && view.events.kind === "source") ? view : undefined;
+      if (it.broken || !reads) continue;
+      const source = reads.kind === "plain" ? reads.source : reads.events.kind === "source" ? reads.events.source : "";
+      const src = reg.sources.get(source);
+      const cols = columns.get(source);
       if (src?.kind !== "file" || !cols) continue;
-      checkFileSourceColumns(view, src, cols, bag, (...p) => at(it, ...p));
+      checkFileSourceColumns(reads, src, cols, bag, (...p) => at(it, ...p));
       evidence.push(...keyEvidence(reg, name, src.projectPath, cols, (i) => at(it, "entities", i)));
     }
     inferKeyTypes(reg, evidence, bag);
+  }
+  // Aggregations over a column take its type: from the data file where it was read, else declared.
+  for (const [name, view] of reg.views) {
+    if (view.kind !== "aggregation" || viewItems.get(name)!.broken) continue;
+    const source = view.events.kind === "source" ? reg.sources.get(view.events.source) : undefined;
+    const where =
+      view.events.kind === "sql"
+        ? view.events.sqlFile
+        : source?.kind === "file"
+          ? source.projectPath
+          : `table ${source?.table.join(".") ?? "?"}`;
+    typeAggregations(view, source ? reg.dataFiles.get(source.name) : undefined, where, bag);
   }
   viewKeyTypes(reg, bag, (view, i) => at(viewItems.get(view)!, "entities", i));
 
@@ -182,8 +202,14 @@ function collect(files: DefinitionFile[]): Record<"entities" | "sources" | "view
       list.forEach((value: unknown, i) => {
         if (!value || typeof value !== "object" || Array.isArray(value)) return;
         const pointer = `/${key}/${i}`;
-        const broken = [...file.broken].some((b) => b === pointer || b.startsWith(pointer + "/") || b === `/${key}`);
-        out[kind].push({ file, path: [key, i], value: value as Obj, broken });
+        const aggregation = new RegExp(`^${pointer}/aggregations/(\\d+)(/|$)`);
+        const brokenAggregations = new Set<number>();
+        const broken = [...file.broken].some((b) => {
+          const m = kind === "views" ? aggregation.exec(b) : null;
+          if (m) brokenAggregations.add(Number(m[1]));
+          return !m && (b === pointer || b.startsWith(pointer + "/") || b === `/${key}`);
+        });
+        out[kind].push({ file, path: [key, i], value: value as Obj, broken, brokenAggregations });
       });
     }
   }
@@ -243,31 +269,11 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
       ? { ...base, kind: "sql", sqlFile: v.sql, sqlText: "", parts: [] }
       : { ...base, kind: "plain", source: typeof v.source === "string" ? v.source : "" };
   }
-  if (v.aggregations !== undefined) {
-    bag.error(
-      "FC012",
-      `aggregation views are not supported yet (view '${name}'); compute the window in an SQL feature view for now`,
-      locate(it.file.yaml, [...it.path, "aggregations"], true),
-    );
-    return undefined;
-  }
+  if (v.aggregations !== undefined) return readAggregationView(it, v, base, reg, bag, at);
   if (features.length === 0) {
     bag.error("FC004", `feature view '${name}' has no 'features'`, at(it, "name"));
   }
-  // Case-insensitively: DuckDB treats `Total` and `total` as one column.
-  const seenFeature = new Map<string, string>();
-  features.forEach((f, i) => {
-    const prev = seenFeature.get(f.name.toLowerCase());
-    if (prev !== undefined)
-      bag.error(
-        "FC005",
-        prev === f.name
-          ? `feature '${f.name}' is defined twice in view '${name}'`
-          : `features '${prev}' and '${f.name}' of view '${name}' differ only in case (one column to the warehouse); rename one`,
-        at(it, "features", i, "name"),
-      );
-    else seenFeature.set(f.name.toLowerCase(), f.name);
-  });
+  checkFeatureNames(features, name, bag, (i) => at(it, "features", i, "name"));
   if (typeof v.source === "string" && typeof v.sql === "string") {
     bag.error("FC003", `feature view '${name}' has both 'source' and 'sql'; a view reads a source or runs SQL, not both`, at(it, "sql"));
     return undefined;
@@ -280,18 +286,9 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
         at(it, "name"),
       );
     }
-    const abs = path.resolve(path.dirname(it.file.yaml.absPath), v.sql);
-    const sqlFile = relativeToProject(reg.project.dir, abs);
-    const text = readTextIfExists(abs);
-    if (text === undefined) {
-      bag.error(
-        "FC011",
-        `SQL file '${v.sql}' of view '${name}' not found (looked for ${sqlFile}, relative to this YAML file)`,
-        at(it, "sql"),
-      );
-      return undefined;
-    }
-    return { ...base, kind: "sql", sqlFile, sqlText: text, parts: splitUserSql(text, sqlFile, bag) };
+    const rows = readSqlRows(it, v.sql, name, reg, bag, at);
+    if (!rows) return undefined;
+    return { ...base, kind: "sql", ...rows };
   }
   if (typeof v.source === "string") {
     return { ...base, kind: "plain", source: v.source };
@@ -300,39 +297,144 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
   return undefined;
 }
 
+/** An aggregation view: `aggregations:` over a source's rows or over its own SQL. */
+function readAggregationView(
+  it: Item,
+  v: Obj,
+  base: Omit<AggregationView, "kind" | "events" | "features">,
+  reg: Registry,
+  bag: DiagnosticBag,
+  at: At,
+): AggregationView | undefined {
+  const name = base.name;
+  let ok = true;
+  if (v.features !== undefined) {
+    bag.error(
+      "FC003",
+      `feature view '${name}' has both 'features' and 'aggregations'; an aggregation view lists only aggregations`,
+      at(it, "features"),
+    );
+    ok = false;
+  }
+  if (v.ttl !== undefined) {
+    bag.error("FC003", `'ttl' does not apply to aggregation view '${name}': each aggregation has its own window`, at(it, "ttl"));
+    ok = false;
+  }
+  const items = (v.aggregations as unknown[]).map((a, i) => (it.brokenAggregations.has(i) ? undefined : a));
+  const features = readAggregations(items, name, bag, (...p) => at(it, "aggregations", ...p));
+  checkFeatureNames(features, name, bag, (i) => features[i]!.at);
+  // Bad aggregations were left out of `features` (and reported); the others are still checked.
+  if (!ok) return undefined;
+  const common = { ...base, ttl: undefined, ttlSeconds: undefined, features };
+  if (typeof v.source === "string" && typeof v.sql === "string") {
+    bag.error("FC003", `feature view '${name}' has both 'source' and 'sql'; its events come from one of them`, at(it, "sql"));
+    return undefined;
+  }
+  if (typeof v.sql === "string") {
+    const rows = readSqlRows(it, v.sql, name, reg, bag, at);
+    if (!base.timestamp)
+      bag.error(
+        "FC004",
+        `aggregation view '${name}' over SQL needs 'timestamp': the column of its SELECT that holds the event time`,
+        at(it, "name"),
+      );
+    return rows ? { ...common, kind: "aggregation", events: { kind: "sql", ...rows } } : undefined;
+  }
+  if (typeof v.source === "string") return { ...common, kind: "aggregation", events: { kind: "source", source: v.source } };
+  bag.error(
+    "FC004",
+    `aggregation view '${name}' needs 'source' (its events are a source's rows) or 'sql' (a SELECT of events)`,
+    at(it, "name"),
+  );
+  return undefined;
+}
+
+/** Reads a view's `.sql` file; undefined (and FC011) when it is not there. */
+function readSqlRows(it: Item, file: string, view: string, reg: Registry, bag: DiagnosticBag, at: At): SqlRows | undefined {
+  const abs = path.resolve(path.dirname(it.file.yaml.absPath), file);
+  const sqlFile = relativeToProject(reg.project.dir, abs);
+  const text = readTextIfExists(abs);
+  if (text === undefined) {
+    bag.error("FC011", `SQL file '${file}' of view '${view}' not found (looked for ${sqlFile}, relative to this YAML file)`, at(it, "sql"));
+    return undefined;
+  }
+  return { sqlFile, sqlText: text, parts: splitUserSql(text, sqlFile, bag) };
+}
+
+/** Feature names are unique in a view, case-insensitively (DuckDB treats `Total` and `total` as one column). */
+function checkFeatureNames(features: readonly Feature[], view: string, bag: DiagnosticBag, atOf: (i: number) => SourceLocation): void {
+  const seen = new Map<string, string>();
+  features.forEach((f, i) => {
+    const prev = seen.get(f.name.toLowerCase());
+    if (prev !== undefined)
+      bag.error(
+        "FC005",
+        prev === f.name
+          ? `feature '${f.name}' is defined twice in view '${view}'`
+          : `features '${prev}' and '${f.name}' of view '${view}' differ only in case (one column to the warehouse); rename one`,
+        atOf(i),
+      );
+    else seen.set(f.name.toLowerCase(), f.name);
+  });
+}
+
+/** The `{{source}}` and `{{ref}}` placeholders of SQL name a source and an SQL view. */
+function checkSqlParts(parts: readonly SqlPart[], reg: Registry, bag: DiagnosticBag): void {
+  for (const p of parts) {
+    if (typeof p === "string") continue;
+    if (p.kind === "source" && !reg.sources.has(p.name)) {
+      bag.error("FC006", `unknown source '${p.name}'${suggest(p.name, reg.sources.keys())}`, p.at);
+    } else if (p.kind === "ref") {
+      const target = reg.views.get(p.name);
+      if (!target) {
+        bag.error("FC006", `unknown feature view '${p.name}'${suggest(p.name, reg.views.keys())}`, p.at);
+        continue;
+      }
+      switch (target.kind) {
+        case "sql":
+          break;
+        case "plain":
+          bag.error("FC006", `{{ref "${p.name}"}} names a plain view; read its data with {{source "${target.source}"}}`, p.at);
+          break;
+        case "aggregation":
+          bag.error(
+            "FC006",
+            `{{ref "${p.name}"}} names an aggregation view, whose features exist only at an entity's timestamp; ref an SQL view, or read its events with {{source}}`,
+            p.at,
+          );
+          break;
+        default:
+          unreachable(target);
+      }
+    }
+  }
+}
+
 function checkViewReferences(view: FeatureView, it: Item, reg: Registry, bag: DiagnosticBag, at: At): void {
   view.entities.forEach((e, i) => {
     const ent = reg.entities.get(e);
     if (!ent) bag.error("FC006", `unknown entity '${e}' in view '${view.name}'${suggest(e, reg.entities.keys())}`, at(it, "entities", i));
     else view.joinKeys.push(...ent.joinKeys.filter((k) => !view.joinKeys.includes(k)));
   });
-  switch (view.kind) {
-    case "plain": {
-      const src = reg.sources.get(view.source);
-      if (!src) {
-        bag.error(
-          "FC006",
-          `unknown source '${view.source}' in view '${view.name}'${suggest(view.source, reg.sources.keys())}`,
-          at(it, "source"),
-        );
-        return;
-      }
-      if (!view.timestamp) view.timestamp = src.timestamp;
-      if (view.createdTimestamp === undefined) view.createdTimestamp = src.createdTimestamp;
-      break;
+  const fromSource = (source: string): void => {
+    const src = reg.sources.get(source);
+    if (!src) {
+      bag.error("FC006", `unknown source '${source}' in view '${view.name}'${suggest(source, reg.sources.keys())}`, at(it, "source"));
+      return;
     }
+    if (!view.timestamp) view.timestamp = src.timestamp;
+    if (view.createdTimestamp === undefined) view.createdTimestamp = src.createdTimestamp;
+  };
+  switch (view.kind) {
+    case "plain":
+      fromSource(view.source);
+      break;
     case "sql":
-      for (const p of view.parts) {
-        if (typeof p === "string") continue;
-        if (p.kind === "source" && !reg.sources.has(p.name)) {
-          bag.error("FC006", `unknown source '${p.name}'${suggest(p.name, reg.sources.keys())}`, p.at);
-        } else if (p.kind === "ref") {
-          const target = reg.views.get(p.name);
-          if (!target) bag.error("FC006", `unknown feature view '${p.name}'${suggest(p.name, reg.views.keys())}`, p.at);
-          else if (target.kind !== "sql")
-            bag.error("FC006", `{{ref "${p.name}"}} names a plain view; read its data with {{source "${target.source}"}}`, p.at);
-        }
-      }
+      checkSqlParts(view.parts, reg, bag);
+      break;
+    case "aggregation":
+      if (view.events.kind === "source") fromSource(view.events.source);
+      else checkSqlParts(view.events.parts, reg, bag);
       break;
     default:
       unreachable(view);

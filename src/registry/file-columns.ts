@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import type { DiagnosticBag, SourceLocation } from "../diagnostics/diagnostic.js";
 import type { YamlPath } from "../project/yaml-file.js";
-import type { DataFileColumn, FileSource, PlainView } from "./types.js";
+import type { AggregationView, DataFileColumn, FileSource, PlainView } from "./types.js";
 
 export type { DataFileColumn } from "./types.js";
 
@@ -49,9 +49,13 @@ export async function readSourceColumns(
   return out;
 }
 
-/** A file source's join-key, timestamp and feature columns must be in the file (README, "Reference"). */
+/**
+ * A file source's join-key, timestamp and feature columns must be in the file (README,
+ * "Reference"); an aggregation view's aggregated columns are checked with their types
+ * (typeAggregations).
+ */
 export function checkFileSourceColumns(
-  view: PlainView,
+  view: PlainView | AggregationView,
   src: FileSource,
   columns: readonly DataFileColumn[],
   bag: DiagnosticBag,
@@ -67,5 +71,5 @@ export function checkFileSourceColumns(
   for (const k of view.joinKeys) missing(k, "join key", at("entities"));
   missing(view.timestamp, "timestamp", at("source"));
   if (view.createdTimestamp) missing(view.createdTimestamp, "created timestamp", at("source"));
-  view.features.forEach((f, i) => missing(f.name, "feature", at("features", i, "name")));
+  if (view.kind === "plain") view.features.forEach((f, i) => missing(f.name, "feature", at("features", i, "name")));
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { FeatureView, JoinKeyType, Registry, Source } from "./types.js";
+import type { AggregationFeature, Feature, FeatureView, JoinKeyType, Registry, Source, SqlPart } from "./types.js";
 import { unreachable } from "./types.js";
 
 /** Version of the manifest's shape; bumped on incompatible changes. */
@@ -43,6 +43,10 @@ function viewDefinition(v: FeatureView): Record<string, unknown> {
       return strip(v, "features");
     case "sql":
       return { ...strip(v, "parts", "sqlText", "features"), sql: v.sqlText };
+    case "aggregation":
+      return v.events.kind === "source"
+        ? { ...strip(v, "features", "events", "ttl", "ttlSeconds"), source: v.events.source }
+        : { ...strip(v, "features", "events", "ttl", "ttlSeconds"), sqlFile: v.events.sqlFile, sql: v.events.sqlText };
     default:
       return unreachable(v);
   }
@@ -55,9 +59,17 @@ function viewInputEntry(reg: Registry, view: FeatureView): unknown {
       return sourceEntry(reg.sources.get(view.source)!);
     case "sql":
       return view.sqlText;
+    case "aggregation":
+      return view.events.kind === "source" ? sourceEntry(reg.sources.get(view.events.source)!) : view.events.sqlText;
     default:
       return unreachable(view);
   }
+}
+
+/** A feature as the manifest shows it; an aggregation's function, column, window and filter included. */
+function featureEntry(f: Feature | AggregationFeature): Record<string, unknown> {
+  if (!("aggregation" in f)) return strip(f);
+  return { ...strip(f, "aggregation"), aggregation: strip(f.aggregation, "filterAt", "windowSeconds") };
 }
 
 /** Upstream sources and SQL views of a view, transitively. */
@@ -67,20 +79,28 @@ function upstream(reg: Registry, view: FeatureView, acc = { sources: new Set<str
       acc.sources.add(view.source);
       break;
     case "sql":
-      for (const p of view.parts) {
-        if (typeof p === "string") continue;
-        if (p.kind === "source") acc.sources.add(p.name);
-        else if (!acc.views.has(p.name)) {
-          acc.views.add(p.name);
-          const dep = reg.views.get(p.name);
-          if (dep) upstream(reg, dep, acc);
-        }
-      }
+      upstreamOfSql(reg, view.parts, acc);
+      break;
+    case "aggregation":
+      if (view.events.kind === "source") acc.sources.add(view.events.source);
+      else upstreamOfSql(reg, view.events.parts, acc);
       break;
     default:
       unreachable(view);
   }
   return acc;
+}
+
+function upstreamOfSql(reg: Registry, parts: readonly SqlPart[], acc: { sources: Set<string>; views: Set<string> }): void {
+  for (const p of parts) {
+    if (typeof p === "string") continue;
+    if (p.kind === "source") acc.sources.add(p.name);
+    else if (!acc.views.has(p.name)) {
+      acc.views.add(p.name);
+      const dep = reg.views.get(p.name);
+      if (dep) upstream(reg, dep, acc);
+    }
+  }
 }
 
 /**
@@ -106,7 +126,7 @@ export function buildManifest(reg: Registry, version: string): Record<string, un
     views[v.name] = {
       ...def,
       features: v.features.map((f) => f.name),
-      hash: contentHash({ def, features: v.features.map((f) => strip(f)) }),
+      hash: contentHash({ def, features: v.features.map((f) => featureEntry(f)) }),
     };
     const up = upstream(reg, v);
     const tables = [...up.sources].sort().map((s) => {
@@ -116,7 +136,7 @@ export function buildManifest(reg: Registry, version: string): Record<string, un
     for (const f of v.features) {
       const id = `${v.name}:${f.name}`;
       features[id] = withHash({
-        ...strip(f),
+        ...featureEntry(f),
         owner: f.owner ?? v.owner,
         tags: { ...v.tags, ...f.tags },
         entities: v.entities,
@@ -156,7 +176,8 @@ export function materializationHash(reg: Registry, view: FeatureView): string {
     timestamp: view.timestamp,
     created: view.createdTimestamp ?? null,
     ttl: view.ttlSeconds ?? null,
-    features: view.features.map((f) => [f.name, f.type]),
+    // (an aggregation's definition too; plain features keep the [name, type] of earlier hashes)
+    features: view.features.map((f) => ("aggregation" in f ? [f.name, f.type, featureEntry(f).aggregation] : [f.name, f.type])),
     source: viewInputEntry(reg, view),
     upstream: [...up.views].sort().map((v) => {
       const dep = reg.views.get(v);

@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import { locationInText } from "../project/yaml-file.js";
-import type { Registry, SqlView } from "./types.js";
+import type { AggregationView, FeatureView, Registry, SqlRows } from "./types.js";
+import { sqlRowsOf } from "./types.js";
 import { renderUserSql } from "./user-sql.js";
 
 /** A second opinion on SQL the PostgreSQL grammar rejects (DuckDB has syntax it does not know). */
@@ -33,8 +34,11 @@ function parserFor(grammar: string): SqlParser {
 }
 
 /**
- * Checks that every SQL view is one SELECT that parses, and — where its output columns can be
- * read from the SQL (no `*`) — that it yields the view's join keys, timestamp and features.
+ * Checks that the SQL of every view built from SQL (SQL views, aggregation views over SQL) is one
+ * SELECT that parses, and — where its output columns can be read from the SQL (no `*`) — that it
+ * yields the view's join keys, timestamp and features (for an aggregation view: the columns its
+ * aggregations and filters read). Checks that every aggregation's `filter:` is one SQL predicate
+ * that parses and reads only columns of the events, where those are known.
  */
 export async function checkSqlViews(
   reg: Registry,
@@ -44,23 +48,102 @@ export async function checkSqlViews(
   grammars: readonly string[] = ["postgresql"],
 ): Promise<void> {
   for (const view of reg.views.values()) {
-    if (view.kind !== "sql") continue;
-    if (view.parts.some((p) => typeof p === "string" && p.includes("{{"))) continue; // already reported
-    // One report per view: the first grammar that finds a problem stops the others.
-    const before = bag.items.length;
-    for (const grammar of new Set(grammars)) {
-      await checkOne(view, bag, grammar, fallback);
-      if (bag.items.length > before) break;
+    const rows = sqlRowsOf(view);
+    let outputs: Set<string> | undefined;
+    if (rows && !rows.parts.some((p) => typeof p === "string" && p.includes("{{"))) {
+      // One report per view: the first grammar that finds a problem stops the others.
+      const before = bag.items.length;
+      for (const grammar of new Set(grammars)) {
+        outputs = await checkOne(view, rows, bag, grammar, fallback);
+        if (bag.items.length > before) break;
+      }
+    }
+    if (view.kind === "aggregation") {
+      const known = view.events.kind === "source" ? reg.dataFiles.get(view.events.source)?.map((c) => c.name) : outputs && [...outputs];
+      for (const grammar of new Set(grammars)) {
+        const before = bag.items.length;
+        checkFilters(view, known, bag, grammar);
+        if (bag.items.length > before) break;
+      }
     }
   }
 }
 
-async function checkOne(view: SqlView, bag: DiagnosticBag, grammar: string, fallback?: SqlSyntaxCheck): Promise<void> {
-  const { sql, toFileOffset } = renderUserSql(view.parts, (p) => `"__fc_${p.kind}_${p.name}"`);
+interface ColumnRefNode {
+  type?: string;
+  column?: unknown;
+  ast?: unknown;
+}
+
+/** Every aggregation's `filter:` parses as one predicate (in `WHERE`), and reads known columns only. */
+function checkFilters(view: AggregationView, columns: readonly string[] | undefined, bag: DiagnosticBag, grammar: string): void {
+  for (const f of view.features) {
+    const filter = f.aggregation.filter;
+    if (filter === undefined) continue;
+    const at = f.aggregation.filterAt ?? f.at;
+    let ast: unknown;
+    try {
+      ast = parserFor(grammar).astify(`SELECT 1 FROM "__fc_events" WHERE ${filter}`, { database: grammar });
+    } catch (err) {
+      bag.error(
+        "FC008",
+        `filter of '${f.name}' in view '${view.name}' does not parse as an SQL predicate: ${pegMessage(err as PegError)}`,
+        at,
+      );
+      continue;
+    }
+    const statements = (Array.isArray(ast) ? ast : [ast]) as { type?: string; where?: unknown }[];
+    if (statements.length !== 1 || statements[0]?.type !== "select" || !statements[0].where) {
+      bag.error("FC008", `filter of '${f.name}' in view '${view.name}' must be one SQL predicate, such as \`status = 'paid'\``, at);
+      continue;
+    }
+    const refs = new Set<string>();
+    let subquery = false;
+    const walk = (node: unknown): void => {
+      if (!node || typeof node !== "object") return;
+      if (Array.isArray(node)) return node.forEach(walk);
+      const n = node as ColumnRefNode & Record<string, unknown>;
+      if (n.type === "select" || n.ast) subquery = true;
+      if (n.type === "column_ref") {
+        const col = n.column;
+        const name = typeof col === "string" ? col : (col as { expr?: { value?: string } })?.expr?.value;
+        if (name) refs.add(name);
+      }
+      for (const v of Object.values(n)) walk(v);
+    };
+    walk(statements[0].where);
+    if (subquery) {
+      bag.error(
+        "FC008",
+        `filter of '${f.name}' in view '${view.name}' reads other tables (a subquery); a filter reads only the event's own columns`,
+        at,
+      );
+      continue;
+    }
+    if (!columns) continue;
+    const have = new Set(columns);
+    for (const r of refs)
+      if (!have.has(r))
+        bag.error(
+          "FC017",
+          `filter of '${f.name}' in view '${view.name}' reads column '${r}', which the events do not have (columns: ${columns.join(", ")})`,
+          at,
+        );
+  }
+}
+
+async function checkOne(
+  view: FeatureView,
+  rows: SqlRows,
+  bag: DiagnosticBag,
+  grammar: string,
+  fallback?: SqlSyntaxCheck,
+): Promise<Set<string> | undefined> {
+  const { sql, toFileOffset } = renderUserSql(rows.parts, (p) => `"__fc_${p.kind}_${p.name}"`);
   const body = sql.replace(/[\s;]+$/, "");
   if (body.trim() === "") {
-    bag.error("FC008", `SQL file of view '${view.name}' is empty; it must hold one SELECT`, locationInText(view.sqlText, 0, view.sqlFile));
-    return;
+    bag.error("FC008", `SQL file of view '${view.name}' is empty; it must hold one SELECT`, locationInText(rows.sqlText, 0, rows.sqlFile));
+    return undefined;
   }
   let ast: unknown;
   try {
@@ -68,31 +151,34 @@ async function checkOne(view: SqlView, bag: DiagnosticBag, grammar: string, fall
   } catch (err) {
     const e = err as PegError;
     const second = fallback ? await fallback(body) : undefined;
-    if (second?.ok) return;
+    if (second?.ok) return undefined;
     const offset = second?.offset ?? e.location?.start.offset ?? 0;
     const message = second && !second.ok ? second.message : pegMessage(e);
     bag.error(
       "FC008",
       `SQL of view '${view.name}' does not parse: ${message}`,
-      locationInText(view.sqlText, toFileOffset(offset), view.sqlFile),
+      locationInText(rows.sqlText, toFileOffset(offset), rows.sqlFile),
     );
-    return;
+    return undefined;
   }
   const statements = (Array.isArray(ast) ? ast : [ast]) as SelectAst[];
   if (statements.length !== 1 || statements[0]?.type !== "select") {
-    bag.error("FC008", `SQL of view '${view.name}' must be exactly one SELECT statement`, locationInText(view.sqlText, 0, view.sqlFile));
-    return;
+    bag.error("FC008", `SQL of view '${view.name}' must be exactly one SELECT statement`, locationInText(rows.sqlText, 0, rows.sqlFile));
+    return undefined;
   }
   const names = outputColumns(statements[0]);
-  if (!names) return;
+  if (!names) return undefined;
   const need = (col: string, role: string, at: typeof view.at): void => {
     if (!names.has(col))
-      bag.error("FC017", `${role} column '${col}' is not among the columns of ${view.sqlFile} (${[...names].join(", ")})`, at);
+      bag.error("FC017", `${role} column '${col}' is not among the columns of ${rows.sqlFile} (${[...names].join(", ")})`, at);
   };
   for (const k of view.joinKeys) need(k, "join key", view.at);
   if (view.timestamp) need(view.timestamp, "timestamp", view.at);
   if (view.createdTimestamp) need(view.createdTimestamp, "created timestamp", view.at);
-  for (const f of view.features) need(f.name, "feature", f.at);
+  if (view.kind === "aggregation") {
+    for (const f of view.features) if (f.aggregation.column) need(f.aggregation.column, `${f.aggregation.function}`, f.at);
+  } else for (const f of view.features) need(f.name, "feature", f.at);
+  return names;
 }
 
 function pegMessage(e: PegError): string {

@@ -1,18 +1,24 @@
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
-import type { Registry, SqlView } from "./types.js";
+import type { FeatureView, Registry, SqlRows } from "./types.js";
+import { sqlRowsOf } from "./types.js";
 
 /**
- * Orders SQL views so each comes after the views it `ref`s (the order `run` builds them in).
+ * Orders the views `run` builds a table for from their SQL (SQL views, aggregation views over SQL)
+ * so each comes after the views it `ref`s (the order `run` builds them in).
  * A cycle is reported at the `{{ref}}` that closes it.
  */
 export function orderSqlViews(reg: Registry, bag: DiagnosticBag): string[] {
-  const sqlViews = [...reg.views.values()].filter((v): v is SqlView => v.kind === "sql");
+  const sqlViews = [...reg.views.values()].flatMap((v): [FeatureView, SqlRows][] => {
+    const rows = sqlRowsOf(v);
+    return rows ? [[v, rows]] : [];
+  });
+  const rowsOf = new Map(sqlViews.map(([v, rows]) => [v.name, rows]));
   const state = new Map<string, "visiting" | "done">();
   const order: string[] = [];
   const reported = new Set<string>();
-  const visit = (v: SqlView, stack: string[]): void => {
+  const visit = (v: FeatureView, stack: string[]): void => {
     state.set(v.name, "visiting");
-    for (const p of v.parts) {
+    for (const p of rowsOf.get(v.name)!.parts) {
       if (typeof p === "string" || p.kind !== "ref") continue;
       const dep = reg.views.get(p.name);
       if (!dep || dep.kind !== "sql") continue;
@@ -29,6 +35,6 @@ export function orderSqlViews(reg: Registry, bag: DiagnosticBag): string[] {
     state.set(v.name, "done");
     order.push(v.name);
   };
-  for (const v of sqlViews) if (!state.has(v.name)) visit(v, []);
+  for (const [v] of sqlViews) if (!state.has(v.name)) visit(v, []);
   return order;
 }

@@ -96,7 +96,90 @@ export interface SqlView extends ViewBase {
   parts: SqlPart[];
 }
 
-export type FeatureView = PlainView | SqlView;
+/** SQL that yields a view's rows: a SELECT over sources and SQL views (`{{source}}`, `{{ref}}`). */
+export interface SqlRows {
+  /** The .sql file relative to the project folder. */
+  sqlFile: string;
+  sqlText: string;
+  parts: SqlPart[];
+}
+
+/** Aggregation functions (docs/aggregations.md). */
+export type AggregationFunction = "count" | "sum" | "avg" | "min" | "max" | "stddev" | "last" | "count_distinct";
+
+/**
+ * One windowed aggregation: at entity timestamp T it aggregates the events with
+ * `T − window <= ts < T` (no lower edge for `lifetime`) that pass the filter (docs/aggregations.md).
+ */
+export interface Aggregation {
+  function: AggregationFunction;
+  /** The aggregated column; absent only for `count` (which then counts events). */
+  column?: string;
+  /** The window as written: a duration (`30d`) or `lifetime`. */
+  window: string;
+  /** The window in seconds; undefined for `lifetime`. */
+  windowSeconds?: number;
+  /** An SQL predicate over the events' columns, as written; events for which it is not true are left out. */
+  filter?: string;
+  /** Where the filter is written (for diagnostics in its SQL). */
+  filterAt?: SourceLocation;
+}
+
+/** A feature of an aggregation view. */
+export interface AggregationFeature extends Feature {
+  aggregation: Aggregation;
+}
+
+/**
+ * A view whose features are windowed aggregations over events: a source's rows, or the rows of
+ * its own SQL. Its timestamp is the events' time; its created timestamp breaks ties for `last`.
+ */
+export interface AggregationView extends ViewBase {
+  kind: "aggregation";
+  events: { kind: "source"; source: string } | ({ kind: "sql" } & SqlRows);
+  features: AggregationFeature[];
+}
+
+export type FeatureView = PlainView | SqlView | AggregationView;
+
+/**
+ * Whether `materialize` (and so `load`, `verify` and the online store) handles the view. Not yet
+ * for aggregation views: their online state, which keeps them exact at any read time, is not built
+ * yet (docs/aggregations.md); training handles them.
+ */
+export function isMaterialized(view: FeatureView): boolean {
+  return view.kind !== "aggregation";
+}
+
+/**
+ * The columns of a view's rows its features read: the features themselves (plain and SQL views),
+ * or the aggregated columns (aggregation views), in order, without repeats.
+ */
+export function featureColumns(view: FeatureView): string[] {
+  switch (view.kind) {
+    case "plain":
+    case "sql":
+      return view.features.map((f) => f.name);
+    case "aggregation":
+      return [...new Set(view.features.flatMap((f) => (f.aggregation.column !== undefined ? [f.aggregation.column] : [])))];
+    default:
+      return unreachable(view);
+  }
+}
+
+/** The SQL that yields a view's rows, for the views `run` builds a table for (SQL views, aggregation views over SQL). */
+export function sqlRowsOf(view: FeatureView): SqlRows | undefined {
+  switch (view.kind) {
+    case "plain":
+      return undefined;
+    case "sql":
+      return view;
+    case "aggregation":
+      return view.events.kind === "sql" ? view.events : undefined;
+    default:
+      return unreachable(view);
+  }
+}
 
 /** A feature chosen by a service or a `--features` list. */
 export interface FeatureRef {
