@@ -8,6 +8,7 @@ interface ServeFlags {
   port: string;
   timeoutMs: string;
   maxEntities: string;
+  authTokenFile?: string;
   log?: boolean;
 }
 
@@ -16,11 +17,12 @@ export function registerServe(program: Command): void {
     .command("serve")
     .description("HTTP feature server over the online store: POST /get-online-features (Feast's request and response shape), GET /health")
     .option("-p, --project <dir>", "project folder (holds fcompile.yaml)", ".")
-    .option("--host <host>", "interface to listen on (0.0.0.0: every interface)", "127.0.0.1")
+    .option("--host <host>", "interface to listen on (0.0.0.0: every interface; beyond loopback needs a token)", "127.0.0.1")
     .option("--port <port>", "TCP port (0: any free port)", "6566")
     .option("--timeout-ms <ms>", "a store read that takes longer is answered 503", "1000")
     .option("--max-entities <n>", "most entity rows per request", "10000")
-    .option("--log", "log every request (JSON lines on stdout)")
+    .option("--auth-token-file <file>", "require 'Authorization: Bearer <token>' on every request; the token is the file's content")
+    .option("--log", "log every request (JSON lines on stdout; never the token)")
     .addHelpText(
       "after",
       `
@@ -36,10 +38,20 @@ Answers {"metadata": {"feature_names": [...]}, "results": [{"values", "statuses"
 "event_timestamps"}, …]}: one result per column, join keys first. 64-bit integers keep every
 digit. Bad requests get 400 with a message; a store that is down or too slow, 503.
 
+Authentication: with a token (--auth-token-file FILE, or the environment variable
+FCOMPILE_AUTH_TOKEN; not both), every request, /health included, must send
+'Authorization: Bearer <token>' or gets 401. The token needs at least 16 characters. Without a
+token, serve listens only on loopback (127.0.0.0/8, ::1, localhost): any other --host (0.0.0.0,
+::, a LAN address, another name) is refused.
+
 Example:
   fcompile serve --port 6566 &
   curl -s localhost:6566/get-online-features -H 'Content-Type: application/json' \\
-    -d '{"feature_service": "churn_model", "entities": {"customer_id": [1001, 1002]}}'`,
+    -d '{"feature_service": "churn_model", "entities": {"customer_id": [1001, 1002]}}'
+
+  openssl rand -hex 32 > token
+  fcompile serve --host 0.0.0.0 --auth-token-file token &
+  curl -s localhost:6566/health -H "Authorization: Bearer $(cat token)"`,
     )
     .action((opts: ServeFlags) => runCommand(() => serve(opts)));
 }
@@ -48,6 +60,8 @@ async function serve(opts: ServeFlags): Promise<void> {
   const port = integerFlag("--port", opts.port, 0, 65535);
   const timeoutMs = integerFlag("--timeout-ms", opts.timeoutMs, 1, 3_600_000);
   const maxEntityRows = integerFlag("--max-entities", opts.maxEntities, 1, 1_000_000);
+  const { serveAuthToken } = await import("../server/bearer-auth.js");
+  const authToken = serveAuthToken(opts.host, opts.authTokenFile, process.env);
   const { loadConfig } = await import("../commands/common.js");
   const { resolveOnline } = await import("../project/online-config.js");
   const { createOnlineClient } = await import("../client/index.js");
@@ -62,6 +76,7 @@ async function serve(opts: ServeFlags): Promise<void> {
     client,
     maxEntityRows,
     logger: !!opts.log,
+    authToken,
     healthInfo: { project: config.name, store: store.type },
   });
   let url: string;
@@ -71,8 +86,13 @@ async function serve(opts: ServeFlags): Promise<void> {
     await client.close();
     throw userError("FC015", `cannot listen on ${opts.host}:${port}: ${(err as Error).message}`);
   }
-  process.stdout.write(`fcompile serve: listening on ${url} (project ${config.name}, online store ${where})\n`);
-  const health = await app.inject({ method: "GET", url: "/health" });
+  const auth = authToken === undefined ? "no authentication" : "bearer token required";
+  process.stdout.write(`fcompile serve: listening on ${url} (project ${config.name}, online store ${where}, ${auth})\n`);
+  const health = await app.inject({
+    method: "GET",
+    url: "/health",
+    headers: authToken === undefined ? {} : { authorization: `Bearer ${authToken}` },
+  });
   if (health.statusCode !== 200) {
     const { message } = health.json<{ message?: string }>();
     process.stderr.write(`warning: the online store does not answer yet; requests get 503 until it does (${message ?? health.body})\n`);

@@ -1,11 +1,13 @@
 /**
  * The HTTP feature server of `fcompile serve`: Feast's `POST /get-online-features` in front of
- * one OnlineClient (one client call, so one store round trip, per request), and `GET /health`.
+ * one OnlineClient (one client call, so one store round trip, per request), and `GET /health`;
+ * with a bearer token, every request must carry it.
  */
 import Fastify from "fastify";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { OnlineError, toJson } from "../client/index.js";
 import type { OnlineClient } from "../client/index.js";
+import { bearerChecker } from "./bearer-auth.js";
 import { parseJsonExact } from "./exact-json.js";
 import { RequestError, toClientRequest, toFeastResponse } from "./feast-mapping.js";
 import { DEFAULT_MAX_ENTITY_ROWS, describeValidationError, requestSchema } from "./feast-schema.js";
@@ -17,7 +19,13 @@ export interface FeatureServerOptions {
   client: OnlineClient;
   /** The most entity rows per request (default 10,000). */
   maxEntityRows?: number;
-  /** Fastify's request log (JSON lines on stdout); default off. */
+  /**
+   * When set, every request (every route, unknown ones and /health included) must send
+   * `Authorization: Bearer <authToken>`, else it is answered 401 with `WWW-Authenticate: Bearer`.
+   * Default: no authentication (`fcompile serve` allows that only on loopback).
+   */
+  authToken?: string;
+  /** Fastify's request log (JSON lines on stdout: method, URL, addresses, status; never headers); default off. */
   logger?: boolean;
   /** Extra fields for `GET /health`, e.g. the project and the store type. */
   healthInfo?: Record<string, unknown>;
@@ -35,13 +43,26 @@ export function createFeatureServer(opts: FeatureServerOptions): FastifyInstance
   const onInternalError =
     opts.onInternalError ??
     ((err: unknown) => process.stderr.write(`fcompile serve: internal error: ${(err as Error).stack ?? String(err)}\n`));
+  const authorized = opts.authToken === undefined ? undefined : bearerGuard(opts.authToken);
   const app = Fastify({
     logger: opts.logger ?? false,
+    // A URL the router cannot decode never reaches the hooks: it gets 401 too unless the token is right.
+    frameworkErrors: (err, req, reply) => {
+      const r = reply as FastifyReply;
+      if (!authorized || authorized(req, r))
+        void r
+          .code(400)
+          .type(JSON_TYPE)
+          .send(errorBody(400, "BAD_REQUEST", err.message));
+    },
     bodyLimit: 16 * 1024 * 1024,
     // Fastify's defaults would turn a scalar into a one-item array and drop unknown keys: refuse both instead.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     schemaErrorFormatter: (errors) => new RequestError(400, describeValidationError(errors)),
   });
+
+  // onRequest runs before routing's handlers and body parsing, for unknown routes too: a route added later is covered.
+  if (authorized) app.addHook("onRequest", async (req, reply) => (authorized(req, reply) ? undefined : reply));
 
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
@@ -94,6 +115,28 @@ export function createFeatureServer(opts: FeatureServerOptions): FastifyInstance
       .send(errorBody(status, code, message));
   });
   return app;
+}
+
+/**
+ * Returns true when a request carries `Authorization: Bearer <token>`; otherwise answers it 401
+ * with a JSON body and a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3) and returns false.
+ */
+function bearerGuard(token: string): (req: FastifyRequest, reply: FastifyReply) => boolean {
+  const check = bearerChecker(token);
+  return (req, reply) => {
+    const verdict = check(req.headers.authorization);
+    if (verdict === "ok") return true;
+    const [challenge, message] =
+      verdict === "missing"
+        ? ['Bearer realm="fcompile"', "this server needs a bearer token: send the header 'Authorization: Bearer <token>'"]
+        : ['Bearer realm="fcompile", error="invalid_token"', "wrong bearer token"];
+    void reply
+      .code(401)
+      .header("www-authenticate", challenge)
+      .type(JSON_TYPE)
+      .send(errorBody(401, "UNAUTHORIZED", message));
+    return false;
+  };
 }
 
 /** HTTP status, error code and a message safe to show (never a stack trace). */
