@@ -213,19 +213,53 @@ describe("diagnostics point at file, line and column", () => {
     ]);
   });
 
-  it("aggregation views are parsed and rejected as not supported yet", async () => {
+  it("aggregation views: every problem in one run, each at its line and column", async () => {
     const yml = [
       ENTITY,
-      "sources:\n  - {name: orders, table: raw.orders, timestamp: ts}",
+      "sources:",
+      "  - {name: orders, path: ../data/orders.csv, timestamp: ts}",
+      "  - {name: remote, table: raw.remote, timestamp: ts}",
       "feature_views:",
       "  - name: agg",
       "    entities: [customer]",
       "    source: orders",
       "    aggregations:",
-      "      - {name: n_7d, function: count, window: 7d}",
+      "      - {function: count, window: 7d}",
+      "      - {function: sum, column: status, window: 30d}",
+      "      - {function: max, column: nope, window: 2d}",
+      "      - {function: min, column: amount, window: 30s}",
+      "      - {function: avg, window: lifetime}",
+      '      - {function: last, column: amount, window: 1d, filter: "amount >"}',
+      '      - {function: count, window: 1d, filter: "bogus > 1", name: c1}',
+      "      - {function: median, column: amount, window: 1d}",
+      "      - {function: count, column: amount, window: 400d}",
+      '      - {function: sum, column: amount, window: 1d, filter: "amount > (SELECT 1)", name: s2}',
+      "      - {function: avg, column: amount, window: 1d, type: int64}",
+      "  - name: far",
+      "    entities: [customer]",
+      "    source: remote",
+      "    ttl: 30d",
+      "    aggregations:",
+      "      - {function: sum, column: x, window: 1d}",
+      "      - {function: count, window: 1d}",
+      "      - {function: count, window: 1d}",
     ].join("\n");
-    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
-      "definitions/a.yml:11:5: error FC012: aggregation views are not supported yet (view 'agg'); compute the window in an SQL feature view for now",
+    expect(
+      await diagnose({ "definitions/a.yml": yml, "data/orders.csv": "customer_id,ts,amount,status\n1,2024-01-01 00:00:00,1.5,paid\n" }),
+    ).toEqual([
+      "definitions/a.yml:14:9: error FC003: sum cannot take column 'status' (VARCHAR in data/orders.csv): it needs a number",
+      "definitions/a.yml:15:9: error FC017: column 'nope' of max in view 'agg' is not in data/orders.csv (columns: customer_id, ts, amount, status)",
+      "definitions/a.yml:16:49: error FC003: window '30s' of view 'agg' is out of range: a window runs from 1m to 365d (s m h d w), or is 'lifetime'",
+      "definitions/a.yml:17:9: error FC004: aggregation 'avg' in view 'agg' needs 'column' (only count can go without one: it then counts events)",
+      "definitions/a.yml:18:62: error FC008: filter of 'amount_last_1d' in view 'agg' does not parse as an SQL predicate: unexpected end of SQL",
+      "definitions/a.yml:19:47: error FC017: filter of 'c1' in view 'agg' reads column 'bogus', which the events do not have (columns: customer_id, ts, amount, status)",
+      "definitions/a.yml:20:20: error FC003: 'function' must be one of: count, sum, avg, min, max, stddev, last, count_distinct (got \"median\")",
+      "definitions/a.yml:21:51: error FC003: window '400d' of view 'agg' is out of range: a window runs from 1m to 365d (s m h d w), or is 'lifetime'",
+      "definitions/a.yml:22:61: error FC008: filter of 's2' in view 'agg' reads other tables (a subquery); a filter reads only the event's own columns",
+      "definitions/a.yml:23:59: error FC003: avg gives float64, not int64; drop 'type' or make it float64",
+      "definitions/a.yml:27:10: error FC003: 'ttl' does not apply to aggregation view 'far': each aggregation has its own window",
+      "definitions/a.yml:29:9: error FC004: give 'type' for sum of 'x' in view 'far': its type is the column's, and build cannot see the column of table raw.remote",
+      "definitions/a.yml:31:9: error FC005: feature 'count_1d' is defined twice in view 'far'",
     ]);
   });
 

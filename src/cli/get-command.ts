@@ -22,7 +22,7 @@ export function registerGet(program: Command): void {
     .option("--service <name>", "a feature service")
     .option("--features <refs>", "comma-separated view:feature or view:* references")
     .option("--entity <key=value,…>", "an entity row, e.g. customer_id=1001 (repeat for more; composite keys: a=1,b=2)", collect, [])
-    .option("--at <ts>", "evaluate ttl as of this time instead of now (ISO 8601, UTC unless a zone is given)")
+    .option("--at <ts>", "read as of this time instead of now: ttl, and aggregation windows (ISO 8601, UTC unless a zone is given)")
     .option("--full-names", "name features view__feature")
     .option("--timeout-ms <ms>", "give up after this long", "2000")
     .addHelpText(
@@ -30,6 +30,9 @@ export function registerGet(program: Command): void {
       `
 Statuses: PRESENT, NULL_VALUE (the latest row's value is NULL), NOT_FOUND (no row for the entity),
 OUTSIDE_MAX_AGE (older than the view's ttl at read time; the value is then null, as in training).
+Aggregation views are finished at the read time (--at, default now): an entity with no events
+reads as an empty window (a count is 0), and BEFORE_STATE means the window starts before the
+oldest event the store holds (read at a later time, or materialize at an earlier end).
 64-bit integers are printed with every digit.
 
 Example:

@@ -44,7 +44,7 @@ Example:
           );
         }
         if (r.mismatches.length > 50) process.stdout.write(`… and ${r.mismatches.length - 50} more\n`);
-        const statuses = ["PRESENT", "NULL_VALUE", "NOT_FOUND", "OUTSIDE_MAX_AGE"]
+        const statuses = ["PRESENT", "NULL_VALUE", "NOT_FOUND", "OUTSIDE_MAX_AGE", "BEFORE_STATE"]
           .filter((k) => r.statuses[k])
           .map((k) => [k, r.statuses[k]])
           .map(([k, n]) => `${n} ${k}`)

@@ -5,7 +5,9 @@
  */
 import { INT64_HALVES, decodeColumns, eventTime, eventTimeHigh, eventTimeLow, isNull, isNumberType, typeCodes } from "../online/codec.js";
 import type { OnlineValue } from "../online/codec.js";
-import type { ViewLayout } from "../online/layout.js";
+import type { AggregationLayout, ViewLayout } from "../online/layout.js";
+import { NO_EVENT, aggregateAt, decodeEvents, latestBefore } from "../online/aggregation-state.js";
+import type { DecodedEvents } from "../online/aggregation-state.js";
 import { isoMicros } from "./iso-micros.js";
 import type { FeatureColumn, FeatureScalar, FeatureStatus, FeatureValue, OnlineRow } from "./types.js";
 
@@ -22,6 +24,8 @@ export interface AnswerPlan {
   features: { name: string; vi: number; fi: number; timestamp: boolean; number: boolean; int64: boolean }[];
   /** Per view: the indexes (in `features`) of the output features it holds. */
   byView: number[][];
+  /** Per view: its aggregation state's layout (aggregation views), else undefined. */
+  aggregations: (AggregationLayout | undefined)[];
   /** How many output features are numbers (read into Float64Arrays), and how many int64 (BigInt64Arrays). */
   numberColumns: number;
   int64Columns: number;
@@ -59,6 +63,7 @@ export function makePlan(
     ttlMicros: layouts.map((l) => (l && l.ttlSeconds !== null ? BigInt(l.ttlSeconds) * 1_000_000n : null)),
     features,
     byView: views.map((_, vi) => features.flatMap((f, k) => (f.vi === vi ? [k] : []))),
+    aggregations: layouts.map((l) => l?.aggregation),
     numberColumns: features.filter((f) => f.number).length,
     int64Columns: features.filter((f) => f.int64).length,
     template: Object.fromEntries(wanted.map((w) => [w.name, null])),
@@ -104,6 +109,11 @@ export function decodeRead(plan: AnswerPlan, read: (Uint8Array | null)[][], at: 
         codes[fis[j]!] === INT64_HALVES
           ? new Int32Array((v as BigInt64Array).buffer, (v as BigInt64Array).byteOffset, 2 * n)
           : (v as OnlineValue[]);
+    }
+    const aggregation = plan.aggregations[vi];
+    if (aggregation) {
+      decodeAggregations(aggregation, read[vi]!, at, n, fis, vals, outs, plan, stamps[vi]!, statuses);
+      continue;
     }
     // The view's status per row (PRESENT, NOT_FOUND or OUTSIDE_MAX_AGE), shared by its features;
     // a feature gets an array of its own at its first NULL_VALUE.
@@ -179,10 +189,54 @@ export function toRows<F>(entityRows: readonly Record<string, unknown>[], plan: 
       const f = plan.features[k]!;
       const c = columns[k]!;
       const status = c.statuses[r]!;
-      const eventTimestamp = status === "NOT_FOUND" ? null : (isos[f.vi] ??= isoMicros(stamps[f.vi]![r]!));
+      const stamp = stamps[f.vi]![r]!;
+      const eventTimestamp = status === "NOT_FOUND" || stamp === NO_EVENT ? null : (isos[f.vi] ??= isoMicros(stamp));
       features[f.name] = { value: status === "PRESENT" ? c.values[r]! : null, eventTimestamp, status };
     }
     rows[r] = { entity: entityRows[r]!, features: features as unknown as F };
   }
   return rows;
+}
+
+const NO_EVENTS: DecodedEvents = { ts: [], created: [], values: [] };
+
+/**
+ * An aggregation view's columns (docs/aggregations.md, "Online"): each entity's events decoded
+ * once, each requested aggregate finished at `at`. An entity the store holds no events of has an
+ * empty window (a count is 0, PRESENT; the others NULL_VALUE), as in training; a window that
+ * starts before the oldest event the state holds is BEFORE_STATE. The event time is the latest
+ * event before `at` (NO_EVENT if none).
+ */
+function decodeAggregations(
+  layout: AggregationLayout,
+  got: (Uint8Array | null)[],
+  at: bigint,
+  n: number,
+  fis: number[],
+  vals: (Float64Array | BigInt64Array | (FeatureScalar | null)[])[],
+  outs: number[],
+  plan: AnswerPlan,
+  stamp: BigInt64Array,
+  statuses: FeatureStatus[][],
+): void {
+  const sts: FeatureStatus[][] = outs.map(() => new Array<FeatureStatus>(n));
+  for (let r = 0; r < n; r++) {
+    const bytes = got[r];
+    const events = bytes ? decodeEvents(layout, bytes) : NO_EVENTS;
+    stamp[r] = latestBefore(events, at);
+    for (let j = 0; j < outs.length; j++) {
+      const res = aggregateAt(layout, fis[j]!, events, at);
+      if (!res.exact || res.value === null) {
+        sts[j]![r] = res.exact ? "NULL_VALUE" : "BEFORE_STATE";
+        continue;
+      }
+      sts[j]![r] = "PRESENT";
+      const f = plan.features[outs[j]!]!;
+      const col = vals[j]!;
+      if (f.number) (col as Float64Array)[r] = Number(res.value);
+      else if (f.int64) (col as BigInt64Array)[r] = res.value as bigint;
+      else (col as (FeatureScalar | null)[])[r] = f.timestamp ? isoMicros(res.value as bigint) : (res.value as FeatureScalar);
+    }
+  }
+  outs.forEach((k, j) => (statuses[k] = sts[j]!));
 }

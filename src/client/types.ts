@@ -1,7 +1,11 @@
 /** The client's public types: requests, and answers in rows or in columns (docs/semantics.md, "Online"). */
 
-/** docs/semantics.md, "Online": what a read says about each feature. */
-export type FeatureStatus = "PRESENT" | "NULL_VALUE" | "NOT_FOUND" | "OUTSIDE_MAX_AGE";
+/**
+ * docs/semantics.md, "Online": what a read says about each feature. BEFORE_STATE: an aggregation
+ * whose window, at the read time, starts before the oldest event the store holds (a read far
+ * before the materialization's end), so its value is unknown (docs/aggregations.md).
+ */
+export type FeatureStatus = "PRESENT" | "NULL_VALUE" | "NOT_FOUND" | "OUTSIDE_MAX_AGE" | "BEFORE_STATE";
 
 /** A feature value as read: int64 as bigint (exact), timestamps as ISO 8601 UTC strings with microseconds. */
 export type FeatureScalar = number | bigint | string | boolean;

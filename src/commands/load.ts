@@ -2,12 +2,14 @@ import { materializationRelation } from "../compile/relations.js";
 import { FcUserError, userError } from "../diagnostics/diagnostic.js";
 import { encodeKey, int64KeyText, ValuePacker } from "../online/codec.js";
 import type { OnlineValue } from "../online/codec.js";
-import type { OnlineKeyType, OnlineStoreConfig, ServiceCatalog, ViewLayout } from "../online/layout.js";
+import type { AggregationLayout, OnlineKeyType, OnlineStoreConfig, ServiceCatalog, ViewLayout } from "../online/layout.js";
 import type { OnlineEntry, OnlineWriter } from "../online/online-writer.js";
 import { onlineStore } from "../online/stores.js";
 import { resolveOnline } from "../project/online-config.js";
 import { materializationHash } from "../registry/manifest.js";
-import type { FeatureView, Registry } from "../registry/types.js";
+import type { AggregationView, FeatureView, Registry } from "../registry/types.js";
+import { aggregationStateColumns } from "../compile/aggregation-state.js";
+import { EventStatePacker } from "../online/aggregation-state.js";
 import type { CompileTarget } from "../compile/relations.js";
 import { parseTimestamp } from "../timestamps.js";
 import type { Watermark } from "../warehouse/warehouse.js";
@@ -84,10 +86,15 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
       const layouts: ViewLayout[] = [];
       for (const [i, view] of views.entries()) {
         const mark = marks.get(view.name)!;
-        const { rows, keyTypes } = await loadView(wh, view, ct, mark, versions[i]!, writer, opts.batchSize ?? 2000, (n) => {
+        const progress = (n: number): void => {
           done += n;
           opts.onProgress?.(done, total);
-        });
+        };
+        const batch = opts.batchSize ?? 2000;
+        const { rows, keyTypes, aggregation } =
+          view.kind === "aggregation"
+            ? await loadAggregationView(wh, view, ct, mark, versions[i]!, writer, batch, progress)
+            : { ...(await loadView(wh, view, ct, mark, versions[i]!, writer, batch, progress)), aggregation: undefined };
         layouts.push({
           view: view.name,
           version: versions[i]!,
@@ -95,6 +102,7 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
           keyTypes,
           features: view.features.map((f) => [f.name, f.type]),
           ttlSeconds: view.ttlSeconds ?? null,
+          ...(aggregation ? { aggregation } : {}),
           end: mark.endTime,
           loadedAt: new Date().toISOString(),
           rows,
@@ -179,6 +187,78 @@ async function loadView(
     rows += batch.length;
   }
   return { rows, keyTypes: keyTypes ?? declared };
+}
+
+/**
+ * Streams an aggregation view's state (one row per event, ordered by entity) into the writer:
+ * each entity's events packed into one value (src/online/aggregation-state.ts). Returns the
+ * number of events, the key types, and the state's layout.
+ */
+async function loadAggregationView(
+  wh: Awaited<ReturnType<typeof openWarehouse>>,
+  view: AggregationView,
+  ct: CompileTarget,
+  mark: Watermark,
+  version: number,
+  writer: OnlineWriter,
+  batchSize: number,
+  progress: (n: number) => void,
+): Promise<{ rows: number; keyTypes: (OnlineKeyType | null)[]; aggregation: AggregationLayout }> {
+  const q = (s: string): string => ct.dialect.quote(s);
+  const cols = aggregationStateColumns(view, ct);
+  const end = parseTimestamp(mark.endTime)!;
+  const aggregation: AggregationLayout = {
+    eventTypes: [...(cols.created ? ["timestamp" as const] : []), ...cols.values.map((v) => v.type)],
+    created: cols.created !== undefined,
+    features: cols.features.map((f) => ({
+      function: f.function,
+      value: f.value,
+      flag: f.flag,
+      windowMicros: f.windowSeconds === undefined ? null : String(BigInt(f.windowSeconds) * 1_000_000n),
+    })),
+    stateStart: cols.longestWindowSeconds === undefined ? null : String(end - BigInt(cols.longestWindowSeconds) * 1_000_000n),
+  };
+  const keys = view.joinKeys.map(q);
+  const select = [
+    ...keys,
+    ct.dialect.epochMicros(q(cols.ts)),
+    ...(cols.created ? [ct.dialect.epochMicros(q(cols.created))] : []),
+    ...cols.values.map((v) => (v.type === "timestamp" ? ct.dialect.epochMicros(q(v.name)) : q(v.name))),
+  ];
+  const sql = `SELECT ${select.join(", ")} FROM ${materializationRelation(view, ct)} ORDER BY ${keys.join(", ")}`;
+  const nKeys = view.joinKeys.length;
+  const declared = view.joinKeys.map((k) => view.keyTypes[k] ?? null);
+  let keyTypes: (OnlineKeyType | null)[] | undefined;
+  const packer = new EventStatePacker(aggregation);
+  const keyParts: unknown[] = new Array(nKeys);
+  let current: string | undefined;
+  let events = 0;
+  let batch: OnlineEntry[] = [];
+  const flushEntity = async (): Promise<void> => {
+    if (current === undefined) return;
+    batch.push({ key: current, value: packer.take() });
+    if (batch.length >= batchSize) {
+      await writer.write(version, batch);
+      batch = [];
+    }
+  };
+  for await (const chunk of readAhead(wh.readRows(sql, { what: `reading the state of aggregation view '${view.name}'`, batchSize }))) {
+    keyTypes ??= declared.map((t, k) => t ?? valueKeyType(chunk[0]![k]));
+    for (const r of chunk) {
+      for (let k = 0; k < nKeys; k++) keyParts[k] = keyTypes[k] === "int64" ? int64Key(view, k, r[k], declared[k] !== null) : r[k];
+      const key = encodeKey(keyParts);
+      if (key !== current) {
+        await flushEntity();
+        current = key;
+      }
+      packer.add(BigInt(r[nKeys] as bigint | number), r as OnlineValue[], nKeys + 1);
+    }
+    events += chunk.length;
+    progress(chunk.length);
+  }
+  await flushEntity();
+  if (batch.length > 0) await writer.write(version, batch);
+  return { rows: events, keyTypes: keyTypes ?? declared, aggregation };
 }
 
 /** The key type of a warehouse value: int64 for integers (bigint, or an integral JS number), string for text. */

@@ -4,7 +4,6 @@ import { userError } from "../diagnostics/diagnostic.js";
 import { materializationHash } from "../registry/manifest.js";
 import { suggest } from "../registry/suggest.js";
 import type { FeatureView } from "../registry/types.js";
-import { isMaterialized } from "../registry/types.js";
 import { formatTimestamp, nowMicros, parseTimestamp } from "../timestamps.js";
 import type { ExecutedStatement, MaterializeStep } from "../warehouse/warehouse.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
@@ -95,6 +94,11 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       let note: string | undefined;
       if (opts.incremental && mergeable) [mode, since] = ["incremental", prevEnd];
       else if (start !== undefined) [mode, since] = [mergeable ? "incremental" : "window", start];
+      if (view.kind === "aggregation" && mode === "window") {
+        // Its windows need every event of the longest window, not only those since --start.
+        [mode, since] = ["full", undefined];
+        note = "an aggregation view's state is built in full (its windows need every event of the longest window)";
+      }
       if (opts.incremental && !prev) note = "no earlier materialization: built in full";
       else if (opts.incremental && !mergeable) note = "its definition changed since the last materialization: rebuilt in full";
       const script = compileMaterializeScript(registry, view, ct, mode);
@@ -154,18 +158,13 @@ function emptyViewWarnings(result: MaterializedView[], views: FeatureView[], end
   });
 }
 
-/** The views to materialize: those named, or every view that materializes (isMaterialized). */
+/** The views to materialize: those named, or every view. */
 function chooseViews(all: FeatureView[], names?: string[]): FeatureView[] {
-  if (!names?.length) return all.filter(isMaterialized);
+  if (!names?.length) return all;
   const byName = new Map(all.map((v) => [v.name, v]));
   return names.map((n) => {
     const v = byName.get(n);
     if (!v) throw userError("FC006", `unknown feature view '${n}'${suggest(n, byName.keys())}`);
-    if (!isMaterialized(v))
-      throw userError(
-        "FC012",
-        `view '${n}' is an aggregation view: materializing it for online serving is not supported yet (training supports it)`,
-      );
     return v;
   });
 }

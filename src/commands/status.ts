@@ -2,7 +2,6 @@ import { warehouseMayHoldData } from "../warehouse/targets.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import { resolveOnline } from "../project/online-config.js";
 import { materializationHash } from "../registry/manifest.js";
-import { isMaterialized } from "../registry/types.js";
 import { parseTimestamp } from "../timestamps.js";
 import type { Watermark } from "../warehouse/warehouse.js";
 import { compileTargetFor, loadProject, openWarehouse } from "./common.js";
@@ -80,7 +79,6 @@ export async function status(opts: ProjectOptions): Promise<StatusResult> {
 
   const views: ViewStatus[] = [];
   for (const view of registry.views.values()) {
-    if (!isMaterialized(view)) continue;
     const mark = marks.get(view.name);
     const materialized = mark
       ? { end: mark.endTime, start: mark.startTime, mode: mark.mode, rows: mark.rows, at: mark.materializedAt }

@@ -5,7 +5,6 @@ import type { FeatureValue, OnlineClient } from "../client/index.js";
 import { userError } from "../diagnostics/diagnostic.js";
 import { resolveOnline } from "../project/online-config.js";
 import type { FeatureRef, FeatureType } from "../registry/types.js";
-import { isMaterialized } from "../registry/types.js";
 import { formatTimestamp, parseTimestamp } from "../timestamps.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";
@@ -49,8 +48,7 @@ export async function verify(
     const s = registry.services.get(opts.service);
     if (!s) throw userError("FC006", `unknown feature service '${opts.service}'`);
     refs = s.features;
-  } else
-    refs = [...registry.views.values()].filter(isMaterialized).flatMap((v) => v.features.map((f) => ({ view: v.name, feature: f.name })));
+  } else refs = [...registry.views.values()].flatMap((v) => v.features.map((f) => ({ view: v.name, feature: f.name })));
   const client = await createOnlineClient({ project: config.name, store: resolveOnline(config), timeoutMs: 10_000 });
   try {
     await checkLoadedAt(client, [...new Set(refs.map((r) => r.view))], end, opts.end);

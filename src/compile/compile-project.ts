@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import type { Registry } from "../registry/types.js";
-import { isMaterialized } from "../registry/types.js";
 import { MATERIALIZE_MODES, compileMaterializeFrame, compileMaterializeScript } from "./materialize.js";
 import { pitIndex, pitIndexColumns, pitIndexes } from "./pit-index.js";
 import type { CompileTarget } from "./relations.js";
@@ -36,8 +35,7 @@ export function compileProject(reg: Registry, t: CompileTarget, dataFiles: DataF
   }
   const frame = compileMaterializeFrame(t);
   put(frame.begin);
-  for (const view of reg.views.values())
-    if (isMaterialized(view)) for (const mode of MATERIALIZE_MODES) put(compileMaterializeScript(reg, view, t, mode));
+  for (const view of reg.views.values()) for (const mode of MATERIALIZE_MODES) put(compileMaterializeScript(reg, view, t, mode));
   put(frame.commit);
   if (t.dialect.wantsIndexes) {
     const advice = indexAdvice(reg, t);

@@ -3,6 +3,7 @@ import type { FeatureView, Registry } from "../registry/types.js";
 import type { CompileTarget } from "./relations.js";
 import { WATERMARK_TABLE, materializationRelation, materializationTable, tieBreak, viewColumns, viewRowsRelation } from "./relations.js";
 import { statementsOf } from "./sql-script.js";
+import { compileAggregationState } from "./aggregation-state.js";
 import type { CompiledScript } from "./sql-script.js";
 
 /**
@@ -85,10 +86,21 @@ export function compileMaterializeScript(reg: Registry, view: FeatureView, t: Co
   const d = t.dialect;
   const [schema, table] = materializationTable(view, t);
   const building = d.qualified([schema, `${table}__fc_new`]);
-  const query = compileMaterialization(reg, view, t, {
-    withStart: mode !== "full",
-    previous: mode === "incremental" ? materializationRelation(view, t) : undefined,
-  });
+  const query =
+    view.kind === "aggregation"
+      ? // An aggregation view's state: its events (a `--start` window run builds it in full: its
+        // windows need every event of the longest window, not only those since the start).
+        compileAggregationState(
+          reg,
+          view,
+          t,
+          d.parameter("fc_end"),
+          mode === "incremental" ? { previous: materializationRelation(view, t), start: d.parameter("fc_start") } : undefined,
+        )
+      : compileMaterialization(reg, view, t, {
+          withStart: mode !== "full",
+          previous: mode === "incremental" ? materializationRelation(view, t) : undefined,
+        });
   const text = d.render("materialize-view", {
     viewName: view.name,
     mode,
@@ -102,7 +114,7 @@ export function compileMaterializeScript(reg: Registry, view: FeatureView, t: Co
     viewHash: d.stringLiteral(materializationHash(reg, view)),
     viewLiteral: d.stringLiteral(view.name),
     end: d.parameter("fc_end"),
-    start: mode === "full" ? "NULL" : d.parameter("fc_start"),
+    start: mode === "full" || (view.kind === "aggregation" && mode === "window") ? "NULL" : d.parameter("fc_start"),
   });
   return { path: materializeScriptPath(view.name, mode), statements: statementsOf(text, { creates: building }) };
 }

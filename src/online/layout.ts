@@ -10,6 +10,40 @@ export type OnlineType = "int32" | "int64" | "float32" | "float64" | "string" | 
 /** Types a join key can have: the request's key values are checked and written as this type. */
 export type OnlineKeyType = "int64" | "string";
 
+/** The functions of aggregation views (docs/aggregations.md). */
+export type AggregationFunctionName = "count" | "sum" | "avg" | "min" | "max" | "stddev" | "last" | "count_distinct";
+
+/**
+ * How an aggregation view's online state is packed and finished at read time
+ * (src/online/aggregation-state.ts, docs/aggregations.md "Online").
+ */
+export interface AggregationLayout {
+  /**
+   * The types of an event record's values, in order: the created timestamp (when `created`), then
+   * each aggregated value (cast as the function needs: the column's type, float64 for avg and
+   * stddev, bool "is not NULL" for a count of a column, string for count_distinct), then one bool
+   * per filter.
+   */
+  eventTypes: OnlineType[];
+  created: boolean;
+  /** Per feature, in the order of ViewLayout.features. */
+  features: {
+    function: AggregationFunctionName;
+    /** Index of its value among the aggregated values and flags (after the created timestamp); null: a count of events. */
+    value: number | null;
+    /** Index of its filter's flag, likewise; null: no filter. */
+    flag: number | null;
+    /** The window in microseconds, as decimal text; null: lifetime. */
+    windowMicros: string | null;
+  }[];
+  /**
+   * The state holds every event from this time on (µs, decimal text: the materialization's end
+   * minus the longest window); null when it holds every event (a view with a lifetime window). A
+   * read whose window starts earlier cannot be answered exactly.
+   */
+  stateStart: string | null;
+}
+
 /** How one version of a view's values is keyed and packed. Immutable once written. */
 export interface ViewLayout {
   view: string;
@@ -28,6 +62,8 @@ export interface ViewLayout {
   features: [name: string, type: OnlineType][];
   /** The view's ttl in seconds; null = no limit. */
   ttlSeconds: number | null;
+  /** An aggregation view's state: its values are events, finished at read time (absent for other views). */
+  aggregation?: AggregationLayout;
   /** The materialization's end time (UTC, `YYYY-MM-DD HH:MM:SS`). */
   end: string;
   loadedAt: string;

@@ -317,8 +317,8 @@ function readAggregationView(
     ok = false;
   }
   if (v.ttl !== undefined) {
+    // Reported, and the view is still checked: its other problems come out in the same run.
     bag.error("FC003", `'ttl' does not apply to aggregation view '${name}': each aggregation has its own window`, at(it, "ttl"));
-    ok = false;
   }
   const items = (v.aggregations as unknown[]).map((a, i) => (it.brokenAggregations.has(i) ? undefined : a));
   const features = readAggregations(items, name, bag, (...p) => at(it, "aggregations", ...p));

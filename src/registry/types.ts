@@ -143,15 +143,6 @@ export interface AggregationView extends ViewBase {
 export type FeatureView = PlainView | SqlView | AggregationView;
 
 /**
- * Whether `materialize` (and so `load`, `verify` and the online store) handles the view. Not yet
- * for aggregation views: their online state, which keeps them exact at any read time, is not built
- * yet (docs/aggregations.md); training handles them.
- */
-export function isMaterialized(view: FeatureView): boolean {
-  return view.kind !== "aggregation";
-}
-
-/**
  * The columns of a view's rows its features read: the features themselves (plain and SQL views),
  * or the aggregated columns (aggregation views), in order, without repeats.
  */

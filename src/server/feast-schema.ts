@@ -72,7 +72,7 @@ export const RESPONSE_SCHEMA = {
         required: ["values", "statuses", "event_timestamps"],
         properties: {
           values: { type: "array" },
-          statuses: { type: "array", items: { enum: ["PRESENT", "NULL_VALUE", "NOT_FOUND", "OUTSIDE_MAX_AGE"] } },
+          statuses: { type: "array", items: { enum: ["PRESENT", "NULL_VALUE", "NOT_FOUND", "OUTSIDE_MAX_AGE", "BEFORE_STATE"] } },
           event_timestamps: { type: "array", items: { type: "string" } },
         },
       },

@@ -1,0 +1,149 @@
+import type { AggregationFeature, AggregationView, FeatureType, Registry } from "../registry/types.js";
+import { NamePicker } from "./internal-names.js";
+import type { CompileTarget } from "./relations.js";
+import { viewRowsRelation } from "./relations.js";
+
+/**
+ * The columns of an aggregation view's online state (docs/aggregations.md, "Online"): one row per
+ * event, with what the client needs to finish every aggregate at any read time. The loader packs
+ * them in this order (src/online/aggregation-state.ts).
+ */
+export interface AggregationStateColumns {
+  /** Join keys (unquoted, the view's own names). */
+  keys: string[];
+  /** The internal column names (unquoted), none equal to a key. */
+  ts: string;
+  created?: string;
+  /** Each aggregated value, then each filter flag: its SQL over the events, its name, its type. */
+  values: { expr: string; name: string; type: FeatureType }[];
+  /** Per feature of the view, in order: its function, value index, flag index and window. */
+  features: {
+    function: AggregationFeature["aggregation"]["function"];
+    value: number | null;
+    flag: number | null;
+    windowSeconds?: number;
+  }[];
+  /** The longest window in seconds; undefined when one is `lifetime` (the state holds every event). */
+  longestWindowSeconds?: number;
+}
+
+/** What a feature's value is cast to in the state: the column's type for sum, min, max, last; float64 for avg and stddev. */
+function stateValue(f: AggregationFeature, q: (s: string) => string, d: CompileTarget["dialect"]): { expr: string; type: FeatureType } {
+  const col = q(f.aggregation.column!);
+  switch (f.aggregation.function) {
+    case "count":
+      // Only whether it is NULL counts.
+      return { expr: `CASE WHEN ${col} IS NOT NULL THEN TRUE END`, type: "bool" };
+    case "count_distinct":
+      // Distinct by value: the value's text in the warehouse's own canonical form.
+      return { expr: `CAST(${col} AS ${d.sqlType("string")})`, type: "string" };
+    case "avg":
+    case "stddev":
+      return { expr: `CAST(${col} AS ${d.sqlType("float64")})`, type: "float64" };
+    default:
+      return { expr: `CAST(${col} AS ${d.sqlType(f.type)})`, type: f.type };
+  }
+}
+
+/** The state columns of an aggregation view (shared values and flags are stored once). */
+export function aggregationStateColumns(view: AggregationView, t: CompileTarget): AggregationStateColumns {
+  const d = t.dialect;
+  const q = (s: string): string => d.quote(s);
+  const picker = new NamePicker([...view.joinKeys]);
+  const ts = picker.pick("__fc_ts");
+  const created = view.createdTimestamp ? picker.pick("__fc_created") : undefined;
+  const values: AggregationStateColumns["values"] = [];
+  const flags: { expr: string; name: string }[] = [];
+  const valueIndex = new Map<string, number>();
+  const flagIndex = new Map<string, number>();
+  const features = view.features.map((f) => {
+    let value: number | null = null;
+    if (f.aggregation.column !== undefined) {
+      const v = stateValue(f, q, d);
+      value = valueIndex.get(v.expr) ?? values.length;
+      if (value === values.length) {
+        valueIndex.set(v.expr, value);
+        values.push({ ...v, name: picker.pick(`__fc_v${values.length + 1}`) });
+      }
+    }
+    let flag: number | null = null;
+    if (f.aggregation.filter !== undefined) {
+      flag = flagIndex.get(f.aggregation.filter) ?? flags.length;
+      if (flag === flags.length) {
+        flagIndex.set(f.aggregation.filter, flag);
+        // A filter that is NULL leaves the event out, as a false one does.
+        flags.push({ expr: `COALESCE((${f.aggregation.filter}), FALSE)`, name: picker.pick(`__fc_f${flags.length + 1}`) });
+      }
+    }
+    return { function: f.aggregation.function, value, flag, windowSeconds: f.aggregation.windowSeconds };
+  });
+  // Flags come after the values: shift their indexes.
+  for (const f of features) if (f.flag !== null) f.flag += values.length;
+  const windows = view.features.map((f) => f.aggregation.windowSeconds);
+  return {
+    keys: view.joinKeys,
+    ts,
+    created,
+    values: [...values, ...flags.map((x) => ({ ...x, type: "bool" as const }))],
+    features,
+    longestWindowSeconds: windows.some((w) => w === undefined) ? undefined : Math.max(...(windows as number[])),
+  };
+}
+
+/**
+ * The query that materializes an aggregation view's state at the end time: its events with keys,
+ * in `[end − longest window, end)` (every event before the end when a window is `lifetime`).
+ * `previous` (incremental): the state materialized up to `start` (the last end), kept where still
+ * inside the window, and the events of `[start, end)` added.
+ */
+export function compileAggregationState(
+  reg: Registry,
+  view: AggregationView,
+  t: CompileTarget,
+  end: string,
+  incremental?: { previous: string; start: string },
+): string {
+  const d = t.dialect;
+  const q = (s: string): string => d.quote(s);
+  const s = aggregationStateColumns(view, t);
+  const tsExpr = `CAST(${q(view.timestamp)} AS TIMESTAMP)`;
+  const columns = [
+    ...s.keys.map(q),
+    `${tsExpr} AS ${q(s.ts)}`,
+    ...(s.created ? [`CAST(${q(view.createdTimestamp!)} AS TIMESTAMP) AS ${q(s.created)}`] : []),
+    ...s.values.map((v) => `${v.expr} AS ${q(v.name)}`),
+  ];
+  const lower = s.longestWindowSeconds === undefined ? undefined : `${end} - ${d.interval(s.longestWindowSeconds)}`;
+  const header = [
+    `-- fcompile: the online state of aggregation view ${view.name} at the end time: one row per event,`,
+    `-- ${lower ? `those of [end - ${windowText(s.longestWindowSeconds!)}, end) (its longest window)` : "every event before the end (it has a lifetime window)"}, with each aggregated`,
+    "-- value and filter flag; `load` packs each entity's events, and a read finishes every aggregate",
+    "-- over the events of its window at the read time (docs/aggregations.md).",
+  ];
+  const fresh = [
+    `SELECT`,
+    `  ${columns.join(",\n  ")}`,
+    `FROM ${viewRowsRelation(reg, view, t)}`,
+    `WHERE ${q(view.timestamp)} IS NOT NULL${s.keys.map((k) => `\n  AND ${q(k)} IS NOT NULL`).join("")}`,
+    `  AND ${tsExpr} < ${end}${lower ? `\n  AND ${tsExpr} >= ${lower}` : ""}${incremental ? `\n  AND ${tsExpr} >= ${incremental.start}` : ""}`,
+  ];
+  if (!incremental) return [...header, ...fresh].join("\n");
+  return [
+    ...header,
+    `-- Incremental: the state up to the last end (${incremental.previous}), without the events that`,
+    "-- left the window, and the events since.",
+    `SELECT * FROM ${incremental.previous}${lower ? `\nWHERE ${q(s.ts)} >= ${lower}` : ""}`,
+    "UNION ALL",
+    ...fresh,
+  ].join("\n");
+}
+
+function windowText(seconds: number): string {
+  for (const [unit, n] of [
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+  ] as const)
+    if (seconds % n === 0) return `${seconds / n}${unit}`;
+  return `${seconds}s`;
+}
