@@ -79,15 +79,25 @@ conn.closeSync();
 const END = "2025-08-15";
 step(`the latest feature values per customer as of ${END}`, process.execPath, [fcompile, "materialize", "--end", END]);
 step("push them into the embedded online store (online.sqlite)", process.execPath, [fcompile, "load"]);
-step("an online read, with ttl evaluated as of the end time", process.execPath, [
+step("an online read as of the end time (ttl and aggregation windows are evaluated then)", process.execPath, [
   fcompile,
   "get",
   "--features",
-  "customer_daily_stats:total_orders_30d,customer_profile:customer_segment",
+  "customer_orders:total_orders_30d,customer_profile:customer_segment",
   "--entity",
   "customer_id=1002",
   "--at",
   END,
+]);
+step("the same read 20 days later: the 30-day window has moved on, with no new materialization", process.execPath, [
+  fcompile,
+  "get",
+  "--features",
+  "customer_orders:total_orders_30d,customer_orders:lifetime_value",
+  "--entity",
+  "customer_id=1002",
+  "--at",
+  "2025-09-04",
 ]);
 step("check online against training for 500 customers: zero mismatches expected", process.execPath, [
   fcompile,

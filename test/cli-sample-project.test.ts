@@ -70,10 +70,11 @@ describe("fcompile CLI on the sample project", () => {
   });
 
   it("build, run, train: one row per entity row, in input order, with a summary line", async () => {
-    expect(fcompile("build").stdout).toMatch(/^build ok: 33 files/);
+    expect(fcompile("build").stdout).toMatch(/^build ok: 39 files/);
     expect(existsSync(path.join(dir, "target/compiled/postgres/train/churn_model.sql"))).toBe(true);
     const manifest = JSON.parse(readFileSync(path.join(dir, "target/manifest.json"), "utf8"));
-    expect(Object.keys(manifest.features)).toContain("customer_daily_stats:total_orders_30d");
+    expect(Object.keys(manifest.features)).toContain("customer_orders:total_orders_30d");
+    expect(manifest.features["customer_orders:total_orders_30d"].aggregation).toEqual({ function: "count", window: "30d" });
     expect(manifest.lineage["customer_profile:customer_segment"].tables).toEqual(["data/customers.csv", "data/orders.csv"]);
     expect(existsSync(path.join(dir, "target/compiled/duckdb/train/churn_model.sql"))).toBe(true);
 

@@ -110,16 +110,16 @@ for (const warehouse of ["duckdb", "postgres"] as const) {
           if (viaCli && end === ENDS[0]) {
             const m = await run("materialize", "--end", end);
             expect(m.status, String(m.stderr)).toBe(0);
-            expect(String(m.stdout)).toMatch(/materialize ok: 2 views, \d+ rows/);
+            expect(String(m.stdout)).toMatch(/materialize ok: 3 views, \d+ rows/);
             const l = await run("load");
             expect(l.status, String(l.stderr)).toBe(0);
-            expect(String(l.stdout)).toMatch(/^load ok: 2 views, [\d,]+ rows into /);
+            expect(String(l.stdout)).toMatch(/^load ok: 3 views, [\d,]+ rows into /);
             const v = await run("verify", "--end", end, "--sample", "300");
             expect(v.status, `${v.stdout}\n${v.stderr}`).toBe(0);
             expect(String(v.stdout)).toMatch(/verify ok: \d+ values of 300 entities compared \(\d+ PRESENT.*\), 0 mismatches/);
           } else {
             const m = await materialize({ projectDir: dir, end });
-            expect(m.views).toHaveLength(2);
+            expect(m.views).toHaveLength(3);
             expect(m.views.every((v) => v.rows > 0)).toBe(true);
             const l = await load({ projectDir: dir, graceMs: 0 });
             expect(l.views.map((v) => v.rows)).toEqual(m.views.map((v) => v.rows));
@@ -147,22 +147,32 @@ for (const warehouse of ["duckdb", "postgres"] as const) {
           expect(g.status, String(g.stderr)).toBe(0);
           out = JSON.parse(String(g.stdout)) as Read;
           // Read now instead of at the end time: the 2-day ttl has long passed.
-          const now = await run("get", "--features", "customer_daily_stats:total_orders_30d", "--entity", "customer_id=1002");
+          const now = await run("get", "--features", "customer_daily_stats:days_since_last_order", "--entity", "customer_id=1002");
           nowOut = JSON.parse(String(now.stdout)) as Read;
         } else {
           const entityRows = [{ customer_id: "1002" }, { customer_id: "424242" }];
           out = await get({ projectDir: dir, service: "churn_model", entityRows, at: GET_AT });
           nowOut = await get({
             projectDir: dir,
-            features: ["customer_daily_stats:total_orders_30d"],
+            features: ["customer_daily_stats:days_since_last_order"],
             entityRows: [{ customer_id: "1002" }],
           });
         }
         expect(out.featureNames).toHaveLength(5);
         expect(Object.values(out.rows[0]!.features).some((f) => f.status === "PRESENT")).toBe(true);
-        expect(Object.values(out.rows[1]!.features).every((f) => f.status === "NOT_FOUND")).toBe(true);
-        expect(["OUTSIDE_MAX_AGE", "NOT_FOUND"]).toContain(nowOut.rows[0]!.features.total_orders_30d!.status);
-      });
+        // An unknown customer: NOT_FOUND in the point-in-time views; an empty window in the
+        // aggregation view (a count of nothing is 0, the others NULL), as training gives.
+        const unknown = out.rows[1]!.features as Record<string, { status: string; value?: unknown; eventTimestamp?: unknown }>;
+        expect({ ...unknown.total_orders_30d, value: Number(unknown.total_orders_30d!.value) }).toEqual({
+          value: 0,
+          eventTimestamp: null,
+          status: "PRESENT",
+        });
+        expect(unknown.lifetime_value).toEqual({ value: null, eventTimestamp: null, status: "NULL_VALUE" });
+        expect(unknown.days_since_last_order!.status).toBe("NOT_FOUND");
+        expect(unknown.customer_segment!.status).toBe("NOT_FOUND");
+        expect(["OUTSIDE_MAX_AGE", "NOT_FOUND"]).toContain(nowOut.rows[0]!.features.days_since_last_order!.status);
+      }, 60_000);
     }
   });
 }

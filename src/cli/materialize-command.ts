@@ -70,7 +70,7 @@ load): run 'fcompile load' to retry. The load pushes every materialized view, no
         progress.done();
         for (const v of r.views) {
           const how = v.mode === "full" ? "full" : `${v.mode} since ${v.start}`;
-          process.stdout.write(`  ${v.view}: ${v.rows} entities (${how})${v.note ? ` — ${v.note}` : ""}\n`);
+          process.stdout.write(`  ${v.view}: ${v.rows} ${v.unit} (${how})${v.note ? ` — ${v.note}` : ""}\n`);
         }
         const total = r.views.reduce((n, v) => n + v.rows, 0);
         process.stdout.write(

@@ -30,7 +30,10 @@ export interface MaterializedView {
   mode: MaterializeRunMode;
   /** Rows read since (incremental and `--start`). */
   start: string | null;
+  /** Rows materialized: entities (one row each), or for an aggregation view its events. */
   rows: number;
+  /** What a row is: `entities`, or `events` (an aggregation view's state). */
+  unit: "entities" | "events";
   /** Why an incremental run rebuilt the view in full, if it did. */
   note?: string;
 }
@@ -120,6 +123,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       mode: p.mode,
       start: p.since !== undefined ? formatTimestamp(p.since) : null,
       rows: counts[i]!,
+      unit: p.view.kind === "aggregation" ? ("events" as const) : ("entities" as const),
       note: p.note,
     }));
     return {

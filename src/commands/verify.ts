@@ -4,7 +4,7 @@ import { createOnlineClient } from "../client/index.js";
 import type { FeatureValue, OnlineClient } from "../client/index.js";
 import { userError } from "../diagnostics/diagnostic.js";
 import { resolveOnline } from "../project/online-config.js";
-import type { FeatureRef, FeatureType } from "../registry/types.js";
+import type { AggregationFeature, FeatureRef, FeatureType } from "../registry/types.js";
 import { formatTimestamp, parseTimestamp } from "../timestamps.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";
@@ -105,7 +105,13 @@ export async function verify(
           fullNames: true,
           entityColumns: rel.columns,
         });
-        const types = part.map((r) => registry.views.get(r.view)!.features.find((f) => f.name === r.feature)!.type);
+        const features = part.map((r) => registry.views.get(r.view)!.features.find((f) => f.name === r.feature)!);
+        const types = features.map((f) => f.type);
+        // Float sums (sum, avg, stddev of floats) add the same values in another order online.
+        const tolerant = features.map((f) => {
+          const fn = (f as Partial<AggregationFeature>).aggregation?.function;
+          return fn !== undefined && FLOAT_SUMS.has(fn) && f.type === "float64";
+        });
         const cols = part.map((r, i) =>
           types[i] === "timestamp" ? ct.dialect.epochMicros(q(outputName(r, true))) : q(outputName(r, true)),
         );
@@ -129,7 +135,7 @@ export async function verify(
               const t = want ? want[fi] : null;
               compared++;
               statuses[got.status] = (statuses[got.status] ?? 0) + 1;
-              if (!sameValue(t, got.value, types[fi]!))
+              if (!sameValue(t, got.value, types[fi]!, tolerant[fi]))
                 mismatches.push({
                   entity: orow.entity,
                   feature: `${r.view}:${r.feature}`,
@@ -184,11 +190,19 @@ async function checkLoadedAt(client: OnlineClient, views: string[], end: bigint,
   );
 }
 
+/** Aggregations whose float results add values up: equal to floating-point precision (docs/aggregations.md). */
+const FLOAT_SUMS: ReadonlySet<string> = new Set(["sum", "avg", "stddev"]);
+
+/** Relative tolerance of `tolerant` comparisons: about 4500 ulps, far below any value's meaning. */
+export const FLOAT_SUM_TOLERANCE = 1e-12;
+
 /**
  * Equal as the feature's type compares: float32 at float32 precision, timestamps to the
  * microsecond, NaN equal to NaN (a NaN feature is the same value on both sides), 0 equal to -0.
+ * `tolerant` (a float sum, average or standard deviation of an aggregation view, whose additions
+ * the warehouse and the client make in other orders): equal within FLOAT_SUM_TOLERANCE, relative.
  */
-export function sameValue(training: unknown, online: unknown, type: FeatureType): boolean {
+export function sameValue(training: unknown, online: unknown, type: FeatureType, tolerant = false): boolean {
   if (training === null || training === undefined) return online === null || online === undefined;
   if (online === null || online === undefined) return false;
   switch (type) {
@@ -199,8 +213,12 @@ export function sameValue(training: unknown, online: unknown, type: FeatureType)
     case "float32":
       return sameNumber(Math.fround(Number(training)), Math.fround(Number(online)));
     case "int32":
-    case "float64":
-      return sameNumber(Number(training), Number(online));
+    case "float64": {
+      const [a, b] = [Number(training), Number(online)];
+      if (tolerant && Number.isFinite(a) && Number.isFinite(b))
+        return Math.abs(a - b) <= FLOAT_SUM_TOLERANCE * Math.max(Math.abs(a), Math.abs(b), Number.MIN_VALUE);
+      return sameNumber(a, b);
+    }
     case "bool":
       return toBool(training) === toBool(online);
     case "string":
