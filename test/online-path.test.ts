@@ -196,7 +196,7 @@ describe("verify checks what is loaded (through the CLI: its message and exit co
     expect(v.stderr).toMatch(/view 'customer_\w+' is loaded as of 2025-07-01 00:00:00, not 2025-08-15 00:00:00/);
     expect(v.stderr).toContain("Run 'fcompile materialize --end 2025-08-15' and 'fcompile load' first");
     expect(v.stdout).toBe("");
-  });
+  }, 60_000);
 
   it("exits 1 and names the entity and feature when the online store holds other values than training", async () => {
     const { dir, run } = setUp("duckdb", "redis", "_mm");
@@ -214,5 +214,5 @@ describe("verify checks what is loaded (through the CLI: its message and exit co
     const redis = new Redis(REDIS_URL);
     expect(await redis.exists(`fc:t_online_duckdb_redis_mm_${process.pid}:pointer`)).toBe(1);
     redis.disconnect();
-  });
+  }, 60_000);
 });

@@ -24,6 +24,8 @@ export function registerVerify(program: Command): void {
       `
 Run after 'fcompile materialize --end TS' and 'fcompile load'. Prints every mismatch (entity, feature,
 training value, online value and status) and exits 1 if there is any; the expected count is zero.
+Aggregation views are also read at later times (a minute, half and whole of their shortest and
+longest windows after the end), against training at those times over the events before the end.
 
 Example:
   fcompile verify --end 2025-06-01 --sample 500`,
@@ -40,7 +42,7 @@ Example:
         });
         for (const m of r.mismatches.slice(0, 50)) {
           process.stdout.write(
-            `mismatch: ${toJson(m.entity)} ${m.feature}: training ${toJson(m.training)}, online ${toJson(m.online)} (${m.status})\n`,
+            `mismatch: ${toJson(m.entity)} ${m.feature}${m.at ? ` at ${m.at}` : ""}: training ${toJson(m.training)}, online ${toJson(m.online)} (${m.status})\n`,
           );
         }
         if (r.mismatches.length > 50) process.stdout.write(`… and ${r.mismatches.length - 50} more\n`);

@@ -4,7 +4,7 @@ import { createOnlineClient } from "../client/index.js";
 import type { FeatureValue, OnlineClient } from "../client/index.js";
 import { userError } from "../diagnostics/diagnostic.js";
 import { resolveOnline } from "../project/online-config.js";
-import type { AggregationFeature, FeatureRef, FeatureType } from "../registry/types.js";
+import type { AggregationFeature, FeatureRef, FeatureType, Registry } from "../registry/types.js";
 import { formatTimestamp, parseTimestamp } from "../timestamps.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";
@@ -26,6 +26,8 @@ export interface VerifyOptions extends ProjectOptions {
 export interface Mismatch {
   entity: Record<string, unknown>;
   feature: string;
+  /** The read time, when not the end (an aggregation view read later). */
+  at?: string;
   training: unknown;
   online: unknown;
   status: FeatureValue["status"];
@@ -34,6 +36,8 @@ export interface Mismatch {
 /**
  * `fcompile verify`: for a sample of entities, the training row at T = end against an online read
  * evaluated as of end. They must be equal, value for value (docs/semantics.md, "Online").
+ * Aggregation views are also read at later times (laterReadTimes), against training at those
+ * times over the events before the end: their windows move on online as in training.
  */
 export async function verify(
   opts: VerifyOptions,
@@ -90,61 +94,72 @@ export async function verify(
       if (picked.length === 0) continue;
       entities += picked.length;
       const literal = (v: unknown): string => (typeof v === "string" ? ct.dialect.stringLiteral(v) : String(v));
-      const values = picked.map(
-        (row) => `(${row.map(literal).join(", ")}, CAST(${ct.dialect.stringLiteral(formatTimestamp(end))} AS TIMESTAMP))`,
-      );
-      const entitySql = `SELECT * FROM (VALUES ${values.join(", ")}) AS e(${[...keys, "event_timestamp"].map(q).join(", ")})`;
-      // Features are compared under their full names; two that share one (a:b__c, a__b:c) are read in separate passes.
-      for (const part of withoutFullNameClashes(group)) {
-        const rel = await wh.loadEntities({ sql: entitySql }, entitySpec(registry, ct, part, "event_timestamp", true));
-        const sql = compileTraining(registry, ct, {
-          title: "verify",
-          features: part,
-          entities: rel.relation,
-          timestampColumn: "event_timestamp",
-          fullNames: true,
-          entityColumns: rel.columns,
-        });
-        const features = part.map((r) => registry.views.get(r.view)!.features.find((f) => f.name === r.feature)!);
-        const types = features.map((f) => f.type);
-        // Float sums (sum, avg, stddev of floats) add the same values in another order online.
-        const tolerant = features.map((f) => {
-          const fn = (f as Partial<AggregationFeature>).aggregation?.function;
-          return fn !== undefined && FLOAT_SUMS.has(fn) && f.type === "float64";
-        });
-        const cols = part.map((r, i) =>
-          types[i] === "timestamp" ? ct.dialect.epochMicros(q(outputName(r, true))) : q(outputName(r, true)),
+      // Every feature at the end; aggregation features also at later read times, over the events
+      // before the end (what the store holds): their windows must move on exactly as training's.
+      const aggregated = group.filter((r) => registry.views.get(r.view)!.kind === "aggregation");
+      const readTimes: { at: bigint; refs: FeatureRef[] }[] = [
+        { at: end, refs: group },
+        ...laterReadTimes(registry, aggregated).map((offset) => ({ at: end + offset, refs: aggregated })),
+      ];
+      for (const { at, refs: atRefs } of readTimes) {
+        const values = picked.map(
+          (row) => `(${row.map(literal).join(", ")}, CAST(${ct.dialect.stringLiteral(formatTimestamp(at))} AS TIMESTAMP))`,
         );
-        const training = new Map<string, unknown[]>();
-        for await (const batch of wh.readRows(`SELECT ${[...keys.map(q), ...cols].join(", ")} FROM (\n${sql}\n) AS t`)) {
-          for (const row of batch) training.set(JSON.stringify(row.slice(0, keys.length).map(String)), row.slice(keys.length));
-        }
-        for (let i = 0; i < picked.length; i += 100) {
-          const rows = picked.slice(i, i + 100).map((p) => Object.fromEntries(keys.map((k, j) => [k, p[j]])));
-          const online = await client.getOnlineFeatures({
-            features: part.map((r) => `${r.view}:${r.feature}`),
-            entityRows: rows,
-            at: formatTimestamp(end),
+        const entitySql = `SELECT * FROM (VALUES ${values.join(", ")}) AS e(${[...keys, "event_timestamp"].map(q).join(", ")})`;
+        // Features are compared under their full names; two that share one (a:b__c, a__b:c) are read in separate passes.
+        for (const part of withoutFullNameClashes(atRefs)) {
+          const rel = await wh.loadEntities({ sql: entitySql }, entitySpec(registry, ct, part, "event_timestamp", true));
+          const sql = compileTraining(registry, ct, {
+            title: "verify",
+            features: part,
+            entities: rel.relation,
+            timestampColumn: "event_timestamp",
             fullNames: true,
+            entityColumns: rel.columns,
+            eventsBefore: at === end ? undefined : `CAST(${ct.dialect.stringLiteral(formatTimestamp(end))} AS TIMESTAMP)`,
           });
-          online.rows.forEach((orow) => {
-            const want = training.get(JSON.stringify(keys.map((k) => String(orow.entity[k]))));
-            part.forEach((r, fi) => {
-              const name = outputName(r, true);
-              const got = orow.features[name]!;
-              const t = want ? want[fi] : null;
-              compared++;
-              statuses[got.status] = (statuses[got.status] ?? 0) + 1;
-              if (!sameValue(t, got.value, types[fi]!, tolerant[fi]))
-                mismatches.push({
-                  entity: orow.entity,
-                  feature: `${r.view}:${r.feature}`,
-                  training: t,
-                  online: got.value,
-                  status: got.status,
-                });
+          const features = part.map((r) => registry.views.get(r.view)!.features.find((f) => f.name === r.feature)!);
+          const types = features.map((f) => f.type);
+          // Float sums (sum, avg, stddev of floats) add the same values in another order online.
+          const tolerant = features.map((f) => {
+            const fn = (f as Partial<AggregationFeature>).aggregation?.function;
+            return fn !== undefined && FLOAT_SUMS.has(fn) && f.type === "float64";
+          });
+          const cols = part.map((r, i) =>
+            types[i] === "timestamp" ? ct.dialect.epochMicros(q(outputName(r, true))) : q(outputName(r, true)),
+          );
+          const training = new Map<string, unknown[]>();
+          for await (const batch of wh.readRows(`SELECT ${[...keys.map(q), ...cols].join(", ")} FROM (\n${sql}\n) AS t`)) {
+            for (const row of batch) training.set(JSON.stringify(row.slice(0, keys.length).map(String)), row.slice(keys.length));
+          }
+          for (let i = 0; i < picked.length; i += 100) {
+            const rows = picked.slice(i, i + 100).map((p) => Object.fromEntries(keys.map((k, j) => [k, p[j]])));
+            const online = await client.getOnlineFeatures({
+              features: part.map((r) => `${r.view}:${r.feature}`),
+              entityRows: rows,
+              at: formatTimestamp(at),
+              fullNames: true,
             });
-          });
+            online.rows.forEach((orow) => {
+              const want = training.get(JSON.stringify(keys.map((k) => String(orow.entity[k]))));
+              part.forEach((r, fi) => {
+                const name = outputName(r, true);
+                const got = orow.features[name]!;
+                const t = want ? want[fi] : null;
+                compared++;
+                statuses[got.status] = (statuses[got.status] ?? 0) + 1;
+                if (!sameValue(t, got.value, types[fi]!, tolerant[fi]))
+                  mismatches.push({
+                    entity: orow.entity,
+                    feature: `${r.view}:${r.feature}`,
+                    ...(at === end ? {} : { at: formatTimestamp(at) }),
+                    training: t,
+                    online: got.value,
+                    status: got.status,
+                  });
+              });
+            });
+          }
         }
       }
     }
@@ -188,6 +203,25 @@ async function checkLoadedAt(client: OnlineClient, views: string[], end: bigint,
     `verify --end ${endText}: ${problems.join("; ")}. Run 'fcompile materialize --end ${endText}' and 'fcompile load' first` +
       (loadedEnds.length === 1 ? `, or check what is loaded with 'fcompile verify --end "${loadedEnds[0]}"'` : ""),
   );
+}
+
+/**
+ * Read times after the end (as offsets, µs) at which aggregation features are checked too: a
+ * minute, half the shortest window, the shortest window, half the longest and the longest window
+ * after the end (one day and thirty days when every window is lifetime) — where events leave the
+ * windows.
+ */
+function laterReadTimes(reg: Registry, refs: readonly FeatureRef[]): bigint[] {
+  if (refs.length === 0) return [];
+  const windows = refs.flatMap((r) => {
+    const f = reg.views.get(r.view)!.features.find((x) => x.name === r.feature) as Partial<AggregationFeature>;
+    const w = f.aggregation?.windowSeconds;
+    return w === undefined ? [] : [w];
+  });
+  const shortest = windows.length > 0 ? Math.min(...windows) : 86400;
+  const longest = windows.length > 0 ? Math.max(...windows) : 30 * 86400;
+  const seconds = [60, Math.floor(shortest / 2), shortest, Math.floor(longest / 2), longest];
+  return [...new Set(seconds)].map((x) => BigInt(x) * 1_000_000n);
 }
 
 /** Aggregations whose float results add values up: equal to floating-point precision (docs/aggregations.md). */

@@ -31,6 +31,7 @@ export function aggregationViewContext(
   picker: NamePicker,
   features: readonly AggregationFeature[],
   index: number,
+  eventsBefore?: string,
 ): { context: AggregationViewContext; outputs: Map<string, { alias: string; column: string; expr: string }> } {
   const d = t.dialect;
   const q = (s: string): string => d.quote(s);
@@ -104,6 +105,7 @@ export function aggregationViewContext(
       eventColumns,
       eventTs,
       ts: q(view.timestamp),
+      eventsBefore: eventsBefore !== undefined ? `CAST(${q(view.timestamp)} AS TIMESTAMP) < ${eventsBefore}` : undefined,
       longestWindow: longest !== undefined ? d.interval(longest) : undefined,
       aggregates,
     },

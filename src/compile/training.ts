@@ -41,6 +41,11 @@ export interface TrainingRequest {
    * unique index or constraint, checked by `train`): their tie-break is skipped.
    */
   uniqueViews?: ReadonlySet<string>;
+  /**
+   * Aggregation views read only the events before this time (SQL of a TIMESTAMP): `verify`
+   * compares online reads after a materialization's end, whose state holds the events before it.
+   */
+  eventsBefore?: string;
 }
 
 /** The output column name of a feature: the registry's rule (featureOutputName), which checks names for clashes. */
@@ -159,6 +164,7 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
       picker,
       view.features.filter((f) => req.features.some((r) => r.view === view.name && r.feature === f.name)),
       i,
+      req.eventsBefore,
     ),
   );
   const outputs = req.features.map((ref) => {

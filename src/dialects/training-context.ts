@@ -140,6 +140,8 @@ export interface AggregationViewContext {
   eventTs: string;
   /** The events' source timestamp column (for `IS NOT NULL`). */
   ts: string;
+  /** A condition keeping only the events before a time (TrainingRequest.eventsBefore), if any. */
+  eventsBefore?: string;
   /** The longest window as an interval; undefined when one is `lifetime` (no lower bound for the join). */
   longestWindow?: string;
   /** The aggregates: SQL over the joined rows and their output alias. */
