@@ -1,6 +1,6 @@
 // agg: windowed aggregations (research) — shapes of the training query: range join, RANGE window, daily tiles, prefix sums (10M events, 1M entity rows)
 //
-//   node bench/run.mjs agg [--scale 1] [--dense] [--repeat 3] [--variants join,window,tiles,prefix_window]
+//   node bench/run.mjs agg [--scale 1] [--dense | --per-customer N] [--repeat 3] [--variants join,window,tiles,prefix_window]
 //                          [--features base|int|minmax] [--explain v,…] [--edges] [--no-verify]
 //   node bench/run.mjs agg --target pg …   PostgreSQL (schema fcbench_agg; see bench/lib/agg-pg.mjs)
 //
@@ -12,7 +12,7 @@
 //
 // Feature sets (--features): base = count, sum(amount), avg(amount) × 1d, 7d, 30d (the issue's 9);
 // int = count, sum(qty) × 1d, 7d, 30d (what prefix sums alone can do); minmax = base + min(amount)
-// 30d, max(amount) 7d, count_distinct(qty) 30d.
+// 30d and max(amount) 7d; distinct = base + count_distinct(qty) 30d.
 //
 // Variants (each timed as `CREATE OR REPLACE TEMP TABLE out AS <query>` in a fresh child process;
 // SQL in bench/lib/agg-sql.mjs):
@@ -23,6 +23,8 @@
 //   prefix         running totals per key read by ASOF joins at T and T - w (count and int sums only)
 //   prefix_window  prefix for counts (and avg's count), `window` only for the float sums, min, max, …
 //   ref            one correlated subquery per feature (the contract read literally; --edges only)
+//   <shape>@<set>  a shape over another feature set (e.g. join@distinct: the cost of count_distinct),
+//                  timed against the run's baseline, not verified
 // --edges: a small dataset on whole hours (events exactly at T and at T - w, equal ts, NULLs) on
 // which every variant is checked against `ref` and `join` for every function and window kind.
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -51,14 +53,14 @@ export const DESCRIPTIONS = {
 // ---------------------------------------------------------------- dataset
 
 /** Parameters at a scale: sparse 100 events per customer, dense 2,000 (same event count). */
-export function paramsFor(scale, dense, edges = false) {
+export function paramsFor(scale, perCustomer, edges = false) {
   if (edges) return { generator: GENERATOR_VERSION, duckdb: duckdbVersion(), edges: true };
   return {
     generator: GENERATOR_VERSION,
     duckdb: duckdbVersion(),
     scale,
-    dense,
-    customers: Math.max(10, Math.round((dense ? 5_000 : 100_000) * scale)),
+    perCustomer,
+    customers: Math.max(10, Math.round((10_000_000 / perCustomer) * scale)),
     events: Math.max(100, Math.round(10_000_000 * scale)),
     entityRows: Math.max(10, Math.round(1_000_000 * scale)),
   };
@@ -203,7 +205,9 @@ async function allSqls(variants, ctx, dir) {
       sqls.a = r.sql;
     } else {
       try {
-        sqls[v] = querySql(v, ctx);
+        // `shape@set`: the shape over another feature set (timed against the run's baseline, not verified)
+        const [shape, set] = v.split("@");
+        sqls[v] = querySql(shape, set ? { ...ctx, features: featureSet(set) } : ctx);
       } catch (e) {
         console.log(`variant ${v}: skipped for this feature set (${e.message})`);
         continue;
@@ -329,10 +333,12 @@ export async function main(argv) {
   if (args.edges) return edgesCheck(args);
   const scale = Number(args.scale);
   const repeat = Number(args.repeat);
-  const dense = !!args.dense;
+  // events per customer: sparse 100, --dense 2,000, or any --per-customer N (same event count)
+  const perCustomer = Number(args.perCustomer ?? (args.dense ? 2000 : 100));
+  const density = perCustomer === 100 ? "sparse" : perCustomer === 2000 ? "dense" : `${perCustomer} per customer`;
   const features = featureSet(String(args.features));
-  const params = paramsFor(scale, dense);
-  const tag = `agg-s${scale}-${dense ? "dense" : "sparse"}`;
+  const params = paramsFor(scale, perCustomer);
+  const tag = `agg-s${scale}-${perCustomer === 100 ? "sparse" : perCustomer === 2000 ? "dense" : `p${perCustomer}`}`;
   const dir = path.join(DATA_DIR, tag);
   const db = await ensureDataset(dir, params);
   writeProject(dir, features);
@@ -340,7 +346,7 @@ export async function main(argv) {
   const asked = String(args.variants ?? "a,join,window,tiles,prefix_window").split(",");
   const { sqls, variants } = await allSqls(asked, ctx, dir);
   console.log(
-    `agg: ${params.events} events over ${params.customers} customers (${dense ? "dense" : "sparse"}, ${params.events / params.customers} per customer), ` +
+    `agg: ${params.events} events over ${params.customers} customers (${density}, ${params.events / params.customers} per customer), ` +
       `${params.entityRows} entity rows; ${features.length} features (${args.features}): ${features.map((f) => f.name).join(", ")}`,
   );
   console.log(`queries written to ${path.relative(REPO_DIR, dir)}/query-<variant>.sql`);
@@ -370,10 +376,11 @@ export async function main(argv) {
   let verified;
   if (!args.noVerify && variants.length > 1) {
     console.log("verifying: every variant against the first, row for row …");
-    verified = await verify(dir, db, variants, sqls, features);
+    const same = variants.filter((v) => !v.includes("@"));
+    if (same.length > 1) verified = await verify(dir, db, same, sqls, features);
   }
   const m = machine();
-  console.log(`\n## agg — ${today()} — scale ${scale}, ${dense ? "dense" : "sparse"}, features ${args.features}, median of ${repeat} fresh-process runs each\n`);
+  console.log(`\n## agg — ${today()} — scale ${scale}, ${density}, features ${args.features}, median of ${repeat} fresh-process runs each\n`);
   console.log(`machine: ${machineLine(m)}; load average at the end ${loadLine()}\n`);
   printSummary(summary, runs, variants[0]);
   if (verified) printVerification(variants[0], verified);
@@ -417,7 +424,7 @@ export function printSummary(summary, runs, base) {
       ["variant", "what", "median wall", "min … max", "median CPU", "peak RSS", "rows", `÷ ${base}: wall (paired, CPU)`],
       summary.map((s) => [
         s.variant,
-        DESCRIPTIONS[s.variant] ?? "",
+        DESCRIPTIONS[s.variant] ?? (s.variant.includes("@") ? `${s.variant.split("@")[0]} over feature set ${s.variant.split("@")[1]}` : ""),
         fmtMs(s.medianMs),
         `${fmtMs(s.minMs)} … ${fmtMs(s.maxMs)}`,
         s.medianCpuMs == null ? "n/a" : fmtMs(s.medianCpuMs),
@@ -432,8 +439,8 @@ export function printSummary(summary, runs, base) {
 /** --edges: every variant against `ref` (and `join`) on a small whole-hour dataset, per feature set. */
 async function edgesCheck(args) {
   const dir = path.join(DATA_DIR, "agg-edges");
-  const db = await ensureDataset(dir, paramsFor(0, false, true));
-  for (const set of String(args.features === "base" ? "edges,base,int,minmax" : args.features).split(",")) {
+  const db = await ensureDataset(dir, paramsFor(0, 0, true));
+  for (const set of String(args.features === "base" ? "edges,base,int,minmax,distinct" : args.features).split(",")) {
     const features = featureSet(set);
     writeProject(dir, features);
     const ctx = { features, events: EVENTS, entities: ENTITIES, entityCols: ENTITY_COLS };

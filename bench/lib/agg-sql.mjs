@@ -60,13 +60,10 @@ export function featureSet(name) {
         { name: `count_${d}d`, fn: "count", days: d },
         { name: `qty_sum_${d}d`, fn: "sum", column: "qty", days: d },
       ]);
-    case "minmax": // base + the functions prefix sums cannot do
-      return [
-        ...base,
-        { name: "amount_min_30d", fn: "min", column: "amount", days: 30 },
-        { name: "amount_max_7d", fn: "max", column: "amount", days: 7 },
-        { name: "qty_count_distinct_30d", fn: "count_distinct", column: "qty", days: 30 },
-      ];
+    case "minmax": // base + min and max, which prefix sums cannot do
+      return [...base, { name: "amount_min_30d", fn: "min", column: "amount", days: 30 }, { name: "amount_max_7d", fn: "max", column: "amount", days: 7 }];
+    case "distinct": // base + count_distinct, which neither prefix sums nor tiles can do
+      return [...base, { name: "qty_count_distinct_30d", fn: "count_distinct", column: "qty", days: 30 }];
     case "edges": // every function, every window kind (for the small exactness check)
       return [
         ...base,
@@ -80,7 +77,7 @@ export function featureSet(name) {
         { name: "qty_count_distinct_7d", fn: "count_distinct", column: "qty", days: 7 },
       ];
     default:
-      throw new Error(`unknown feature set ${name}; known: base, int, minmax, edges`);
+      throw new Error(`unknown feature set ${name}; known: base, int, minmax, distinct, edges`);
   }
 }
 
