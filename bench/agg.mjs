@@ -31,7 +31,20 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFil
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { DIALECTS, featureSet, isFloat, joinSql, prefixSql, refSql, tilesSql, windowSql } from "./lib/agg-sql.mjs";
-import { DATA_DIR, REPO_DIR, duckdbVersion, fmtMiB, fmtMs, machine, machineLine, median, parseArgs, runChild, table, today } from "./lib/common.mjs";
+import {
+  DATA_DIR,
+  REPO_DIR,
+  duckdbVersion,
+  fmtMiB,
+  fmtMs,
+  machine,
+  machineLine,
+  median,
+  parseArgs,
+  runChild,
+  table,
+  today,
+} from "./lib/common.mjs";
 
 const CHILD = path.join(REPO_DIR, "bench/lib/duck-child.mjs");
 const GENERATOR_VERSION = 1;
@@ -380,7 +393,9 @@ export async function main(argv) {
     if (same.length > 1) verified = await verify(dir, db, same, sqls, features);
   }
   const m = machine();
-  console.log(`\n## agg — ${today()} — scale ${scale}, ${density}, features ${args.features}, median of ${repeat} fresh-process runs each\n`);
+  console.log(
+    `\n## agg — ${today()} — scale ${scale}, ${density}, features ${args.features}, median of ${repeat} fresh-process runs each\n`,
+  );
   console.log(`machine: ${machineLine(m)}; load average at the end ${loadLine()}\n`);
   printSummary(summary, runs, variants[0]);
   if (verified) printVerification(variants[0], verified);
@@ -412,7 +427,7 @@ export function summarize(variants, runs) {
 }
 
 /** The table and the paired ratios of every variant to the first (the baseline of the run). */
-export function printSummary(summary, runs, base) {
+export function printSummary(summary, runs, base, descriptions = DESCRIPTIONS) {
   const byName = Object.fromEntries(summary.map((s) => [s.variant, s]));
   const ratio = (x, y) => {
     const paired = median(runs[x].map((mm, i) => mm.ms / runs[y][i].ms));
@@ -424,7 +439,8 @@ export function printSummary(summary, runs, base) {
       ["variant", "what", "median wall", "min … max", "median CPU", "peak RSS", "rows", `÷ ${base}: wall (paired, CPU)`],
       summary.map((s) => [
         s.variant,
-        DESCRIPTIONS[s.variant] ?? (s.variant.includes("@") ? `${s.variant.split("@")[0]} over feature set ${s.variant.split("@")[1]}` : ""),
+        descriptions[s.variant] ??
+          (s.variant.includes("@") ? `${s.variant.split("@")[0]} over feature set ${s.variant.split("@")[1]}` : ""),
         fmtMs(s.medianMs),
         `${fmtMs(s.minMs)} … ${fmtMs(s.maxMs)}`,
         s.medianCpuMs == null ? "n/a" : fmtMs(s.medianCpuMs),
@@ -450,4 +466,4 @@ async function edgesCheck(args) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));

@@ -15,6 +15,7 @@
 //   join_noidx   join with no index on the events (every index dropped in a transaction rolled back afterwards)
 //   lateral      LEFT JOIN LATERAL (aggregates over the index range customer_id = k AND ts in [T - 30d, T)):
 //                an index-only range scan per entity row
+//   lateral_split one LATERAL per distinct window, each over its own index range, without FILTER
 //   window       events ∪ entity rows, RANGE BETWEEN w PRECEDING AND 1 microsecond PRECEDING frames
 //   tiles        daily tiles for the complete days of each window + raw events of the two edge days
 //   tiles_noidx  tiles with no index on the events
@@ -24,7 +25,15 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { DESCRIPTIONS as DUCK_DESCRIPTIONS, compiledSql, loadLine, printSummary, printVerification, projectYaml, summarize } from "../agg.mjs";
+import {
+  DESCRIPTIONS as DUCK_DESCRIPTIONS,
+  compiledSql,
+  loadLine,
+  printSummary,
+  printVerification,
+  projectYaml,
+  summarize,
+} from "../agg.mjs";
 import { DIALECTS, featureSet, isFloat, joinSql, refSql, tilesSql, windowSql } from "./agg-sql.mjs";
 import { DATA_DIR, REPO_DIR, fmtMs, machine, machineLine, parseArgs, today } from "./common.mjs";
 
@@ -41,6 +50,7 @@ const DESCRIPTIONS = {
   join: "range join [T-30d, T) + GROUP BY with FILTER per window",
   join_noidx: "join, no index on the events",
   lateral: "LATERAL aggregates over an index range per entity row",
+  lateral_split: "one LATERAL per window (own index range, no FILTER)",
   window: "events ∪ entity rows, RANGE … PRECEDING frames",
   tiles_noidx: "tiles, no index on the events",
 };
@@ -96,11 +106,10 @@ async function ensureData(client, tag, params) {
   const events = `events_${tag}`;
   const entities = `entities_${tag}`;
   const want = JSON.stringify(params);
-  const have = await client.query(`SELECT params FROM ${rel("bench_params")} WHERE tbl = $1 AND to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL`, [
-    tag,
-    `${SCHEMA}.${events}`,
-    `${SCHEMA}.${entities}`,
-  ]);
+  const have = await client.query(
+    `SELECT params FROM ${rel("bench_params")} WHERE tbl = $1 AND to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL`,
+    [tag, `${SCHEMA}.${events}`, `${SCHEMA}.${entities}`],
+  );
   if (have.rows[0]?.params === want) {
     console.log(`dataset: reusing ${SCHEMA}.${events}, ${SCHEMA}.${entities}`);
     return { events, entities };
@@ -108,7 +117,10 @@ async function ensureData(client, tag, params) {
   const t0 = performance.now();
   await client.query("BEGIN");
   for (const sql of generateSql(params, events, entities)) await client.query(sql);
-  await client.query(`INSERT INTO ${rel("bench_params")} VALUES ($1, $2) ON CONFLICT (tbl) DO UPDATE SET params = EXCLUDED.params`, [tag, want]);
+  await client.query(`INSERT INTO ${rel("bench_params")} VALUES ($1, $2) ON CONFLICT (tbl) DO UPDATE SET params = EXCLUDED.params`, [
+    tag,
+    want,
+  ]);
   await client.query("COMMIT");
   for (const t of [events, entities]) await client.query(`VACUUM ANALYZE ${rel(t)}`);
   console.log(`dataset: generated ${SCHEMA}.${events} and ${entities} in ${fmtMs(performance.now() - t0)}`);
@@ -159,9 +171,37 @@ CROSS JOIN LATERAL (
 ORDER BY e.__fc_row_id`;
 }
 
+/**
+ * `lateral_split`: one LATERAL per distinct window, each over its own index range and without
+ * FILTER: a 1-day window reads only the rows of its day instead of filtering the 30-day range.
+ */
+function lateralSplitSql(d, ctx) {
+  const { features } = ctx;
+  const windows = [...new Set(features.map((f) => f.days))];
+  const byWindow = windows.map((w) => features.filter((f) => f.days === w));
+  const parts = byWindow.map((fs) => lateralSql(d, { ...ctx, features: fs }));
+  // reuse lateralSql's subquery per window: take its CROSS JOIN LATERAL (…) block
+  const block = (sql, i) =>
+    sql
+      .slice(sql.indexOf("CROSS JOIN LATERAL ("), sql.indexOf(") AS a\n") + 6)
+      .replace(/\) AS a$/, `) AS a${i}`)
+      .replace(/ AS f(\d+)/g, (_, n) => ` AS f${i}_${n}`);
+  const head = lateralSql(d, ctx);
+  const select = head.slice(0, head.indexOf("FROM entity_rows AS e"));
+  let k = 0;
+  const renamed = select.replace(/a\.f(\d+)/g, () => {
+    const f = features[k++];
+    const i = windows.indexOf(f.days);
+    return `a${i}.f${i}_${byWindow[i].indexOf(f)}`;
+  });
+  return `${renamed}FROM entity_rows AS e\n${parts.map(block).join("\n")}\nORDER BY e.__fc_row_id`;
+}
+
 function querySql(variant, ctx) {
   const d = DIALECTS.pg;
   switch (variant) {
+    case "lateral_split":
+      return lateralSplitSql(d, ctx);
     case "join":
     case "join_noidx":
       return joinSql(d, ctx);
@@ -223,23 +263,14 @@ async function measure(client, pid, sql) {
 async function verify(client, variants, sqls, features, events) {
   const [first, ...rest] = variants;
   const cols = [...ENTITY_COLS, ...features.map((f) => f.name)].map(q).join(", ");
-  const build = async (v) => {
-    await client.query(`DROP TABLE IF EXISTS pg_temp.out_${v}`);
-    await withVariant(client, v, events, () =>
-      client.query(`CREATE TEMP TABLE out_${v} AS SELECT row_number() OVER () AS __pos, y.* FROM (SELECT * FROM (\n${sqls[v]}\n) AS x(${cols})) AS y`),
+  // Each output is built and compared under its variant's setup: for NO_INDEX variants inside the
+  // transaction that hides the indexes (a table built there would be rolled back with it).
+  const build = (v) =>
+    client.query(
+      `CREATE TEMP TABLE out_${v} AS SELECT row_number() OVER () AS __pos, y.* FROM (SELECT * FROM (\n${sqls[v]}\n) AS x(${cols})) AS y`,
     );
-  };
-  // A temp table created inside a rolled-back transaction is gone: build the NO_INDEX outputs
-  // through a regular statement inside the transaction into an outer temp table instead.
-  const buildKept = async (v) => {
-    if (!NO_INDEX.has(v)) return build(v);
-    await client.query(`DROP TABLE IF EXISTS pg_temp.out_${v}`);
-    await client.query(`CREATE TEMP TABLE out_${v} AS SELECT row_number() OVER () AS __pos, y.* FROM (SELECT * FROM (\n${sqls[v]}\n) AS x(${cols})) AS y WITH NO DATA`);
-    await withVariant(client, v, events, () =>
-      client.query(`INSERT INTO out_${v} SELECT row_number() OVER () AS __pos, y.* FROM (SELECT * FROM (\n${sqls[v]}\n) AS x(${cols})) AS y`),
-    );
-  };
-  await buildKept(first);
+  await client.query(`DROP TABLE IF EXISTS pg_temp.out_${first}`);
+  await build(first);
   const differs = (f, a, b) =>
     isFloat(f)
       ? `((${a} IS NULL) <> (${b} IS NULL) OR abs(${a} - ${b}) > 1e-9 * greatest(abs(${a}), abs(${b})) + 1e-12)`
@@ -248,16 +279,19 @@ async function verify(client, variants, sqls, features, events) {
   const relE = (f) => `coalesce(abs(f.${q(f.name)} - o.${q(f.name)}) / nullif(greatest(abs(f.${q(f.name)}), abs(o.${q(f.name)})), 0), 0)`;
   const mismatches = [];
   for (const v of rest) {
-    await buildKept(v);
-    const x = (
-      await client.query(`SELECT count(*)::int AS rows,
+    await client.query(`DROP TABLE IF EXISTS pg_temp.out_${v}`);
+    const x = await withVariant(client, v, events, async () => {
+      await build(v);
+      return (
+        await client.query(`SELECT count(*)::int AS rows,
         count(*) FILTER (WHERE f.__fc_row_id IS NULL OR o.__fc_row_id IS NULL)::int AS unmatched,
         count(*) FILTER (WHERE o.__pos <> o.__fc_row_id)::int AS out_of_order,
         count(*) FILTER (WHERE ${ENTITY_COLS.map((c) => `f.${q(c)} IS DISTINCT FROM o.${q(c)}`).join(" OR ")})::int AS other_entity_columns,
         ${features.map((f) => `count(*) FILTER (WHERE ${differs(f, `f.${q(f.name)}`, `o.${q(f.name)}`)})::int AS ${q(f.name)}`).join(",\n        ")},
         ${floats.length ? `max(greatest(${floats.map(relE).join(", ")}))` : "0"} AS max_rel_diff
       FROM out_${first} AS f FULL JOIN out_${v} AS o ON o.__fc_row_id = f.__fc_row_id`)
-    ).rows[0];
+      ).rows[0];
+    });
     const bad = features.filter((f) => x[f.name] > 0).map((f) => `${f.name}: ${x[f.name]}`);
     mismatches.push({
       variant: v,
@@ -268,7 +302,7 @@ async function verify(client, variants, sqls, features, events) {
       maxRelDiff: x.max_rel_diff,
       ok: x.unmatched === 0 && x.out_of_order === 0 && x.other_entity_columns === 0 && bad.length === 0,
     });
-    await client.query(`DROP TABLE pg_temp.out_${v}`);
+    await client.query(`DROP TABLE IF EXISTS pg_temp.out_${v}`);
   }
   const stats = (
     await client.query(
@@ -329,7 +363,11 @@ export async function main(argv) {
     const tag = args.edges ? "edges" : `s${String(args.scale).replace(".", "_")}_p${perCustomer}`;
     const { events, entities } = await ensureData(client, tag, params);
     const dir = path.join(DATA_DIR, `agg-pg-${tag}`);
-    const sets = args.edges ? (args.features === "base" ? ["edges", "base", "int", "minmax", "distinct"] : String(args.features).split(",")) : [String(args.features)];
+    const sets = args.edges
+      ? args.features === "base"
+        ? ["edges", "base", "int", "minmax", "distinct"]
+        : String(args.features).split(",")
+      : [String(args.features)];
     for (const set of sets) {
       const features = featureSet(set);
       writeProject(dir, features, events, url);
@@ -357,7 +395,9 @@ async function benchmark(client, args, { params, features, sqls, variants, dir, 
   if (args.explain) {
     for (const v of String(args.explain).split(",")) {
       const sql = sqls[v] ?? querySql(v, { features });
-      const r = await withVariant(client, v, events, () => client.query(`EXPLAIN (ANALYZE, BUFFERS) CREATE TEMP TABLE out_explain AS\n${sql}`));
+      const r = await withVariant(client, v, events, () =>
+        client.query(`EXPLAIN (ANALYZE, BUFFERS) CREATE TEMP TABLE out_explain AS\n${sql}`),
+      );
       await client.query("DROP TABLE IF EXISTS pg_temp.out_explain");
       const text = r.rows.map((x) => x["QUERY PLAN"]).join("\n");
       writeFileSync(path.join(dir, `explain-${v}.txt`), `${sql}\n\n${text}\n`);
@@ -393,12 +433,17 @@ async function benchmark(client, args, { params, features, sqls, variants, dir, 
     if (same.length > 1) verified = await verify(client, same, sqls, features, events);
   }
   const m = machine();
-  console.log(`\n## agg --target pg — ${today()} — ${params.perCustomer} events per customer, features ${set}, median of ${repeat} runs (after ${args.warmup} warm-up), one session\n`);
+  console.log(
+    `\n## agg --target pg — ${today()} — ${params.perCustomer} events per customer, features ${set}, median of ${repeat} runs (after ${args.warmup} warm-up), one session\n`,
+  );
   console.log(`machine: ${machineLine(m)}; load average at the end ${loadLine()}\nserver: ${server}\n`);
-  printSummary(summary, runs, variants[0]);
+  printSummary(summary, runs, variants[0], DESCRIPTIONS);
   if (verified) printVerification(variants[0], verified);
   mkdirSync(path.join(DATA_DIR, "results"), { recursive: true });
   const out = path.join(DATA_DIR, "results", `agg-pg-p${params.perCustomer}-${set}-${Date.now()}.json`);
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine: m, server, params, features, summary, runs, verified }, null, 2));
+  writeFileSync(
+    out,
+    JSON.stringify({ date: new Date().toISOString(), machine: m, server, params, features, summary, runs, verified }, null, 2),
+  );
   console.log(`\nraw results: ${path.relative(REPO_DIR, out)}`);
 }

@@ -61,7 +61,11 @@ export function featureSet(name) {
         { name: `qty_sum_${d}d`, fn: "sum", column: "qty", days: d },
       ]);
     case "minmax": // base + min and max, which prefix sums cannot do
-      return [...base, { name: "amount_min_30d", fn: "min", column: "amount", days: 30 }, { name: "amount_max_7d", fn: "max", column: "amount", days: 7 }];
+      return [
+        ...base,
+        { name: "amount_min_30d", fn: "min", column: "amount", days: 30 },
+        { name: "amount_max_7d", fn: "max", column: "amount", days: 7 },
+      ];
     case "distinct": // base + count_distinct, which neither prefix sums nor tiles can do
       return [...base, { name: "qty_count_distinct_30d", fn: "count_distinct", column: "qty", days: 30 }];
     case "edges": // every function, every window kind (for the small exactness check)
@@ -82,7 +86,8 @@ export function featureSet(name) {
 }
 
 /** Column types (float features are compared within tolerance, the others exactly). */
-export const isFloat = (f) => (f.fn === "sum" && f.column === "amount") || f.fn === "avg" || ((f.fn === "min" || f.fn === "max") && f.column === "amount");
+export const isFloat = (f) =>
+  (f.fn === "sum" && f.column === "amount") || f.fn === "avg" || ((f.fn === "min" || f.fn === "max") && f.column === "amount");
 
 const maxDays = (features) => (features.some((f) => f.days === null) ? null : Math.max(...features.map((f) => f.days)));
 const windowCond = (d, f, ts, T) => (f.days === null ? null : `${ts} >= ${T} - ${d.days(f.days)}`);
@@ -125,7 +130,9 @@ ORDER BY e.__fc_row_id`;
 export function joinSql(d, ctx) {
   const { features, events } = ctx;
   const W = maxDays(features);
-  const aggs = features.map((f) => `${aggExpr(f, "s", f.days === W ? null : windowCond(d, f, "s.ts", "e.__fc_ts"))} AS f${features.indexOf(f)}`);
+  const aggs = features.map(
+    (f) => `${aggExpr(f, "s", f.days === W ? null : windowCond(d, f, "s.ts", "e.__fc_ts"))} AS f${features.indexOf(f)}`,
+  );
   return `WITH ${d.entityRows(ctx.entities)},
 agg AS (
   SELECT e.__fc_row_id,
@@ -245,7 +252,13 @@ export function tilesSql(d, ctx) {
     }
   };
   // tile-side and edge-side partials, named per feature: a feature needs (cnt, sum) for avg
-  const needs = (f) => (f.fn === "avg" ? [{ ...f, fn: "sum" }, { ...f, fn: "count" }] : [f]);
+  const needs = (f) =>
+    f.fn === "avg"
+      ? [
+          { ...f, fn: "sum" },
+          { ...f, fn: "count" },
+        ]
+      : [f];
   const partials = uniq(features.flatMap(needs).map((f) => JSON.stringify({ fn: f.fn, column: f.column ?? null, days: f.days })))
     .map((s) => JSON.parse(s))
     .map((p, i) => ({ ...p, id: `p${i}` }));
@@ -256,7 +269,8 @@ export function tilesSql(d, ctx) {
   const edgeSelect = partials.map((p) => `${aggExpr(p, "v", edgeCond(p))} AS ${p.id}`);
   const combine = (p) => {
     if (p.fn === "count") return `coalesce(t.${p.id}, 0) + coalesce(g.${p.id}, 0)`;
-    if (p.fn === "sum") return `CASE WHEN t.${p.id} IS NULL THEN g.${p.id} WHEN g.${p.id} IS NULL THEN t.${p.id} ELSE t.${p.id} + g.${p.id} END`;
+    if (p.fn === "sum")
+      return `CASE WHEN t.${p.id} IS NULL THEN g.${p.id} WHEN g.${p.id} IS NULL THEN t.${p.id} ELSE t.${p.id} + g.${p.id} END`;
     return `${p.fn === "min" ? "least" : "greatest"}(t.${p.id}, g.${p.id})`; // least/greatest skip NULLs in both engines
   };
   const featureExpr = (f) => {
