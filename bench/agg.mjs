@@ -30,7 +30,7 @@
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { DIALECTS, featureSet, isFloat, joinSql, prefixSql, refSql, tilesSql, windowSql } from "./lib/agg-sql.mjs";
+import { DIALECTS, bucketSql, featureSet, isFloat, joinSql, prefixSql, refSql, tilesSql, windowSql } from "./lib/agg-sql.mjs";
 import {
   DATA_DIR,
   REPO_DIR,
@@ -200,6 +200,7 @@ function querySql(variant, ctx) {
     case "ref":
       return refSql(d, ctx);
     default:
+      if (/^bucket\d+$/.test(variant)) return bucketSql(d, ctx, Number(variant.slice(6)));
       throw new Error(`unknown variant ${variant}; known: ${Object.keys(DESCRIPTIONS).join(", ")}`);
   }
 }

@@ -34,7 +34,7 @@ import {
   projectYaml,
   summarize,
 } from "../agg.mjs";
-import { DIALECTS, featureSet, isFloat, joinSql, refSql, tilesSql, windowSql } from "./agg-sql.mjs";
+import { DIALECTS, bucketSql, featureSet, isFloat, joinSql, refSql, tilesSql, windowSql } from "./agg-sql.mjs";
 import { DATA_DIR, REPO_DIR, fmtMs, machine, machineLine, parseArgs, today } from "./common.mjs";
 
 const SCHEMA = "fcbench_agg";
@@ -215,6 +215,7 @@ function querySql(variant, ctx) {
     case "ref":
       return refSql(d, ctx);
     default:
+      if (/^bucket\d+$/.test(variant)) return bucketSql(d, ctx, Number(variant.slice(6)));
       throw new Error(`unknown variant ${variant}; known: ${Object.keys(DESCRIPTIONS).join(", ")}`);
   }
 }
