@@ -410,7 +410,8 @@ export function bucketSql(d, ctx, days) {
   const W = maxDays(features);
   if (W === null) throw new Error("bucket: a lifetime window has no bucket range (use join)");
   const us = days * 86400 * 1_000_000;
-  const bucket = (x) => (d.name === "duckdb" ? `(epoch_us(${x}) // ${us})` : `CAST(floor(extract(epoch FROM ${x}) * 1000000 / ${us}) AS BIGINT)`);
+  const bucket = (x) =>
+    d.name === "duckdb" ? `(epoch_us(${x}) // ${us})` : `CAST(floor(extract(epoch FROM ${x}) * 1000000 / ${us}) AS BIGINT)`;
   const series = (lo, hi) => (d.name === "duckdb" ? `unnest(range(${lo}, ${hi} + 1))` : `generate_series(${lo}, ${hi})`);
   const aggs = features.map((f, i) => `${aggExpr(f, "s", f.days === W ? null : windowCond(d, f, "s.ts", "e.__fc_ts"))} AS f${i}`);
   const cols = [...new Set(features.map((f) => f.column).filter(Boolean))];
