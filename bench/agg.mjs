@@ -235,6 +235,36 @@ async function allSqls(variants, ctx, dir) {
 
 // ---------------------------------------------------------------- measuring
 
+/**
+ * The shape the research recommends for DuckDB (BENCHMARKS.md, "agg — shapes for windowed
+ * aggregations (research)"): `tiles` when the events per key in the widest window, estimated as
+ * events × W / (distinct keys × time span), exceed TILES_FROM and every window is whole days;
+ * otherwise `bucket` (B = the widest window). Measured crossover between 49 and 164 (≈ 75).
+ */
+export const TILES_FROM = 75;
+export function pickShape({ events, keys, spanDays }, features) {
+  const W = Math.max(...features.map((f) => f.days ?? 0));
+  const perWindow = keys > 0 && spanDays > 0 ? (events * W) / (keys * spanDays) : 0;
+  const wholeDays = features.every((f) => f.days === null || Number.isInteger(f.days));
+  return { perWindow, perDay: W > 0 ? perWindow / W : 0, pick: perWindow >= TILES_FROM && wholeDays ? "tiles" : `bucket${W}` };
+}
+
+/** The train-time statistic: count, approximate distinct keys and time span of the events, timed in a fresh process. */
+async function densityStatistic(dir, db, features) {
+  const r = await runChild(CHILD, [
+    writeJob(dir, "density", {
+      db,
+      readOnly: true,
+      timed: `CREATE TEMP TABLE stat AS SELECT count(*) AS events, approx_count_distinct(customer_id) AS keys,
+        (epoch_us(max(ts)) - epoch_us(min(ts))) / 86400e6 AS span_days FROM ${EVENTS}`,
+      after: [{ name: "stat", sql: "SELECT * FROM stat" }],
+    }),
+  ]);
+  const x = r.results.stat[0];
+  const st = { events: x.events, keys: x.keys, spanDays: x.span_days };
+  return { ms: r.ms, cpuMs: r.cpuMs, ...st, ...pickShape(st, features) };
+}
+
 function writeJob(dir, name, job) {
   const file = path.join(dir, "jobs", `${name}.json`);
   mkdirSync(path.dirname(file), { recursive: true });
@@ -374,6 +404,7 @@ export async function main(argv) {
   }
 
   await warmFile(db);
+  const stat = await densityStatistic(dir, db, features);
   const runs = Object.fromEntries(variants.map((v) => [v, []]));
   for (let r = 0; r < repeat; r++) {
     const order = variants.map((_, i) => variants[(i + r) % variants.length]);
@@ -400,7 +431,12 @@ export async function main(argv) {
   console.log(`machine: ${machineLine(m)}; load average at the end ${loadLine()}\n`);
   printSummary(summary, runs, variants[0]);
   if (verified) printVerification(variants[0], verified);
-  const result = { date: new Date().toISOString(), machine: m, params, features, repeat, summary, runs, verified };
+  console.log(
+    `\ndensity statistic (${fmtMs(stat.ms)}, CPU ${fmtMs(stat.cpuMs)}): ${stat.events} events, ≈ ${stat.keys} keys, ` +
+      `${stat.spanDays.toFixed(0)} days → ≈ ${stat.perWindow.toFixed(1)} events per key in the widest window ` +
+      `(${stat.perDay.toFixed(2)} per key and day): the rule picks ${stat.pick}`,
+  );
+  const result = { date: new Date().toISOString(), machine: m, params, features, repeat, summary, runs, verified, density: stat };
   mkdirSync(path.join(DATA_DIR, "results"), { recursive: true });
   const out = path.join(DATA_DIR, "results", `${tag}-${args.features}-${Date.now()}.json`);
   writeFileSync(out, JSON.stringify(result, null, 2));
