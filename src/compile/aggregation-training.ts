@@ -92,6 +92,23 @@ export function aggregationViewContext(
   }
   const windows = features.map((f) => f.aggregation.windowSeconds);
   const longest = windows.some((w) => w === undefined) ? undefined : Math.max(...(windows as number[]));
+  let buckets: AggregationViewContext["buckets"];
+  const b = d.aggregationBuckets;
+  if (b && longest !== undefined) {
+    const width = BigInt(longest) * 1_000_000n;
+    const column = q(picker.pick("__fc_bucket"));
+    eventColumns.push(`${b.bucketOf(`CAST(${q(view.timestamp)} AS TIMESTAMP)`, width)} AS ${column}`);
+    buckets = {
+      pairs: q(picker.pick(`${view.name}__buckets`)),
+      column,
+      select: [
+        names.rowId,
+        ...view.joinKeys.map(q),
+        names.entityTs,
+        `${b.series(b.bucketOf(`${names.entityTs} - ${d.interval(longest)}`, width), b.bucketOf(names.entityTs, width))} AS ${column}`,
+      ],
+    };
+  }
   return {
     context: {
       name: view.name,
@@ -107,6 +124,7 @@ export function aggregationViewContext(
       ts: q(view.timestamp),
       eventsBefore: eventsBefore !== undefined ? `CAST(${q(view.timestamp)} AS TIMESTAMP) < ${eventsBefore}` : undefined,
       longestWindow: longest !== undefined ? d.interval(longest) : undefined,
+      buckets,
       aggregates,
     },
     outputs,

@@ -64,6 +64,19 @@ export interface Dialect {
    * `last` as the value of the greatest row in `spec.lastOrder`, …. Strings order by bytes.
    */
   aggregate(spec: AggregateSpec): string;
+  /**
+   * Time buckets for an aggregation view's training join (docs/aggregations.md, "Training"), where
+   * they pay: the join of entity rows and events becomes an equi-join on (keys, bucket) with
+   * buckets as long as the longest window, so each entity row meets the events of at most two
+   * buckets rather than every event of its key (measured on DuckDB, whose range join is a hash
+   * join on the keys alone; on PostgreSQL it was slower). Absent: a plain range join.
+   */
+  readonly aggregationBuckets?: {
+    /** The bucket of a TIMESTAMP: a monotonic integer, `width` microseconds per bucket. */
+    bucketOf(ts: string, widthMicros: bigint): string;
+    /** A set-returning select-list expression: every integer from `from` to `to`, both included. */
+    series(from: string, to: string): string;
+  };
   /** A relation reading a data file, e.g. `read_csv('data/x.csv')`. */
   fileRelation(format: "csv" | "parquet", projectPath: string): string;
   /** A run-time parameter (e.g. the materialization end time), readable when run by hand. */

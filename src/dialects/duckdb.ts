@@ -23,6 +23,10 @@ export const duckdbDialect: Dialect = {
   aggregate(spec) {
     return standardAggregate(this, spec);
   },
+  aggregationBuckets: {
+    bucketOf: (ts, width) => `(epoch_us(${ts}) // ${width})`,
+    series: (from, to) => `unnest(range(${from}, ${to} + 1))`,
+  },
   fileRelation(format, projectPath) {
     return `${format === "csv" ? "read_csv" : "read_parquet"}(${this.stringLiteral(projectPath)})`;
   },

@@ -144,6 +144,11 @@ export interface AggregationViewContext {
   eventsBefore?: string;
   /** The longest window as an interval; undefined when one is `lifetime` (no lower bound for the join). */
   longestWindow?: string;
+  /**
+   * Time buckets for the join (Dialect.aggregationBuckets; not with a lifetime window): the CTE of
+   * (entity row, bucket) pairs, its select list, and the bucket column's name (in both CTEs).
+   */
+  buckets?: { pairs: string; select: string[]; column: string };
   /** The aggregates: SQL over the joined rows and their output alias. */
   aggregates: { expr: string; alias: string }[];
 }
