@@ -126,6 +126,15 @@ function ordersCase(): GenAggCase {
           agg("status_min_30d", "min", "status", "30d", 30n * DAY, "string"),
           agg("amount_sd_30d", "stddev", "amount", "30d", 30n * DAY, "float64"),
           agg("status_nd_30d", "count_distinct", "status", "30d", 30n * DAY, "string"),
+          {
+            // A filter that ends in a comment: it must not swallow the SQL after it.
+            ...agg("paid_30d", "count", null, "30d", 30n * DAY, "int64"),
+            filter: {
+              sql: "status = 'paid' -- paid only",
+              columns: ["status"],
+              evaluate: (r: Row) => (r.status === null ? null : r.status === "paid"),
+            },
+          },
         ],
       },
     ],
@@ -162,6 +171,7 @@ describe("aggregation views: a named example with its right values", () => {
         "status_min_30d",
         "amount_sd_30d",
         "status_nd_30d",
+        "paid_30d",
       ]);
       const cols = (r: Row) => [
         r.n_7d,
@@ -171,18 +181,19 @@ describe("aggregation views: a named example with its right values", () => {
         r.amount_last_7d,
         r.status_min_30d,
         r.status_nd_30d,
+        r.paid_30d,
       ];
       expect(got.rows.map(cols)).toEqual([
         // at 01-05: only the 01-01 order (the one at 01-05 is at T, not before it)
-        [1n, 1n, 10.5, 1n, 10.5, "paid", 1n],
+        [1n, 1n, 10.5, 1n, 10.5, "paid", 1n, 1n],
         // at 01-11: 01-05 and both 01-10 orders in 7d (one amount NULL); last at 01-10 is the greater value, 4
-        [3n, 2n, 16.5, 9223372036854775009n, 4, "open", 2n],
+        [3n, 2n, 16.5, 9223372036854775009n, 4, "open", 2n, 3n],
         // at 01-01 for customer 2: its only order is later
-        [0n, 0n, null, null, null, null, 0n],
+        [0n, 0n, null, null, null, null, 0n, 0n],
         // a customer with no orders
-        [0n, 0n, null, null, null, null, 0n],
+        [0n, 0n, null, null, null, null, 0n, 0n],
         // at 01-12: the 01-05 order is still inside [01-05, 01-12): the lower edge is included
-        [3n, 2n, 16.5, 9223372036854775009n, 4, "open", 2n],
+        [3n, 2n, 16.5, 9223372036854775009n, 4, "open", 2n, 3n],
       ]);
       expectSameAggregates(got, aggregateReference(toAggRequest(c)), tolerantColumns(toAggRequest(c)));
     });

@@ -72,7 +72,7 @@ export function aggregationStateColumns(view: AggregationView, t: CompileTarget)
       if (flag === flags.length) {
         flagIndex.set(f.aggregation.filter, flag);
         // A filter that is NULL leaves the event out, as a false one does.
-        flags.push({ expr: `COALESCE((${f.aggregation.filter}), FALSE)`, name: picker.pick(`__fc_f${flags.length + 1}`) });
+        flags.push({ expr: `COALESCE((${f.aggregation.filter}\n), FALSE)`, name: picker.pick(`__fc_f${flags.length + 1}`) });
       }
     }
     return { function: f.aggregation.function, value, flag, windowSeconds: f.aggregation.windowSeconds };

@@ -63,7 +63,7 @@ export function aggregationViewContext(
       name = q(picker.pick(`__fc_f${flags.size + 1}`));
       flags.set(filter, name);
       // A filter that is NULL leaves the event out, as a false one does.
-      eventColumns.push(`COALESCE((${filter}), FALSE) AS ${name}`);
+      eventColumns.push(`COALESCE((${filter}\n), FALSE) AS ${name}`);
     }
     return `${ev}.${name}`;
   };
