@@ -158,3 +158,42 @@ async function checkCase(store: (typeof STORE_TYPES)[number], c: GenAggCase, pic
     await TEST_STORES[store].cleanup(project);
   }
 }
+
+describe("aggregation views online: named cases", () => {
+  it("an int64 sum beyond the int64 range fails the read naming the feature, as training fails on it (never a wrapped value)", async () => {
+    const { tempProject, removeProject } = await import("./helpers/temp-project.js");
+    const { run, train } = await import("../src/index.js");
+    const dir = tempProject({
+      "fcompile.yaml":
+        "name: t_overflow\ntarget: w\ntargets:\n  w: {type: duckdb, path: warehouse.duckdb}\nonline: {type: sqlite, path: online.sqlite}\n",
+      "definitions/d.yml": [
+        "entities: [{name: account, join_keys: [{name: id, type: int64}]}]",
+        "sources: [{name: s, path: ../data/s.csv, timestamp: ts}]",
+        "feature_views:",
+        "  - {name: v, entities: [account], source: s, aggregations: [{name: total, function: sum, column: units, window: lifetime}]}",
+      ].join("\n"),
+      "data/s.csv": "id,ts,units\n1,2025-01-01 00:00:00,9223372036854775000\n1,2025-01-02 00:00:00,1000\n2,2025-01-02 00:00:00,5\n",
+      "data/e.csv": "id,event_timestamp\n1,2025-02-01 00:00:00\n",
+    });
+    try {
+      await run({ projectDir: dir });
+      await expect(
+        train({ projectDir: dir, features: ["v:total"], entitiesFile: path.join(dir, "data/e.csv"), out: path.join(dir, "o.csv") }),
+      ).rejects.toThrow();
+      await materialize({ projectDir: dir, end: "2025-02-01" });
+      await load({ projectDir: dir });
+      const client = await createOnlineClient({ project: "t_overflow", store: { type: "sqlite", path: path.join(dir, "online.sqlite") } });
+      try {
+        const fine = await client.getOnlineFeatures({ features: ["v:total"], entityRows: [{ id: 2 }], at: "2025-02-01" });
+        expect(fine.rows[0]!.features.total).toEqual({ value: 5n, eventTimestamp: "2025-01-02T00:00:00Z", status: "PRESENT" });
+        await expect(client.getOnlineFeatures({ features: ["v:total"], entityRows: [{ id: 1 }], at: "2025-02-01" })).rejects.toThrow(
+          /feature 'total': the int64 sum of its window is 9223372036854776000, beyond the int64 range/,
+        );
+      } finally {
+        await client.close();
+      }
+    } finally {
+      removeProject(dir);
+    }
+  });
+});

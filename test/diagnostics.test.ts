@@ -255,11 +255,57 @@ describe("diagnostics point at file, line and column", () => {
       "definitions/a.yml:19:47: error FC017: filter of 'c1' in view 'agg' reads column 'bogus', which the events do not have (columns: customer_id, ts, amount, status)",
       "definitions/a.yml:20:20: error FC003: 'function' must be one of: count, sum, avg, min, max, stddev, last, count_distinct (got \"median\")",
       "definitions/a.yml:21:51: error FC003: window '400d' of view 'agg' is out of range: a window runs from 1m to 365d (s m h d w), or is 'lifetime'",
-      "definitions/a.yml:22:61: error FC008: filter of 's2' in view 'agg' reads other tables (a subquery); a filter reads only the event's own columns",
+      "definitions/a.yml:22:61: error FC008: filter of 's2' in view 'agg' reads other tables (a subquery): a filter reads only the event's own columns",
       "definitions/a.yml:23:59: error FC003: avg gives float64, not int64; drop 'type' or make it float64",
       "definitions/a.yml:27:10: error FC003: 'ttl' does not apply to aggregation view 'far': each aggregation has its own window",
       "definitions/a.yml:29:9: error FC004: give 'type' for sum of 'x' in view 'far': its type is the column's, and build cannot see the column of table raw.remote",
       "definitions/a.yml:31:9: error FC005: feature 'count_1d' is defined twice in view 'far'",
+    ]);
+  });
+
+  it("aggregation filters: one condition over one event's own columns, or FC008 at build", async () => {
+    const filters = [
+      "amount",
+      "amount + 1",
+      "'paid'",
+      "count(*) > 1",
+      "events.status = 'paid'",
+      "row_number() OVER (PARTITION BY customer_id ORDER BY ts) <= 3",
+      "random() < 0.5",
+      "ts < now()",
+      "ts < current_date",
+      "STATUS = 'paid' AND flag",
+    ];
+    const yml = [
+      ENTITY,
+      "sources:",
+      "  - {name: orders, path: ../data/orders.csv, timestamp: ts}",
+      "feature_views:",
+      "  - name: agg",
+      "    entities: [customer]",
+      "    source: orders",
+      "    aggregations:",
+      ...filters.map((f, i) => `      - {name: f${i}, function: count, window: 1d, filter: "${f}"}`),
+    ].join("\n");
+    const out = await diagnose({
+      "definitions/a.yml": yml,
+      "data/orders.csv": "customer_id,ts,amount,status,flag\n1,2024-01-01 00:00:00,1.5,paid,true\n",
+    });
+    const line = (i: number): string => `definitions/a.yml:${12 + i}:`;
+    expect(out).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${line(0)}\\d+: error FC008: filter of 'f0' in view 'agg' is column 'amount' \\(DOUBLE\\), not a condition`),
+      ),
+      expect.stringMatching(new RegExp(`^${line(1)}\\d+: error FC008: filter of 'f1' .* is a value, not a condition`)),
+      expect.stringMatching(new RegExp(`^${line(2)}\\d+: error FC008: filter of 'f2' .* is a value, not a condition`)),
+      expect.stringMatching(new RegExp(`^${line(3)}\\d+: error FC008: filter of 'f3' .* has an aggregate \\(count\\)`)),
+      expect.stringMatching(
+        new RegExp(`^${line(4)}\\d+: error FC008: filter of 'f4' .* names a table \\('events\\.'\\); write the column alone`),
+      ),
+      expect.stringMatching(new RegExp(`^${line(5)}\\d+: error FC008: filter of 'f5' .* has a window function`)),
+      expect.stringMatching(new RegExp(`^${line(6)}\\d+: error FC008: filter of 'f6' .* calls random`)),
+      expect.stringMatching(new RegExp(`^${line(7)}\\d+: error FC008: filter of 'f7' .* calls now`)),
+      expect.stringMatching(new RegExp(`^${line(8)}\\d+: error FC008: filter of 'f8' .* calls current_date`)),
     ]);
   });
 

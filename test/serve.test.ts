@@ -41,6 +41,12 @@ feature_views:
       - {name: active, type: bool}
       - {name: last_seen, type: timestamp}
   - {name: stock_levels, entities: [stock], source: stocks, features: [{name: qty, type: int64}, {name: tier, type: string}]}
+  - name: account_agg
+    entities: [account]
+    source: accounts
+    aggregations:
+      - {name: n_7d, function: count, window: 7d}
+      - {name: score_max_30d, function: max, column: score, window: 30d}
 feature_services:
   - {name: risk, features: [account_stats:balance, account_stats:tier, account_stats:last_seen]}
 `;
@@ -154,7 +160,8 @@ function column(r: FeastResponse, name: string) {
 const validResponse = new Ajv().compile(RESPONSE_SCHEMA);
 
 for (const store of STORE_TYPES) {
-  describe(`serve over ${store}`, () => {
+  // The first test of each store waits for its project to be built, materialized and loaded.
+  describe(`serve over ${store}`, { timeout: 60_000 }, () => {
     it("answers features in Feast's shape, equal to the client's read, int64 exact", async () => {
       const s = await server(store);
       // The big key is sent as a JSON number literal: only a bigint-aware parse finds it.
@@ -199,6 +206,25 @@ for (const store of STORE_TYPES) {
       expect(atEnd.text).toContain(`"values":[9223372036854775807],"statuses":["PRESENT"]`);
       const now = await post(s.url, { features: ["account_stats:balance"], entities: { account_id: [BIG_KEY] } });
       expect((now.json as unknown as FeastResponse).results[1]!.statuses).toEqual(["OUTSIDE_MAX_AGE"]);
+    });
+
+    it("serves aggregation views: an entity with no events reads as an empty window, a window the state lacks as BEFORE_STATE", async () => {
+      const s = await server(store);
+      const r = await post(s.url, {
+        features: ["account_agg:n_7d", "account_agg:score_max_30d"],
+        entities: { account_id: ["1", "424242"] },
+        at: "2025-08-15",
+      });
+      expect(r.status, r.text).toBe(200);
+      const body = r.json as unknown as FeastResponse;
+      expect(column(body, "n_7d").values).toEqual([1n, 0n].map(Number));
+      expect(column(body, "n_7d").statuses).toEqual(["PRESENT", "PRESENT"]);
+      expect(column(body, "n_7d").event_timestamps).toEqual(["2025-08-14T00:00:00Z", NO_TIMESTAMP]);
+      expect(column(body, "score_max_30d").statuses).toEqual(["PRESENT", "NULL_VALUE"]);
+      // The state holds the events of [end - 30d, end): a 7-day window ending a month earlier is not there.
+      const before = await post(s.url, { features: ["account_agg:n_7d"], entities: { account_id: ["1"] }, at: "2025-07-15" });
+      expect(before.status, before.text).toBe(200);
+      expect(column(before.json as unknown as FeastResponse, "n_7d").statuses).toEqual(["BEFORE_STATE"]);
     });
 
     it("serves a feature_service with full_feature_names, and composite keys by all their parts", async () => {

@@ -17,7 +17,9 @@ interface MaterializeFlags extends LoadFlags {
 
 export function registerMaterialize(program: Command): void {
   withProjectOptions(program.command("materialize"))
-    .description("compute the latest feature values per entity as of --end (what training returns at T = end), for `load`")
+    .description(
+      "compute the latest feature values per entity as of --end (what training returns at T = end), and each aggregation view's events of its longest window, for `load`",
+    )
     .option("--end <ts>", "end time, ISO 8601 (UTC unless a zone is given); default: now")
     .option("--start <ts>", "only read rows at or after this time, merged into the previous materialization")
     .option("--incremental", "continue each view from its last end time (its watermark, kept in the warehouse)")

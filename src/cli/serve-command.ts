@@ -31,7 +31,7 @@ Serves the values 'fcompile load' wrote; Ctrl-C (SIGINT) or SIGTERM stops it cle
   POST /get-online-features   {"features": ["view:feature", …]} or {"feature_service": "name"},
                               "entities": {"join_key": [value, …]} (columns; composite keys: one
                               column per key, equal lengths), optional "full_feature_names": true
-                              and "at": "ISO timestamp" (evaluate ttl as of then instead of now)
+                              and "at": "ISO timestamp" (read as of then instead of now: ttl, and aggregation windows)
   GET  /health                200 {"status":"ok"} when the store answers, 503 otherwise
 
 Answers {"metadata": {"feature_names": [...]}, "results": [{"values", "statuses",

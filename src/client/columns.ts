@@ -10,6 +10,7 @@ import { NO_EVENT, aggregateAt, decodeEvents, latestBefore } from "../online/agg
 import type { DecodedEvents } from "../online/aggregation-state.js";
 import { isoMicros } from "./iso-micros.js";
 import type { FeatureColumn, FeatureScalar, FeatureStatus, FeatureValue, OnlineRow } from "./types.js";
+import { OnlineError } from "../online/store-reader.js";
 
 /** Whether typed arrays are little-endian here (as the packed values are): nearly every platform. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -198,6 +199,7 @@ export function toRows<F>(entityRows: readonly Record<string, unknown>[], plan: 
   return rows;
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
 const NO_EVENTS: DecodedEvents = { ts: [], created: [], values: [] };
 
 /**
@@ -234,8 +236,16 @@ function decodeAggregations(
       const f = plan.features[outs[j]!]!;
       const col = vals[j]!;
       if (f.number) (col as Float64Array)[r] = Number(res.value);
-      else if (f.int64) (col as BigInt64Array)[r] = res.value as bigint;
-      else (col as (FeatureScalar | null)[])[r] = f.timestamp ? isoMicros(res.value as bigint) : (res.value as FeatureScalar);
+      else if (f.int64) {
+        const v = res.value as bigint;
+        // Training fails on such a sum (the warehouse's BIGINT overflows): so does the read, never a wrapped value.
+        if (v > INT64_MAX || v < -INT64_MAX - 1n)
+          throw new OnlineError(
+            "STORE",
+            `feature '${f.name}': the int64 sum of its window is ${v}, beyond the int64 range (training fails on it too); aggregate a narrower column or window`,
+          );
+        (col as BigInt64Array)[r] = v;
+      } else (col as (FeatureScalar | null)[])[r] = f.timestamp ? isoMicros(res.value as bigint) : (res.value as FeatureScalar);
     }
   }
   outs.forEach((k, j) => (statuses[k] = sts[j]!));

@@ -10,6 +10,8 @@ import type { OnlineStoreConfig } from "../online/layout.js";
 
 export { OnlineClient } from "./online-client.js";
 export { isoMicros } from "./iso-micros.js";
+/** The `eventMicros` of a row with no event before the read time (aggregation views; docs/aggregations.md). */
+export { NO_EVENT } from "../online/aggregation-state.js";
 export type {
   ColumnValues,
   FeatureColumn,

@@ -53,8 +53,9 @@ export interface FeatureColumn<T extends FeatureScalar = FeatureScalar> {
   /** Each row's status. Features of one view may share this array while none is NULL: do not write to it. */
   statuses: FeatureStatus[];
   /**
-   * Each row's event timestamp in microseconds since 1970 UTC (0n where NOT_FOUND); `isoMicros`
-   * formats one. The features of one view share this array: do not write to it.
+   * Each row's event timestamp in microseconds since 1970 UTC (0n where NOT_FOUND; for an
+   * aggregation view, its latest event before the read time, or NO_EVENT, -2^63, where there is
+   * none); `isoMicros` formats one. The features of one view share this array: do not write to it.
    */
   eventMicros: BigInt64Array;
 }

@@ -62,7 +62,11 @@ export async function checkSqlViews(
       const known = view.events.kind === "source" ? reg.dataFiles.get(view.events.source)?.map((c) => c.name) : outputs && [...outputs];
       for (const grammar of new Set(grammars)) {
         const before = bag.items.length;
-        checkFilters(view, known, bag, grammar);
+        const types =
+          view.events.kind === "source"
+            ? new Map((reg.dataFiles.get(view.events.source) ?? []).map((c) => [c.name.toLowerCase(), c.duckdbType]))
+            : undefined;
+        checkFilters(view, known, bag, grammar, types);
         if (bag.items.length > before) break;
       }
     }
@@ -75,8 +79,47 @@ interface ColumnRefNode {
   ast?: unknown;
 }
 
-/** Every aggregation's `filter:` parses as one predicate (in `WHERE`), and reads known columns only. */
-function checkFilters(view: AggregationView, columns: readonly string[] | undefined, bag: DiagnosticBag, grammar: string): void {
+/** Functions whose value depends on when or how often they are called: never in a filter. */
+const CLOCK_OR_RANDOM = new Set([
+  "now",
+  "random",
+  "rand",
+  "setseed",
+  "uuid",
+  "gen_random_uuid",
+  "current_timestamp",
+  "current_date",
+  "current_time",
+  "localtime",
+  "localtimestamp",
+  "clock_timestamp",
+  "statement_timestamp",
+  "transaction_timestamp",
+  "timeofday",
+  "get_current_timestamp",
+  "today",
+]);
+
+/** The name of a node-sql-parser function node (`{name: {name: [{value}]}}` or a string). */
+function functionName(n: Record<string, unknown>): string {
+  const name = n.name as { name?: { value?: string }[] } | string | undefined;
+  if (typeof name === "string") return name;
+  return (name?.name ?? []).map((p) => p.value ?? "").join(".");
+}
+
+/**
+ * Every aggregation's `filter:` is one condition over one event's own columns: it parses, reads
+ * no other table, no aggregate, window function, clock or random number (training and online
+ * would differ), names columns without a table, is not a bare value, and reads only columns the
+ * events have (where they are known; `columnTypes`: their DuckDB types, for a data file).
+ */
+function checkFilters(
+  view: AggregationView,
+  columns: readonly string[] | undefined,
+  bag: DiagnosticBag,
+  grammar: string,
+  columnTypes?: ReadonlyMap<string, string>,
+): void {
   for (const f of view.features) {
     const filter = f.aggregation.filter;
     if (filter === undefined) continue;
@@ -98,32 +141,57 @@ function checkFilters(view: AggregationView, columns: readonly string[] | undefi
       continue;
     }
     const refs = new Set<string>();
-    let subquery = false;
+    // The first thing that makes it no filter of one event: training and online would differ.
+    let problem: string | undefined;
     const walk = (node: unknown): void => {
-      if (!node || typeof node !== "object") return;
+      if (!node || typeof node !== "object" || problem) return;
       if (Array.isArray(node)) return node.forEach(walk);
       const n = node as ColumnRefNode & Record<string, unknown>;
-      if (n.type === "select" || n.ast) subquery = true;
-      if (n.type === "column_ref") {
+      if (n.type === "select" || n.ast) problem = "reads other tables (a subquery)";
+      else if (n.type === "aggr_func") problem = `has an aggregate (${String(n.name).toLowerCase()}), which reads many events`;
+      else if (n.type === "window_func" || (n.over !== null && n.over !== undefined))
+        problem = "has a window function, which reads other events (online, the store holds only some of them)";
+      else if (n.type === "function") {
+        const name = functionName(n).toLowerCase();
+        if (CLOCK_OR_RANDOM.has(name))
+          problem = `calls ${name}, which gives another value in training and online; compare with a fixed time or value`;
+      } else if (n.type === "column_ref") {
+        if (typeof n.table === "string" && n.table !== "") problem = `names a table ('${n.table}.'); write the column alone`;
         const col = n.column;
         const name = typeof col === "string" ? col : (col as { expr?: { value?: string } })?.expr?.value;
         if (name) refs.add(name);
       }
       for (const v of Object.values(n)) walk(v);
     };
-    walk(statements[0].where);
-    if (subquery) {
-      bag.error(
-        "FC008",
-        `filter of '${f.name}' in view '${view.name}' reads other tables (a subquery); a filter reads only the event's own columns`,
-        at,
-      );
+    const where = statements[0].where as { type?: string; operator?: string; column?: unknown };
+    walk(where);
+    if (problem) {
+      bag.error("FC008", `filter of '${f.name}' in view '${view.name}' ${problem}: a filter reads only the event's own columns`, at);
       continue;
     }
+    // A value is not a condition (a bare column is, if it is boolean: checked with the columns below).
+    const arithmetic = where.type === "binary_expr" && ["+", "-", "*", "/", "%", "||"].includes(where.operator ?? "");
+    if (arithmetic || ["number", "single_quote_string", "string", "double_quote_string", "null"].includes(where.type ?? "")) {
+      bag.error("FC008", `filter of '${f.name}' in view '${view.name}' is a value, not a condition; write one, such as \`amount > 0\``, at);
+      continue;
+    }
+    if (where.type === "column_ref" && columnTypes) {
+      const name = [...refs][0] ?? "";
+      const type = columnTypes.get(name.toLowerCase());
+      if (type !== undefined && type.toUpperCase() !== "BOOLEAN") {
+        bag.error(
+          "FC008",
+          `filter of '${f.name}' in view '${view.name}' is column '${name}' (${type}), not a condition; write one, such as \`${name} > 0\``,
+          at,
+        );
+        continue;
+      }
+    }
     if (!columns) continue;
-    const have = new Set(columns);
+    // Unquoted SQL names match in any case.
+    const have = new Set(columns.map((c) => c.toLowerCase()));
     for (const r of refs)
-      if (!have.has(r))
+      if (!have.has(r.toLowerCase()))
         bag.error(
           "FC017",
           `filter of '${f.name}' in view '${view.name}' reads column '${r}', which the events do not have (columns: ${columns.join(", ")})`,

@@ -1,4 +1,4 @@
-import { isoMicros } from "../client/index.js";
+import { NO_EVENT, isoMicros } from "../client/index.js";
 import type { FeatureColumn, GetOnlineFeatureColumnsResponse, GetOnlineFeaturesRequest } from "../client/index.js";
 import type { FeastColumn, FeastRequest, FeastResponse } from "./feast-schema.js";
 
@@ -79,9 +79,15 @@ function jsonValues(c: FeatureColumn): unknown[] {
   return out;
 }
 
-/** ISO event times of a column; NO_TIMESTAMP where the entity has no value in the view. */
+/**
+ * ISO event times of a column; NO_TIMESTAMP where the entity has no value in the view, or (an
+ * aggregation view) no event before the read time (eventMicros NO_EVENT).
+ */
 function eventTimes(c: FeatureColumn): string[] {
   const out: string[] = new Array(c.statuses.length);
-  for (let r = 0; r < out.length; r++) out[r] = c.statuses[r] === "NOT_FOUND" ? NO_TIMESTAMP : isoMicros(c.eventMicros[r]!);
+  for (let r = 0; r < out.length; r++) {
+    const t = c.eventMicros[r]!;
+    out[r] = c.statuses[r] === "NOT_FOUND" || t === NO_EVENT ? NO_TIMESTAMP : isoMicros(t);
+  }
   return out;
 }
