@@ -5,9 +5,8 @@
  */
 import { INT64_HALVES, decodeColumns, eventTime, eventTimeHigh, eventTimeLow, isNull, isNumberType, typeCodes } from "../online/codec.js";
 import type { OnlineValue } from "../online/codec.js";
-import type { AggregationLayout, ViewLayout } from "../online/layout.js";
-import { NO_EVENT, aggregateAt, decodeEvents, latestBefore } from "../online/aggregation-state.js";
-import type { DecodedEvents } from "../online/aggregation-state.js";
+import type { ViewLayout } from "../online/layout.js";
+import { EventStateReader, NO_EVENT } from "../online/aggregation-state.js";
 import { isoMicros } from "./iso-micros.js";
 import type { FeatureColumn, FeatureScalar, FeatureStatus, FeatureValue, OnlineRow } from "./types.js";
 import { OnlineError } from "../online/store-reader.js";
@@ -25,8 +24,8 @@ export interface AnswerPlan {
   features: { name: string; vi: number; fi: number; timestamp: boolean; number: boolean; int64: boolean }[];
   /** Per view: the indexes (in `features`) of the output features it holds. */
   byView: number[][];
-  /** Per view: its aggregation state's layout (aggregation views), else undefined. */
-  aggregations: (AggregationLayout | undefined)[];
+  /** Per view: the reader of its aggregation states (aggregation views), else undefined; reused by every read of the plan. */
+  aggregations: (EventStateReader | undefined)[];
   /** How many output features are numbers (read into Float64Arrays), and how many int64 (BigInt64Arrays). */
   numberColumns: number;
   int64Columns: number;
@@ -64,7 +63,7 @@ export function makePlan(
     ttlMicros: layouts.map((l) => (l && l.ttlSeconds !== null ? BigInt(l.ttlSeconds) * 1_000_000n : null)),
     features,
     byView: views.map((_, vi) => features.flatMap((f, k) => (f.vi === vi ? [k] : []))),
-    aggregations: layouts.map((l) => l?.aggregation),
+    aggregations: layouts.map((l) => (l?.aggregation ? new EventStateReader(l.aggregation) : undefined)),
     numberColumns: features.filter((f) => f.number).length,
     int64Columns: features.filter((f) => f.int64).length,
     template: Object.fromEntries(wanted.map((w) => [w.name, null])),
@@ -200,17 +199,16 @@ export function toRows<F>(entityRows: readonly Record<string, unknown>[], plan: 
 }
 
 const INT64_MAX = 2n ** 63n - 1n;
-const NO_EVENTS: DecodedEvents = { ts: [], created: [], values: [] };
 
 /**
  * An aggregation view's columns (docs/aggregations.md, "Online"): each entity's events decoded
- * once, each requested aggregate finished at `at`. An entity the store holds no events of has an
- * empty window (a count is 0, PRESENT; the others NULL_VALUE), as in training; a window that
- * starts before the oldest event the state holds is BEFORE_STATE. The event time is the latest
- * event before `at` (NO_EVENT if none).
+ * once, each requested aggregate finished at `at` (src/online/aggregation-state.ts). An entity the
+ * store holds no events of has an empty window (a count is 0, PRESENT; the others NULL_VALUE), as
+ * in training; a window that starts before the oldest event the state holds is BEFORE_STATE. The
+ * event time is the latest event before `at` (NO_EVENT if none).
  */
 function decodeAggregations(
-  layout: AggregationLayout,
+  reader: EventStateReader,
   got: (Uint8Array | null)[],
   at: bigint,
   n: number,
@@ -221,31 +219,55 @@ function decodeAggregations(
   stamp: BigInt64Array,
   statuses: FeatureStatus[][],
 ): void {
+  const m = outs.length;
   const sts: FeatureStatus[][] = outs.map(() => new Array<FeatureStatus>(n));
+  const features = outs.map((k) => plan.features[k]!);
+  // int64 results that are numbers (counts) go in as two int32 halves: no bigint made.
+  const halves = outs.map((_, j) =>
+    LITTLE_ENDIAN && features[j]!.int64
+      ? new Int32Array((vals[j] as BigInt64Array).buffer, (vals[j] as BigInt64Array).byteOffset, 2 * n)
+      : undefined,
+  );
+  const stampHalves = LITTLE_ENDIAN ? new Int32Array(stamp.buffer, stamp.byteOffset, 2 * n) : undefined;
+  reader.at(at);
   for (let r = 0; r < n; r++) {
-    const bytes = got[r];
-    const events = bytes ? decodeEvents(layout, bytes) : NO_EVENTS;
-    stamp[r] = latestBefore(events, at);
-    for (let j = 0; j < outs.length; j++) {
-      const res = aggregateAt(layout, fis[j]!, events, at);
-      if (!res.exact || res.value === null) {
-        sts[j]![r] = res.exact ? "NULL_VALUE" : "BEFORE_STATE";
+    reader.read(got[r] ?? null);
+    // The event time as two int32 halves where it is a number (no bigint made).
+    const latest = reader.latestMicros();
+    if (stampHalves === undefined || latest !== latest) stamp[r] = reader.latestBefore();
+    else if (latest === -Infinity) stamp[r] = NO_EVENT;
+    else {
+      const high = Math.floor(latest / 4294967296);
+      stampHalves[2 * r] = latest - high * 4294967296;
+      stampHalves[2 * r + 1] = high;
+    }
+    for (let j = 0; j < m; j++) {
+      const value = reader.finish(fis[j]!);
+      if (value === undefined || value === null) {
+        sts[j]![r] = value === null ? "NULL_VALUE" : "BEFORE_STATE";
         continue;
       }
       sts[j]![r] = "PRESENT";
-      const f = plan.features[outs[j]!]!;
+      const f = features[j]!;
       const col = vals[j]!;
-      if (f.number) (col as Float64Array)[r] = Number(res.value);
+      if (f.number) (col as Float64Array)[r] = Number(value);
       else if (f.int64) {
-        const v = res.value as bigint;
-        // Training fails on such a sum (the warehouse's BIGINT overflows): so does the read, never a wrapped value.
-        if (v > INT64_MAX || v < -INT64_MAX - 1n)
-          throw new OnlineError(
-            "STORE",
-            `feature '${f.name}': the int64 sum of its window is ${v}, beyond the int64 range (training fails on it too); aggregate a narrower column or window`,
-          );
-        (col as BigInt64Array)[r] = v;
-      } else (col as (FeatureScalar | null)[])[r] = f.timestamp ? isoMicros(res.value as bigint) : (res.value as FeatureScalar);
+        const h = halves[j];
+        if (typeof value === "number" && h !== undefined && value >= 0 && value <= 0x7fffffff) {
+          // A count: 0 … 2^31 - 1 in practice, as two int32 halves.
+          h[2 * r] = value;
+          h[2 * r + 1] = 0;
+        } else {
+          const v = typeof value === "number" ? BigInt(value) : (value as bigint);
+          // Training fails on such a sum (the warehouse's BIGINT overflows): so does the read, never a wrapped value.
+          if (v > INT64_MAX || v < -INT64_MAX - 1n)
+            throw new OnlineError(
+              "STORE",
+              `feature '${f.name}': the int64 sum of its window is ${v}, beyond the int64 range (training fails on it too); aggregate a narrower column or window`,
+            );
+          (col as BigInt64Array)[r] = v;
+        }
+      } else (col as (FeatureScalar | null)[])[r] = f.timestamp ? isoMicros(value as bigint) : (value as FeatureScalar);
     }
   }
   outs.forEach((k, j) => (statuses[k] = sts[j]!));
