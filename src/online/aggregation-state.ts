@@ -55,27 +55,58 @@ export class EventStatePacker {
   /** The state of the events added since the last call, records in time order; and starts over. */
   take(): Uint8Array {
     const out = new Uint8Array(this.size);
-    const { parts, times } = this;
-    let order: number[] | undefined;
-    if (!this.inOrder) {
-      // By timestamp, then as added; compared as doubles while every timestamp is one exactly (|ts| < 2^53 µs).
-      const nums = times.map(Number);
-      order = Array.from(times.keys());
-      if (nums.every(Number.isSafeInteger)) order.sort((a, b) => nums[a]! - nums[b]! || a - b);
-      else order.sort((a, b) => (times[a]! < times[b]! ? -1 : times[a]! > times[b]! ? 1 : a - b));
-    }
+    const { parts } = this;
+    const order = this.inOrder ? undefined : timeOrder(this.times);
     let p = 0;
     for (let i = 0; i < parts.length; i++) {
       const packed = parts[order === undefined ? i : order[i]!]!;
-      p = writeVarint(out, p, packed.length);
+      const len = packed.length;
+      p = writeVarint(out, p, len);
       out.set(packed, p);
-      p += packed.length;
+      p += len;
     }
     this.parts = [];
     this.times = [];
     this.inOrder = true;
     this.size = 0;
     return out;
+  }
+}
+
+/** The indexes of `times` by timestamp, then index. */
+function timeOrder(times: readonly bigint[]): ArrayLike<number> {
+  const n = times.length;
+  const nums = Float64Array.from(times, Number);
+  const order = new Int32Array(n);
+  if (nums.every(Number.isSafeInteger)) orderByTime(nums, n, order, nums);
+  else {
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => (times[a]! < times[b]! ? -1 : times[a]! > times[b]! ? 1 : a - b));
+  }
+  return order;
+}
+
+/**
+ * Writes into `order` the indexes 0 … n−1 of `ts` (safe integers) by timestamp, then index;
+ * `scratch` (n doubles, may be `ts` itself) is overwritten. While (max − min + 1) · n is a safe
+ * integer (a window of days is), one key per event, (ts − min) · n + index, is sorted as numbers
+ * by the engine, with no comparator call per comparison; else a comparator sort.
+ */
+function orderByTime(ts: Float64Array, n: number, order: Int32Array, scratch: Float64Array): void {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (ts[i]! < min) min = ts[i]!;
+    if (ts[i]! > max) max = ts[i]!;
+  }
+  if ((max - min + 1) * n <= Number.MAX_SAFE_INTEGER) {
+    const keys = scratch.subarray(0, n);
+    for (let i = 0; i < n; i++) keys[i] = (ts[i]! - min) * n + i;
+    keys.sort();
+    for (let i = 0; i < n; i++) order[i] = keys[i]! % n;
+  } else {
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.subarray(0, n).sort((a, b) => ts[a]! - ts[b]! || a - b);
   }
 }
 
@@ -388,23 +419,7 @@ export class EventStateReader {
   private sortByTime(n: number): void {
     const { ts, sorted } = this;
     const order = this.orderBuf.subarray(0, n);
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < n; i++) {
-      if (ts[i]! < min) min = ts[i]!;
-      if (ts[i]! > max) max = ts[i]!;
-    }
-    if (this.safe && (max - min + 1) * n <= Number.MAX_SAFE_INTEGER) {
-      // One key per event, (ts − min) · n + record, sorted as numbers by the engine (no comparator
-      // call per comparison): exact while the keys are safe integers, which a window of days is.
-      const keys = sorted.subarray(0, n);
-      for (let i = 0; i < n; i++) keys[i] = (ts[i]! - min) * n + i;
-      keys.sort();
-      for (let i = 0; i < n; i++) order[i] = keys[i]! % n;
-    } else {
-      for (let i = 0; i < n; i++) order[i] = i;
-      order.sort((a, b) => ts[a]! - ts[b]! || a - b);
-    }
+    orderByTime(ts, n, order, sorted);
     for (let i = 0; i < n; i++) sorted[i] = ts[order[i]!]!;
     this.order = order;
   }
