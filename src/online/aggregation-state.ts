@@ -110,13 +110,6 @@ function orderByTime(ts: Float64Array, n: number, order: Int32Array, scratch: Fl
   }
 }
 
-/** One event as a state record (what a push appends). */
-export function encodeEventRecord(layout: AggregationLayout, ts: bigint, values: readonly OnlineValue[]): Uint8Array {
-  const p = new EventStatePacker(layout, 0);
-  p.add(ts, values);
-  return p.take();
-}
-
 /** Decodes a state written with `layout` (records in the order they are stored). */
 export function decodeEvents(layout: AggregationLayout, bytes: Uint8Array): DecodedEvents {
   const codes = typeCodes(layout.eventTypes);
