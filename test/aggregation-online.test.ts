@@ -179,7 +179,7 @@ describe("aggregation views online: named cases", () => {
       await run({ projectDir: dir });
       await expect(
         train({ projectDir: dir, features: ["v:total"], entitiesFile: path.join(dir, "data/e.csv"), out: path.join(dir, "o.csv") }),
-      ).rejects.toThrow();
+      ).rejects.toThrow(/error FC016: an int64 sum left the int64 range .*: v:total \(sum of units\)\. Sum it as float64 instead/);
       await materialize({ projectDir: dir, end: "2025-02-01" });
       await load({ projectDir: dir });
       const client = await createOnlineClient({ project: "t_overflow", store: { type: "sqlite", path: path.join(dir, "online.sqlite") } });
