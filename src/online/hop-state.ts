@@ -1,0 +1,459 @@
+/**
+ * The online state of an aggregation view with `hop:` (docs/aggregations.md, "Hop"): per entity,
+ * one tile per hop — the partial aggregates of its events — instead of the events themselves, so
+ * the state of an entity holds at most (longest window / hop + 2) tiles, whatever the number of
+ * events. A read at time t finishes each feature over the tiles of [floor_hop(t − w), t): the
+ * window's lower edge rounded down to a multiple of the hop (UTC epoch-aligned).
+ *
+ *   state  := record*
+ *   record := varint(length) tile
+ *   tile   := a value set packed by the codec (src/online/codec.ts) with `tileTypes(layout)`: its
+ *             timestamp is the tile's bucket (the hop's multiple its events start at; PREFIX_TILE for
+ *             the tile of every event before `tilesStart`), its values the latest event time in
+ *             it, then each partial's fields (`partialTypes`)
+ *
+ * Several tiles of one bucket are allowed and merged at read (a pushed event is a tile of its own:
+ * `HopStatePacker` over one event). Every partial merges exactly: counts, int64 sums (bigint),
+ * min, max, `last` by (time, created, value); float sums and (count, mean, M2) for stddev to
+ * floating-point precision. Imports nothing but the codec and the exact reader, so the client stays small.
+ */
+import { EventStateReader, NO_EVENT, compareValues } from "./aggregation-state.js";
+import { ValuePacker, decodeValue, shortestFloat32 } from "./codec.js";
+import type { OnlineValue } from "./codec.js";
+import type { AggregationLayout, HopLayout, HopPartialKind, OnlineType } from "./layout.js";
+
+/** The bucket of the tile that holds every event before the first tile (a lifetime window's past). */
+export const PREFIX_TILE = -(2n ** 63n);
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** `x` rounded down to a multiple of `h` (h > 0), for negative x too. */
+export function floorTo(x: bigint, h: bigint): bigint {
+  const r = x % h;
+  return r < 0n ? x - r - h : x - r;
+}
+
+/** The partial a function keeps per tile (count_distinct has none: its set is unbounded, and `build` refuses it with hop). */
+function partialKind(fn: AggregationLayout["features"][number]["function"]): HopPartialKind {
+  switch (fn) {
+    case "count":
+      return "count";
+    case "sum":
+    case "avg":
+      return "sum";
+    case "stddev":
+      return "moments";
+    case "min":
+    case "max":
+    case "last":
+      return fn;
+    default:
+      throw new Error(`aggregation function ${fn} cannot be kept in hop tiles`);
+  }
+}
+
+/**
+ * The hop part of a view's layout: its partials (one per distinct function kind, value and filter:
+ * `count_7d` and `count_30d` share one), and the first tile, floor_hop(end − longest finite window).
+ */
+export function hopLayout(base: Pick<AggregationLayout, "features">, hopMicros: bigint, end: bigint): HopLayout {
+  const partials: HopLayout["partials"] = [];
+  const index = new Map<string, number>();
+  const featurePartial = base.features.map((f) => {
+    const kind = partialKind(f.function);
+    const key = `${kind}|${f.value}|${f.flag}`;
+    if (!index.has(key)) {
+      index.set(key, partials.length);
+      partials.push({ kind, value: f.value, flag: f.flag });
+    }
+    return index.get(key)!;
+  });
+  const finite = base.features.flatMap((f) => (f.windowMicros === null ? [] : [BigInt(f.windowMicros)]));
+  const longest = finite.reduce((m, w) => (w > m ? w : m), 0n);
+  return { hopMicros: String(hopMicros), tilesStart: String(floorTo(end - longest, hopMicros)), partials, featurePartial };
+}
+
+/** The type of the value a partial reads (from the layout's event types). */
+function valueType(layout: AggregationLayout, value: number | null): OnlineType {
+  return value === null ? "bool" : layout.eventTypes[(layout.created ? 1 : 0) + value]!;
+}
+
+/** The fields of one partial in a tile. */
+function partialTypes(layout: AggregationLayout, p: HopLayout["partials"][number]): OnlineType[] {
+  const v = valueType(layout, p.value);
+  switch (p.kind) {
+    case "count":
+      return ["int64"];
+    case "sum":
+      return ["int64", v === "int64" ? "int64" : "float64"];
+    case "moments":
+      return ["int64", "float64", "float64"];
+    case "min":
+    case "max":
+      return [v];
+    case "last":
+      return ["timestamp", ...(layout.created ? (["timestamp"] as const) : []), v];
+  }
+}
+
+/** The types of a tile's values: its latest event time, then each partial's fields. */
+export function tileTypes(layout: AggregationLayout): OnlineType[] {
+  return ["timestamp", ...hopOf(layout).partials.flatMap((p) => partialTypes(layout, p))];
+}
+
+function hopOf(layout: AggregationLayout): HopLayout {
+  if (!layout.hop) throw new Error("not a hop layout");
+  return layout.hop;
+}
+
+/** A value as the codec would give it back: int64 and timestamps as bigint, float32 rounded, numbers as numbers. */
+function canonical(v: OnlineValue | undefined, type: OnlineType): OnlineValue {
+  if (v === null || v === undefined) return null;
+  switch (type) {
+    case "int64":
+    case "timestamp":
+      return typeof v === "bigint" ? v : BigInt(v as number | string);
+    case "int32":
+    case "float64":
+      return Number(v);
+    case "float32":
+      return shortestFloat32(Math.fround(Number(v)));
+    case "bool":
+      return Boolean(v);
+    case "string":
+      return String(v);
+  }
+}
+
+interface Ev {
+  ts: bigint;
+  created: bigint | null;
+  values: OnlineValue[];
+}
+
+/**
+ * Packs one entity's events into tiles (one per hop bucket, in bucket order; events before
+ * `tilesStart` in one prefix tile when a window is lifetime, else dropped: no read at or after the
+ * end needs them). The same interface as EventStatePacker, so `load` uses either. Errors: an int64
+ * sum of one tile beyond the int64 range (training would fail on a window over it too).
+ */
+export class HopStatePacker {
+  private readonly hop: bigint;
+  private readonly tilesStart: bigint;
+  private readonly lifetime: boolean;
+  private readonly types: OnlineType[];
+  private readonly packer: ValuePacker;
+  private readonly off: number;
+  private events: Ev[] = [];
+
+  constructor(private readonly layout: AggregationLayout) {
+    const h = hopOf(layout);
+    this.hop = BigInt(h.hopMicros);
+    this.tilesStart = BigInt(h.tilesStart);
+    this.lifetime = layout.features.some((f) => f.windowMicros === null);
+    this.types = tileTypes(layout);
+    this.packer = new ValuePacker(this.types, 0);
+    this.off = layout.created ? 1 : 0;
+  }
+
+  /** Adds one event: its timestamp and values in `eventTypes` order (created first when there is one). */
+  add(ts: bigint, values: ArrayLike<OnlineValue | undefined>, offset = 0): void {
+    const { eventTypes } = this.layout;
+    const vals: OnlineValue[] = new Array(eventTypes.length - this.off);
+    for (let i = this.off; i < eventTypes.length; i++) vals[i - this.off] = canonical(values[offset + i], eventTypes[i]!);
+    const created = this.off ? (canonical(values[offset], "timestamp") as bigint | null) : null;
+    this.events.push({ ts: BigInt(ts), created, values: vals });
+  }
+
+  /** The tiles of the events added since the last call, in bucket order; and starts over. */
+  take(): Uint8Array {
+    const buckets = new Map<bigint, Ev[]>();
+    for (const e of this.events) {
+      const b = e.ts < this.tilesStart ? PREFIX_TILE : floorTo(e.ts, this.hop);
+      if (b === PREFIX_TILE && !this.lifetime) continue;
+      let list = buckets.get(b);
+      if (!list) buckets.set(b, (list = []));
+      list.push(e);
+    }
+    this.events = [];
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    for (const b of [...buckets.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))) {
+      // In time order (ties in the order added): float sums add as the exact reader adds them.
+      const evs = buckets.get(b)!.map((e, i) => [e, i] as const);
+      evs.sort(([a, i], [c, j]) => (a.ts < c.ts ? -1 : a.ts > c.ts ? 1 : i - j));
+      const packed = this.packer.pack(b, this.tileValues(evs.map(([e]) => e)));
+      parts.push(packed);
+      size += varintSize(packed.length) + packed.length;
+    }
+    const out = new Uint8Array(size);
+    let p = 0;
+    for (const packed of parts) {
+      p = writeVarint(out, p, packed.length);
+      out.set(packed, p);
+      p += packed.length;
+    }
+    return out;
+  }
+
+  /** A tile's values over its events (in time order): the latest time, then each partial's fields. */
+  private tileValues(evs: Ev[]): OnlineValue[] {
+    const out: OnlineValue[] = [evs[evs.length - 1]!.ts];
+    for (const p of hopOf(this.layout).partials) {
+      const picked = evs.filter((e) => (p.flag === null || e.values[p.flag] === true) && (p.value === null || e.values[p.value] !== null));
+      const v = (e: Ev): OnlineValue => e.values[p.value!]!;
+      switch (p.kind) {
+        case "count":
+          out.push(BigInt(picked.length));
+          break;
+        case "sum": {
+          const int = partialTypes(this.layout, p)[1] === "int64";
+          let s: bigint | number = int ? 0n : 0;
+          for (const e of picked) s = int ? (s as bigint) + (v(e) as bigint) : (s as number) + Number(v(e));
+          if (int && ((s as bigint) > INT64_MAX || (s as bigint) < INT64_MIN))
+            throw new Error(
+              `an int64 sum of one hop tile is ${s}, beyond the int64 range; aggregate a narrower column or use a shorter hop`,
+            );
+          out.push(BigInt(picked.length), picked.length === 0 ? null : s);
+          break;
+        }
+        case "moments": {
+          // Welford's update, in time order.
+          let mean = 0;
+          let m2 = 0;
+          picked.forEach((e, i) => {
+            const x = Number(v(e));
+            const d = x - mean;
+            mean += d / (i + 1);
+            m2 += d * (x - mean);
+          });
+          out.push(BigInt(picked.length), picked.length === 0 ? null : mean, picked.length === 0 ? null : m2);
+          break;
+        }
+        case "min":
+        case "max": {
+          let best: OnlineValue = null;
+          for (const e of picked) {
+            const c = best === null ? 0 : compareValues(v(e), best);
+            if (best === null || (p.kind === "min" ? c < 0 : c > 0)) best = v(e);
+          }
+          out.push(best);
+          break;
+        }
+        case "last": {
+          let best: Ev | null = null;
+          for (const e of picked) if (best === null || later(e.ts, e.created, v(e), best.ts, best.created, v(best)) > 0) best = e;
+          out.push(best?.ts ?? null, ...(this.layout.created ? [best?.created ?? null] : []), best === null ? null : v(best));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** Order of two events for `last`: timestamp, then created timestamp (NULL lowest), then value. */
+function later(ta: bigint, ca: bigint | null, va: OnlineValue, tb: bigint, cb: bigint | null, vb: OnlineValue): number {
+  if (ta !== tb) return ta > tb ? 1 : -1;
+  if (ca !== cb) {
+    if (ca === null) return -1;
+    if (cb === null) return 1;
+    return ca > cb ? 1 : -1;
+  }
+  return compareValues(va, vb);
+}
+
+/** What the client's reader of an aggregation view's states does (EventStateReader, HopStateReader). */
+export type AggregationStateReader = Pick<EventStateReader, "at" | "read" | "latestMicros" | "latestBefore" | "finish">;
+
+/** The reader of a layout's states: tiles for a hop view, events otherwise. */
+export function aggregationStateReader(layout: AggregationLayout): AggregationStateReader {
+  return layout.hop ? new HopStateReader(layout) : new EventStateReader(layout);
+}
+
+/**
+ * Finishes the features of a hop view over one entity's tiles after another, at one read time
+ * (docs/aggregations.md, "Hop"). Feature k with window w reads the tiles whose bucket is in
+ * [floor_hop(t − w), t) (every tile before t, the prefix tile too, for lifetime) and merges their
+ * partials. `finish` gives undefined (BEFORE_STATE) when the window starts before the first tile,
+ * or when a tile it reads holds an event at or after t (a read before the end, inside a tile):
+ * the tiles cannot answer such a read by the definition. Reads at or after the end never get it.
+ */
+export class HopStateReader {
+  private readonly hop: bigint;
+  private readonly tilesStart: bigint;
+  private readonly types: OnlineType[];
+  /** Per partial: the index of its first field among a tile's values. */
+  private readonly fieldOf: number[];
+  private readonly windows: (bigint | null)[];
+  private t = 0n;
+  private buckets: bigint[] = [];
+  private latest: bigint[] = [];
+  private values: OnlineValue[][] = [];
+
+  constructor(private readonly layout: AggregationLayout) {
+    const h = hopOf(layout);
+    this.hop = BigInt(h.hopMicros);
+    this.tilesStart = BigInt(h.tilesStart);
+    this.types = tileTypes(layout);
+    let at = 1;
+    this.fieldOf = h.partials.map((p) => {
+      const first = at;
+      at += partialTypes(layout, p).length;
+      return first;
+    });
+    this.windows = layout.features.map((f) => (f.windowMicros === null ? null : BigInt(f.windowMicros)));
+  }
+
+  /** Sets the read time (µs) for the states read next. */
+  at(t: bigint): void {
+    this.t = t;
+  }
+
+  /** Reads one entity's tiles (null: the store holds no events of it), in bucket order. */
+  read(bytes: Uint8Array | null): void {
+    const tiles: { b: bigint; values: OnlineValue[]; i: number }[] = [];
+    let p = 0;
+    while (bytes !== null && p < bytes.length) {
+      const [len, q] = readVarint(bytes, p);
+      if (q + len > bytes.length) throw new Error(TRUNCATED);
+      const { ts, values } = decodeValue(this.types, bytes.subarray(q, q + len));
+      tiles.push({ b: ts, values, i: tiles.length });
+      p = q + len;
+    }
+    tiles.sort((x, y) => (x.b < y.b ? -1 : x.b > y.b ? 1 : x.i - y.i));
+    this.buckets = tiles.map((x) => x.b);
+    this.latest = tiles.map((x) => x.values[0] as bigint);
+    this.values = tiles.map((x) => x.values);
+  }
+
+  /** Not known as a number without a bigint: callers then ask `latestBefore`. */
+  latestMicros(): number {
+    return NaN;
+  }
+
+  /** The latest event time before the read time over the tiles wholly before it (µs), or NO_EVENT. */
+  latestBefore(): bigint {
+    let best = NO_EVENT;
+    for (const l of this.latest) if (l < this.t && l > best) best = l;
+    return best;
+  }
+
+  /**
+   * Feature `k` of the tiles last read: its value (counts as numbers, int64 sums as bigints), null
+   * for NULL, undefined when the tiles cannot answer it (BEFORE_STATE).
+   */
+  finish(k: number): OnlineValue | undefined {
+    const { t, buckets } = this;
+    const w = this.windows[k]!;
+    const lower = w === null ? null : floorTo(t - w, this.hop);
+    if (lower !== null && lower < this.tilesStart) return undefined;
+    const h = hopOf(this.layout);
+    const pi = h.featurePartial[k]!;
+    const p = h.partials[pi]!;
+    const at = this.fieldOf[pi]!;
+    const fn = this.layout.features[k]!.function;
+    let n = 0;
+    let sum: number | bigint = 0;
+    let mean = 0;
+    let m2 = 0;
+    let best: OnlineValue = null;
+    let bestTs = 0n;
+    let bestCreated: bigint | null = null;
+    for (let i = 0; i < buckets.length; i++) {
+      const b = buckets[i]!;
+      if (b >= t) break;
+      if (lower !== null && b < lower) continue;
+      if (this.latest[i]! >= t) return undefined;
+      const vals = this.values[i]!;
+      switch (p.kind) {
+        case "count":
+          n += Number(vals[at] as bigint);
+          break;
+        case "sum": {
+          const c = Number(vals[at] as bigint);
+          if (c === 0) break;
+          const s = vals[at + 1]!;
+          sum = typeof s === "bigint" ? (n === 0 ? 0n : (sum as bigint)) + s : (n === 0 ? 0 : (sum as number)) + (s as number);
+          n += c;
+          break;
+        }
+        case "moments": {
+          // Chan et al.'s merge of (count, mean, M2).
+          const c = Number(vals[at] as bigint);
+          if (c === 0) break;
+          const mb = vals[at + 1] as number;
+          const total = n + c;
+          const d = mb - mean;
+          mean += (d * c) / total;
+          m2 += (vals[at + 2] as number) + (d * d * n * c) / total;
+          n = total;
+          break;
+        }
+        case "min":
+        case "max": {
+          const v = vals[at]!;
+          if (v === null) break;
+          const c = best === null ? 0 : compareValues(v, best);
+          if (best === null || (p.kind === "min" ? c < 0 : c > 0)) best = v;
+          break;
+        }
+        case "last": {
+          const ts = vals[at] as bigint | null;
+          if (ts === null) break;
+          const created = this.layout.created ? (vals[at + 1] as bigint | null) : null;
+          const v = vals[at + (this.layout.created ? 2 : 1)]!;
+          if (best === null || later(ts, created, v, bestTs, bestCreated, best) > 0) {
+            best = v;
+            bestTs = ts;
+            bestCreated = created;
+          }
+          break;
+        }
+      }
+    }
+    switch (fn) {
+      case "count":
+        return n;
+      case "sum":
+        // An int64 sum beyond the int64 range is returned as it is: the client refuses it, naming the feature.
+        return n === 0 ? null : sum;
+      case "avg":
+        return n === 0 ? null : Number(sum) / n;
+      case "stddev":
+        return n === 0 ? null : Math.sqrt(m2 / n);
+      default:
+        return best;
+    }
+  }
+}
+
+const TRUNCATED = "hop state is truncated (a tile runs past its end)";
+
+function readVarint(bytes: Uint8Array, p: number): [number, number] {
+  let len = 0;
+  let shift = 0;
+  for (;;) {
+    if (p >= bytes.length) throw new Error(TRUNCATED);
+    const b = bytes[p++]!;
+    len += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return [len, p];
+    shift += 7;
+  }
+}
+
+function varintSize(n: number): number {
+  let size = 1;
+  for (; n >= 0x80; size++) n = Math.floor(n / 128);
+  return size;
+}
+
+function writeVarint(out: Uint8Array, p: number, n: number): number {
+  while (n >= 0x80) {
+    out[p++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[p++] = n;
+  return p;
+}
