@@ -206,7 +206,8 @@ const INT64_MAX = 2n ** 63n - 1n;
  * An aggregation view's columns (docs/aggregations.md, "Online"): each entity's events decoded
  * once, each requested aggregate finished at `at` (src/online/aggregation-state.ts). An entity the
  * store holds no events of has an empty window (a count is 0, PRESENT; the others NULL_VALUE), as
- * in training; a window that starts before the oldest event the state holds is BEFORE_STATE. The
+ * in training; a window that starts before the oldest event the state holds (or, with hop, reads a
+ * tile holding events at or after `at`) is BEFORE_STATE. The
  * event time is the latest event before `at` (NO_EVENT if none).
  */
 function decodeAggregations(
