@@ -18,7 +18,17 @@
  * floating-point precision. Imports nothing but the codec and the exact reader, so the client stays small.
  */
 import { EventStateReader, NO_EVENT, compareValues } from "./aggregation-state.js";
-import { ValuePacker, decodeValue, shortestFloat32 } from "./codec.js";
+import {
+  INT64_HALVES,
+  ValuePacker,
+  decodeColumns,
+  decodeValue,
+  eventTimeHigh,
+  eventTimeLow,
+  isNull,
+  shortestFloat32,
+  typeCodes,
+} from "./codec.js";
 import type { OnlineValue } from "./codec.js";
 import type { AggregationLayout, HopLayout, HopPartialKind, OnlineType } from "./layout.js";
 
@@ -272,6 +282,12 @@ export function aggregationStateReader(layout: AggregationLayout): AggregationSt
   return layout.hop ? new HopStateReader(layout) : new EventStateReader(layout);
 }
 
+/** Whether typed arrays are little-endian here (int64 fields are read as two int32 halves): nearly every platform. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** A high int32 inside ±2^21: the int64 is a safe integer as a double. */
+const SAFE_HIGH = 0x200000;
+const FAST_KINDS: ReadonlySet<HopPartialKind> = new Set(["count", "sum", "moments", "min", "max"]);
+
 /**
  * Finishes the features of a hop view over one entity's tiles after another, at one read time
  * (docs/aggregations.md, "Hop"). Feature k with window w reads the tiles whose bucket is in
@@ -279,24 +295,47 @@ export function aggregationStateReader(layout: AggregationLayout): AggregationSt
  * partials. `finish` gives undefined (BEFORE_STATE) when the window starts before the first tile,
  * or when a tile it reads holds an event at or after t (a read before the end, inside a tile):
  * the tiles cannot answer such a read by the definition. Reads at or after the end never get it.
+ *
+ * `read` decodes the tiles once into reused typed columns (int64 fields as two int32 halves, read
+ * as exact doubles), and counts, float sums, averages, standard deviations and min/max of
+ * numbers are merged over them; int64 sums, `last`, min/max of other types, tiles out of bucket
+ * order and values beyond ±2^53 take `finishGeneral` over bigints.
  */
 export class HopStateReader {
   private readonly hop: bigint;
   private readonly tilesStart: bigint;
   private readonly types: OnlineType[];
+  /** The decoding codes: int64 and timestamp fields as INT64_HALVES. */
+  private readonly codes: Uint8Array;
   /** Per partial: the index of its first field among a tile's values. */
   private readonly fieldOf: number[];
   private readonly windows: (bigint | null)[];
+  /** Per feature: merged over the typed columns (else `finishGeneral`). */
+  private readonly fast: boolean[];
   private t = 0n;
-  private buckets: bigint[] = [];
-  private latest: bigint[] = [];
-  private values: OnlineValue[][] = [];
+  private tNum = 0;
+  /** Per feature, at the read time: its lower edge as a double (-Infinity: lifetime), and whether it is before the first tile. */
+  private readonly lowers: Float64Array;
+  private readonly before: Uint8Array;
+  private timesSafe = true;
+  // The tiles last read.
+  private n = 0;
+  private safe = true;
+  private bytes: Uint8Array | null = null;
+  private buckets = new Float64Array(0);
+  private latest = new Float64Array(0);
+  private cols: (Float64Array | Int32Array | OnlineValue[] | undefined)[] = [];
+  private nulls: Uint8Array[] = [];
+  private general: { buckets: bigint[]; latest: bigint[]; values: OnlineValue[][] } | undefined;
 
   constructor(private readonly layout: AggregationLayout) {
     const h = hopOf(layout);
     this.hop = BigInt(h.hopMicros);
     this.tilesStart = BigInt(h.tilesStart);
     this.types = tileTypes(layout);
+    this.codes = Uint8Array.from(typeCodes(this.types), (c, i) =>
+      this.types[i] === "int64" || this.types[i] === "timestamp" ? INT64_HALVES : c,
+    );
     let at = 1;
     this.fieldOf = h.partials.map((p) => {
       const first = at;
@@ -304,39 +343,94 @@ export class HopStateReader {
       return first;
     });
     this.windows = layout.features.map((f) => (f.windowMicros === null ? null : BigInt(f.windowMicros)));
+    this.fast = layout.features.map((f, k) => {
+      const p = h.partials[h.featurePartial[k]!]!;
+      if (!LITTLE_ENDIAN || !FAST_KINDS.has(p.kind)) return false;
+      const v = valueType(layout, p.value);
+      if (p.kind === "sum") return f.function === "avg" || v !== "int64";
+      if (p.kind === "min" || p.kind === "max") return v === "int32" || v === "float32" || v === "float64";
+      return true;
+    });
+    this.lowers = new Float64Array(layout.features.length);
+    this.before = new Uint8Array(layout.features.length);
   }
 
   /** Sets the read time (µs) for the states read next. */
   at(t: bigint): void {
     this.t = t;
-  }
-
-  /** Reads one entity's tiles (null: the store holds no events of it), in bucket order. */
-  read(bytes: Uint8Array | null): void {
-    const tiles: { b: bigint; values: OnlineValue[]; i: number }[] = [];
-    let p = 0;
-    while (bytes !== null && p < bytes.length) {
-      const [len, q] = readVarint(bytes, p);
-      if (q + len > bytes.length) throw new Error(TRUNCATED);
-      const { ts, values } = decodeValue(this.types, bytes.subarray(q, q + len));
-      tiles.push({ b: ts, values, i: tiles.length });
-      p = q + len;
+    this.tNum = Number(t);
+    let safe = t >= -MAX_SAFE && t <= MAX_SAFE;
+    for (let k = 0; k < this.windows.length; k++) {
+      const w = this.windows[k]!;
+      const lower = w === null ? null : floorTo(t - w, this.hop);
+      if (lower !== null && (lower < -MAX_SAFE || lower > MAX_SAFE)) safe = false;
+      this.lowers[k] = lower === null ? -Infinity : Number(lower);
+      this.before[k] = lower !== null && lower < this.tilesStart ? 1 : 0;
     }
-    tiles.sort((x, y) => (x.b < y.b ? -1 : x.b > y.b ? 1 : x.i - y.i));
-    this.buckets = tiles.map((x) => x.b);
-    this.latest = tiles.map((x) => x.values[0] as bigint);
-    this.values = tiles.map((x) => x.values);
+    this.timesSafe = safe;
   }
 
-  /** Not known as a number without a bigint: callers then ask `latestBefore`. */
+  /** Reads one entity's tiles (null: the store holds no events of it). */
+  read(bytes: Uint8Array | null): void {
+    this.bytes = bytes;
+    this.general = undefined;
+    this.safe = LITTLE_ENDIAN;
+    let n = 0;
+    if (bytes !== null && LITTLE_ENDIAN) {
+      const { codes } = this;
+      const nf = codes.length;
+      this.reserve(Math.ceil(bytes.length / 17));
+      let prev = -Infinity;
+      let p = 0;
+      while (p < bytes.length) {
+        const [len, q] = readVarint(bytes, p);
+        if (q + len > bytes.length || len < 9) throw new Error(TRUNCATED);
+        const record = bytes.subarray(q, q + len);
+        p = q + len;
+        const hi = eventTimeHigh(record);
+        const lo = eventTimeLow(record);
+        const b = hi === -0x80000000 && lo === 0 ? -Infinity : hi * 4294967296 + (lo >>> 0);
+        if (b !== -Infinity && (hi <= -SAFE_HIGH || hi >= SAFE_HIGH)) this.safe = false;
+        if (b < prev) this.safe = false; // out of bucket order (appended tiles): the general path sorts
+        prev = b;
+        this.buckets[n] = b;
+        decodeColumns(codes, record, this.cols, n);
+        for (let i = 0; i < nf; i++) {
+          const nul = isNull(record, i) ? 1 : 0;
+          this.nulls[i]![n] = nul;
+          if (nul === 0 && codes[i] === INT64_HALVES) {
+            const high = (this.cols[i] as Int32Array)[2 * n + 1]!;
+            if (high <= -SAFE_HIGH || high >= SAFE_HIGH) this.safe = false;
+          }
+        }
+        this.latest[n] = this.int64(0, n);
+        n++;
+      }
+    }
+    this.n = n;
+  }
+
+  /** Int64 field i of tile n as a double (exact while `safe`). */
+  private int64(i: number, n: number): number {
+    const h = this.cols[i] as Int32Array;
+    return h[2 * n + 1]! * 4294967296 + (h[2 * n]! >>> 0);
+  }
+
+  /** The latest event time before the read time (µs) as a number, -Infinity for none, NaN when not exact as a number. */
   latestMicros(): number {
-    return NaN;
+    if (!this.safe || !this.timesSafe) return NaN;
+    let best = -Infinity;
+    for (let i = 0; i < this.n; i++) {
+      const l = this.latest[i]!;
+      if (l < this.tNum && l > best) best = l;
+    }
+    return best;
   }
 
-  /** The latest event time before the read time over the tiles wholly before it (µs), or NO_EVENT. */
+  /** The latest event time before the read time over the tiles (µs), or NO_EVENT. */
   latestBefore(): bigint {
     let best = NO_EVENT;
-    for (const l of this.latest) if (l < this.t && l > best) best = l;
+    for (const l of this.generalTiles().latest) if (l < this.t && l > best) best = l;
     return best;
   }
 
@@ -345,7 +439,59 @@ export class HopStateReader {
    * for NULL, undefined when the tiles cannot answer it (BEFORE_STATE).
    */
   finish(k: number): OnlineValue | undefined {
-    const { t, buckets } = this;
+    if (this.before[k] === 1) return undefined;
+    if (!this.fast[k] || !this.safe || !this.timesSafe) return this.finishGeneral(k);
+    const h = hopOf(this.layout);
+    const pi = h.featurePartial[k]!;
+    const kind = h.partials[pi]!.kind;
+    const at = this.fieldOf[pi]!;
+    const { tNum, buckets, latest, nulls } = this;
+    const lower = this.lowers[k]!;
+    let n = 0;
+    let sum = 0;
+    let mean = 0;
+    let m2 = 0;
+    let best = 0;
+    let found = false;
+    const values = kind === "sum" || kind === "moments" ? (this.cols[at + 1] as Float64Array) : (this.cols[at] as Float64Array);
+    for (let i = 0; i < this.n; i++) {
+      const b = buckets[i]!;
+      if (b >= tNum) break;
+      if (b < lower) continue;
+      if (latest[i]! >= tNum) return undefined;
+      if (kind === "min" || kind === "max") {
+        if (nulls[at]![i] === 1) continue;
+        const x = values[i]!;
+        if (!found || (kind === "min" ? x < best : x > best)) best = x;
+        found = true;
+        continue;
+      }
+      const c = this.int64(at, i);
+      if (kind === "count") n += c;
+      else if (c === 0) continue;
+      else if (kind === "sum") {
+        sum += values[i]!;
+        n += c;
+      } else {
+        // Chan et al.'s merge of (count, mean, M2).
+        const total = n + c;
+        const d = values[i]! - mean;
+        mean += (d * c) / total;
+        m2 += (this.cols[at + 2] as Float64Array)[i]! + (d * d * n * c) / total;
+        n = total;
+      }
+    }
+    if (kind === "min" || kind === "max") return found ? best : null;
+    const fn = this.layout.features[k]!.function;
+    if (fn === "count") return n;
+    if (n === 0) return null;
+    return fn === "sum" ? sum : fn === "avg" ? sum / n : Math.sqrt(m2 / n);
+  }
+
+  /** `finish` over bigints and values as decoded (tiles in bucket order, ties in record order). */
+  private finishGeneral(k: number): OnlineValue | undefined {
+    const { t } = this;
+    const { buckets, latest, values: tiles } = this.generalTiles();
     const w = this.windows[k]!;
     const lower = w === null ? null : floorTo(t - w, this.hop);
     if (lower !== null && lower < this.tilesStart) return undefined;
@@ -365,8 +511,8 @@ export class HopStateReader {
       const b = buckets[i]!;
       if (b >= t) break;
       if (lower !== null && b < lower) continue;
-      if (this.latest[i]! >= t) return undefined;
-      const vals = this.values[i]!;
+      if (latest[i]! >= t) return undefined;
+      const vals = tiles[i]!;
       switch (p.kind) {
         case "count":
           n += Number(vals[at] as bigint);
@@ -380,12 +526,10 @@ export class HopStateReader {
           break;
         }
         case "moments": {
-          // Chan et al.'s merge of (count, mean, M2).
           const c = Number(vals[at] as bigint);
           if (c === 0) break;
-          const mb = vals[at + 1] as number;
           const total = n + c;
-          const d = mb - mean;
+          const d = (vals[at + 1] as number) - mean;
           mean += (d * c) / total;
           m2 += (vals[at + 2] as number) + (d * d * n * c) / total;
           n = total;
@@ -427,7 +571,42 @@ export class HopStateReader {
         return best;
     }
   }
+
+  /** The tiles last read, decoded with bigints, in bucket order (ties in record order). */
+  private generalTiles(): { buckets: bigint[]; latest: bigint[]; values: OnlineValue[][] } {
+    if (this.general) return this.general;
+    const tiles: { b: bigint; values: OnlineValue[]; i: number }[] = [];
+    const bytes = this.bytes;
+    let p = 0;
+    while (bytes !== null && p < bytes.length) {
+      const [len, q] = readVarint(bytes, p);
+      if (q + len > bytes.length) throw new Error(TRUNCATED);
+      const { ts, values } = decodeValue(this.types, bytes.subarray(q, q + len));
+      tiles.push({ b: ts, values, i: tiles.length });
+      p = q + len;
+    }
+    tiles.sort((x, y) => (x.b < y.b ? -1 : x.b > y.b ? 1 : x.i - y.i));
+    return (this.general = {
+      buckets: tiles.map((x) => x.b),
+      latest: tiles.map((x) => x.values[0] as bigint),
+      values: tiles.map((x) => x.values),
+    });
+  }
+
+  /** Room for `n` tiles in every column. */
+  private reserve(n: number): void {
+    if (n <= this.buckets.length && this.cols.length > 0) return;
+    const cap = Math.max(n, 2 * this.buckets.length, 64);
+    this.buckets = new Float64Array(cap);
+    this.latest = new Float64Array(cap);
+    this.cols = Array.from(this.codes, (c) =>
+      c === INT64_HALVES ? new Int32Array(2 * cap) : c >= 1 && c <= 3 ? new Float64Array(cap) : new Array<OnlineValue>(cap).fill(null),
+    );
+    this.nulls = Array.from(this.codes, () => new Uint8Array(cap));
+  }
 }
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 const TRUNCATED = "hop state is truncated (a tile runs past its end)";
 
