@@ -18,17 +18,7 @@
  * floating-point precision. Imports nothing but the codec and the exact reader, so the client stays small.
  */
 import { EventStateReader, NO_EVENT, compareValues } from "./aggregation-state.js";
-import {
-  INT64_HALVES,
-  ValuePacker,
-  decodeColumns,
-  decodeValue,
-  eventTimeHigh,
-  eventTimeLow,
-  isNull,
-  shortestFloat32,
-  typeCodes,
-} from "./codec.js";
+import { INT64_HALVES, ValuePacker, decodeColumns, decodeValue, isNull, shortestFloat32, typeCodes } from "./codec.js";
 import type { OnlineValue } from "./codec.js";
 import type { AggregationLayout, HopLayout, HopPartialKind, OnlineType } from "./layout.js";
 
@@ -327,6 +317,11 @@ export class HopStateReader {
   private cols: (Float64Array | Int32Array | OnlineValue[] | undefined)[] = [];
   private nulls: Uint8Array[] = [];
   private general: { buckets: bigint[]; latest: bigint[]; values: OnlineValue[][] } | undefined;
+  /** Byte offsets of the fields in a record with no NULL, and its size (-1: a string field, sizes vary). */
+  private readonly places: Int32Array;
+  private readonly fullSize: number;
+  private viewBuffer: ArrayBufferLike | undefined;
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   constructor(private readonly layout: AggregationLayout) {
     const h = hopOf(layout);
@@ -353,6 +348,14 @@ export class HopStateReader {
     });
     this.lowers = new Float64Array(layout.features.length);
     this.before = new Uint8Array(layout.features.length);
+    const sizes = [0, 4, 4, 8, 8, 1, 8];
+    let place = 9 + ((this.codes.length + 7) >> 3);
+    this.places = Int32Array.from(this.codes, (c) => {
+      const at = place;
+      place += sizes[c]!;
+      return at;
+    });
+    this.fullSize = this.codes.some((c) => c === 0) ? -1 : place;
   }
 
   /** Sets the read time (µs) for the states read next. */
@@ -377,23 +380,66 @@ export class HopStateReader {
     this.safe = LITTLE_ENDIAN;
     let n = 0;
     if (bytes !== null && LITTLE_ENDIAN) {
-      const { codes } = this;
+      const { codes, places, fullSize } = this;
       const nf = codes.length;
+      const bitmapLen = (nf + 7) >> 3;
       this.reserve(Math.ceil(bytes.length / 17));
+      if (bytes.buffer !== this.viewBuffer) {
+        this.viewBuffer = bytes.buffer;
+        this.view = new DataView(bytes.buffer);
+      }
+      const dv = this.view;
+      const base = bytes.byteOffset;
       let prev = -Infinity;
       let p = 0;
       while (p < bytes.length) {
-        const [len, q] = readVarint(bytes, p);
+        let len = bytes[p]!;
+        let q = p + 1;
+        if (len >= 0x80) [len, q] = readVarint(bytes, p);
         if (q + len > bytes.length || len < 9) throw new Error(TRUNCATED);
-        const record = bytes.subarray(q, q + len);
         p = q + len;
-        const hi = eventTimeHigh(record);
-        const lo = eventTimeLow(record);
+        if (bytes[q] !== 1) throw new Error(`online value in unknown format ${bytes[q]} (this client reads format 1)`);
+        const hi = dv.getInt32(base + q + 5, true);
+        const lo = dv.getInt32(base + q + 1, true);
         const b = hi === -0x80000000 && lo === 0 ? -Infinity : hi * 4294967296 + (lo >>> 0);
         if (b !== -Infinity && (hi <= -SAFE_HIGH || hi >= SAFE_HIGH)) this.safe = false;
         if (b < prev) this.safe = false; // out of bucket order (appended tiles): the general path sorts
         prev = b;
         this.buckets[n] = b;
+        // A record of fixed-size fields and no NULL (the usual tile): each field read at its place.
+        let full = len === fullSize;
+        for (let i = 0; full && i < bitmapLen; i++) full = bytes[q + 9 + i] === 0;
+        if (full) {
+          for (let i = 0; i < nf; i++) {
+            const at = base + q + places[i]!;
+            const col = this.cols[i]!;
+            switch (codes[i]) {
+              case INT64_HALVES: {
+                const high = dv.getInt32(at + 4, true);
+                (col as Int32Array)[2 * n] = dv.getInt32(at, true);
+                (col as Int32Array)[2 * n + 1] = high;
+                if (high <= -SAFE_HIGH || high >= SAFE_HIGH) this.safe = false;
+                break;
+              }
+              case 3:
+                (col as Float64Array)[n] = dv.getFloat64(at, true);
+                break;
+              case 1:
+                (col as Float64Array)[n] = dv.getInt32(at, true);
+                break;
+              case 2:
+                (col as Float64Array)[n] = shortestFloat32(dv.getFloat32(at, true));
+                break;
+              default:
+                (col as OnlineValue[])[n] = dv.getUint8(at) === 1;
+            }
+            this.nulls[i]![n] = 0;
+          }
+          this.latest[n] = this.int64(0, n);
+          n++;
+          continue;
+        }
+        const record = bytes.subarray(q, q + len);
         decodeColumns(codes, record, this.cols, n);
         for (let i = 0; i < nf; i++) {
           const nul = isNull(record, i) ? 1 : 0;
