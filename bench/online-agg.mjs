@@ -1,7 +1,7 @@
 // online-agg: aggregation views online — read latency (vs raw GET/MGET), memory per entity and load rate (vs a plain view)
 //
 //   node bench/run.mjs online-agg [--entities 100000] [--densities 10,200] [--repeat 3] [--parts load,read]
-//                                 [--variants agg,plain,redis_benchmark] [--single 5000] [--batches 1000]
+//                                 [--variants agg,hop,plain,redis_benchmark] [--hop 1d] [--single 5000] [--batches 1000]
 //                                 [--batch 100] [--block 100] [--warmup 500] [--url redis://127.0.0.1:6379/0]
 //                                 [--profile] [--keep]
 //
@@ -13,11 +13,15 @@
 //   fcbench_oagg_d<D>        view `orders`: 9 aggregations — count, sum(amount), avg(amount) × 1d, 7d, 30d
 //   fcbench_oagg_d<D>_plain  view `orders`: the same 9 features as a plain view, one row per entity,
 //                            computed by SQL at END (bench.plain): what a batch job would load instead
+//   fcbench_oagg_d<D>_hop    view `orders`: the 9 aggregations with `hop: <--hop>` (docs/aggregations.md,
+//                            "Hop"): per-hop tiles instead of events; END is midnight, so at AT its
+//                            values equal the exact ones (checked against the plain view too)
 // Keys written: fc:fcbench_oagg_*; all deleted at the end unless --keep.
 //
 // load — each variant in a fresh process (bench/lib/online-child.mjs), order rotating per round;
 // before each, the variant's keys are deleted and `INFO memory` read, after it read again:
 //   agg              api.load() of the aggregation project: events read from DuckDB, packed per entity, SET
+//   hop              api.load() of the hop project: the same events, packed into per-hop tiles per entity, SET
 //   plain            api.load() of the plain project: one value of the 9 numbers per entity (83 bytes without NULLs)
 //   redis_benchmark  redis-benchmark SET -c 50 -P 100 of values of the aggregation's mean size (ceiling)
 // read — bench/lib/online-agg-read-child.mjs: the client (rows and columns) on each project
@@ -61,15 +65,18 @@ const CHILD = path.join(REPO_DIR, "bench/lib/online-child.mjs");
 const READ_CHILD = path.join(REPO_DIR, "bench/lib/online-agg-read-child.mjs");
 const DESCRIPTIONS = {
   agg: "fcompile load of the aggregation view (events packed per entity)",
+  hop: "fcompile load of the aggregation view with hop (tiles per entity)",
   plain: "fcompile load of the plain view (one row per entity)",
   redis_benchmark: "redis-benchmark SET of the aggregation's mean value size, -c 50 -P 100 (ceiling)",
 };
 
 // ---------------------------------------------------------------- dataset
 
-const projectName = (density, kind) => `fcbench_oagg_d${density}${kind === "plain" ? "_plain" : ""}`;
+const projectName = (density, kind) => `fcbench_oagg_d${density}${kind === "agg" ? "" : `_${kind}`}`;
+/** Kinds of project: events, tiles, a plain view. */
+const KINDS = ["agg", "hop", "plain"];
 
-function projectFiles(project, kind) {
+function projectFiles(project, kind, hop) {
   const config = [
     `name: ${project}`,
     "target: local",
@@ -83,11 +90,12 @@ function projectFiles(project, kind) {
     "",
   ].join("\n");
   const view =
-    kind === "agg"
+    kind !== "plain"
       ? [
           "  - name: orders",
           "    entities: [customer]",
           "    source: events",
+          ...(kind === "hop" ? [`    hop: ${hop}`] : []),
           "    aggregations:",
           ...FEATURES.map(([name, fn, type, w]) =>
             fn === "count"
@@ -107,8 +115,8 @@ function projectFiles(project, kind) {
     "  - name: customer",
     "    join_keys: [customer_id]",
     "sources:",
-    kind === "agg" ? "  - name: events" : "  - name: plain",
-    kind === "agg" ? "    table: bench.events" : "    table: bench.plain",
+    kind !== "plain" ? "  - name: events" : "  - name: plain",
+    kind !== "plain" ? "    table: bench.events" : "    table: bench.plain",
     "    timestamp: ts",
     "feature_views:",
     ...view,
@@ -151,10 +159,10 @@ function generateSql(n, density) {
 }
 
 /** Creates (or reuses, when the parameters match) the density's warehouse and both projects, materialized at END. */
-async function ensureDataset({ entities, density }) {
+async function ensureDataset({ entities, density, hop }) {
   const dir = path.join(DATA_DIR, `online-agg-e${entities}-d${density}`);
-  const projects = { agg: projectName(density, "agg"), plain: projectName(density, "plain") };
-  const files = Object.fromEntries(Object.entries(projects).map(([kind, p]) => [kind, projectFiles(p, kind)]));
+  const projects = Object.fromEntries(KINDS.map((kind) => [kind, projectName(density, kind)]));
+  const files = Object.fromEntries(Object.entries(projects).map(([kind, p]) => [kind, projectFiles(p, kind, hop)]));
   const params = { generator: GENERATOR_VERSION, duckdb: duckdbVersion(), entities, density, end: END, files };
   const db = path.join(dir, "warehouse.duckdb");
   const metaFile = path.join(dir, "params.json");
@@ -163,7 +171,7 @@ async function ensureDataset({ entities, density }) {
       mkdirSync(path.dirname(path.join(dir, kind, rel)), { recursive: true });
       writeFileSync(path.join(dir, kind, rel), text);
     }
-  const info = { dir, entities, density, projects, dirs: { agg: path.join(dir, "agg"), plain: path.join(dir, "plain") } };
+  const info = { dir, entities, density, projects, dirs: Object.fromEntries(KINDS.map((kind) => [kind, path.join(dir, kind)])) };
   if (existsSync(db) && existsSync(metaFile) && readFileSync(metaFile, "utf8") === JSON.stringify(params)) {
     info.events = JSON.parse(readFileSync(metaFile.replace("params", "counts"), "utf8")).events;
     console.log(`dataset: reusing ${path.relative(REPO_DIR, dir)} (${info.events.toLocaleString("en")} events)`);
@@ -181,8 +189,8 @@ async function ensureDataset({ entities, density }) {
   const { events, entities: withEvents } = gen.results.counts[0];
   if (withEvents !== entities) throw new Error(`generated events for ${withEvents} entities, expected ${entities}`);
   info.events = events;
-  for (const kind of ["agg", "plain"]) await materializeProject(info, kind);
-  console.log(`dataset: ${events.toLocaleString("en")} events generated in ${fmtMs(gen.ms)}, both projects materialized`);
+  for (const kind of KINDS) await materializeProject(info, kind);
+  console.log(`dataset: ${events.toLocaleString("en")} events generated in ${fmtMs(gen.ms)}, the projects materialized`);
   writeFileSync(metaFile.replace("params", "counts"), JSON.stringify({ events }));
   writeFileSync(metaFile, JSON.stringify(params));
   return info;
@@ -190,7 +198,7 @@ async function ensureDataset({ entities, density }) {
 
 async function materializeProject(d, kind) {
   const r = await runChild(CHILD, [writeJob(d.dir, `materialize-${kind}`, { mode: "materialize", dir: d.dirs[kind], end: END })]);
-  const want = kind === "agg" ? d.events : d.entities;
+  const want = kind !== "plain" ? d.events : d.entities;
   if (r.rows !== want) throw new Error(`${d.projects[kind]}: materialized ${r.rows} rows, expected ${want}`);
 }
 
@@ -280,7 +288,7 @@ async function loadRound(v, d, ctx) {
   return {
     ...m,
     entityRate: (d.entities / m.ms) * 1000,
-    eventRate: v === "agg" ? (m.rows / m.ms) * 1000 : undefined,
+    eventRate: v === "agg" || v === "hop" ? (m.rows / m.ms) * 1000 : undefined,
     // Bytes of values written per second (redis-benchmark writes one value per request, on fewer keys).
     bytesRate: ((v === "redis_benchmark" ? d.entities : keys) * strlen) / (m.ms / 1000),
     memoryBytes: after - before,
@@ -300,7 +308,8 @@ export async function main(argv) {
     densities: "10,200",
     repeat: "3",
     parts: "load,read",
-    variants: "agg,plain,redis_benchmark",
+    variants: "agg,hop,plain,redis_benchmark",
+    hop: "1d",
     single: "5000",
     batches: "1000",
     batch: "100",
@@ -317,13 +326,13 @@ export async function main(argv) {
   process.env.FCBENCH_REDIS_URL = url;
 
   const datasets = [];
-  for (const density of densities) datasets.push(await ensureDataset({ entities, density }));
+  for (const density of densities) datasets.push(await ensureDataset({ entities, density, hop: String(args.hop) }));
   const redis = connect(url);
   const ctx = { redis, args, url, aggValueBytes: new Map() };
   const result = {
     date: new Date().toISOString(),
     machine: machine(),
-    params: { entities, densities, repeat, end: END, at: AT, features: FEATURES.map((f) => f[0]) },
+    params: { entities, densities, repeat, end: END, at: AT, hop: String(args.hop), features: FEATURES.map((f) => f[0]) },
     datasets: datasets.map((d) => ({ density: d.density, events: d.events })),
     args,
     load: {},
@@ -335,7 +344,7 @@ export async function main(argv) {
     `online-agg: ${entities.toLocaleString("en")} entities; view of 9 aggregations (count/sum/avg × 1d/7d/30d); ` +
       `densities ${densities.join(", ")} events / entity / 30d; Redis ${redisVersion} at ${url}`,
   );
-  const allProjects = ["fcbench_oagg_rb", ...datasets.flatMap((d) => [d.projects.agg, d.projects.plain])];
+  const allProjects = ["fcbench_oagg_rb", ...datasets.flatMap((d) => Object.values(d.projects))];
 
   try {
     for (const d of datasets) {
@@ -362,7 +371,7 @@ export async function main(argv) {
         result.load[d.density] = { runs, variants: vs };
       }
       if (parts.includes("read")) {
-        for (const kind of ["agg", "plain"])
+        for (const kind of KINDS)
           if ((await redis.hget(`fc:${d.projects[kind]}:pointer`, "orders")) === null) {
             console.log(`read: loading ${d.projects[kind]} …`);
             await loadRound(kind, d, ctx);
@@ -371,6 +380,7 @@ export async function main(argv) {
           url,
           at: AT,
           agg: d.projects.agg,
+          hop: d.projects.hop,
           plain: d.projects.plain,
           service: "bench_model",
           view: "orders",
@@ -386,7 +396,7 @@ export async function main(argv) {
         console.log(`d${d.density} read …`);
         result.read[d.density] = await runChild(READ_CHILD, [job], { quiet: false });
         // Free the memory before the next density.
-        if (!args.keep) for (const kind of ["agg", "plain"]) await deleteProjectKeys(redis, d.projects[kind]);
+        if (!args.keep) for (const kind of KINDS) await deleteProjectKeys(redis, d.projects[kind]);
       }
     }
   } finally {
@@ -448,6 +458,12 @@ function report(result) {
           `STRLEN per event ${(med("agg", "strlen") / (densityEvents[density] / entities)).toFixed(1)} B`,
       );
     }
+    if (runs.hop && runs.agg)
+      console.log(
+        `hop (${result.params.hop}) ÷ agg: memory per entity ${(med("hop", "bytesPerKey") / med("agg", "bytesPerKey")).toFixed(2)}× ` +
+          `(used_memory ${med("hop", "bytesPerKey").toFixed(0)} B vs ${med("agg", "bytesPerKey").toFixed(0)} B; STRLEN ${med("hop", "strlen").toFixed(0)} B vs ${med("agg", "strlen").toFixed(0)} B); ` +
+          `load events/s ${(med("hop", "eventRate") / med("agg", "eventRate")).toFixed(2)}×`,
+      );
     if (runs.redis_benchmark && runs.agg)
       console.log(
         `agg ÷ redis-benchmark (same value size): ${((100 * med("agg", "entityRate")) / med("redis_benchmark", "entityRate")).toFixed(0)}%; ` +

@@ -42,7 +42,7 @@ describe("diagnostics point at file, line and column", () => {
       "      - {type: int64}",
     ].join("\n");
     expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
-      "definitions/a.yml:14:5: error FC002: unknown key 'colour'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, owner, description, tags, features, aggregations",
+      "definitions/a.yml:14:5: error FC002: unknown key 'colour'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, owner, description, tags, features, aggregations, hop",
       `definitions/a.yml:15:10: error FC003: invalid value "30 days" for 'ttl': A duration: a whole number and a unit, s m h d or w (e.g. 30d).`,
       `definitions/a.yml:17:25: error FC003: 'type' must be one of: int32, int64, float32, float64, string, bool, timestamp (got "integer")`,
       "definitions/a.yml:18:9: error FC004: missing required key 'name' in item 2 of 'features'",
@@ -260,6 +260,52 @@ describe("diagnostics point at file, line and column", () => {
       "definitions/a.yml:27:10: error FC003: 'ttl' does not apply to aggregation view 'far': each aggregation has its own window",
       "definitions/a.yml:29:9: error FC004: give 'type' for sum of 'x' in view 'far': its type is the column's, and build cannot see the column of table raw.remote",
       "definitions/a.yml:31:9: error FC005: feature 'count_1d' is defined twice in view 'far'",
+    ]);
+  });
+
+  it("hop: a bad duration, a hop longer than the shortest window, count_distinct, a hop on a plain view — each located", async () => {
+    const yml = [
+      ENTITY,
+      "sources:",
+      "  - {name: orders, path: ../data/orders.csv, timestamp: ts}",
+      "feature_views:",
+      "  - name: long_hop",
+      "    entities: [customer]",
+      "    source: orders",
+      "    hop: 2h",
+      "    aggregations:",
+      "      - {function: count, window: 1h}",
+      "      - {function: count_distinct, column: status, window: 1d}",
+      "      - {function: sum, column: amount, window: lifetime}",
+      "  - name: zero_hop",
+      "    entities: [customer]",
+      "    source: orders",
+      "    hop: 0s",
+      "    aggregations: [{function: count, window: 1h}]",
+      "  - name: bad_hop",
+      "    entities: [customer]",
+      "    source: orders",
+      "    hop: 1 hour",
+      "    aggregations: [{function: count, window: 1h}]",
+      "  - name: plain",
+      "    entities: [customer]",
+      "    source: orders",
+      "    hop: 1h",
+      "    features: [{name: amount, type: float64}]",
+      "  - name: fine",
+      "    entities: [customer]",
+      "    source: orders",
+      "    hop: 1h",
+      "    aggregations: [{function: count, window: 1h}, {function: max, column: amount, window: 90m}, {function: sum, column: amount, window: lifetime}]",
+    ].join("\n");
+    expect(
+      await diagnose({ "definitions/a.yml": yml, "data/orders.csv": "customer_id,ts,amount,status\n1,2024-01-01 00:00:00,1.5,paid\n" }),
+    ).toEqual([
+      "definitions/a.yml:11:10: error FC003: hop '2h' of view 'long_hop' is longer than its shortest window ('count_1h', 1h): a hop rounds each window's start down by up to the hop, so it must be at most the shortest window",
+      "definitions/a.yml:14:20: error FC003: count_distinct ('status_count_distinct_1d') cannot be served with 'hop' in view 'long_hop': its partial state is the set of distinct values, which no hop bounds; move it to a view without 'hop'",
+      "definitions/a.yml:19:10: error FC003: hop '0s' of view 'zero_hop' must be a duration of at least 1s (s m h d w)",
+      `definitions/a.yml:24:10: error FC003: invalid value "1 hour" for 'hop': A duration (s m h d w); aggregation views only: online reads from per-hop partial aggregates, each window's lower edge rounded down to a multiple of the hop (docs/aggregations.md, Hop).`,
+      "definitions/a.yml:29:10: error FC003: 'hop' applies only to aggregation views; feature view 'plain' has no aggregations",
     ]);
   });
 

@@ -1,12 +1,13 @@
 // The client's own cost of finishing aggregation features, without Redis:
 // `node [--cpu-prof] bench/lib/online-agg-finish.mjs [--densities 10,200] [--reads 2000] [--batch 100] [--repeat 5]
-//  [--unsorted] [--dist DIR]`.
+//  [--unsorted] [--hop 1d] [--dist DIR]`.
 // Packs the states of 1,000 entities of the benchmark's view (count/sum/avg × 1d/7d/30d over one
 // float64 column, D/2 … 3D/2 events in the 30 days before the end) with the loader's packer, all
 // in one buffer as a Redis reply holds them, then times the client's decoding of `batch`-entity
 // reads (makePlan + decodeRead of src/client/columns.ts, what getOnlineFeatureColumns runs after
 // the round trip) at the end time, in CPU time. `--unsorted`: each state's records in random order (as a
 // packer that does not sort, or pushed events, leave them), instead of the packer's time order.
+// `--hop H` (e.g. 1d): the view with `hop:`, its states packed into tiles (src/online/hop-state.ts).
 // `--dist DIR`: the compiled client to time (default dist/; e.g. a build of another commit).
 // Prints per density: CPU µs per read and ns per event (median of the repeats), and a checksum of
 // the values so two builds can be compared.
@@ -22,7 +23,10 @@ const args = parseArgs(process.argv.slice(2), {
   dist: path.join(REPO_DIR, "dist"),
 });
 const dist = (p) => import(pathToFileURL(path.resolve(String(args.dist), p)).href);
-const { encodeEventRecord } = await dist("online/aggregation-state.js");
+const { EventStatePacker } = await dist("online/aggregation-state.js");
+const HOP_MICROS = { "1h": 3_600_000_000n, "1d": 86_400_000_000n }[String(args.hop ?? "")];
+if (args.hop && !HOP_MICROS) throw new Error("--hop: 1h or 1d");
+const hopState = HOP_MICROS ? await dist("online/hop-state.js") : undefined;
 const { makePlan, decodeRead } = await dist("client/columns.js");
 
 const DAY = 86_400_000_000n;
@@ -36,6 +40,7 @@ const aggregation = {
   ),
   stateStart: String(END - 30n * DAY),
 };
+if (hopState) aggregation.hop = hopState.hopLayout(aggregation, HOP_MICROS, END);
 const names = windows.flatMap((d) => [`count_${d}d`, `amount_sum_${d}d`, `amount_avg_${d}d`]);
 const layout = {
   view: "orders",
@@ -76,9 +81,18 @@ for (const density of String(args.densities).split(",").map(Number)) {
       amount: Math.round(rand() * 1e5) / 100,
     }));
     if (!args.unsorted) records.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
-    const parts = records.map((x) => encodeEventRecord(aggregation, x.ts, [x.amount]));
-    const state = new Uint8Array(parts.reduce((s, b) => s + b.length, 0));
-    parts.reduce((p, b) => (state.set(b, p), p + b.length), 0);
+    let state;
+    if (hopState) {
+      const packer = new hopState.HopStatePacker(aggregation);
+      for (const x of records) packer.add(x.ts, [x.amount]);
+      state = packer.take();
+    } else {
+      // One record per event, in the order drawn (the packer would sort them).
+      const packer = new EventStatePacker(aggregation);
+      const parts = records.map((x) => (packer.add(x.ts, [x.amount]), packer.take()));
+      state = new Uint8Array(parts.reduce((s, b) => s + b.length, 0));
+      parts.reduce((p, b) => (state.set(b, p), p + b.length), 0);
+    }
     states.push(state);
   }
   // One buffer, as a Redis reply: values are slices of it.

@@ -1,5 +1,5 @@
 // Online reads of an aggregation view in a fresh process: `node bench/lib/online-agg-read-child.mjs JOB.json`.
-// JOB = { url, at, agg, plain, service, view, entities, batch, single, batches, block, warmup, rounds, timeoutMs }:
+// JOB = { url, at, agg, hop?, plain, service, view, entities, batch, single, batches, block, warmup, rounds, timeoutMs }:
 // `agg` and `plain` are the projects of bench/online-agg.mjs (the same 9 features as aggregations
 // finished at read time, and as a plain view computed at the end time). Sequential requests (one
 // in flight), each client variant alternating with its raw twin in blocks of `block` requests:
@@ -7,9 +7,10 @@
 //   agg-rows-1 / agg-raw-1          getOnlineFeatures, 1 entity                  vs getBuffer
 //   agg-columns-B / agg-raw-Bc      getOnlineFeatureColumns, B entities          vs mgetBuffer of the B keys
 //   agg-rows-B / agg-raw-B          getOnlineFeatures, B entities                vs mgetBuffer
+//   hop-columns-1 / hop-raw-1c … hop-rows-B / hop-raw-B: the same four on the view with hop: (tiles)
 //   plain-columns-1 / plain-raw-1c … plain-rows-B / plain-raw-B: the same four on the plain view
 //                                   (the client's cost without finishing aggregates)
-// Before timing: 200 entities read through both shapes of the aggregation client are checked
+// Before timing: 200 entities read through both shapes of the aggregation clients (agg, hop) are checked
 // against the plain view's values (counts exactly, sums and averages to 1e-9 relative, statuses
 // and event times). Prints one JSON line: { rounds, pooled, pairs, batch, check }.
 import { readFileSync } from "node:fs";
@@ -33,7 +34,9 @@ const raw = new Redis(job.url, {
   retryStrategy: (times) => Math.min(times * 100, 1000),
 });
 raw.on("error", () => undefined);
-for (const kind of ["agg", "plain"]) {
+// `hop` (a project of the same view with hop:) is read too when the job names it.
+const KINDS = ["agg", ...(job.hop ? ["hop"] : []), "plain"];
+for (const kind of KINDS) {
   const project = job[kind];
   clients[kind] = await createOnlineClient({ project, store: { type: "redis", url: job.url }, timeoutMs: job.timeoutMs });
   const version = Number(await raw.hget(`fc:${project}:pointer`, job.view));
@@ -70,7 +73,7 @@ const keysOf = (prefix, xs, i, n) => {
 
 const variants = {};
 const pairs = [];
-for (const kind of ["agg", "plain"]) {
+for (const kind of KINDS) {
   const client = clients[kind];
   const prefix = prefixes[kind];
   for (const shape of ["columns", "rows"]) {
@@ -124,34 +127,36 @@ function stats(ns) {
 // Correctness first: the aggregates finished at `at` equal the plain view's values computed by SQL at the end time.
 const probe = ids(7, 200).map((id) => ({ customer_id: id }));
 const want = await clients.plain.getOnlineFeatures({ service: job.service, entityRows: probe, at });
-const rows = await clients.agg.getOnlineFeatures({ service: job.service, entityRows: probe, at });
-const cols = await clients.agg.getOnlineFeatureColumns({ service: job.service, entityRows: probe, at });
 const close = (a, b) => a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
 let checked = 0;
 let present = 0;
-for (let r = 0; r < probe.length; r++) {
-  for (const name of want.featureNames) {
-    const w = want.rows[r].features[name];
-    const got = rows.rows[r].features[name];
-    const col = cols.columns[name];
-    // The plain view stores a NULL sum/avg (no events in the window) as NULL_VALUE, as the aggregation reads it.
-    const wantValue = w.status === "PRESENT" ? w.value : null;
-    const ok =
-      got.status === w.status &&
-      col.statuses[r] === w.status &&
-      got.eventTimestamp === w.eventTimestamp &&
-      (wantValue === null
-        ? got.value === null
-        : typeof wantValue === "bigint"
-          ? got.value === wantValue && col.values[r] === wantValue
-          : close(got.value, wantValue) && close(col.values[r], wantValue));
-    if (!ok)
-      throw new Error(
-        `entity ${probe[r].customer_id} ${name}: aggregation ${got.status} ${got.value} @ ${got.eventTimestamp} ` +
-          `(columns ${col.statuses[r]} ${col.values[r]}), plain view ${w.status} ${w.value} @ ${w.eventTimestamp}`,
-      );
-    checked++;
-    if (w.status === "PRESENT") present++;
+for (const kind of KINDS.filter((k) => k !== "plain")) {
+  const rows = await clients[kind].getOnlineFeatures({ service: job.service, entityRows: probe, at });
+  const cols = await clients[kind].getOnlineFeatureColumns({ service: job.service, entityRows: probe, at });
+  for (let r = 0; r < probe.length; r++) {
+    for (const name of want.featureNames) {
+      const w = want.rows[r].features[name];
+      const got = rows.rows[r].features[name];
+      const col = cols.columns[name];
+      // The plain view stores a NULL sum/avg (no events in the window) as NULL_VALUE, as the aggregation reads it.
+      const wantValue = w.status === "PRESENT" ? w.value : null;
+      const ok =
+        got.status === w.status &&
+        col.statuses[r] === w.status &&
+        got.eventTimestamp === w.eventTimestamp &&
+        (wantValue === null
+          ? got.value === null
+          : typeof wantValue === "bigint"
+            ? got.value === wantValue && col.values[r] === wantValue
+            : close(got.value, wantValue) && close(col.values[r], wantValue));
+      if (!ok)
+        throw new Error(
+          `entity ${probe[r].customer_id} ${name}: ${kind} ${got.status} ${got.value} @ ${got.eventTimestamp} ` +
+            `(columns ${col.statuses[r]} ${col.values[r]}), plain view ${w.status} ${w.value} @ ${w.eventTimestamp}`,
+        );
+      checked++;
+      if (w.status === "PRESENT") present++;
+    }
   }
 }
 

@@ -32,7 +32,9 @@ Statuses: PRESENT, NULL_VALUE (the latest row's value is NULL), NOT_FOUND (no ro
 OUTSIDE_MAX_AGE (older than the view's ttl at read time; the value is then null, as in training).
 Aggregation views are finished at the read time (--at, default now): an entity with no events
 reads as an empty window (a count is 0), and BEFORE_STATE means the window starts before the
-oldest event the store holds (read at a later time, or materialize at an earlier end).
+oldest event the store holds (read at a later time, or materialize at an earlier end); for a
+view with hop: also a read before the end inside a hop tile. A hop view's windows are
+[floor_hop(t - w), t): up to one hop longer than w (docs/aggregations.md, "Hop").
 64-bit integers are printed with every digit.
 
 Example:

@@ -6,7 +6,9 @@
 import { INT64_HALVES, decodeColumns, eventTime, eventTimeHigh, eventTimeLow, isNull, isNumberType, typeCodes } from "../online/codec.js";
 import type { OnlineValue } from "../online/codec.js";
 import type { ViewLayout } from "../online/layout.js";
-import { EventStateReader, NO_EVENT } from "../online/aggregation-state.js";
+import { NO_EVENT } from "../online/aggregation-state.js";
+import { aggregationStateReader } from "../online/hop-state.js";
+import type { AggregationStateReader } from "../online/hop-state.js";
 import { isoMicros } from "./iso-micros.js";
 import type { FeatureColumn, FeatureScalar, FeatureStatus, FeatureValue, OnlineRow } from "./types.js";
 import { OnlineError } from "../online/store-reader.js";
@@ -25,7 +27,7 @@ export interface AnswerPlan {
   /** Per view: the indexes (in `features`) of the output features it holds. */
   byView: number[][];
   /** Per view: the reader of its aggregation states (aggregation views), else undefined; reused by every read of the plan. */
-  aggregations: (EventStateReader | undefined)[];
+  aggregations: (AggregationStateReader | undefined)[];
   /** How many output features are numbers (read into Float64Arrays), and how many int64 (BigInt64Arrays). */
   numberColumns: number;
   int64Columns: number;
@@ -63,7 +65,7 @@ export function makePlan(
     ttlMicros: layouts.map((l) => (l && l.ttlSeconds !== null ? BigInt(l.ttlSeconds) * 1_000_000n : null)),
     features,
     byView: views.map((_, vi) => features.flatMap((f, k) => (f.vi === vi ? [k] : []))),
-    aggregations: layouts.map((l) => (l?.aggregation ? new EventStateReader(l.aggregation) : undefined)),
+    aggregations: layouts.map((l) => (l?.aggregation ? aggregationStateReader(l.aggregation) : undefined)),
     numberColumns: features.filter((f) => f.number).length,
     int64Columns: features.filter((f) => f.int64).length,
     template: Object.fromEntries(wanted.map((w) => [w.name, null])),
@@ -204,11 +206,12 @@ const INT64_MAX = 2n ** 63n - 1n;
  * An aggregation view's columns (docs/aggregations.md, "Online"): each entity's events decoded
  * once, each requested aggregate finished at `at` (src/online/aggregation-state.ts). An entity the
  * store holds no events of has an empty window (a count is 0, PRESENT; the others NULL_VALUE), as
- * in training; a window that starts before the oldest event the state holds is BEFORE_STATE. The
+ * in training; a window that starts before the oldest event the state holds (or, with hop, reads a
+ * tile holding events at or after `at`) is BEFORE_STATE. The
  * event time is the latest event before `at` (NO_EVENT if none).
  */
 function decodeAggregations(
-  reader: EventStateReader,
+  reader: AggregationStateReader,
   got: (Uint8Array | null)[],
   at: bigint,
   n: number,

@@ -3,7 +3,8 @@
 /**
  * docs/semantics.md, "Online": what a read says about each feature. BEFORE_STATE: an aggregation
  * whose window, at the read time, starts before the oldest event the store holds (a read far
- * before the materialization's end), so its value is unknown (docs/aggregations.md).
+ * before the materialization's end), or — a view with `hop:` read before that end — that reads a
+ * hop tile holding events at or after the read time; its value is unknown (docs/aggregations.md).
  */
 export type FeatureStatus = "PRESENT" | "NULL_VALUE" | "NOT_FOUND" | "OUTSIDE_MAX_AGE" | "BEFORE_STATE";
 

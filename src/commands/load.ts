@@ -10,6 +10,7 @@ import { materializationHash } from "../registry/manifest.js";
 import type { AggregationView, FeatureView, Registry } from "../registry/types.js";
 import { aggregationStateColumns } from "../compile/aggregation-state.js";
 import { EventStatePacker } from "../online/aggregation-state.js";
+import { HopStatePacker, hopLayout } from "../online/hop-state.js";
 import type { CompileTarget } from "../compile/relations.js";
 import { parseTimestamp } from "../timestamps.js";
 import type { Watermark } from "../warehouse/warehouse.js";
@@ -218,6 +219,11 @@ async function loadAggregationView(
     })),
     stateStart: cols.longestWindowSeconds === undefined ? null : String(end - BigInt(cols.longestWindowSeconds) * 1_000_000n),
   };
+  if (view.hopSeconds !== undefined) {
+    // Tiles per hop instead of events (src/online/hop-state.ts); the state starts at the first tile.
+    aggregation.hop = hopLayout(aggregation, BigInt(view.hopSeconds) * 1_000_000n, end);
+    if (aggregation.stateStart !== null) aggregation.stateStart = aggregation.hop.tilesStart;
+  }
   const keys = view.joinKeys.map(q);
   const select = [
     ...keys,
@@ -229,7 +235,7 @@ async function loadAggregationView(
   const nKeys = view.joinKeys.length;
   const declared = view.joinKeys.map((k) => view.keyTypes[k] ?? null);
   let keyTypes: (OnlineKeyType | null)[] | undefined;
-  const packer = new EventStatePacker(aggregation);
+  const packer = aggregation.hop ? new HopStatePacker(aggregation) : new EventStatePacker(aggregation);
   const keyParts: unknown[] = new Array(nKeys);
   let current: string | undefined;
   let events = 0;

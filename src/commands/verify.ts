@@ -37,7 +37,9 @@ export interface Mismatch {
  * `fcompile verify`: for a sample of entities, the training row at T = end against an online read
  * evaluated as of end. They must be equal, value for value (docs/semantics.md, "Online").
  * Aggregation views are also read at later times (laterReadTimes), against training at those
- * times over the events before the end: their windows move on online as in training.
+ * times over the events before the end: their windows move on online as in training. A view with
+ * `hop:` is compared with its own definition: training over each window widened to
+ * [floor_hop(t − w), t) at read time t (hopWindowsAt), exactly as the other views.
  */
 export async function verify(
   opts: VerifyOptions,
@@ -109,7 +111,7 @@ export async function verify(
         // Features are compared under their full names; two that share one (a:b__c, a__b:c) are read in separate passes.
         for (const part of withoutFullNameClashes(atRefs)) {
           const rel = await wh.loadEntities({ sql: entitySql }, entitySpec(registry, ct, part, "event_timestamp", true));
-          const sql = compileTraining(registry, ct, {
+          const sql = compileTraining(hopWindowsAt(registry, at), ct, {
             title: "verify",
             features: part,
             entities: rel.relation,
@@ -168,6 +170,34 @@ export async function verify(
     await client.close();
   }
   return { entities, features: refs.length, compared, statuses, mismatches };
+}
+
+/**
+ * The registry as training must read it to give what a hop view serves at read time `at`
+ * (docs/aggregations.md, "Hop"): each finite window w of a view with `hop:` widened to
+ * `at − floor_hop(at − w)` — the window [floor_hop(at − w), at) — so training at T = at computes the
+ * hop definition exactly, and online values are compared with it as with any other. Every entity
+ * row of a pass has the same timestamp `at`, so one widened window serves them all.
+ */
+export function hopWindowsAt(reg: Registry, at: bigint): Registry {
+  if (![...reg.views.values()].some((v) => v.kind === "aggregation" && v.hopSeconds !== undefined)) return reg;
+  const views = new Map(
+    [...reg.views].map(([name, v]) => {
+      if (v.kind !== "aggregation" || v.hopSeconds === undefined) return [name, v] as const;
+      const hop = BigInt(v.hopSeconds) * 1_000_000n;
+      const features = v.features.map((f) => {
+        const w = f.aggregation.windowSeconds;
+        if (w === undefined) return f;
+        const lower = at - BigInt(w) * 1_000_000n;
+        const r = lower % hop;
+        const widened = at - (r < 0n ? lower - r - hop : lower - r);
+        // Whole microseconds as seconds: the interval literal writes them exactly (e.g. 2592000.000001).
+        return { ...f, aggregation: { ...f.aggregation, windowSeconds: Number(widened) / 1e6 } };
+      });
+      return [name, { ...v, features }] as const;
+    }),
+  );
+  return { ...reg, views };
 }
 
 /** Splits features into passes in which no two share a full output name (compared case-insensitively, as warehouses do). */

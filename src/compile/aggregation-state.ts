@@ -113,10 +113,12 @@ export function compileAggregationState(
     ...(s.created ? [`CAST(${q(view.createdTimestamp!)} AS TIMESTAMP) AS ${q(s.created)}`] : []),
     ...s.values.map((v) => `${v.expr} AS ${q(v.name)}`),
   ];
-  const lower = s.longestWindowSeconds === undefined ? undefined : `${end} - ${d.interval(s.longestWindowSeconds)}`;
+  // A hop view's first tile starts up to a hop before end − longest window: one hop more is kept (load drops what no tile needs).
+  const span = s.longestWindowSeconds === undefined ? undefined : s.longestWindowSeconds + (view.hopSeconds ?? 0);
+  const lower = span === undefined ? undefined : `${end} - ${d.interval(span)}`;
   const header = [
     `-- fcompile: the online state of aggregation view ${view.name} at the end time: one row per event,`,
-    `-- ${lower ? `those of [end - ${windowText(s.longestWindowSeconds!)}, end) (its longest window)` : "every event before the end (it has a lifetime window)"}, with each aggregated`,
+    `-- ${lower ? `those of [end - ${windowText(span!)}, end) (its longest window${view.hopSeconds ? " and its hop" : ""})` : "every event before the end (it has a lifetime window)"}, with each aggregated`,
     "-- value and filter flag; `load` packs each entity's events, and a read finishes every aggregate",
     "-- over the events of its window at the read time (docs/aggregations.md).",
   ];

@@ -95,7 +95,7 @@ export function aggregationViewContext(
   let buckets: AggregationViewContext["buckets"];
   const b = d.aggregationBuckets;
   if (b && longest !== undefined) {
-    const width = BigInt(longest) * 1_000_000n;
+    const width = BigInt(Math.round(longest * 1_000_000)); // verify widens a hop view's windows to fractional seconds
     const column = q(picker.pick("__fc_bucket"));
     eventColumns.push(`${b.bucketOf(`CAST(${q(view.timestamp)} AS TIMESTAMP)`, width)} AS ${column}`);
     buckets = {

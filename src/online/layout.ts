@@ -42,6 +42,30 @@ export interface AggregationLayout {
    * read whose window starts earlier cannot be answered exactly.
    */
   stateStart: string | null;
+  /**
+   * The view's opt-in approximation (docs/aggregations.md, "Hop"): the state holds per-hop partial
+   * aggregates (tiles, src/online/hop-state.ts) instead of events. Absent: the state holds events.
+   */
+  hop?: HopLayout;
+}
+
+/** What a tile holds for a feature: a count; count and sum; count, mean and M2 (stddev); min; max; last with its tie keys. */
+export type HopPartialKind = "count" | "sum" | "moments" | "min" | "max" | "last";
+
+/** How a hop view's tiles are packed (src/online/hop-state.ts). */
+export interface HopLayout {
+  /** The hop in microseconds, as decimal text. Tiles are the hop's multiples since the UTC epoch. */
+  hopMicros: string;
+  /**
+   * The first tile (µs, decimal text): the hop's multiple at or before the materialization's end
+   * minus the longest finite window (the end itself when every window is lifetime). Events before
+   * it are in one prefix tile, kept only when a window is lifetime.
+   */
+  tilesStart: string;
+  /** The partial aggregates of a tile, in order, each over a value and a filter flag (indexes as in `features`). */
+  partials: { kind: HopPartialKind; value: number | null; flag: number | null }[];
+  /** Per feature (in the order of `features`): the index of its partial. */
+  featurePartial: number[];
 }
 
 /** How one version of a view's values is keyed and packed. Immutable once written. */

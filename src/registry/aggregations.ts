@@ -119,6 +119,7 @@ export function readAggregations(
     const name = typeof a.name === "string" ? a.name : defaultAggregationName(fn, column, window);
     const aggregation: Aggregation = {
       function: fn,
+      functionAt: at(i, "function"),
       ...(column !== undefined ? { column } : {}),
       window,
       ...(windowSeconds !== undefined && window !== "lifetime" ? { windowSeconds } : {}),
@@ -192,4 +193,52 @@ export function typeAggregations(
       );
     }
   }
+}
+
+/**
+ * Checks a view's `hop:` (docs/aggregations.md, "Hop") and returns it in seconds, or undefined
+ * after reporting why it cannot be used: a hop of zero (FC003, at the hop), a hop longer than the
+ * view's shortest finite window (FC003, at the hop: a window would then be rounded by more than
+ * its own length), and `count_distinct` (FC003, at that aggregation: its partial state is the set
+ * of distinct values, whose size no hop bounds). A `lifetime` window is allowed: its partial state
+ * is one aggregate of every event older than the tiles.
+ */
+export function readHop(
+  hop: string,
+  view: string,
+  features: readonly AggregationFeature[],
+  bag: DiagnosticBag,
+  at: SourceLocation,
+): number | undefined {
+  const seconds = parseDuration(hop);
+  let ok = true;
+  if (seconds === undefined || seconds < 1) {
+    bag.error("FC003", `hop '${hop}' of view '${view}' must be a duration of at least 1s (s m h d w)`, at);
+    ok = false;
+  }
+  const finite = features.flatMap((f) => (f.aggregation.windowSeconds === undefined ? [] : [f]));
+  const shortest = finite.reduce<AggregationFeature | undefined>(
+    (m, f) => (m === undefined || f.aggregation.windowSeconds! < m.aggregation.windowSeconds! ? f : m),
+    undefined,
+  );
+  if (seconds !== undefined && shortest && seconds > shortest.aggregation.windowSeconds!) {
+    bag.error(
+      "FC003",
+      `hop '${hop}' of view '${view}' is longer than its shortest window ('${shortest.name}', ${shortest.aggregation.window}): ` +
+        "a hop rounds each window's start down by up to the hop, so it must be at most the shortest window",
+      at,
+    );
+    ok = false;
+  }
+  for (const f of features)
+    if (f.aggregation.function === "count_distinct") {
+      bag.error(
+        "FC003",
+        `count_distinct ('${f.name}') cannot be served with 'hop' in view '${view}': its partial state is the set of distinct values, ` +
+          "which no hop bounds; move it to a view without 'hop'",
+        f.aggregation.functionAt ?? f.at,
+      );
+      ok = false;
+    }
+  return ok ? seconds : undefined;
 }

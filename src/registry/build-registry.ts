@@ -12,7 +12,7 @@ import type { KeyEvidence } from "./key-types.js";
 import { resolveFeatureRefs } from "./feature-refs.js";
 import { orderSqlViews } from "./sql-view-order.js";
 import type { AggregationView, Feature, FeatureService, FeatureView, FileSource, Registry, Source, SqlPart, SqlRows } from "./types.js";
-import { readAggregations, typeAggregations } from "./aggregations.js";
+import { readAggregations, readHop, typeAggregations } from "./aggregations.js";
 import { unreachable } from "./types.js";
 import { splitUserSql } from "./user-sql.js";
 import { suggest } from "./suggest.js";
@@ -270,6 +270,8 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
       : { ...base, kind: "plain", source: typeof v.source === "string" ? v.source : "" };
   }
   if (v.aggregations !== undefined) return readAggregationView(it, v, base, reg, bag, at);
+  if (v.hop !== undefined)
+    bag.error("FC003", `'hop' applies only to aggregation views; feature view '${name}' has no aggregations`, at(it, "hop"));
   if (features.length === 0) {
     bag.error("FC004", `feature view '${name}' has no 'features'`, at(it, "name"));
   }
@@ -323,9 +325,10 @@ function readAggregationView(
   const items = (v.aggregations as unknown[]).map((a, i) => (it.brokenAggregations.has(i) ? undefined : a));
   const features = readAggregations(items, name, bag, (...p) => at(it, "aggregations", ...p));
   checkFeatureNames(features, name, bag, (i) => features[i]!.at);
+  const hop = typeof v.hop === "string" ? readHop(v.hop, name, features, bag, at(it, "hop")) : undefined;
   // Bad aggregations were left out of `features` (and reported); the others are still checked.
   if (!ok) return undefined;
-  const common = { ...base, ttl: undefined, ttlSeconds: undefined, features };
+  const common = { ...base, ttl: undefined, ttlSeconds: undefined, features, ...(hop ? { hop: v.hop as string, hopSeconds: hop } : {}) };
   if (typeof v.source === "string" && typeof v.sql === "string") {
     bag.error("FC003", `feature view '${name}' has both 'source' and 'sql'; its events come from one of them`, at(it, "sql"));
     return undefined;

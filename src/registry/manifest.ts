@@ -45,8 +45,8 @@ function viewDefinition(v: FeatureView): Record<string, unknown> {
       return { ...strip(v, "parts", "sqlText", "features"), sql: v.sqlText };
     case "aggregation":
       return v.events.kind === "source"
-        ? { ...strip(v, "features", "events", "ttl", "ttlSeconds"), source: v.events.source }
-        : { ...strip(v, "features", "events", "ttl", "ttlSeconds"), sqlFile: v.events.sqlFile, sql: v.events.sqlText };
+        ? { ...strip(v, "features", "events", "ttl", "ttlSeconds", "hopSeconds"), source: v.events.source }
+        : { ...strip(v, "features", "events", "ttl", "ttlSeconds", "hopSeconds"), sqlFile: v.events.sqlFile, sql: v.events.sqlText };
     default:
       return unreachable(v);
   }
@@ -69,7 +69,7 @@ function viewInputEntry(reg: Registry, view: FeatureView): unknown {
 /** A feature as the manifest shows it; an aggregation's function, column, window and filter included. */
 function featureEntry(f: Feature | AggregationFeature): Record<string, unknown> {
   if (!("aggregation" in f)) return strip(f);
-  return { ...strip(f, "aggregation"), aggregation: strip(f.aggregation, "filterAt", "windowSeconds") };
+  return { ...strip(f, "aggregation"), aggregation: strip(f.aggregation, "filterAt", "functionAt", "windowSeconds") };
 }
 
 /** Upstream sources and SQL views of a view, transitively. */

@@ -113,6 +113,8 @@ export type AggregationFunction = "count" | "sum" | "avg" | "min" | "max" | "std
  */
 export interface Aggregation {
   function: AggregationFunction;
+  /** Where the function is written (for diagnostics about it). */
+  functionAt?: SourceLocation;
   /** The aggregated column; absent only for `count` (which then counts events). */
   column?: string;
   /** The window as written: a duration (`30d`) or `lifetime`. */
@@ -138,6 +140,13 @@ export interface AggregationView extends ViewBase {
   kind: "aggregation";
   events: { kind: "source"; source: string } | ({ kind: "sql" } & SqlRows);
   features: AggregationFeature[];
+  /**
+   * The opt-in bounded-memory approximation (docs/aggregations.md, "Hop"): online, each window's
+   * lower edge is rounded down to a multiple of the hop (UTC epoch-aligned), so the state holds
+   * per-hop partial aggregates instead of raw events. As written (`1h`), and in seconds.
+   */
+  hop?: string;
+  hopSeconds?: number;
 }
 
 export type FeatureView = PlainView | SqlView | AggregationView;

@@ -29,6 +29,7 @@ export function writeAggProject(dir: string, c: GenAggCase, wh: CaseWarehouse, p
       name: v.name,
       entities: [c.entities[v.entity]!.name],
       source: v.sourceName,
+      ...(v.hop ? { hop: v.hop } : {}),
       // A table source's columns are not seen at build: sum, min, max and last declare their type.
       aggregations: v.aggregations.map((a) => ({ ...aggregationYaml(a), type: aggOutputType(a.function, a.columnType) })),
     })),

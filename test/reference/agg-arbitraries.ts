@@ -235,6 +235,8 @@ export interface GenAggView {
   columns: GenColumn[];
   events: Row[];
   aggregations: GenAggregation[];
+  /** `hop:` as written in YAML (docs/aggregations.md, "Hop"); absent: exact. */
+  hop?: string;
 }
 
 export interface GenAggCase {

@@ -386,3 +386,24 @@ export function expectSameAggregates(got: PitResult, want: PitResult, tolerant: 
   const more = m.length > 50 ? `\n… and ${m.length - 50} more` : "";
   throw new Error(`${m.length} mismatch(es) against the reference:\n${m.slice(0, 50).join("\n")}${more}`);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The hop approximation (docs/aggregations.md, "Hop")
+// ---------------------------------------------------------------------------------------------
+
+/** `x` rounded down to a multiple of `h` (h > 0), negative x too. */
+export function floorToHop(x: bigint, h: bigint): bigint {
+  const r = x % h;
+  return r < 0n ? x - r - h : x - r;
+}
+
+/**
+ * The value of `agg` at `t` under hop `h` (µs): the same function over the events with
+ * `floor_h(t − w) <= ts < t` (lifetime: every event before t) — the window's lower edge rounded
+ * down to a multiple of the hop, so it covers between w and w + h. Written as the exact definition
+ * over the widened window `t − floor_h(t − w)`, deliberately: no tiles here.
+ */
+export function hopAggregateValue(view: RefAggView, agg: RefAggregation, keys: Row, t: bigint | null, hopMicros: bigint): Value {
+  if (t === null || agg.windowMicros === null) return aggregateValue(view, agg, keys, t);
+  return aggregateValue(view, { ...agg, windowMicros: t - floorToHop(t - agg.windowMicros, hopMicros) }, keys, t);
+}
