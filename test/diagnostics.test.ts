@@ -309,6 +309,25 @@ describe("diagnostics point at file, line and column", () => {
     ]);
   });
 
+  it("hop on a view over a push source: refused at the hop, as pushed events are not merged into tiles", async () => {
+    const yml = [
+      ENTITY,
+      "sources:",
+      "  - {name: orders, path: ../data/orders.csv, timestamp: ts, push: true}",
+      "feature_views:",
+      "  - name: pushed_hop",
+      "    entities: [customer]",
+      "    source: orders",
+      "    hop: 1h",
+      "    aggregations: [{function: count, window: 1d}]",
+    ].join("\n");
+    expect(
+      await diagnose({ "definitions/a.yml": yml, "data/orders.csv": "customer_id,ts,amount,status\n1,2024-01-01 00:00:00,1.5,paid\n" }),
+    ).toEqual([
+      "definitions/a.yml:11:10: error FC003: 'hop' is not supported on a view over a push source yet (source 'orders' has 'push: true'): pushed events would have to be merged into its tiles; remove 'hop' (the exact state takes pushes), or aggregate the source's events in another view without push",
+    ]);
+  });
+
   it("aggregation filters: one condition over one event's own columns, or FC008 at build", async () => {
     const filters = [
       "amount",
