@@ -1,5 +1,7 @@
 import type { AggregationFeature, AggregationView, FeatureType, Registry } from "../registry/types.js";
-import type { AggregationViewContext, TrainingNames } from "../dialects/training-context.js";
+import type { AggregateSpec, Dialect } from "../dialects/dialect.js";
+import type { AggregationViewContext, LateralContext, TilesContext, TrainingNames } from "../dialects/training-context.js";
+import type { AggregationShapeChoice } from "./training-shapes.js";
 import type { NamePicker } from "./internal-names.js";
 import type { CompileTarget } from "./relations.js";
 import { viewRowsRelation } from "./relations.js";
@@ -19,9 +21,10 @@ function valueType(f: AggregationFeature): FeatureType | undefined {
 }
 
 /**
- * The training-query context of one aggregation view (shape `aggregate-join`): see
- * AggregationViewContext. `features` are the features of the view the request asks for; the
- * returned `outputs` map each to its expression in the final SELECT (counts of nothing are 0).
+ * The training-query context of one aggregation view in the shape `choice` gives
+ * (chooseAggregationShape; docs/aggregations.md, "Training"): see AggregationViewContext.
+ * `features` are the features of the view the request asks for; the returned `outputs` map each
+ * to its expression in the final SELECT (counts of nothing are 0).
  */
 export function aggregationViewContext(
   reg: Registry,
@@ -31,23 +34,29 @@ export function aggregationViewContext(
   picker: NamePicker,
   features: readonly AggregationFeature[],
   index: number,
-  eventsBefore?: string,
+  eventsBefore: string | undefined,
+  choice: AggregationShapeChoice,
 ): { context: AggregationViewContext; outputs: Map<string, { alias: string; column: string; expr: string }> } {
   const d = t.dialect;
   const q = (s: string): string => d.quote(s);
   const ev = q(picker.pick("ev"));
   const alias = q(picker.pick(`a${index + 1}`));
+  const relation = viewRowsRelation(reg, view, t);
   const eventColumns: string[] = view.joinKeys.map(q);
   eventColumns.push(`CAST(${q(view.timestamp)} AS TIMESTAMP) AS ${names.ts}`);
   if (view.createdTimestamp) eventColumns.push(`${q(view.createdTimestamp)} AS ${names.created}`);
-  // One value column per (column, cast), one flag per filter, shared by the aggregations that use them.
+  const lateral = choice.shape === "aggregate-lateral";
+  // One value column per (column, cast), one flag per filter, shared by the aggregations that use
+  // them. The lateral shape reads the relation itself: its values and flags are expressions.
   const values = new Map<string, string>();
   const flags = new Map<string, string>();
   const valueOf = (f: AggregationFeature): string | undefined => {
     const col = f.aggregation.column;
     if (col === undefined) return undefined;
     const type = valueType(f);
-    const expr = type ? `CAST(${q(col)} AS ${d.sqlType(type)})` : q(col);
+    const column = lateral ? `${ev}.${q(col)}` : q(col);
+    const expr = type ? `CAST(${column} AS ${d.sqlType(type)})` : column;
+    if (lateral) return expr;
     let name = values.get(expr);
     if (!name) {
       name = q(picker.pick(`__fc_v${values.size + 1}`));
@@ -58,47 +67,106 @@ export function aggregationViewContext(
   };
   const flagOf = (filter: string | undefined): string | undefined => {
     if (filter === undefined) return undefined;
+    // A filter that is NULL leaves the event out, as a false one does.
+    const expr = `COALESCE((${filter}\n), FALSE)`;
+    if (lateral) return expr;
     let name = flags.get(filter);
     if (!name) {
       name = q(picker.pick(`__fc_f${flags.size + 1}`));
       flags.set(filter, name);
-      // A filter that is NULL leaves the event out, as a false one does.
-      eventColumns.push(`COALESCE((${filter}\n), FALSE) AS ${name}`);
+      eventColumns.push(`${expr} AS ${name}`);
     }
     return `${ev}.${name}`;
   };
-  const eventTs = `${ev}.${names.ts}`;
-  const entityTs = `${names.entityRows}.${names.entityTs}`;
-  const aggregates: { expr: string; alias: string }[] = [];
+  const eventTs = lateral ? `CAST(${ev}.${q(view.timestamp)} AS TIMESTAMP)` : `${ev}.${names.ts}`;
+  const created = lateral ? (view.createdTimestamp ? `${ev}.${q(view.createdTimestamp)}` : undefined) : `${ev}.${names.created}`;
   const outputs = new Map<string, { alias: string; column: string; expr: string }>();
+  const windows = features.map((f) => f.aggregation.windowSeconds);
+  const longest = windows.some((w) => w === undefined) ? undefined : Math.max(...(windows as number[]));
+  const context: AggregationViewContext = {
+    name: view.name,
+    describe: `aggregation view ${view.name}`,
+    relation,
+    shape: choice.shape,
+    reason: choice.reason,
+    join: choice.shape === "aggregate-join",
+    tiles: choice.shape === "aggregate-tiles",
+    lateral,
+    events: q(picker.pick(`${view.name}__events`)),
+    cte: q(picker.pick(`${view.name}__aggregates`)),
+    alias,
+    eventAlias: ev,
+    keys: view.joinKeys.map((k) => ({ entity: q(k), view: q(k) })),
+    eventColumns,
+    eventTs,
+    ts: q(view.timestamp),
+    eventsBefore: eventsBefore !== undefined ? `CAST(${q(view.timestamp)} AS TIMESTAMP) < ${eventsBefore}` : undefined,
+    longestWindow: longest !== undefined ? d.interval(longest) : undefined,
+    buckets: undefined,
+    aggregates: [],
+    tiling: undefined,
+    laterals: [],
+    results: [],
+  };
+  const spec = (f: AggregationFeature, value: string | undefined, when: string): AggregateSpec => {
+    const a = f.aggregation;
+    const type = a.function === "min" || a.function === "max" || a.function === "last" ? f.type : (valueType(f) ?? f.type);
+    const lastOrder = [
+      `${eventTs} DESC`,
+      ...(view.createdTimestamp ? [`${created} DESC NULLS LAST`] : []),
+      ...(value ? [`${d.orderKey(value, f.type)} DESC`] : []),
+    ];
+    return { function: a.function, value, type, when, lastOrder };
+  };
+  const counted = (f: AggregationFeature): boolean => f.aggregation.function === "count" || f.aggregation.function === "count_distinct";
+
+  if (choice.shape === "aggregate-lateral") {
+    // One subquery per distinct window, in the final SELECT: CROSS JOIN LATERAL of aggregates
+    // without GROUP BY, so each returns one row (a count of nothing is 0 there already).
+    const byWindow = new Map<number | undefined, LateralContext>();
+    for (const f of features) {
+      const w = f.aggregation.windowSeconds;
+      let l = byWindow.get(w);
+      if (!l) {
+        l = {
+          alias: q(picker.pick(`${view.name}__w${byWindow.size + 1}`)),
+          window: w !== undefined ? d.interval(w) : undefined,
+          aggregates: [],
+        };
+        byWindow.set(w, l);
+      }
+      const column = q(picker.pick(`__fc_${f.name}`));
+      l.aggregates.push({ expr: d.aggregate(spec(f, valueOf(f), flagOf(f.aggregation.filter) ?? "TRUE")), alias: column });
+      outputs.set(f.name, { alias: l.alias, column, expr: `${l.alias}.${column}` });
+    }
+    context.laterals = [...byWindow.values()];
+    return { context, outputs };
+  }
+
+  if (choice.shape === "aggregate-tiles") {
+    context.tiling = tilesContext(d, q, picker, view, names, features, ev, context, choice.tileSeconds!, valueOf, flagOf, outputs);
+    return { context, outputs };
+  }
+
+  // aggregate-join
+  const entityTs = `${names.entityRows}.${names.entityTs}`;
   for (const f of features) {
     const a = f.aggregation;
-    const value = valueOf(f);
     const flag = flagOf(a.filter);
     const when = [
       a.windowSeconds !== undefined ? `${eventTs} >= ${entityTs} - ${d.interval(a.windowSeconds)}` : "TRUE",
       ...(flag ? [flag] : []),
     ].join(" AND ");
-    const type = a.function === "min" || a.function === "max" || a.function === "last" ? f.type : (valueType(f) ?? f.type);
-    const lastOrder = [
-      `${eventTs} DESC`,
-      ...(view.createdTimestamp ? [`${ev}.${names.created} DESC NULLS LAST`] : []),
-      ...(value ? [`${d.orderKey(value, f.type)} DESC`] : []),
-    ];
     const column = q(picker.pick(`__fc_${f.name}`));
-    aggregates.push({ expr: d.aggregate({ function: a.function, value, type, when, lastOrder }), alias: column });
-    const counted = a.function === "count" || a.function === "count_distinct";
-    outputs.set(f.name, { alias, column, expr: counted ? `COALESCE(${alias}.${column}, 0)` : `${alias}.${column}` });
+    context.aggregates.push({ expr: d.aggregate(spec(f, valueOf(f), when)), alias: column });
+    outputs.set(f.name, { alias, column, expr: counted(f) ? `COALESCE(${alias}.${column}, 0)` : `${alias}.${column}` });
   }
-  const windows = features.map((f) => f.aggregation.windowSeconds);
-  const longest = windows.some((w) => w === undefined) ? undefined : Math.max(...(windows as number[]));
-  let buckets: AggregationViewContext["buckets"];
   const b = d.aggregationBuckets;
   if (b && longest !== undefined) {
     const width = BigInt(longest) * 1_000_000n;
     const column = q(picker.pick("__fc_bucket"));
     eventColumns.push(`${b.bucketOf(`CAST(${q(view.timestamp)} AS TIMESTAMP)`, width)} AS ${column}`);
-    buckets = {
+    context.buckets = {
       pairs: q(picker.pick(`${view.name}__buckets`)),
       column,
       select: [
@@ -109,24 +177,149 @@ export function aggregationViewContext(
       ],
     };
   }
-  return {
-    context: {
-      name: view.name,
-      describe: `aggregation view ${view.name}`,
-      relation: viewRowsRelation(reg, view, t),
-      events: q(picker.pick(`${view.name}__events`)),
-      cte: q(picker.pick(`${view.name}__aggregates`)),
-      alias,
-      eventAlias: ev,
-      keys: view.joinKeys.map((k) => ({ entity: q(k), view: q(k) })),
-      eventColumns,
-      eventTs,
-      ts: q(view.timestamp),
-      eventsBefore: eventsBefore !== undefined ? `CAST(${q(view.timestamp)} AS TIMESTAMP) < ${eventsBefore}` : undefined,
-      longestWindow: longest !== undefined ? d.interval(longest) : undefined,
-      buckets,
-      aggregates,
-    },
-    outputs,
+  context.results = [{ cte: context.cte, alias }];
+  return { context, outputs };
+}
+
+/**
+ * The tiles shape (TilesContext): partial aggregates per (keys, tile) — count, sum, min, max, and
+ * for avg its sum and count — added up over the complete tiles of each window, plus the raw events
+ * of the window's two edge tiles. Exact: counts and integer sums add integers; min and max of
+ * mins and maxes; a float sum adds the same values in another grouping (docs/aggregations.md).
+ */
+function tilesContext(
+  d: Dialect,
+  q: (s: string) => string,
+  picker: NamePicker,
+  view: AggregationView,
+  names: TrainingNames,
+  features: readonly AggregationFeature[],
+  ev: string,
+  context: AggregationViewContext,
+  seconds: number,
+  valueOf: (f: AggregationFeature) => string | undefined,
+  flagOf: (filter: string | undefined) => string | undefined,
+  outputs: Map<string, { alias: string; column: string; expr: string }>,
+): TilesContext {
+  const width = (BigInt(seconds) * 1_000_000n).toString();
+  const us = q(picker.pick("__fc_us"));
+  const tile = q(picker.pick("__fc_tile"));
+  const r = q(picker.pick("r"));
+  const tl = q(picker.pick("tl"));
+  const g = q(picker.pick("g"));
+  const w = q(picker.pick("__fc_w"));
+  const tileOf = (micros: string): string => `${micros} - ((${micros} % ${width}) + ${width}) % ${width}`;
+  const evUs = d.epochMicros(`CAST(${q(view.timestamp)} AS TIMESTAMP)`);
+  context.eventColumns.push(`${evUs} AS ${us}`, `${tileOf(evUs)} AS ${tile}`);
+  const rowUs = d.epochMicros(names.entityTs);
+  const micros = (s: number): string => (BigInt(s) * 1_000_000n).toString();
+  const windows = [...new Set(features.map((f) => f.aggregation.windowSeconds))];
+  const fixed = windows.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+  const longest = windows.includes(undefined) ? undefined : fixed[fixed.length - 1];
+  const tiling: TilesContext = {
+    width,
+    us,
+    tile,
+    rows: q(picker.pick(`${view.name}__rows`)),
+    rowsSelect: [names.rowId, ...view.joinKeys.map(q), `${rowUs} AS ${us}`, `${tileOf(rowUs)} AS ${tile}`],
+    rowAlias: r,
+    tileAlias: tl,
+    pairAlias: g,
+    tiles: q(picker.pick(`${view.name}__tiles`)),
+    partials: [],
+    tileAgg: q(picker.pick(`${view.name}__tile_sums`)),
+    tileAggregates: [],
+    lowest: longest !== undefined ? `${r}.${tile} - ${micros(longest)}` : undefined,
+    edgeAgg: q(picker.pick(`${view.name}__edge_sums`)),
+    edgeAggregates: [],
+    w,
+    edges: ["0", ...fixed.map(micros)],
   };
+  const filtered = (agg: string, when: string[]): string => (when.length > 0 ? `${agg} FILTER (WHERE ${when.join(" AND ")})` : agg);
+  // Partials per tile, shared by every window (count_1d and count_30d read the same tile count).
+  const partials = new Map<string, string>();
+  const partial = (expr: string): string => {
+    let alias = partials.get(expr);
+    if (!alias) {
+      alias = q(picker.pick(`__fc_p${partials.size + 1}`));
+      partials.set(expr, alias);
+      tiling.partials.push({ expr, alias });
+    }
+    return `${tl}.${alias}`;
+  };
+  const tileSums = new Map<string, string>();
+  const edgeSums = new Map<string, string>();
+  const tAlias = q(picker.pick(`${view.name}__t`));
+  const eAlias = q(picker.pick(`${view.name}__e`));
+  const minMax = (fn: "min" | "max", value: string, type: AggregationFeature["type"], when: string[]): string =>
+    d.aggregate({ function: fn, value, type, when: when.length > 0 ? when.join(" AND ") : "TRUE", lastOrder: [] });
+  for (const f of features) {
+    const a = f.aggregation;
+    const v = valueOf(f);
+    const flag = flagOf(a.filter);
+    const flagWhen = flag ? [flag] : [];
+    // Complete tiles of this window: those after the tile of t - w (the join keeps those before the tile of t).
+    const inWindow =
+      a.windowSeconds !== undefined && a.windowSeconds !== longest ? [`${tl}.${tile} > ${r}.${tile} - ${micros(a.windowSeconds)}`] : [];
+    // Edges: the tile of t (offset 0) and the tile of t - w.
+    const atEdge = [a.windowSeconds !== undefined ? `${g}.${w} IN (0, ${micros(a.windowSeconds)})` : `${g}.${w} = 0`, ...flagWhen];
+    const tileAt = (p: string, combine: "sum" | "min" | "max"): string => {
+      const expr = combine === "sum" ? filtered(`sum(${partial(p)})`, inWindow) : minMax(combine, partial(p), f.type, inWindow);
+      let alias = tileSums.get(expr);
+      if (!alias) {
+        alias = q(picker.pick(`__fc_t${tileSums.size + 1}`));
+        tileSums.set(expr, alias);
+        tiling.tileAggregates.push({ expr, alias });
+      }
+      return `${tAlias}.${alias}`;
+    };
+    const edge = (expr: string): string => {
+      let alias = edgeSums.get(expr);
+      if (!alias) {
+        alias = q(picker.pick(`__fc_e${edgeSums.size + 1}`));
+        edgeSums.set(expr, alias);
+        tiling.edgeAggregates.push({ expr, alias });
+      }
+      return `${eAlias}.${alias}`;
+    };
+    const count = (): [string, string] => [
+      tileAt(filtered(`count(${v ?? "*"})`, flagWhen), "sum"),
+      edge(filtered(`count(${v ?? "*"})`, atEdge)),
+    ];
+    const sum = (): [string, string] => [tileAt(filtered(`sum(${v})`, flagWhen), "sum"), edge(filtered(`sum(${v})`, atEdge))];
+    const plus = ([x, y]: [string, string]): string => `COALESCE(${x} + ${y}, ${x}, ${y})`;
+    const countOf = ([x, y]: [string, string]): string => `COALESCE(${x}, 0) + COALESCE(${y}, 0)`;
+    let expr: string;
+    switch (a.function) {
+      case "count":
+        expr = `CAST(${countOf(count())} AS ${d.sqlType("int64")})`;
+        break;
+      case "sum":
+        expr = `CAST(${plus(sum())} AS ${d.sqlType(f.type)})`;
+        break;
+      case "avg": {
+        const dbl = d.sqlType("float64");
+        expr = `CAST(${plus(sum())} AS ${dbl}) / CAST(NULLIF(${countOf(count())}, 0) AS ${dbl})`;
+        break;
+      }
+      case "min":
+      case "max": {
+        const x = tileAt(minMax(a.function, v!, f.type, flagWhen), a.function);
+        const y = edge(minMax(a.function, v!, f.type, atEdge));
+        // least and greatest skip NULLs (DuckDB and PostgreSQL); strings compare by bytes.
+        const [kx, ky] = [d.orderKey(x, f.type), d.orderKey(y, f.type)];
+        const both = `${a.function === "min" ? "least" : "greatest"}(${kx}, ${ky})`;
+        expr = kx === x ? both : `CAST(${both} AS ${d.sqlType(f.type)})`;
+        break;
+      }
+      default:
+        throw new Error(`aggregation view ${view.name}: ${a.function} has no tiles shape`);
+    }
+    outputs.set(f.name, { alias: tAlias, column: "", expr });
+  }
+  context.results = [
+    { cte: tiling.tileAgg, alias: tAlias },
+    { cte: tiling.edgeAgg, alias: eAlias },
+  ];
+  return tiling;
 }
