@@ -20,7 +20,10 @@ import type { GenAggCase } from "./reference/agg-arbitraries.js";
 import { aggregateReference, expectSameAggregates, tolerantColumns } from "./reference/agg-reference.js";
 import { readOutput, removeDir, show } from "./reference/duckdb-harness.js";
 import type { Row } from "./reference/pit-reference.js";
+import { chooseAggregationShape, eventsPerKeyInWindow, tileSeconds } from "../src/compile/training-shapes.js";
 import type { AggregationShape } from "../src/compile/training-shapes.js";
+import { duckdbDialect } from "../src/dialects/duckdb.js";
+import { postgresDialect } from "../src/dialects/postgres.js";
 
 afterAll(closeTestTargets);
 
@@ -240,4 +243,52 @@ describe("aggregation views: a named example with its right values", () => {
       expectSameAggregates(got, aggregateReference(toAggRequest(c)), tolerantColumns(toAggRequest(c)));
     });
   }
+});
+
+describe("aggregation views: the tiles shape on a named example", () => {
+  for (const dialect of DIALECT_NAMES) {
+    it(`${dialect}: counts, sums, min of strings and a filter over tiles, with events exactly at T - w and at T`, async () => {
+      // Without last, stddev and count_distinct (which tiles cannot compute), so tiles run.
+      const c = caseFor(ordersCase(), "aggregate-tiles")!;
+      expect(c.views[0]!.aggregations.map((a) => a.function)).toEqual(["count", "count", "sum", "sum", "min", "count"]);
+      const got = await trainOn(dialect, c, "aggregate-tiles");
+      expectSameAggregates(got, aggregateReference(toAggRequest(c)), tolerantColumns(toAggRequest(c)));
+      // at 01-12, 7d: the 01-05 order (at T - w exactly) counts; at 01-05, the order at T does not
+      expect(got.rows.map((r) => r.n_7d)).toEqual([1n, 3n, 0n, 0n, 3n]);
+    });
+  }
+});
+
+describe("aggregation views: which shape train chooses", () => {
+  const f = (fn: string, days?: number) => ({
+    aggregation: { function: fn, windowSeconds: days === undefined ? undefined : days * 86_400 },
+  });
+  const dense = { events: 10_000_000, keys: 5_000, spanSeconds: 365 * 86_400 }; // ≈ 164 per key in 30 days
+  const sparse = { events: 10_000_000, keys: 100_000, spanSeconds: 365 * 86_400 }; // ≈ 8
+  const base = [f("count", 1), f("sum", 7), f("avg", 30)];
+  it("tiles of the greatest divisor of the windows that is at most a day", () => {
+    expect(tileSeconds([86_400, 7 * 86_400, 30 * 86_400])).toBe(86_400);
+    expect(tileSeconds([3_600, 7_200])).toBe(3_600);
+    expect(tileSeconds([90, 3_600])).toBe(90);
+    expect(tileSeconds([60, 90])).toBe(30);
+    expect(tileSeconds([7 * 86_400])).toBe(86_400);
+    expect(tileSeconds([30 * 86_400])).toBe(86_400);
+    expect(tileSeconds([10 * 86_400 + 3_600])).toBe(3_600); // 241 h: its greatest divisor up to 24 h is 1 h
+    expect(tileSeconds([undefined])).toBe(86_400);
+    expect(tileSeconds([undefined, 7_200])).toBe(7_200);
+  });
+  it("DuckDB: tiles on dense data, the join on sparse data, without a density, or with a function tiles cannot compute", () => {
+    expect(chooseAggregationShape(duckdbDialect, base, "assumed", dense).shape).toBe("aggregate-tiles");
+    expect(chooseAggregationShape(duckdbDialect, base, "assumed", sparse).shape).toBe("aggregate-join");
+    expect(chooseAggregationShape(duckdbDialect, base, "assumed").shape).toBe("aggregate-join");
+    expect(chooseAggregationShape(duckdbDialect, [...base, f("last", 7)], "assumed", dense).reason).toMatch(/tiles cannot compute last/);
+    expect(eventsPerKeyInWindow(dense, 30 * 86_400)).toBeCloseTo(164.4, 1);
+  });
+  it("PostgreSQL: lateral with the index, else tiles or join by density; build (index assumed, no density): the join", () => {
+    expect(chooseAggregationShape(postgresDialect, base, "present", sparse).shape).toBe("aggregate-lateral");
+    expect(chooseAggregationShape(postgresDialect, [f("last", 30)], "present").shape).toBe("aggregate-lateral");
+    expect(chooseAggregationShape(postgresDialect, base, "absent", dense).shape).toBe("aggregate-tiles");
+    expect(chooseAggregationShape(postgresDialect, base, "absent", sparse).shape).toBe("aggregate-join");
+    expect(chooseAggregationShape(postgresDialect, base, "assumed").shape).toBe("aggregate-join");
+  });
 });
