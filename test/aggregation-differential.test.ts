@@ -273,7 +273,7 @@ describe("aggregation views: which shape train chooses", () => {
     expect(tileSeconds([60, 90])).toBe(30);
     expect(tileSeconds([7 * 86_400])).toBe(86_400);
     expect(tileSeconds([30 * 86_400])).toBe(86_400);
-    expect(tileSeconds([10 * 86_400 + 3_600])).toBe(3_600); // 241 h: its greatest divisor up to 24 h is 1 h
+    expect(tileSeconds([10 * 86_400 + 3_600])).toBe(72_300); // 241 h = 12 tiles of 20 h 5 min
     expect(tileSeconds([undefined])).toBe(86_400);
     expect(tileSeconds([undefined, 7_200])).toBe(7_200);
   });
