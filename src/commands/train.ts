@@ -51,8 +51,9 @@ export async function trainingSql(
     /** The entity rows' columns (needed by the sort-merge shape; on PostgreSQL without the row id column, see entityRowIdColumn). */
     entityColumns?: string[];
     /**
-     * Ask the warehouse, as `train` does, instead of `index`/`unique`: the catalog's index facts
-     * and the aggregation views' density (the query `train` would run on this data).
+     * Ask the warehouse, as `train` does: the catalog's index facts (unless `index` is given: then
+     * it is taken as the index state) and the aggregation views' density (the query `train`
+     * would run on this data).
      */
     measure?: boolean;
   },
@@ -70,6 +71,7 @@ export async function trainingSql(
         ct,
         features.map((f) => f.view),
         opts.aggregationShape,
+        opts.index,
       );
     } finally {
       await wh.close();
@@ -103,6 +105,7 @@ async function catalogFacts(
   ct: CompileTarget,
   views: string[],
   force?: AggregationShape,
+  index?: Exclude<IndexState, "assumed">,
 ): Promise<{ indexes: Map<string, IndexState>; uniqueViews: Set<string>; densities: Map<string, AggregationDensity> }> {
   const indexes = new Map<string, IndexState>();
   const uniqueViews = new Set<string>();
@@ -111,9 +114,10 @@ async function catalogFacts(
     const view = reg.views.get(name)!;
     const relation = viewRowsRelation(reg, view, ct);
     const facts = await wh.pitIndexFacts(relation, view.joinKeys, view.timestamp);
-    if (ct.dialect.wantsIndexes) indexes.set(name, facts.lookup ? "present" : "absent");
+    const lookup = index ? index === "present" : facts.lookup;
+    if (ct.dialect.wantsIndexes) indexes.set(name, lookup ? "present" : "absent");
     if (facts.unique) uniqueViews.add(name);
-    if (view.kind === "aggregation" && !force && !(ct.dialect.wantsIndexes && facts.lookup)) {
+    if (view.kind === "aggregation" && !force && !(ct.dialect.wantsIndexes && lookup)) {
       const sql = aggregationDensitySql(ct.dialect, relation, view.joinKeys, view.timestamp);
       for await (const batch of wh.readRows(sql, { what: `measuring the density of ${view.name}'s events` }))
         for (const row of batch) densities.set(name, aggregationDensity(row));
