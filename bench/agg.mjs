@@ -180,9 +180,10 @@ async function ensureDataset(dir, params) {
  * Variant `a`: fcompile's compiled query as `train` would run it on this warehouse (`measure`: the
  * catalog's index facts and the events' density choose the aggregation shape), or null (with the
  * reason) when it cannot be compiled. `index: "absent"` compiles as if the events had no index
- * (`a_noidx` on PostgreSQL, timed with the indexes hidden).
+ * (`a_noidx` on PostgreSQL, timed with the indexes hidden). `entityColumns`: the entity columns
+ * the output keeps (PostgreSQL, which lists them; without them it keeps every column of its CTE).
  */
-export async function compiledSql(projectDir, entities, target, index) {
+export async function compiledSql(projectDir, entities, target, index, entityColumns) {
   try {
     const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
     return {
@@ -193,6 +194,7 @@ export async function compiledSql(projectDir, entities, target, index) {
         entities,
         measure: true,
         ...(index ? { index } : {}),
+        ...(entityColumns ? { entityColumns } : {}),
       }),
     };
   } catch (e) {

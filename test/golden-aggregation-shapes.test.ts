@@ -1,7 +1,7 @@
 /**
  * Golden SQL of the aggregation views' training shapes (docs/aggregations.md, "Training"), per
  * dialect and shape: `build` compiles the join; `train` may choose tiles (dense data) or, on
- * PostgreSQL with the index, lateral. Each is forced here, as `train --aggregation-shape` would.
+ * PostgreSQL with the index, lateral. Each is forced here (TrainOptions.aggregationShape).
  * Reviewed like code; UPDATE_GOLDEN=1 rewrites them.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -328,7 +328,7 @@ async function allSqls(variants, ctx, dir) {
   const kept = [];
   for (const v of variants) {
     if (v === "a" || v === "a_noidx") {
-      const r = await compiledSql(dir, ctx.entities, "pg", v === "a_noidx" ? "absent" : undefined);
+      const r = await compiledSql(dir, ctx.entities, "pg", v === "a_noidx" ? "absent" : undefined, ENTITY_COLS.slice(0, -1));
       if (!r.sql) {
         console.log(`variant a: not available yet (api.trainingSql: ${r.reason})`);
         continue;
