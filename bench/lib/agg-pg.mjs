@@ -328,12 +328,15 @@ async function allSqls(variants, ctx, dir) {
   const kept = [];
   for (const v of variants) {
     if (v === "a" || v === "a_noidx") {
-      const r = await compiledSql(dir, ctx.entities, "pg", v === "a_noidx" ? "absent" : undefined, ENTITY_COLS.slice(0, -1));
+      const r = await compiledSql(dir, ctx.entities, "pg", v === "a_noidx" ? "absent" : undefined);
       if (!r.sql) {
         console.log(`variant a: not available yet (api.trainingSql: ${r.reason})`);
         continue;
       }
-      sqls[v] = r.sql;
+      // The compiled query keeps every column of its entity rows (their row id and its own
+      // timestamp column too): the comparison reads the benchmark's columns, in its order.
+      const cols = [...ENTITY_COLS, ...ctx.features.map((f) => f.name)].map(q).join(", ");
+      sqls[v] = `SELECT ${cols} FROM (\n${r.sql.trimEnd()}\n) AS fc_a`;
     } else {
       try {
         // `shape@set`: the shape over another feature set (timed against the run's baseline, not verified)
