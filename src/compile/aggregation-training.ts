@@ -154,10 +154,10 @@ export function aggregationViewContext(
   for (const f of features) {
     const a = f.aggregation;
     const flag = flagOf(a.filter);
-    const when = [
-      a.windowSeconds !== undefined ? `${eventTs} >= ${entityTs} - ${d.interval(a.windowSeconds)}` : "TRUE",
-      ...(flag ? [flag] : []),
-    ].join(" AND ");
+    // The join keeps only the events of the longest window: its features need no window test.
+    const inWindow =
+      a.windowSeconds !== undefined && a.windowSeconds !== longest ? [`${eventTs} >= ${entityTs} - ${d.interval(a.windowSeconds)}`] : [];
+    const when = [...inWindow, ...(flag ? [flag] : [])].join(" AND ") || "TRUE";
     const column = q(picker.pick(`__fc_${f.name}`));
     context.aggregates.push({ expr: d.aggregate(spec(f, valueOf(f), when)), alias: column });
     outputs.set(f.name, { alias, column, expr: counted(f) ? `COALESCE(${alias}.${column}, 0)` : `${alias}.${column}` });

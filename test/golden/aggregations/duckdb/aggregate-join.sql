@@ -41,10 +41,10 @@ WITH "entity_rows" AS (
     "entity_rows"."__fc_row_id",
     count(*) FILTER (WHERE "ev"."__fc_ts" >= "entity_rows"."__fc_entity_ts" - INTERVAL '2 hours') AS "__fc_orders_2h",
     count(*) FILTER (WHERE "ev"."__fc_ts" >= "entity_rows"."__fc_entity_ts" - INTERVAL '1 day' AND "ev"."__fc_f1") AS "__fc_paid_1d",
-    CAST(sum("ev"."__fc_v1") FILTER (WHERE "ev"."__fc_ts" >= "entity_rows"."__fc_entity_ts" - INTERVAL '7 days') AS DOUBLE) AS "__fc_amount_sum_7d",
-    avg("ev"."__fc_v1") FILTER (WHERE "ev"."__fc_ts" >= "entity_rows"."__fc_entity_ts" - INTERVAL '7 days') AS "__fc_amount_avg_7d",
+    CAST(sum("ev"."__fc_v1") AS DOUBLE) AS "__fc_amount_sum_7d",
+    avg("ev"."__fc_v1") AS "__fc_amount_avg_7d",
     max("ev"."__fc_v1") FILTER (WHERE "ev"."__fc_ts" >= "entity_rows"."__fc_entity_ts" - INTERVAL '1 day') AS "__fc_amount_max_1d",
-    min("ev"."__fc_v2") FILTER (WHERE "ev"."__fc_ts" >= "entity_rows"."__fc_entity_ts" - INTERVAL '7 days') AS "__fc_status_min_7d"
+    min("ev"."__fc_v2") AS "__fc_status_min_7d"
   FROM "customer_orders__buckets" AS "entity_rows"
   JOIN "customer_orders__events" AS "ev"
     ON "ev"."customer_id" = "entity_rows"."customer_id"
