@@ -55,7 +55,7 @@ const EVENTS = `"bench"."events"`;
 const ENTITY_COLS = ["customer_id", "event_timestamp", "label"];
 
 export const DESCRIPTIONS = {
-  a: "fcompile trainingSql",
+  a: "fcompile trainingSql (shape chosen as train does)",
   bucket30: "join on key + 30-day time bucket (B = widest window)",
   join: "range join [T-30d, T) + GROUP BY with FILTER per window",
   window: "events ∪ entity rows, RANGE … PRECEDING frames",
@@ -176,11 +176,27 @@ async function ensureDataset(dir, params) {
 
 // ---------------------------------------------------------------- queries
 
-/** Variant `a`: fcompile's compiled query, or null (with the reason) while the compiler has no aggregation views. */
-export async function compiledSql(projectDir, entities, target) {
+/**
+ * Variant `a`: fcompile's compiled query as `train` would run it on this warehouse (`measure`: the
+ * catalog's index facts and the events' density choose the aggregation shape), or null (with the
+ * reason) when it cannot be compiled. `index: "absent"` compiles as if the events had no index
+ * (`a_noidx` on PostgreSQL, timed with the indexes hidden). `entityColumns`: the entity columns
+ * the output keeps (PostgreSQL, which lists them; without them it keeps every column of its CTE).
+ */
+export async function compiledSql(projectDir, entities, target, index, entityColumns) {
   try {
     const api = await import(pathToFileURL(path.join(REPO_DIR, "dist/index.js")).href);
-    return { sql: await api.trainingSql({ projectDir, ...(target ? { target } : {}), features: ["orders_agg:*"], entities }) };
+    return {
+      sql: await api.trainingSql({
+        projectDir,
+        ...(target ? { target } : {}),
+        features: ["orders_agg:*"],
+        entities,
+        measure: true,
+        ...(index ? { index } : {}),
+        ...(entityColumns ? { entityColumns } : {}),
+      }),
+    };
   } catch (e) {
     return { sql: null, reason: String(e?.message ?? e).split("\n")[0] };
   }

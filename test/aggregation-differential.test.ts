@@ -20,11 +20,49 @@ import type { GenAggCase } from "./reference/agg-arbitraries.js";
 import { aggregateReference, expectSameAggregates, tolerantColumns } from "./reference/agg-reference.js";
 import { readOutput, removeDir, show } from "./reference/duckdb-harness.js";
 import type { Row } from "./reference/pit-reference.js";
+import { chooseAggregationShape, eventsPerKeyInWindow, tileSeconds } from "../src/compile/training-shapes.js";
+import type { AggregationShape } from "../src/compile/training-shapes.js";
+import { duckdbDialect } from "../src/dialects/duckdb.js";
+import { postgresDialect } from "../src/dialects/postgres.js";
 
 afterAll(closeTestTargets);
 
+/**
+ * The training shapes of aggregation views each dialect has (docs/aggregations.md, "Training"):
+ * each is forced in turn, since on the small random data the density statistic would choose the
+ * join; `undefined` is the shape `train` chooses itself.
+ */
+const SHAPES: Record<(typeof DIALECT_NAMES)[number], (AggregationShape | undefined)[]> = {
+  duckdb: [undefined, "aggregate-tiles"],
+  postgres: [undefined, "aggregate-join", "aggregate-tiles", "aggregate-lateral"],
+};
+
+/** The functions the tiles shape computes; a view with another falls back to the join shape. */
+const TILEABLE = new Set(["count", "sum", "avg", "min", "max"]);
+
+/**
+ * The case for a shape: for `aggregate-tiles`, without the aggregations tiles cannot compute (so
+ * that the tiles shape is the one exercised, not its fallback), and null when nothing is left.
+ */
+function caseFor(c: GenAggCase, shape: AggregationShape | undefined): GenAggCase | null {
+  if (shape !== "aggregate-tiles") return c;
+  const views = c.views
+    .map((v) => ({ ...v, aggregations: v.aggregations.filter((a) => TILEABLE.has(a.function)) }))
+    .filter((v) => v.aggregations.length > 0);
+  const features = c.features.filter((ref) => {
+    const [view, feature] = ref.split(":");
+    const v = views.find((x) => x.name === view);
+    return v !== undefined && (feature === "*" || v.aggregations.some((a) => a.name === feature));
+  });
+  return features.length > 0 ? { ...c, views, features } : null;
+}
+
 /** Trains the case on one dialect and reads the output as the reference's data model. */
-async function trainOn(dialect: (typeof DIALECT_NAMES)[number], c: GenAggCase): Promise<{ columns: string[]; rows: Row[] }> {
+async function trainOn(
+  dialect: (typeof DIALECT_NAMES)[number],
+  c: GenAggCase,
+  shape?: AggregationShape,
+): Promise<{ columns: string[]; rows: Row[] }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "fc-agg-"));
   const wh = await TEST_TARGETS[dialect].prepare(dir);
   try {
@@ -38,6 +76,7 @@ async function trainOn(dialect: (typeof DIALECT_NAMES)[number], c: GenAggCase): 
       out,
       ...(c.timestampColumn === "event_timestamp" ? {} : { timestampColumn: c.timestampColumn }),
       ...(c.fullNames ? { fullNames: true } : {}),
+      ...(shape ? { aggregationShape: shape } : {}),
     });
     const got = await readOutput(out);
     return { columns: got.columns, rows: got.rows.map((r) => Object.fromEntries(got.columns.map((col, i) => [col, r[i]!]))) };
@@ -55,15 +94,21 @@ describe("aggregation views in training equal the reference", () => {
     "random cases, on every dialect",
     async () => {
       await assertAsyncProperty(
-        fc.asyncProperty(aggCaseArb(), async (c) => {
-          const req = toAggRequest(c);
-          const want = aggregateReference(req);
+        fc.asyncProperty(aggCaseArb(), async (whole) => {
           for (const dialect of DIALECT_NAMES) {
-            const got = await trainOn(dialect, c);
-            try {
-              expectSameAggregates(got, want, tolerantColumns(req));
-            } catch (err) {
-              throw new Error(`${dialect}: ${(err as Error).message}\nentity rows: ${show(c.entityRows)}`, { cause: err });
+            for (const shape of SHAPES[dialect]) {
+              const c = caseFor(whole, shape);
+              if (!c) continue;
+              const req = toAggRequest(c);
+              const want = aggregateReference(req);
+              const got = await trainOn(dialect, c, shape);
+              try {
+                expectSameAggregates(got, want, tolerantColumns(req));
+              } catch (err) {
+                throw new Error(`${dialect} (${shape ?? "chosen"}): ${(err as Error).message}\nentity rows: ${show(c.entityRows)}`, {
+                  cause: err,
+                });
+              }
             }
           }
         }),
@@ -156,10 +201,10 @@ function ordersCase(): GenAggCase {
 }
 
 describe("aggregation views: a named example with its right values", () => {
-  for (const dialect of DIALECT_NAMES) {
-    it(`${dialect}: window edges, NULL values and timestamps, an empty window, last at a tie, int64 sums beyond 2^53`, async () => {
+  for (const [dialect, shape] of DIALECT_NAMES.flatMap((d) => SHAPES[d].map((s) => [d, s] as const))) {
+    it(`${dialect} (${shape ?? "chosen shape"}): window edges, NULL values and timestamps, an empty window, last at a tie, int64 sums beyond 2^53`, async () => {
       const c = ordersCase();
-      const got = await trainOn(dialect, c);
+      const got = await trainOn(dialect, c, shape);
       expect(got.columns).toEqual([
         "customer_id",
         "event_timestamp",
@@ -198,4 +243,52 @@ describe("aggregation views: a named example with its right values", () => {
       expectSameAggregates(got, aggregateReference(toAggRequest(c)), tolerantColumns(toAggRequest(c)));
     });
   }
+});
+
+describe("aggregation views: the tiles shape on a named example", () => {
+  for (const dialect of DIALECT_NAMES) {
+    it(`${dialect}: counts, sums, min of strings and a filter over tiles, with events exactly at T - w and at T`, async () => {
+      // Without last, stddev and count_distinct (which tiles cannot compute), so tiles run.
+      const c = caseFor(ordersCase(), "aggregate-tiles")!;
+      expect(c.views[0]!.aggregations.map((a) => a.function)).toEqual(["count", "count", "sum", "sum", "min", "count"]);
+      const got = await trainOn(dialect, c, "aggregate-tiles");
+      expectSameAggregates(got, aggregateReference(toAggRequest(c)), tolerantColumns(toAggRequest(c)));
+      // at 01-12, 7d: the 01-05 order (at T - w exactly) counts; at 01-05, the order at T does not
+      expect(got.rows.map((r) => r.n_7d)).toEqual([1n, 3n, 0n, 0n, 3n]);
+    });
+  }
+});
+
+describe("aggregation views: which shape train chooses", () => {
+  const f = (fn: string, days?: number) => ({
+    aggregation: { function: fn, windowSeconds: days === undefined ? undefined : days * 86_400 },
+  });
+  const dense = { events: 10_000_000, keys: 5_000, spanSeconds: 365 * 86_400 }; // ≈ 164 per key in 30 days
+  const sparse = { events: 10_000_000, keys: 100_000, spanSeconds: 365 * 86_400 }; // ≈ 8
+  const base = [f("count", 1), f("sum", 7), f("avg", 30)];
+  it("tiles of the greatest divisor of the windows that is at most a day", () => {
+    expect(tileSeconds([86_400, 7 * 86_400, 30 * 86_400])).toBe(86_400);
+    expect(tileSeconds([3_600, 7_200])).toBe(3_600);
+    expect(tileSeconds([90, 3_600])).toBe(90);
+    expect(tileSeconds([60, 90])).toBe(30);
+    expect(tileSeconds([7 * 86_400])).toBe(86_400);
+    expect(tileSeconds([30 * 86_400])).toBe(86_400);
+    expect(tileSeconds([10 * 86_400 + 3_600])).toBe(72_300); // 241 h = 12 tiles of 20 h 5 min
+    expect(tileSeconds([undefined])).toBe(86_400);
+    expect(tileSeconds([undefined, 7_200])).toBe(7_200);
+  });
+  it("DuckDB: tiles on dense data, the join on sparse data, without a density, or with a function tiles cannot compute", () => {
+    expect(chooseAggregationShape(duckdbDialect, base, "assumed", dense).shape).toBe("aggregate-tiles");
+    expect(chooseAggregationShape(duckdbDialect, base, "assumed", sparse).shape).toBe("aggregate-join");
+    expect(chooseAggregationShape(duckdbDialect, base, "assumed").shape).toBe("aggregate-join");
+    expect(chooseAggregationShape(duckdbDialect, [...base, f("last", 7)], "assumed", dense).reason).toMatch(/tiles cannot compute last/);
+    expect(eventsPerKeyInWindow(dense, 30 * 86_400)).toBeCloseTo(164.4, 1);
+  });
+  it("PostgreSQL: lateral with the index, else tiles or join by density; build (index assumed, no density): the join", () => {
+    expect(chooseAggregationShape(postgresDialect, base, "present", sparse).shape).toBe("aggregate-lateral");
+    expect(chooseAggregationShape(postgresDialect, [f("last", 30)], "present").shape).toBe("aggregate-lateral");
+    expect(chooseAggregationShape(postgresDialect, base, "absent", dense).shape).toBe("aggregate-tiles");
+    expect(chooseAggregationShape(postgresDialect, base, "absent", sparse).shape).toBe("aggregate-join");
+    expect(chooseAggregationShape(postgresDialect, base, "assumed").shape).toBe("aggregate-join");
+  });
 });

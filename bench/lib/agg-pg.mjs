@@ -53,8 +53,9 @@ const DESCRIPTIONS = {
   lateral_split: "one LATERAL per window (own index range, no FILTER)",
   window: "events ∪ entity rows, RANGE … PRECEDING frames",
   tiles_noidx: "tiles, no index on the events",
+  a_noidx: "fcompile trainingSql compiled and run as if the events had no index",
 };
-const NO_INDEX = new Set(["join_noidx", "tiles_noidx"]);
+const NO_INDEX = new Set(["join_noidx", "tiles_noidx", "a_noidx"]);
 
 // u(i, s): a uniform double in [0, 1) from hashint8extended (as bench/lib/pit-pg.mjs).
 const U_FUNCTION = `CREATE OR REPLACE FUNCTION ${rel("u")}(i bigint, s int) RETURNS double precision
@@ -326,13 +327,16 @@ async function allSqls(variants, ctx, dir) {
   const sqls = {};
   const kept = [];
   for (const v of variants) {
-    if (v === "a") {
-      const r = await compiledSql(dir, ctx.entities, "pg");
+    if (v === "a" || v === "a_noidx") {
+      const r = await compiledSql(dir, ctx.entities, "pg", v === "a_noidx" ? "absent" : undefined);
       if (!r.sql) {
         console.log(`variant a: not available yet (api.trainingSql: ${r.reason})`);
         continue;
       }
-      sqls.a = r.sql;
+      // The compiled query keeps every column of its entity rows (their row id and its own
+      // timestamp column too): the comparison reads the benchmark's columns, in its order.
+      const cols = [...ENTITY_COLS, ...ctx.features.map((f) => f.name)].map(q).join(", ");
+      sqls[v] = `SELECT ${cols} FROM (\n${r.sql.trimEnd()}\n) AS fc_a`;
     } else {
       try {
         // `shape@set`: the shape over another feature set (timed against the run's baseline, not verified)

@@ -3,8 +3,8 @@ import path from "node:path";
 import { viewRowsRelation } from "../compile/relations.js";
 import type { CompileTarget } from "../compile/relations.js";
 import { compileTraining, compileTrainingWithShapes, outputName } from "../compile/training.js";
-import { shapeLine } from "../compile/training-shapes.js";
-import type { IndexState, TrainingShape } from "../compile/training-shapes.js";
+import { aggregationDensity, aggregationDensitySql, shapeLine } from "../compile/training-shapes.js";
+import type { AggregationDensity, AggregationShape, IndexState, TrainingShape } from "../compile/training-shapes.js";
 import { DiagnosticBag, FcUserError, userError } from "../diagnostics/diagnostic.js";
 import { resolveFeatureRefs } from "../registry/feature-refs.js";
 import type { FeatureRef, Registry } from "../registry/types.js";
@@ -31,6 +31,11 @@ export interface TrainOptions extends ProjectOptions {
   /** Entity timestamp column; default `event_timestamp`. */
   timestampColumn?: string;
   fullNames?: boolean;
+  /**
+   * Every aggregation view in this shape where it can have it, instead of the one the catalog and
+   * the measured density choose (tests and benchmarks; docs/aggregations.md, "Training").
+   */
+  aggregationShape?: AggregationShape;
 }
 
 /**
@@ -46,17 +51,43 @@ export async function trainingSql(
     unique?: boolean;
     /** The entity rows' columns (needed by the sort-merge shape; on PostgreSQL without the row id column, see entityRowIdColumn). */
     entityColumns?: string[];
+    /**
+     * Ask the warehouse, as `train` does: the catalog's index facts (unless `index` is given: then
+     * it is taken as the index state) and the aggregation views' density (the query `train`
+     * would run on this data).
+     */
+    measure?: boolean;
   },
 ): Promise<string> {
   const { config, registry } = await loadProject(opts.projectDir);
-  const { ct } = compileTargetFor(config, opts.target);
+  const { target, ct } = compileTargetFor(config, opts.target);
   const features = chooseFeatures(registry, { ...opts, out: "" });
-  const indexes = new Map(features.map((f) => [f.view, opts.index ?? "present"] as const));
-  const uniqueViews = new Set(opts.unique ? features.map((f) => f.view) : []);
+  let facts: Awaited<ReturnType<typeof catalogFacts>>;
+  if (opts.measure) {
+    const wh = await openWarehouse(target, config.dir, registry);
+    try {
+      facts = await catalogFacts(
+        wh,
+        registry,
+        ct,
+        features.map((f) => f.view),
+        opts.aggregationShape,
+        opts.index,
+      );
+    } finally {
+      await wh.close();
+    }
+  } else {
+    facts = {
+      indexes: new Map(features.map((f) => [f.view, opts.index ?? "present"] as const)),
+      uniqueViews: new Set(opts.unique ? features.map((f) => f.view) : []),
+      densities: new Map(),
+    };
+  }
   return compileTraining(registry, ct, {
     ...trainingRequest(opts, features, opts.entities),
-    indexes,
-    uniqueViews,
+    ...facts,
+    aggregationShape: opts.aggregationShape,
     entityColumns: opts.entityColumns,
   });
 }
@@ -64,23 +95,36 @@ export async function trainingSql(
 /**
  * Per view, what the warehouse's catalog says (Warehouse.pitIndexFacts): whether the index its
  * point-in-time lookups walk exists, on dialects that want one (Dialect.wantsIndexes), and, on
- * every dialect, whether a unique index or constraint makes (join keys, timestamp) unique.
+ * every dialect, whether a unique index or constraint makes (join keys, timestamp) unique. Per
+ * aggregation view whose shape depends on it, the density of its events (one aggregate query over
+ * them, aggregationDensitySql): not where the lateral shape is taken anyway (its index exists) or
+ * a shape is forced.
  */
 async function catalogFacts(
   wh: Warehouse,
   reg: Registry,
   ct: CompileTarget,
   views: string[],
-): Promise<{ indexes: Map<string, IndexState>; uniqueViews: Set<string> }> {
+  force?: AggregationShape,
+  index?: Exclude<IndexState, "assumed">,
+): Promise<{ indexes: Map<string, IndexState>; uniqueViews: Set<string>; densities: Map<string, AggregationDensity> }> {
   const indexes = new Map<string, IndexState>();
   const uniqueViews = new Set<string>();
+  const densities = new Map<string, AggregationDensity>();
   for (const name of new Set(views)) {
     const view = reg.views.get(name)!;
-    const facts = await wh.pitIndexFacts(viewRowsRelation(reg, view, ct), view.joinKeys, view.timestamp);
-    if (ct.dialect.wantsIndexes) indexes.set(name, facts.lookup ? "present" : "absent");
+    const relation = viewRowsRelation(reg, view, ct);
+    const facts = await wh.pitIndexFacts(relation, view.joinKeys, view.timestamp);
+    const lookup = index ? index === "present" : facts.lookup;
+    if (ct.dialect.wantsIndexes) indexes.set(name, lookup ? "present" : "absent");
     if (facts.unique) uniqueViews.add(name);
+    if (view.kind === "aggregation" && !force && !(ct.dialect.wantsIndexes && lookup)) {
+      const sql = aggregationDensitySql(ct.dialect, relation, view.joinKeys, view.timestamp);
+      for await (const batch of wh.readRows(sql, { what: `measuring the density of ${view.name}'s events` }))
+        for (const row of batch) densities.set(name, aggregationDensity(row));
+    }
   }
-  return { indexes, uniqueViews };
+  return { indexes, uniqueViews, densities };
 }
 
 /** What to compile for a `train` call. */
@@ -140,11 +184,13 @@ export async function train(opts: TrainOptions): Promise<{
       registry,
       ct,
       features.map((f) => f.view),
+      opts.aggregationShape,
     );
     const { sql, shapes } = compileTrainingWithShapes(registry, ct, {
       ...trainingRequest(opts, features, entities.relation),
       entityColumns: entities.columns,
       ...facts,
+      aggregationShape: opts.aggregationShape,
     });
     // A service's query is the one `build` wrote (with this run's entity columns filled in),
     // unless what the catalog says changed a view's shape: sort-merge where there is no index,
@@ -162,7 +208,9 @@ export async function train(opts: TrainOptions): Promise<{
       ms: performance.now() - started,
       out,
       shapes: shapes.map((x) => ({ view: x.view, ...x.choice })),
-      notes: shapes.filter((x) => x.choice.shape === "sort-merge").map((x) => shapeLine(x.view, x.choice)),
+      notes: shapes
+        .filter((x) => x.choice.shape === "sort-merge" || x.choice.shape === "aggregate-tiles" || x.choice.shape === "aggregate-lateral")
+        .map((x) => shapeLine(x.view, x.choice)),
     };
   } finally {
     rmSync(tmp, { force: true });

@@ -80,7 +80,9 @@ export function indexAdvice(reg: Registry, t: CompileTarget): string | undefined
       "-- marked the table's pages all-visible); an older fcompile's index on just (join keys, timestamp)",
       "-- is then redundant. Where a table holds one row per (join keys, timestamp), create the index",
       "-- UNIQUE instead: `train` then skips the tie-break among rows with equal timestamps (the",
-      "-- lookup-unique shape, docs/training.md).",
+      "-- lookup-unique shape, docs/training.md). An aggregation view's training reads each window as a",
+      "-- range of this index (the aggregate-lateral shape, docs/aggregations.md); without it, `train`",
+      "-- joins or tiles the events instead.",
       ...lines,
     ].join("\n") + "\n"
   );

@@ -1,4 +1,5 @@
-import type { FeatureView } from "../registry/types.js";
+import { featureColumns } from "../registry/types.js";
+import type { AggregationFeature, FeatureView } from "../registry/types.js";
 
 /** PostgreSQL's limit on the columns of one index (key and INCLUDE columns together). */
 const INDEX_MAX_COLUMNS = 32;
@@ -21,6 +22,12 @@ const INDEX_MAX_COLUMNS = 32;
 export function pitIndex(view: FeatureView): { key: string[]; include: string[] } {
   const key = [...view.joinKeys, view.timestamp];
   if (!indexOnly(view)) return { key, include: [] };
+  if (view.kind === "aggregation") {
+    // The lateral shape's range scans (docs/aggregations.md, "Training") read the aggregated
+    // columns, and `last` the created timestamp.
+    const created = view.createdTimestamp && view.features.some((f) => f.aggregation.function === "last") ? [view.createdTimestamp] : [];
+    return { key, include: [...new Set([...created, ...featureColumns(view)])].filter((c) => !key.includes(c)) };
+  }
   const include = [...new Set([...(view.createdTimestamp ? [view.createdTimestamp] : []), ...view.features.map((f) => f.name)])];
   return { key, include: include.filter((c) => !key.includes(c)) };
 }
@@ -30,8 +37,23 @@ export function pitIndex(view: FeatureView): { key: string[]; include: string[] 
  * index-only scan. The training query's shape depends on it (templates/postgres/training.sql.hbs).
  */
 export function indexOnly(view: FeatureView): boolean {
-  // An aggregation view's features are not columns: its index is the key (keys, timestamp) alone.
-  if (view.kind === "aggregation") return false;
+  if (view.kind === "aggregation") {
+    // Its range scans read the aggregated columns: INCLUDE them when each has a known fixed width
+    // (a sum, min, max or last of a non-string type; avg and stddev take numbers) and no filter
+    // reads other columns (their columns are not known here).
+    const fixedType = (f: AggregationFeature): boolean =>
+      f.aggregation.function === "avg" ||
+      f.aggregation.function === "stddev" ||
+      (["sum", "min", "max", "last"].includes(f.aggregation.function) && f.type !== "string");
+    // A column counted (count, count_distinct) has a known type only through another feature.
+    const fixed = (f: AggregationFeature): boolean =>
+      f.aggregation.column === undefined || view.features.some((g) => g.aggregation.column === f.aggregation.column && fixedType(g));
+    const columns = new Set([...view.joinKeys, view.timestamp, ...featureColumns(view)]);
+    return (
+      view.features.every((f) => f.aggregation.filter === undefined && fixed(f)) &&
+      columns.size + (view.createdTimestamp ? 1 : 0) <= INDEX_MAX_COLUMNS
+    );
+  }
   const columns = new Set([...view.joinKeys, view.timestamp, ...(view.createdTimestamp ? [view.createdTimestamp] : [])]);
   for (const f of view.features) columns.add(f.name);
   return columns.size <= INDEX_MAX_COLUMNS && view.features.every((f) => f.type !== "string");

@@ -4,8 +4,8 @@ import { aggregationViewContext } from "./aggregation-training.js";
 import { NamePicker, entityRowIdColumn } from "./internal-names.js";
 import type { CompileTarget } from "./relations.js";
 import { tieBreak, unreachable, viewColumns, viewRowsRelation } from "./relations.js";
-import { chooseShape } from "./training-shapes.js";
-import type { IndexState, ShapeChoice } from "./training-shapes.js";
+import { chooseAggregationShape, chooseShape } from "./training-shapes.js";
+import type { AggregationDensity, AggregationShape, IndexState, ShapeChoice } from "./training-shapes.js";
 import type {
   SortMergeStage,
   TrainingFeatureContext,
@@ -46,6 +46,13 @@ export interface TrainingRequest {
    * compares online reads after a materialization's end, whose state holds the events before it.
    */
   eventsBefore?: string;
+  /**
+   * Per aggregation view name, its events' density (measured by `train`): with it an aggregation
+   * view may get the tiles shape (chooseAggregationShape). Without it, the join shape.
+   */
+  densities?: ReadonlyMap<string, AggregationDensity>;
+  /** Every aggregation view in this shape where it can have it (tests and benchmarks). */
+  aggregationShape?: AggregationShape;
 }
 
 /** The output column name of a feature: the registry's rule (featureOutputName), which checks names for clashes. */
@@ -155,18 +162,17 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
       tieColumns: [...new Set([...(cols.created ? [cols.created] : []), ...cols.features.map((f) => f.alias)])],
     };
   });
-  const aggregations = aggregationViewsUsed.map((view, i) =>
-    aggregationViewContext(
-      reg,
-      view,
-      t,
-      names.quoted,
-      picker,
-      view.features.filter((f) => req.features.some((r) => r.view === view.name && r.feature === f.name)),
-      i,
-      req.eventsBefore,
-    ),
-  );
+  const aggregations = aggregationViewsUsed.map((view, i) => {
+    const features = view.features.filter((f) => req.features.some((r) => r.view === view.name && r.feature === f.name));
+    const choice = chooseAggregationShape(
+      t.dialect,
+      features,
+      req.indexes?.get(view.name) ?? "assumed",
+      req.densities?.get(view.name),
+      req.aggregationShape,
+    );
+    return aggregationViewContext(reg, view, t, names.quoted, picker, features, i, req.eventsBefore, choice);
+  });
   const outputs = req.features.map((ref) => {
     const agg = aggregations.find((a) => a.context.name === ref.view);
     if (agg) return { ...agg.outputs.get(ref.feature)!, name: q(outputName(ref, req.fullNames)), ttl: undefined };
@@ -196,7 +202,7 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
       ...views.map((v) => ({ view: v.name, choice: { shape: v.shape, reason: v.reason } })),
       ...aggregations.map((a) => ({
         view: a.context.name,
-        choice: { shape: "aggregate-join" as const, reason: "aggregation view: events joined per entity row and key, grouped" },
+        choice: { shape: a.context.shape, reason: a.context.reason },
       })),
     ],
   };

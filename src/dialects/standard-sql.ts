@@ -29,25 +29,26 @@ export const standardSql: Pick<Dialect, "quote" | "qualified" | "stringLiteral" 
  * maximum of booleans where `min`/`max` do not (PostgreSQL: `bool_and`, `bool_or`).
  */
 export function standardAggregate(d: Pick<Dialect, "orderKey" | "sqlType">, spec: AggregateSpec, boolMinMax?: [string, string]): string {
-  const when = `FILTER (WHERE ${spec.when})`;
+  // `TRUE` (every row counts: a lifetime window, or a lateral range that is the window) needs no FILTER.
+  const when = spec.when === "TRUE" ? "" : ` FILTER (WHERE ${spec.when})`;
   const v = spec.value ?? "*";
   switch (spec.function) {
     case "count":
-      return `count(${v}) ${when}`;
+      return `count(${v})${when}`;
     case "count_distinct":
-      return `count(DISTINCT ${v}) ${when}`;
+      return `count(DISTINCT ${v})${when}`;
     case "sum":
-      return `CAST(sum(${v}) ${when} AS ${d.sqlType(spec.type)})`;
+      return `CAST(sum(${v})${when} AS ${d.sqlType(spec.type)})`;
     case "avg":
-      return `avg(${v}) ${when}`;
+      return `avg(${v})${when}`;
     case "stddev":
-      return `stddev_pop(${v}) ${when}`;
+      return `stddev_pop(${v})${when}`;
     case "min":
     case "max": {
-      if (spec.type === "bool" && boolMinMax) return `${boolMinMax[spec.function === "min" ? 0 : 1]}(${v}) ${when}`;
+      if (spec.type === "bool" && boolMinMax) return `${boolMinMax[spec.function === "min" ? 0 : 1]}(${v})${when}`;
       // A string's minimum by bytes; the COLLATE of orderKey goes away with the cast back.
       const key = d.orderKey(v, spec.type);
-      return key === v ? `${spec.function}(${v}) ${when}` : `CAST(${spec.function}(${key}) ${when} AS ${d.sqlType(spec.type)})`;
+      return key === v ? `${spec.function}(${v})${when}` : `CAST(${spec.function}(${key})${when} AS ${d.sqlType(spec.type)})`;
     }
     case "last":
       return `(array_agg(${v} ORDER BY ${spec.lastOrder.join(", ")}) FILTER (WHERE ${spec.when} AND ${v} IS NOT NULL))[1]`;

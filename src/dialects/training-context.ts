@@ -8,7 +8,16 @@
  * How the training query finds, for each entity row, a view's row; see
  * src/compile/training-shapes.ts and docs/training.md.
  */
-export type TrainingShape = "asof" | "asof-unique" | "lookup-ties" | "lookup-max" | "lookup-unique" | "sort-merge" | "aggregate-join";
+export type TrainingShape = "asof" | "asof-unique" | "lookup-ties" | "lookup-max" | "lookup-unique" | "sort-merge" | AggregationShape;
+
+/**
+ * How the training query computes an aggregation view's windows (src/compile/training-shapes.ts,
+ * chooseAggregationShape; docs/aggregations.md, "Training"): `aggregate-join` joins each entity row
+ * to the raw events of its key in the longest window; `aggregate-tiles` adds up pre-aggregated
+ * tiles for the complete part of each window and raw events only at its two edges;
+ * `aggregate-lateral` aggregates, per entity row and window, one index range of the events.
+ */
+export type AggregationShape = "aggregate-join" | "aggregate-tiles" | "aggregate-lateral";
 
 /** Names the training query makes up (all quoted), none equal to a name the user wrote. */
 export interface TrainingNames {
@@ -115,22 +124,29 @@ export interface SortMergeStage {
 }
 
 /**
- * An aggregation view of the request (shape `aggregate-join`, docs/aggregations.md): its events
- * in one CTE (keys, timestamp, the cast values and one flag per filter, evaluated over the events'
- * own columns), then the entity rows joined to the events of their key before their timestamp
- * and grouped by entity row, each aggregate counting only the events inside its window.
+ * An aggregation view of the request (docs/aggregations.md, "Training"). Its events are one CTE
+ * (keys, timestamp, the cast values and one flag per filter, evaluated over the events' own
+ * columns) for the join and tiles shapes; the lateral shape reads the view's relation itself, so
+ * that each window's range is an index range.
  */
 export interface AggregationViewContext {
   name: string;
   describe: string;
   relation: string;
-  /** CTE of the events. */
+  shape: AggregationShape;
+  /** Why this shape (printed by `train`). */
+  reason: string;
+  /** Flags for the template, one per shape. */
+  join: boolean;
+  tiles: boolean;
+  lateral: boolean;
+  /** CTE of the events (join and tiles shapes). */
   events: string;
-  /** CTE of the aggregates, one row per entity row that has events. */
+  /** CTE of the aggregates, one row per entity row that has events (join shape). */
   cte: string;
-  /** Alias of the aggregates in the final SELECT. */
+  /** Alias of the aggregates in the final SELECT (join shape). */
   alias: string;
-  /** Alias of the events inside the aggregates' CTE. */
+  /** Alias of the events inside the aggregates' CTEs and lateral subqueries. */
   eventAlias: string;
   /** Join keys: the entity rows' column and the events' column (both quoted). */
   keys: { entity: string; view: string }[];
@@ -149,7 +165,55 @@ export interface AggregationViewContext {
    * (entity row, bucket) pairs, its select list, and the bucket column's name (in both CTEs).
    */
   buckets?: { pairs: string; select: string[]; column: string };
-  /** The aggregates: SQL over the joined rows and their output alias. */
+  /** The aggregates: SQL over the joined rows and their output alias (join shape). */
+  aggregates: { expr: string; alias: string }[];
+  /** The tiles shape's CTEs (see TilesContext). */
+  tiling?: TilesContext;
+  /** The lateral shape: one aggregate subquery per distinct window, joined in the final SELECT. */
+  laterals: LateralContext[];
+  /** The CTEs the final SELECT LEFT JOINs on the entity row id, with their aliases. */
+  results: { cte: string; alias: string }[];
+}
+
+/**
+ * The tiles shape. Times are whole microseconds since 1970 (Dialect.epochMicros); a tile is the
+ * span `[s, s + width)` for `s` a multiple of `width`, which divides every window. For an entity
+ * row at `t` in tile `s(t)`, a window `w` is exactly: the events of tile `s(t)` before `t`, the
+ * complete tiles strictly between `s(t) - w` and `s(t)`, and the events of tile `s(t) - w` at or
+ * after `t - w`.
+ */
+export interface TilesContext {
+  /** The tile width in microseconds (an integer literal). */
+  width: string;
+  /** Column names: an event's or entity row's time in µs, and its tile's start in µs. */
+  us: string;
+  tile: string;
+  /** CTE of the entity rows with their time and tile. */
+  rows: string;
+  rowsSelect: string[];
+  /** Aliases of the entity rows, of a tile, of an (entity row, edge) pair. */
+  rowAlias: string;
+  tileAlias: string;
+  pairAlias: string;
+  /** CTE of the tiles: one row per (keys, tile) with the partial aggregates. */
+  tiles: string;
+  partials: { expr: string; alias: string }[];
+  /** CTE of the complete tiles' aggregates per entity row (lowest: the join's lower bound, µs). */
+  tileAgg: string;
+  tileAggregates: { expr: string; alias: string }[];
+  lowest?: string;
+  /** CTE of the edges' aggregates per entity row: `w` column and the edge offsets (`0`: the tile of t). */
+  edgeAgg: string;
+  edgeAggregates: { expr: string; alias: string }[];
+  w: string;
+  edges: string[];
+}
+
+/** One window's subquery of the lateral shape: aggregates without GROUP BY over one index range. */
+export interface LateralContext {
+  alias: string;
+  /** The window as an interval; undefined for lifetime (no lower bound). */
+  window?: string;
   aggregates: { expr: string; alias: string }[];
 }
 

@@ -4,6 +4,8 @@
 -- marked the table's pages all-visible); an older fcompile's index on just (join keys, timestamp)
 -- is then redundant. Where a table holds one row per (join keys, timestamp), create the index
 -- UNIQUE instead: `train` then skips the tie-break among rows with equal timestamps (the
--- lookup-unique shape, docs/training.md).
+-- lookup-unique shape, docs/training.md). An aggregation view's training reads each window as a
+-- range of this index (the aggregate-lateral shape, docs/aggregations.md); without it, `train`
+-- joins or tiles the events instead.
 -- for feature view stock
 CREATE INDEX IF NOT EXISTS "fc_inventory_store_id_product_id_snapshot_ts_6e6caaa3" ON "raw"."inventory" ("store_id", "product_id", "snapshot_ts") INCLUDE ("loaded_at", "on_hand", "reserved");
