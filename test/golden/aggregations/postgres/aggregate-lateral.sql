@@ -24,7 +24,8 @@ SELECT
   "store_visits__w1"."__fc_visits_life" AS "store_visits__visits_life",
   "store_visits__w2"."__fc_spend_sum_30d" AS "store_visits__spend_sum_30d",
   "store_visits__w2"."__fc_last_page_30d" AS "store_visits__last_page_30d"
-FROM "entity_rows" AS "entity_rows"CROSS JOIN LATERAL (
+FROM "entity_rows" AS "entity_rows"
+CROSS JOIN LATERAL (
   -- aggregation view customer_orders (aggregate-lateral: forced), window INTERVAL '2 hours':
   -- the aggregates over the index range of the key's events in [T - w, T), without GROUP BY (one row
   -- even over no events: a count of nothing is 0)

@@ -127,7 +127,8 @@ SELECT
   COALESCE("a2"."__fc_visits_life", 0) AS "store_visits__visits_life",
   "a2"."__fc_spend_sum_30d" AS "store_visits__spend_sum_30d",
   "a2"."__fc_last_page_30d" AS "store_visits__last_page_30d"
-FROM "entity_rows" AS "entity_rows"LEFT JOIN "customer_orders__tile_sums" AS "customer_orders__t" ON "customer_orders__t"."__fc_row_id" = "entity_rows"."__fc_row_id"
+FROM "entity_rows" AS "entity_rows"
+LEFT JOIN "customer_orders__tile_sums" AS "customer_orders__t" ON "customer_orders__t"."__fc_row_id" = "entity_rows"."__fc_row_id"
 LEFT JOIN "customer_orders__edge_sums" AS "customer_orders__e" ON "customer_orders__e"."__fc_row_id" = "entity_rows"."__fc_row_id"
 LEFT JOIN "store_visits__aggregates" AS "a2" ON "a2"."__fc_row_id" = "entity_rows"."__fc_row_id"
 ORDER BY "entity_rows"."__fc_row_id"

@@ -34,7 +34,6 @@ LEFT JOIN LATERAL (
   ORDER BY "loaded_at" DESC NULLS LAST, CAST("on_hand" AS BIGINT) DESC NULLS LAST, CAST("reserved" AS INTEGER) DESC NULLS LAST
   LIMIT 1
 ) AS "v1" ON TRUE
-
 LEFT JOIN LATERAL (
   -- feature view price_changes, lookup (index assumed on "shop"."view__price_changes" (product_id, ts)): the rows at the greatest timestamp in range
   -- (WITH TIES: one backward index-only scan that stops after them), then the tie-break among them
