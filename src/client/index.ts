@@ -25,6 +25,8 @@ export type {
   ScalarOf,
 } from "./types.js";
 export { OnlineError } from "../online/store-reader.js";
+export { PushRowsError } from "../online/push/types.js";
+export type { PushOptions, PushReport, PushRowProblem, PushRows } from "../online/push/types.js";
 export type { OnlineErrorCode } from "../online/store-reader.js";
 
 export type { OnlineStoreConfig } from "../online/layout.js";

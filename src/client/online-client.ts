@@ -4,6 +4,8 @@ import { nowMicros, parseTimestamp } from "../timestamps.js";
 import { decodeRead, makePlan, toRows } from "./columns.js";
 import type { AnswerPlan, DecodedRead } from "./columns.js";
 import type { StoreReader } from "../online/store-reader.js";
+import type { PushOptions, PushReport, PushRows } from "../online/push/types.js";
+import { pushEvents } from "../online/push/push-events.js";
 import { OnlineError } from "../online/store-reader.js";
 import type {
   FeatureColumn,
@@ -114,6 +116,20 @@ export class OnlineClient {
       // refused as it would be for a fresh client.
       if (resolved.wanted.some((w) => w.feature === "*") || current.some((c) => c === undefined)) resolved = await this.resolve(req);
     }
+  }
+
+  /**
+   * Pushes events of push source `source` (docs/push.md): every plain and aggregation view over
+   * it that is loaded takes them at once. Rows are checked first: any bad row (a join key missing
+   * or not of its type, a timestamp that does not parse, a value that does not convert, a filter
+   * that cannot evaluate) throws a PushRowsError (OnlineError BAD_REQUEST) listing every bad row,
+   * and nothing is written. Late rows (per view) and duplicates (`dedupe_key`) are skipped and
+   * counted. Each step of `opts.batchSize` rows is applied atomically (one Redis script, one
+   * SQLite transaction). Throws OnlineError BAD_REQUEST when no loaded view reads `source` as a
+   * push source, TIMEOUT/UNAVAILABLE/STORE on a store failure.
+   */
+  async push(source: string, rows: PushRows, opts: PushOptions = {}): Promise<PushReport> {
+    return pushEvents(this.store, source, rows, opts);
   }
 
   /** Resolves if the online store answers; rejects with an OnlineError (TIMEOUT, UNAVAILABLE, STORE) if not. Caches nothing. */

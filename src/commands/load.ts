@@ -9,6 +9,7 @@ import { resolveOnline } from "../project/online-config.js";
 import { materializationHash } from "../registry/manifest.js";
 import type { AggregationView, FeatureView, Registry } from "../registry/types.js";
 import { aggregationStateColumns } from "../compile/aggregation-state.js";
+import { pushLayout } from "./push-layout.js";
 import { EventStatePacker } from "../online/aggregation-state.js";
 import type { CompileTarget } from "../compile/relations.js";
 import { parseTimestamp } from "../timestamps.js";
@@ -95,6 +96,7 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
           view.kind === "aggregation"
             ? await loadAggregationView(wh, view, ct, mark, versions[i]!, writer, batch, progress)
             : { ...(await loadView(wh, view, ct, mark, versions[i]!, writer, batch, progress)), aggregation: undefined };
+        const push = pushLayout(registry, view, view.kind === "aggregation" ? aggregationStateColumns(view, ct) : undefined);
         layouts.push({
           view: view.name,
           version: versions[i]!,
@@ -103,6 +105,7 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
           features: view.features.map((f) => [f.name, f.type]),
           ttlSeconds: view.ttlSeconds ?? null,
           ...(aggregation ? { aggregation } : {}),
+          ...(push ? { push } : {}),
           end: mark.endTime,
           loadedAt: new Date().toISOString(),
           rows,

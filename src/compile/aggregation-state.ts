@@ -14,8 +14,17 @@ export interface AggregationStateColumns {
   /** The internal column names (unquoted), none equal to a key. */
   ts: string;
   created?: string;
-  /** Each aggregated value, then each filter flag: its SQL over the events, its name, its type. */
-  values: { expr: string; name: string; type: FeatureType }[];
+  /**
+   * Each aggregated value, then each filter flag: its SQL over the events, its name, its type, and
+   * what it is made of (for pushed events, src/commands/push-layout.ts): a column taken as its value,
+   * as "is not NULL" or as text; or a filter.
+   */
+  values: {
+    expr: string;
+    name: string;
+    type: FeatureType;
+    from: { column: string; as: "value" | "notNull" | "text" } | { filter: string };
+  }[];
   /** Per feature of the view, in order: its function, value index, flag index and window. */
   features: {
     function: AggregationFeature["aggregation"]["function"];
@@ -28,20 +37,25 @@ export interface AggregationStateColumns {
 }
 
 /** What a feature's value is cast to in the state: the column's type for sum, min, max, last; float64 for avg and stddev. */
-function stateValue(f: AggregationFeature, q: (s: string) => string, d: CompileTarget["dialect"]): { expr: string; type: FeatureType } {
-  const col = q(f.aggregation.column!);
+function stateValue(
+  f: AggregationFeature,
+  q: (s: string) => string,
+  d: CompileTarget["dialect"],
+): { expr: string; type: FeatureType; from: { column: string; as: "value" | "notNull" | "text" } } {
+  const column = f.aggregation.column!;
+  const col = q(column);
   switch (f.aggregation.function) {
     case "count":
       // Only whether it is NULL counts.
-      return { expr: `CASE WHEN ${col} IS NOT NULL THEN TRUE END`, type: "bool" };
+      return { expr: `CASE WHEN ${col} IS NOT NULL THEN TRUE END`, type: "bool", from: { column, as: "notNull" } };
     case "count_distinct":
       // Distinct by value: the value's text in the warehouse's own canonical form.
-      return { expr: `CAST(${col} AS ${d.sqlType("string")})`, type: "string" };
+      return { expr: `CAST(${col} AS ${d.sqlType("string")})`, type: "string", from: { column, as: "text" } };
     case "avg":
     case "stddev":
-      return { expr: `CAST(${col} AS ${d.sqlType("float64")})`, type: "float64" };
+      return { expr: `CAST(${col} AS ${d.sqlType("float64")})`, type: "float64", from: { column, as: "value" } };
     default:
-      return { expr: `CAST(${col} AS ${d.sqlType(f.type)})`, type: f.type };
+      return { expr: `CAST(${col} AS ${d.sqlType(f.type)})`, type: f.type, from: { column, as: "value" } };
   }
 }
 
@@ -53,7 +67,7 @@ export function aggregationStateColumns(view: AggregationView, t: CompileTarget)
   const ts = picker.pick("__fc_ts");
   const created = view.createdTimestamp ? picker.pick("__fc_created") : undefined;
   const values: AggregationStateColumns["values"] = [];
-  const flags: { expr: string; name: string }[] = [];
+  const flags: { expr: string; name: string; from: { filter: string } }[] = [];
   const valueIndex = new Map<string, number>();
   const flagIndex = new Map<string, number>();
   const features = view.features.map((f) => {
@@ -72,7 +86,11 @@ export function aggregationStateColumns(view: AggregationView, t: CompileTarget)
       if (flag === flags.length) {
         flagIndex.set(f.aggregation.filter, flag);
         // A filter that is NULL leaves the event out, as a false one does.
-        flags.push({ expr: `COALESCE((${f.aggregation.filter}\n), FALSE)`, name: picker.pick(`__fc_f${flags.length + 1}`) });
+        flags.push({
+          expr: `COALESCE((${f.aggregation.filter}\n), FALSE)`,
+          name: picker.pick(`__fc_f${flags.length + 1}`),
+          from: { filter: f.aggregation.filter },
+        });
       }
     }
     return { function: f.aggregation.function, value, flag, windowSeconds: f.aggregation.windowSeconds };

@@ -44,6 +44,39 @@ export interface AggregationLayout {
   stateStart: string | null;
 }
 
+/**
+ * What a pusher needs to turn a pushed row of the view's source into the view's entry, so the
+ * client needs nothing from the project (docs/push.md). Present iff the view's source is a push
+ * source (plain views, aggregation views over a source).
+ */
+export interface PushLayout {
+  /** The push source. */
+  source: string;
+  /** The source column of each join key, in the order of ViewLayout.keys. */
+  keys: string[];
+  /** The source column of the event time. */
+  timestamp: string;
+  /** The source column of the created time (ties of the point-in-time order); null: none. */
+  created: string | null;
+  /**
+   * Aggregation view: one per aggregated value of an event record (AggregationLayout.eventTypes
+   * after the created timestamp, before the filter flags), the source column and how the value
+   * is taken: `value` (converted to the record's type), `notNull` (bool: the column is not NULL,
+   * for a count of a column; NULL otherwise), `text` (its text, for count_distinct).
+   * Plain view: one per feature, in order, each `value`.
+   */
+  values: { column: string; as: "value" | "notNull" | "text" }[];
+  /**
+   * Aggregation view: one per filter flag, in order (after the values), the filter in portable
+   * form (src/online/filter-eval.ts); a NULL answer counts as false. Empty for plain views.
+   */
+  filters: FilterExpr[];
+  /** The view's `lateness:` in microseconds, as decimal text; null: no limit (nothing is late). */
+  latenessMicros: string | null;
+  /** The source's `dedupe_key:` column; null: none. */
+  dedupeKey: string | null;
+}
+
 /** How one version of a view's values is keyed and packed. Immutable once written. */
 export interface ViewLayout {
   view: string;
@@ -64,11 +97,15 @@ export interface ViewLayout {
   ttlSeconds: number | null;
   /** An aggregation view's state: its values are events, finished at read time (absent for other views). */
   aggregation?: AggregationLayout;
+  /** Present iff the view's source is a push source: how pushed rows become its entries (docs/push.md). */
+  push?: PushLayout;
   /** The materialization's end time (UTC, `YYYY-MM-DD HH:MM:SS`). */
   end: string;
   loadedAt: string;
   rows: number;
 }
+
+import type { FilterExpr } from "./filter-eval.js";
 
 /** Where the online store is (declared with the project config; a type only, so nothing is loaded). */
 export type { OnlineStoreConfig } from "../project/online-config.js";
@@ -90,6 +127,18 @@ export const redisKeys = (project: string) => ({
   lock: `fc:${project}:lock`,
   /** Prefix of a version's value keys: `fc:<project>:v<version>:<entity key>`. */
   valuePrefix: (version: number): string => `fc:${project}:v${version}:`,
+  /**
+   * Prefix of a view's pushed-event keys, `fc:<project>:push:<view>:<entity key>`, kept apart
+   * from the versions so a load never overwrites them (docs/push.md): an aggregation view's
+   * pushed event records, appended; a plain view's latest pushed row.
+   */
+  pushPrefix: (view: string): string => `fc:${project}:push:${view}:`,
+  /** Hash: view → the greatest event time pushed to it (µs, decimal text). */
+  newest: `fc:${project}:newest`,
+  /** Hash: view → `<version>:<end µs>` of its current version, written with the pointer by a load; read by the push script. */
+  ends: `fc:${project}:ends`,
+  /** Sorted set per push source with a dedupe_key: member = event id, score = event time (µs). */
+  pushedIds: (source: string): string => `fc:${project}:pushed-ids:${source}`,
 });
 
 /**
@@ -100,4 +149,7 @@ export const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS fc_pointer (project TEXT NOT NULL, view TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (project, view));
 CREATE TABLE IF NOT EXISTS fc_meta (project TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (project, name));
 CREATE TABLE IF NOT EXISTS fc_values (version INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (version, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fc_pushed (project TEXT NOT NULL, view TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (project, view, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fc_push_newest (project TEXT NOT NULL, view TEXT NOT NULL, micros INTEGER NOT NULL, PRIMARY KEY (project, view));
+CREATE TABLE IF NOT EXISTS fc_pushed_ids (project TEXT NOT NULL, source TEXT NOT NULL, id TEXT NOT NULL, micros INTEGER NOT NULL, PRIMARY KEY (project, source, id)) WITHOUT ROWID;
 `;

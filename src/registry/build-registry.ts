@@ -16,6 +16,7 @@ import { readAggregations, typeAggregations } from "./aggregations.js";
 import { unreachable } from "./types.js";
 import { splitUserSql } from "./user-sql.js";
 import { suggest } from "./suggest.js";
+import { checkPush } from "./push-checks.js";
 
 type Obj = Record<string, unknown>;
 type Tags = Record<string, string | number | boolean>;
@@ -96,6 +97,8 @@ export async function buildRegistry(raw: RawProject, bag: DiagnosticBag, opts: D
       ...meta(v, at(it, "name")),
       timestamp: v.timestamp as string,
       createdTimestamp: v.created_timestamp as string | undefined,
+      push: v.push === true,
+      ...(typeof v.dedupe_key === "string" ? { dedupeKey: v.dedupe_key } : {}),
     };
     if (typeof v.path === "string" && typeof v.table === "string") {
       bag.error("FC003", `source '${common.name}' has both 'path' and 'table'; give one`, at(it, "table"));
@@ -176,6 +179,12 @@ export async function buildRegistry(raw: RawProject, bag: DiagnosticBag, opts: D
     typeAggregations(view, source ? reg.dataFiles.get(source.name) : undefined, where, bag);
   }
   viewKeyTypes(reg, bag, (view, i) => at(viewItems.get(view)!, "entities", i));
+  checkPush(
+    reg,
+    bag,
+    (kind, name, key) => at((kind === "source" ? sourceItems : viewItems).get(name)!, key),
+    (kind, name) => (kind === "source" ? sourceItems : viewItems).get(name)?.broken !== false,
+  );
 
   for (const it of lists.services) {
     if (!unique("feature service", it)) continue;
@@ -252,6 +261,7 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
     ];
   });
   const ttl = typeof v.ttl === "string" ? v.ttl : undefined;
+  const lateness = typeof v.lateness === "string" ? v.lateness : undefined;
   const base = {
     ...meta(v, at(it, "name")),
     entities: strings(v.entities),
@@ -259,6 +269,7 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
     keyTypes: {},
     ttl,
     ttlSeconds: ttl ? parseDuration(ttl) : undefined,
+    ...(lateness !== undefined ? { lateness, latenessSeconds: parseDuration(lateness) } : {}),
     features,
     timestamp: (v.timestamp as string) ?? "",
     createdTimestamp: v.created_timestamp as string | undefined,

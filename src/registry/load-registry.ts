@@ -5,6 +5,7 @@ import { readProject } from "../project/read-project.js";
 import { buildRegistry } from "./build-registry.js";
 import type { DataFileOptions } from "./build-registry.js";
 import { checkSqlViews } from "./sql-check.js";
+import { compilePushFilters } from "./push-checks.js";
 import type { SqlSyntaxCheck } from "./sql-check.js";
 import type { Registry } from "./types.js";
 
@@ -33,6 +34,7 @@ export async function loadRegistry(projectDir: string, opts: LoadOptions = {}): 
   if (!raw) return { diagnostics: sortDiagnostics(bag.items) };
   const registry = await buildRegistry(raw, bag, opts);
   await checkSqlViews(registry, bag, opts.sqlFallback, opts.sqlGrammars?.(raw.config));
+  compilePushFilters(registry, bag);
   const diagnostics = sortDiagnostics(bag.items);
   return { config: raw.config, registry: bag.hasErrors ? undefined : registry, diagnostics };
 }

@@ -32,8 +32,16 @@ function keyTypeEntry(keys: readonly string[], types: Partial<Record<string, Joi
   return Object.fromEntries(keys.map((k) => [k, types[k] ?? null]));
 }
 
+/** A source as the manifest shows it; `push` only when true (so a source without pushes hashes as before push existed). */
 function sourceEntry(src: Source): Record<string, unknown> {
-  return src.kind === "file" ? strip(src, "path") : { ...strip(src), table: src.table.join(".") };
+  const drop = src.push ? [] : ["push"];
+  return src.kind === "file" ? strip(src, "path", ...drop) : { ...strip(src, ...drop), table: src.table.join(".") };
+}
+
+/** A source's entry without what only pushes read (`push`, `dedupe_key`): making a source a push source changes no materialized value. */
+function materializedSourceEntry(src: Source): Record<string, unknown> {
+  const { push: _push, dedupeKey: _dedupeKey, ...rest } = sourceEntry(src);
+  return rest;
 }
 
 /** A view's definition as the manifest shows it (its features are listed apart). */
@@ -56,20 +64,24 @@ function viewDefinition(v: FeatureView): Record<string, unknown> {
 function viewInputEntry(reg: Registry, view: FeatureView): unknown {
   switch (view.kind) {
     case "plain":
-      return sourceEntry(reg.sources.get(view.source)!);
+      return materializedSourceEntry(reg.sources.get(view.source)!);
     case "sql":
       return view.sqlText;
     case "aggregation":
-      return view.events.kind === "source" ? sourceEntry(reg.sources.get(view.events.source)!) : view.events.sqlText;
+      return view.events.kind === "source" ? materializedSourceEntry(reg.sources.get(view.events.source)!) : view.events.sqlText;
     default:
       return unreachable(view);
   }
 }
 
-/** A feature as the manifest shows it; an aggregation's function, column, window and filter included. */
-function featureEntry(f: Feature | AggregationFeature): Record<string, unknown> {
+/**
+ * A feature as the manifest shows it; an aggregation's function, column, window and filter
+ * included, and (`withFilterExpr`, over a push source) the filter's portable form.
+ */
+function featureEntry(f: Feature | AggregationFeature, withFilterExpr = true): Record<string, unknown> {
   if (!("aggregation" in f)) return strip(f);
-  return { ...strip(f, "aggregation"), aggregation: strip(f.aggregation, "filterAt", "windowSeconds") };
+  const drop = withFilterExpr ? ["filterAt", "windowSeconds"] : ["filterAt", "windowSeconds", "filterExpr"];
+  return { ...strip(f, "aggregation"), aggregation: strip(f.aggregation, ...drop) };
 }
 
 /** Upstream sources and SQL views of a view, transitively. */
@@ -176,8 +188,8 @@ export function materializationHash(reg: Registry, view: FeatureView): string {
     timestamp: view.timestamp,
     created: view.createdTimestamp ?? null,
     ttl: view.ttlSeconds ?? null,
-    // (an aggregation's definition too; plain features keep the [name, type] of earlier hashes)
-    features: view.features.map((f) => ("aggregation" in f ? [f.name, f.type, featureEntry(f).aggregation] : [f.name, f.type])),
+    // (an aggregation's definition too, not the filter's portable form; plain features keep the [name, type] of earlier hashes)
+    features: view.features.map((f) => ("aggregation" in f ? [f.name, f.type, featureEntry(f, false).aggregation] : [f.name, f.type])),
     source: viewInputEntry(reg, view),
     upstream: [...up.views].sort().map((v) => {
       const dep = reg.views.get(v);

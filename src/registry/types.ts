@@ -1,4 +1,5 @@
 import type { SourceLocation } from "../diagnostics/diagnostic.js";
+import type { FilterExpr } from "./filter-expression.js";
 
 /** Feature value types (README, "A project"). */
 export type FeatureType = "int32" | "int64" | "float32" | "float64" | "string" | "bool" | "timestamp";
@@ -33,7 +34,19 @@ export interface Entity extends Meta {
   keyTypes: Partial<Record<string, JoinKeyType>>;
 }
 
-export interface FileSource extends Meta {
+/**
+ * What every source can declare about pushes (docs/push.md): `push: true` makes it a push source
+ * (as Feast's PushSource wraps a batch source), whose events `client.push`, `fcompile push` and
+ * `POST /push` add online (and offline) at once.
+ */
+interface PushDecl {
+  /** A push source: its views take pushed events. */
+  push: boolean;
+  /** An event-id column (`dedupe_key:`, needs `push`): an event whose id was pushed before is skipped as a duplicate. */
+  dedupeKey?: string;
+}
+
+export interface FileSource extends Meta, PushDecl {
   kind: "file";
   /** Absolute path of the data file. */
   path: string;
@@ -44,7 +57,7 @@ export interface FileSource extends Meta {
   createdTimestamp?: string;
 }
 
-export interface TableSource extends Meta {
+export interface TableSource extends Meta, PushDecl {
   kind: "table";
   /** Table name split on dots: [schema, table] or [catalog, schema, table]. */
   table: string[];
@@ -79,6 +92,13 @@ interface ViewBase extends Meta {
   ttl?: string;
   ttlSeconds?: number;
   features: Feature[];
+  /**
+   * `lateness:` as written (plain views and aggregation views over a push source only): a pushed
+   * event older than the newest event time the view has seen by more than this is late, and not
+   * written (docs/push.md). Absent: nothing is late.
+   */
+  lateness?: string;
+  latenessSeconds?: number;
 }
 
 /** A view whose rows are a source's rows. */
@@ -123,6 +143,11 @@ export interface Aggregation {
   filter?: string;
   /** Where the filter is written (for diagnostics in its SQL). */
   filterAt?: SourceLocation;
+  /**
+   * The filter in portable form (src/registry/filter-expression.ts), evaluated online for pushed
+   * events; set for the aggregations of views over a push source only.
+   */
+  filterExpr?: FilterExpr;
 }
 
 /** A feature of an aggregation view. */
@@ -207,4 +232,21 @@ export interface Registry {
  */
 export function unreachable(x: never): never {
   throw new Error(`unexpected kind: ${JSON.stringify(x)}`);
+}
+
+/**
+ * The source whose rows are a view's rows: a plain view's source, an aggregation view's events
+ * source; undefined for SQL views and aggregation views over SQL (pushes never update those).
+ */
+export function rowSourceOf(view: FeatureView): string | undefined {
+  switch (view.kind) {
+    case "plain":
+      return view.source;
+    case "sql":
+      return undefined;
+    case "aggregation":
+      return view.events.kind === "source" ? view.events.source : undefined;
+    default:
+      return unreachable(view);
+  }
 }

@@ -1,0 +1,89 @@
+/**
+ * The rules of push sources (docs/push.md): `dedupe_key` needs `push: true`; `lateness` applies
+ * only to plain and aggregation views over a push source; every `filter:` of an aggregation view
+ * over a push source must compile to the portable form the online store evaluates for pushed
+ * events (src/registry/filter-expression.ts), which is then kept on the aggregation.
+ */
+import type { DiagnosticBag, SourceLocation } from "../diagnostics/diagnostic.js";
+import { featureTypeOfDuckDbType } from "./aggregations.js";
+import { compileFilter } from "./filter-expression.js";
+import type { FeatureType, Registry } from "./types.js";
+import { rowSourceOf } from "./types.js";
+
+/** Where a key of a source or view is written (for diagnostics). */
+export type PushAt = (kind: "source" | "view", name: string, key: string) => SourceLocation;
+
+/** Checks the push rules of every source and view not already broken; sets `filterExpr` on the aggregations of push views. */
+export function checkPush(reg: Registry, bag: DiagnosticBag, at: PushAt, broken: (kind: "source" | "view", name: string) => boolean): void {
+  for (const src of reg.sources.values()) {
+    if (broken("source", src.name) || src.dedupeKey === undefined) continue;
+    if (!src.push) {
+      bag.error(
+        "FC003",
+        `'dedupe_key' of source '${src.name}' needs 'push: true': only pushed events are deduplicated`,
+        at("source", src.name, "dedupe_key"),
+      );
+      continue;
+    }
+    const cols = reg.dataFiles.get(src.name);
+    if (cols && !cols.some((c) => c.name === src.dedupeKey))
+      bag.error(
+        "FC017",
+        `dedupe_key '${src.dedupeKey}' of source '${src.name}' is not a column of its data file (columns: ${cols.map((c) => c.name).join(", ")})`,
+        at("source", src.name, "dedupe_key"),
+      );
+  }
+  for (const view of reg.views.values()) {
+    if (broken("view", view.name)) continue;
+    const sourceName = rowSourceOf(view);
+    const src = sourceName === undefined ? undefined : reg.sources.get(sourceName);
+    if (view.lateness !== undefined && !src?.push) {
+      const why =
+        sourceName === undefined
+          ? `view '${view.name}' reads SQL, and pushes update only plain and aggregation views over a push source`
+          : src
+            ? `source '${src.name}' of view '${view.name}' is not a push source; add 'push: true' to it`
+            : undefined;
+      if (why) bag.error("FC003", `'lateness' applies only to views over a push source: ${why}`, at("view", view.name, "lateness"));
+    }
+  }
+}
+
+/**
+ * Compiles every `filter:` of the aggregation views over a push source to the portable form
+ * (kept as `filterExpr`); one that does not compile is FC018 at the filter. Runs after the SQL
+ * checks: a filter already reported there (FC008, FC017) is not reported again.
+ */
+export function compilePushFilters(reg: Registry, bag: DiagnosticBag): void {
+  const reported = new Set(bag.items.filter((d) => d.severity === "error").map((d) => `${d.at.file}:${d.at.line}:${d.at.col}`));
+  for (const view of reg.views.values()) {
+    const sourceName = rowSourceOf(view);
+    const src = sourceName === undefined ? undefined : reg.sources.get(sourceName);
+    if (!src?.push || view.kind !== "aggregation") continue;
+    const types = columnTypes(reg, src.name);
+    for (const f of view.features) {
+      const a = f.aggregation;
+      if (a.filter === undefined) continue;
+      const at = a.filterAt ?? f.at;
+      if (reported.has(`${at.file}:${at.line}:${at.col}`)) continue;
+      const compiled = compileFilter(a.filter, "postgresql", types);
+      if (compiled.ok) a.filterExpr = compiled.expr;
+      else
+        bag.error(
+          "FC018",
+          `filter of '${f.name}' in view '${view.name}' cannot be evaluated for pushed events (its source '${src.name}' is a push source): ${compiled.reason}; write it in the portable subset (docs/push.md), or read the events through SQL`,
+          at,
+        );
+    }
+  }
+}
+
+/** The types of the event columns a filter may read, where known: the data file's (others are typed by what the filter compares them with). */
+function columnTypes(reg: Registry, source: string): Record<string, FeatureType> {
+  const out: Record<string, FeatureType> = {};
+  for (const c of reg.dataFiles.get(source) ?? []) {
+    const t = featureTypeOfDuckDbType(c.duckdbType);
+    if (t) out[c.name] = t;
+  }
+  return out;
+}
