@@ -34,7 +34,8 @@ feature_views:
       - {name: total, function: sum, column: amount, window: lifetime}
   - {name: last_refund, entities: [customer], source: refunds, features: [{name: refund, type: float64}]}
 `;
-const ORDERS = "order_id,customer_id,ts,amount\n1,1001,2025-06-01 00:00:00,10.5\n2,1001,2025-06-02 00:00:00,20\n3,1002,2025-06-03 00:00:00,5\n";
+const ORDERS =
+  "order_id,customer_id,ts,amount\n1,1001,2025-06-01 00:00:00,10.5\n2,1001,2025-06-02 00:00:00,20\n3,1002,2025-06-03 00:00:00,5\n";
 
 interface Case {
   dir: string;
@@ -81,7 +82,10 @@ async function pgCase(): Promise<Case> {
   const rows = (sql: string): Promise<Record<string, unknown>[]> =>
     withPg(async (c) => {
       await c.query("SET TimeZone = 'UTC'");
-      const r = await c.query({ text: sql, types: { getTypeParser: (oid: number) => (oid === 20 ? Number : (v: string) => pgValue(oid, v)) } });
+      const r = await c.query({
+        text: sql,
+        types: { getTypeParser: (oid: number) => (oid === 20 ? Number : (v: string) => pgValue(oid, v)) },
+      });
       return (Array.isArray(r) ? r[r.length - 1] : r).rows.map(plain);
     });
   await rows(`CREATE SCHEMA "${raw}"; CREATE TABLE "${raw}".refunds (customer_id BIGINT, ts TIMESTAMP, refund DOUBLE PRECISION)`);

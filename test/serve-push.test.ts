@@ -78,7 +78,9 @@ async function orderIds(): Promise<number[]> {
   const inst = await DuckDBInstance.create(path.join(dir, "warehouse.duckdb"));
   const c = await inst.connect();
   try {
-    return (await c.runAndReadAll("SELECT order_id FROM t_serve_push.source__orders ORDER BY 1")).getRowObjectsJS().map((r) => Number(r.order_id));
+    return (await c.runAndReadAll("SELECT order_id FROM t_serve_push.source__orders ORDER BY 1"))
+      .getRowObjectsJS()
+      .map((r) => Number(r.order_id));
   } finally {
     c.closeSync();
     inst.closeSync();
@@ -162,7 +164,11 @@ describe("POST /push over HTTP", () => {
     expect(uncastable.status).toBe(422);
     // amount is BIGINT in the file: 'x' does not cast, and 7.5 is refused rather than rounded.
     expect(uncastable.json.rows).toEqual([{ row: 2, column: "amount", reason: '"x" is not an integer (the column is an integer)' }]);
-    const fraction = await post(url, { push_source_name: "orders", df: { order_id: [7], customer_id: [1001], ts: ["2025-06-12"], amount: [7.5] }, to: "offline" });
+    const fraction = await post(url, {
+      push_source_name: "orders",
+      df: { order_id: [7], customer_id: [1001], ts: ["2025-06-12"], amount: [7.5] },
+      to: "offline",
+    });
     expect(fraction.json.rows).toEqual([{ row: 1, column: "amount", reason: "7.5 is not an integer (the column is an integer)" }]);
     expect(await orderIds()).toEqual([1, 2, 3, 4]);
   });

@@ -20,7 +20,7 @@ export function registerPush(program: Command): void {
     .requiredOption("--source <name>", "the push source (a source with 'push: true')")
     .requiredOption("--file <file>", "events to push: .csv (with a header), .parquet or .ndjson (one JSON object a line)")
     .option("--to <where>", "online, offline or online_and_offline", "online")
-    .option("--batch-size <n>", "rows per online write (each written atomically)", "1000")
+    .option("--batch-size <n>", "rows per atomic online write (all rows are checked before the first)", "2000")
     .addHelpText(
       "after",
       `
@@ -53,7 +53,7 @@ async function runPush(opts: PushFlags): Promise<void> {
   const { pushFile } = await import("../commands/push-file.js");
   const { projectPusher } = await import("../commands/push-online.js");
   const to = opts.to as PushTo;
-  const pusher = to === "offline" ? undefined : await projectPusher(opts.project);
+  const pusher = to === "offline" ? undefined : await projectPusher(opts.project, { batchSize });
   const progress = progressLine();
   let r;
   try {
@@ -63,10 +63,8 @@ async function runPush(opts: PushFlags): Promise<void> {
       source: opts.source,
       file: opts.file,
       to,
-      batchSize,
       online: pusher?.push,
-      checkOnline: pusher?.check,
-      onProgress: (done, total) => progress.update(`pushing ${done.toLocaleString("en")}/${total.toLocaleString("en")} rows`),
+      onRows: (n) => progress.update(`pushing ${n.toLocaleString("en")} rows from ${opts.file} …`),
     });
   } catch (err) {
     const problems = (err as { problems?: { row: number; column?: string; reason: string }[] }).problems;

@@ -2,11 +2,11 @@ import path from "node:path";
 import { userError } from "../diagnostics/diagnostic.js";
 import type { PushTo } from "../server/feast-push.js";
 import type { PushFileFormat } from "../warehouse/push-file.js";
-import { loadProject, openWarehouse } from "./common.js";
+import { loadProject } from "./common.js";
 import type { ProjectOptions } from "./common.js";
-import { pushSession } from "./push.js";
-import type { OnlinePusher, OnlinePushReport, PushSummary } from "./push.js";
-import { appendOffline, pushSource } from "./push-offline.js";
+import { pushRows, pushSession } from "./push.js";
+import type { OnlinePusher, PushSummary } from "./push.js";
+import { pushSource } from "./push-offline.js";
 
 /** Options of `fcompile push`. */
 export interface PushFileOptions extends ProjectOptions {
@@ -14,13 +14,10 @@ export interface PushFileOptions extends ProjectOptions {
   /** A .csv, .parquet or .ndjson file (relative to the current directory). */
   file: string;
   to: PushTo;
-  /** Rows per online push (each applied atomically); default 1,000. */
-  batchSize?: number;
-  /** The online store's push (when `to` includes online). */
+  /** The online store's push (when `to` includes online): checks every row, then applies them in atomic steps. */
   online?: OnlinePusher;
-  /** Checks every row for the online store without writing (so a bad row anywhere writes nothing anywhere). */
-  checkOnline?: (source: string, rows: Record<string, unknown>[]) => Promise<void>;
-  onProgress?: (done: number, total: number) => void;
+  /** Called with the number of rows once the file is read. */
+  onRows?: (rows: number) => void;
 }
 
 /** What `fcompile push` did, and the file's format (row numbers of problems are data rows, 1-based). */
@@ -29,10 +26,10 @@ export interface PushFileResult extends PushSummary {
 }
 
 /**
- * `fcompile push --source S --file F`: reads F with DuckDB (typed by its detection), checks every
- * row, then appends them offline in one transaction and pushes them online in batches of
- * `batchSize` (each batch applied atomically). A bad row anywhere: nothing is written, and the
- * error lists every bad row (PushRowsRejected, or the client's PushRowsError).
+ * `fcompile push --source S --file F`: reads F with DuckDB (typed by its detection), then appends
+ * its rows offline in one transaction and pushes them online (client.push checks every row
+ * first, then applies them in atomic steps). A bad row: nothing is written on that side, and the
+ * error lists every bad row (PushRowsRejected offline, PushRowsError online).
  */
 export async function pushFile(opts: PushFileOptions): Promise<PushFileResult> {
   const { pushFileFormat, openPushFile } = await import("../warehouse/push-file.js");
@@ -47,42 +44,8 @@ export async function pushFile(opts: PushFileOptions): Promise<PushFileResult> {
   } catch (err) {
     throw userError("FC011", `cannot read ${opts.file}: ${(err as Error).message.split("\n")[0]}`);
   }
-  const size = opts.batchSize ?? 1000;
-  const batches: Record<string, unknown>[][] = [];
-  for await (const b of file.batches(size)) batches.push(b);
-  const rows = batches.flat();
-  const summary: PushFileResult = { source: opts.source, to: opts.to, rows: rows.length, applied: {}, late: {}, duplicates: 0, format };
-  if (opts.to !== "offline") await opts.checkOnline?.(opts.source, rows);
-  if (opts.to !== "online") {
-    const wh = await openWarehouse(s.target, config.dir, registry);
-    try {
-      summary.offline = await appendOffline(wh, registry, s.ct, opts.source, rows);
-    } finally {
-      await wh.close();
-    }
-  }
-  if (opts.to !== "offline") {
-    if (!opts.online) throw new Error("pushFile: no online store to push to");
-    let done = 0;
-    for (const b of batches) {
-      try {
-        merge(summary, await opts.online(opts.source, b));
-      } catch (err) {
-        // Rows of this batch are numbered within it: renumber them within the file.
-        const problems = (err as { problems?: { row: number }[] }).problems;
-        if (Array.isArray(problems)) for (const p of problems) p.row += done;
-        throw err;
-      }
-      done += b.length;
-      opts.onProgress?.(done, rows.length);
-    }
-  }
-  return summary;
-}
-
-function merge(into: PushSummary, r: OnlinePushReport): void {
-  for (const [v, n] of Object.entries(r.applied)) into.applied[v] = (into.applied[v] ?? 0) + n;
-  for (const [v, n] of Object.entries(r.late)) into.late[v] = (into.late[v] ?? 0) + n;
-  into.duplicates += r.duplicates;
-  if (r.notUpdated) into.notUpdated = r.notUpdated;
+  const rows: Record<string, unknown>[] = [];
+  for await (const b of file.batches(10_000)) rows.push(...b);
+  opts.onRows?.(rows.length);
+  return { ...(await pushRows(s, opts.source, rows, opts.to)), format };
 }

@@ -136,7 +136,9 @@ function valueText(v: unknown, timestamp: boolean, integer: boolean): { text: st
     }
     if (typeof v !== "string") return { reason: `is ${typeof v}, not a timestamp: write ISO 8601 text, e.g. 2025-06-01T12:00:00Z` };
     const t = parseTimestamp(v);
-    return t === undefined ? { reason: `'${v}' is not a timestamp: write ISO 8601, e.g. 2025-06-01T12:00:00Z` } : { text: formatTimestamp(t) };
+    return t === undefined
+      ? { reason: `'${v}' is not a timestamp: write ISO 8601, e.g. 2025-06-01T12:00:00Z` }
+      : { text: formatTimestamp(t) };
   }
   if (integer && (typeof v === "string" || typeof v === "number") && !/^\s*[+-]?\d+\s*$/.test(String(v)))
     return { reason: `${JSON.stringify(v)} is not an integer (the column is an integer)` };

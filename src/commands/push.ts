@@ -1,6 +1,8 @@
 import type { CompileTarget } from "../compile/relations.js";
 import type { ProjectConfig } from "../project/read-project.js";
+import type { PushReport } from "../client/index.js";
 import type { Registry } from "../registry/types.js";
+import { sqlRowsOf } from "../registry/types.js";
 import type { PushTo } from "../server/feast-push.js";
 import type { TargetConfig } from "../warehouse/targets.js";
 import { compileTargetFor, openWarehouse } from "./common.js";
@@ -9,18 +11,8 @@ import type { OfflineAppend } from "./push-offline.js";
 
 export type { PushTo };
 
-/** What the online store did with pushed rows (the client's PushReport). */
-export interface OnlinePushReport {
-  rows: number;
-  /** Rows written, per view updated. */
-  applied: Record<string, number>;
-  /** Rows not written to a view because they were late for it (its `lateness:`), per view. */
-  late: Record<string, number>;
-  /** Rows skipped because their `dedupe_key` was pushed before. */
-  duplicates: number;
-  /** Views over the source that pushes do not update (SQL views, aggregation views over SQL). */
-  notUpdated?: string[];
-}
+/** What the online store did with pushed rows (client.push's report). */
+export type OnlinePushReport = PushReport;
 
 /** What one push did: the online report (when `to` includes online) and the offline append (when it includes offline). */
 export interface PushSummary extends OnlinePushReport {
@@ -30,7 +22,7 @@ export interface PushSummary extends OnlinePushReport {
   offline?: OfflineAppend;
 }
 
-/** Sends rows to the online store (client.push); throws an error with `problems` for bad rows, writing nothing. */
+/** Sends rows to the online store (client.push); throws PushRowsError (`problems`) for bad rows, writing nothing. */
 export type OnlinePusher = (source: string, rows: Record<string, unknown>[]) => Promise<OnlinePushReport>;
 
 /** A loaded project that takes pushes: `fcompile push` opens one per command, `serve --push` one for its life. */
@@ -59,6 +51,8 @@ export function pushSession(config: ProjectConfig, registry: Registry, targetNam
 export async function pushRows(s: PushSession, source: string, rows: Record<string, unknown>[], to: PushTo): Promise<PushSummary> {
   pushSource(s.registry, source);
   const summary: PushSummary = { source, to, rows: rows.length, applied: {}, late: {}, duplicates: 0 };
+  const notUpdated = viewsNotUpdated(s.registry, source);
+  if (notUpdated.length > 0) summary.notUpdated = notUpdated;
   if (to !== "online") {
     const wh = await openWarehouse(s.target, s.config.dir, s.registry);
     try {
@@ -70,12 +64,21 @@ export async function pushRows(s: PushSession, source: string, rows: Record<stri
   if (to !== "offline") {
     if (!s.online) throw new Error("pushRows: no online store to push to");
     const report = await s.online(source, rows);
-    Object.assign(summary, {
-      applied: report.applied,
-      late: report.late,
-      duplicates: report.duplicates,
-      ...(report.notUpdated ? { notUpdated: report.notUpdated } : {}),
-    });
+    Object.assign(summary, { applied: report.applied, late: report.late, duplicates: report.duplicates });
   }
   return summary;
+}
+
+/**
+ * The views that read `source` through SQL (SQL views and aggregation views over SQL, directly or
+ * through other SQL views): pushes do not update them online; they see pushed rows offline after
+ * `run` rebuilds them.
+ */
+export function viewsNotUpdated(reg: Registry, source: string): string[] {
+  const reads = new Set<string>();
+  for (const name of reg.sqlViewOrder) {
+    const rows = sqlRowsOf(reg.views.get(name)!);
+    if (rows?.parts.some((p) => typeof p !== "string" && (p.kind === "source" ? p.name === source : reads.has(p.name)))) reads.add(name);
+  }
+  return [...reads].sort();
 }

@@ -34,7 +34,10 @@ export function parsePushRequest(body: unknown, maxRows = DEFAULT_MAX_PUSH_ROWS)
   const b = body as Record<string, unknown>;
   const unknown = Object.keys(b).filter((k) => !KEYS.has(k));
   if (unknown.length > 0)
-    throw new RequestError(400, `unknown key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}: use ${[...KEYS].join(", ")}`);
+    throw new RequestError(
+      400,
+      `unknown key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}: use ${[...KEYS].join(", ")}`,
+    );
   if (typeof b.push_source_name !== "string" || b.push_source_name === "")
     throw new RequestError(400, "'push_source_name' must be the name of a push source (a string)");
   if (b.allow_registry_cache !== undefined && typeof b.allow_registry_cache !== "boolean")

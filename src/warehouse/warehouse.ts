@@ -153,11 +153,7 @@ export interface Warehouse {
    * duplicates) or none. Returns the count appended, or every value the warehouse cannot cast
    * (`checkOnly`: only those, writing nothing).
    */
-  appendPushed(
-    plan: PushAppendPlan,
-    rows: readonly (readonly (string | null)[])[],
-    opts?: { checkOnly?: boolean },
-  ): Promise<AppendResult>;
+  appendPushed(plan: PushAppendPlan, rows: readonly (readonly (string | null)[])[], opts?: { checkOnly?: boolean }): Promise<AppendResult>;
   /** Called with everything `run` and `materialize` send to the engine, in order (tests record it). */
   onStatement?: (s: ExecutedStatement) => void;
   close(): Promise<void>;
