@@ -46,6 +46,11 @@ export interface TrainingRequest {
    * compares online reads after a materialization's end, whose state holds the events before it.
    */
   eventsBefore?: string;
+  /**
+   * With `eventsBefore`: push sources whose `pushed__<source>` table exists; their views also read
+   * the events pushed at or after that time (docs/push.md, "verify").
+   */
+  pushedSources?: ReadonlySet<string>;
 }
 
 /** The output column name of a feature: the registry's rule (featureOutputName), which checks names for clashes. */
@@ -165,6 +170,7 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
       view.features.filter((f) => req.features.some((r) => r.view === view.name && r.feature === f.name)),
       i,
       req.eventsBefore,
+      req.pushedSources,
     ),
   );
   const outputs = req.features.map((ref) => {
