@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import type { OnlineClient } from "../client/index.js";
 import { userError } from "../diagnostics/diagnostic.js";
+import type { PushRequest } from "../server/feast-push.js";
 import { runCommand } from "./output.js";
 
 interface ServeFlags {
@@ -128,7 +130,7 @@ async function serve(opts: ServeFlags): Promise<void> {
 }
 
 /** `serve --push`: pushes through the server's client (online) and the project's warehouse (offline), one offline push at a time. */
-async function pushHandler(projectDir: string, client: import("../client/index.js").OnlineClient) {
+async function pushHandler(projectDir: string, client: OnlineClient) {
   const { loadProject } = await import("../commands/common.js");
   const { pushRows, pushSession } = await import("../commands/push.js");
   const { columnsToRows } = await import("../server/feast-push.js");
@@ -136,7 +138,7 @@ async function pushHandler(projectDir: string, client: import("../client/index.j
   const session = pushSession(config, registry, undefined, (source, rows) => client.push(source, rows));
   // DuckDB allows one writer: offline pushes of this process wait for each other.
   let queue: Promise<unknown> = Promise.resolve();
-  return (req: import("../server/feast-push.js").PushRequest) => {
+  return (req: PushRequest) => {
     const rows = columnsToRows(req.columns, req.rows);
     if (req.to === "online") return pushRows(session, req.source, rows, req.to);
     const next = queue.then(() => pushRows(session, req.source, rows, req.to));
