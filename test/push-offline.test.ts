@@ -171,6 +171,21 @@ describe.each([
     expect(await c.rows(`SELECT * FROM ${c.s}.pushed__orders`)).toEqual([]);
   });
 
+  it("concurrent pushes of the same events append each once (one transaction each, under run's lock)", async () => {
+    const c = await make();
+    await run({ projectDir: c.dir });
+    const rows = Array.from({ length: 50 }, (_, i) => ({ order_id: 100 + i, customer_id: 1001 + (i % 3), ts: "2025-06-20", amount: i }));
+    const sessions = await Promise.all([session(c.dir), session(c.dir), session(c.dir)]);
+    // DuckDB allows one writer process; a second instance in this process would conflict: its pushes go one after another.
+    const results =
+      _name === "postgres"
+        ? await Promise.all(sessions.map((s) => pushRows(s, "orders", rows, "offline")))
+        : [await pushRows(sessions[0]!, "orders", rows, "offline"), await pushRows(sessions[1]!, "orders", rows, "offline")];
+    expect(results.reduce((n, r) => n + r.offline!.appended, 0)).toBe(50);
+    expect((await c.rows(`SELECT count(*) AS n FROM ${c.s}.source__orders WHERE order_id >= 100`))[0]!.n).toBe(50);
+    expect((await c.rows(`SELECT count(*) AS n FROM ${c.s}.pushed__orders`))[0]!.n).toBe(50);
+  });
+
   it("appends to the user's table of a table source; refuses a source without push: true", async () => {
     const c = await make();
     await run({ projectDir: c.dir });
