@@ -296,6 +296,8 @@ describe("round trips", () => {
       read: (...a) => (calls.push("read"), real.read(...a)),
       layouts: (v) => (calls.push("layouts"), real.layouts(v)),
       services: () => (calls.push("services"), real.services()),
+      pointers: () => (calls.push("pointers"), real.pointers()),
+      pushBatch: (b) => (calls.push("pushBatch"), real.pushBatch(b)),
       ping: () => (calls.push("ping"), real.ping()),
       close: () => real.close(),
     };

@@ -98,6 +98,10 @@ function memoryStore(c: Case): StoreReader {
       values: versions.map((ver, i) => (ver === undefined ? [] : keys[i]!.map((k) => values[ver - 100]!.get(k) ?? null))),
     }),
     layouts: async (versions) => versions.map((v) => layouts[v - 100]!),
+    pointers: async () => new Map(c.views.map((_, i) => [`v${i}`, 100 + i])),
+    pushBatch: async () => {
+      throw new Error("no pushes in this test");
+    },
     services: async () => ({ all: layouts.flatMap((l) => l.features.map(([f]): [string, string] => [l.view, f])) }),
     ping: async () => undefined,
     close: async () => undefined,

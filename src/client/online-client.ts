@@ -6,6 +6,7 @@ import type { AnswerPlan, DecodedRead } from "./columns.js";
 import type { StoreReader } from "../online/store-reader.js";
 import type { PushOptions, PushReport, PushRows } from "../online/push/types.js";
 import { pushEvents } from "../online/push/push-events.js";
+import { mergeAggregation, mergePlain } from "../online/push/merge.js";
 import { OnlineError } from "../online/store-reader.js";
 import type {
   FeatureColumn,
@@ -97,7 +98,17 @@ export class OnlineClient {
       const { views } = resolved;
       const versions = views.map((v) => this.versions.get(v));
       const keys = versions.map((v) => (v === undefined ? [] : keysOf(this.layoutCache.get(v)!, req.entityRows)));
-      const { current, values } = await this.store.read(views, versions, keys);
+      // Views over a push source also read their pushed entries, in the same round trip (docs/push.md).
+      const pushed = versions.some((v) => v !== undefined && this.layoutCache.get(v)!.push)
+        ? versions.map((v) => v !== undefined && this.layoutCache.get(v)!.push !== undefined)
+        : undefined;
+      const { current, values, pushed: pushedValues } = await this.store.read(views, versions, keys, pushed);
+      if (pushedValues)
+        mergePushed(
+          versions.map((v) => (v === undefined ? undefined : this.layoutCache.get(v))),
+          values,
+          pushedValues,
+        );
       if (current.every((c, i) => c === versions[i])) {
         let plan = resolved.plan;
         if (!plan || plan.versions.some((v, i) => v !== versions[i]))
@@ -129,7 +140,7 @@ export class OnlineClient {
    * push source, TIMEOUT/UNAVAILABLE/STORE on a store failure.
    */
   async push(source: string, rows: PushRows, opts: PushOptions = {}): Promise<PushReport> {
-    return pushEvents(this.store, source, rows, opts);
+    return pushEvents(this.store, this.layoutCache, source, rows, opts);
   }
 
   /** Resolves if the online store answers; rejects with an OnlineError (TIMEOUT, UNAVAILABLE, STORE) if not. Caches nothing. */
@@ -257,6 +268,19 @@ export class OnlineClient {
     }
     return out;
   }
+}
+
+/** Each pushed view's values with its pushed entries merged in (src/online/push/merge.ts), in place. */
+function mergePushed(layouts: (ViewLayout | undefined)[], values: (Uint8Array | null)[][], pushed: (Uint8Array | null)[][]): void {
+  layouts.forEach((l, i) => {
+    if (!l?.push) return;
+    const vals = values[i]!;
+    const got = pushed[i]!;
+    if (l.aggregation) {
+      const end = parseTimestamp(l.end)!;
+      for (let r = 0; r < vals.length; r++) if (got[r]) vals[r] = mergeAggregation(vals[r] ?? null, got[r]!, end);
+    } else for (let r = 0; r < vals.length; r++) if (got[r]) vals[r] = mergePlain(vals[r] ?? null, got[r]!);
+  });
 }
 
 /** The entity key of every row for a view (its join keys, in order). */

@@ -135,8 +135,6 @@ export const redisKeys = (project: string) => ({
   pushPrefix: (view: string): string => `fc:${project}:push:${view}:`,
   /** Hash: view → the greatest event time pushed to it (µs, decimal text). */
   newest: `fc:${project}:newest`,
-  /** Hash: view → `<version>:<end µs>` of its current version, written with the pointer by a load; read by the push script. */
-  ends: `fc:${project}:ends`,
   /** Sorted set per push source with a dedupe_key: member = event id, score = event time (µs). */
   pushedIds: (source: string): string => `fc:${project}:pushed-ids:${source}`,
 });

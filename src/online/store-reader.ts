@@ -4,6 +4,10 @@
  * them through `STORES` (src/online/stores.ts).
  */
 import type { ServiceCatalog, ViewLayout } from "./layout.js";
+import type { EncodedPush } from "./push/encode.js";
+
+/** What a store did with one step of a push: per target (in order) rows applied and late, and duplicates; or `stale`: a load switched a target's version first (nothing written). */
+export type PushOutcome = { stale: string } | { applied: number[]; late: number[]; duplicates: number };
 
 /** What the client needs from an online store; Redis answers each call in one round trip. */
 export interface StoreReader {
@@ -12,13 +16,19 @@ export interface StoreReader {
   /**
    * The current version of each view (undefined: never loaded) and, for the views whose version
    * is passed, the packed values of the given entity keys (null: no value) read from that version.
-   * The caller compares `current` with what it passed and retries on a change.
+   * The caller compares `current` with what it passed and retries on a change. `pushed[i]`: also
+   * read view i's pushed entries of the same keys (docs/push.md), in the same round trip.
    */
   read(
     views: readonly string[],
     versions: readonly (number | undefined)[],
     keys: readonly (readonly string[])[],
-  ): Promise<{ current: (number | undefined)[]; values: (Uint8Array | null)[][] }>;
+    pushed?: readonly boolean[],
+  ): Promise<{ current: (number | undefined)[]; values: (Uint8Array | null)[][]; pushed?: (Uint8Array | null)[][] }>;
+  /** The current version of every loaded view of the project. */
+  pointers(): Promise<Map<string, number>>;
+  /** Applies one step of a push atomically (docs/push.md): all of it or nothing. */
+  pushBatch(batch: EncodedPush): Promise<PushOutcome>;
   /** Layouts of versions (immutable, so callers cache them). */
   layouts(versions: readonly number[]): Promise<ViewLayout[]>;
   services(): Promise<ServiceCatalog>;

@@ -2,7 +2,9 @@ import { Redis } from "ioredis";
 import { redisKeys } from "../layout.js";
 import { PrebuiltCommand, bulkSize, byteLength, digits, writeHeader, writeKey } from "../resp.js";
 import type { ServiceCatalog, ViewLayout } from "../layout.js";
-import type { StoreReader } from "../store-reader.js";
+import type { PushOutcome, StoreReader } from "../store-reader.js";
+import type { EncodedPush } from "../push/encode.js";
+import { PUSH_SCRIPT } from "./push-script.js";
 import { OnlineError } from "../store-reader.js";
 import { redisError } from "./errors.js";
 import { DEFAULT_REDIS_URL, redactRedisUrl } from "./url.js";
@@ -32,6 +34,7 @@ export class RedisReader implements StoreReader {
   /** Bytes of `HMGET pointer views…` per list of views, and of each version's key prefix (few: kept). */
   private readonly hmgets = new Map<string, Buffer>();
   private readonly prefixes = new Map<number, Buffer>();
+  private readonly pushPrefixes = new Map<string, Buffer>();
   /** Each key's UTF-8 length, between sizing a read's buffer and writing it (no await in between; kept, not truncated, so it is not reallocated). */
   private readonly keyBytes: number[] = [];
 
@@ -67,11 +70,21 @@ export class RedisReader implements StoreReader {
     return b;
   }
 
+  private pushPrefix(view: string): Buffer {
+    let b = this.pushPrefixes.get(view);
+    if (!b) {
+      if (this.pushPrefixes.size >= 1000) this.pushPrefixes.clear();
+      this.pushPrefixes.set(view, (b = Buffer.from(this.k.pushPrefix(view), "utf8")));
+    }
+    return b;
+  }
+
   async read(
     views: readonly string[],
     versions: readonly (number | undefined)[],
     keys: readonly (readonly string[])[],
-  ): Promise<{ current: (number | undefined)[]; values: (Uint8Array | null)[][] }> {
+    pushed?: readonly boolean[],
+  ): Promise<{ current: (number | undefined)[]; values: (Uint8Array | null)[][]; pushed?: (Uint8Array | null)[][] }> {
     if (views.length === 0) return { current: [], values: [] };
     // HMGET pointer views… then MGET keys…, written to the socket as one buffer of RESP built here:
     // one write and two replies, like an ioredis pipeline without its per-read objects, and with
@@ -88,6 +101,16 @@ export class RedisReader implements StoreReader {
       for (let j = 0; j < ks.length; j++) size += bulkSize(prefixLen + (keyBytes[n + j] = byteLength(ks[j]!)));
       n += ks.length;
     }
+    // Pushed entries of the same keys (views over a push source), after all the values: the same MGET.
+    const values = n;
+    if (pushed)
+      for (let i = 0; i < versions.length; i++) {
+        if (versions[i] === undefined || !pushed[i]) continue;
+        const prefixLen = this.pushPrefix(views[i]!).length;
+        const ks = keys[i]!;
+        for (let j = 0; j < ks.length; j++) size += bulkSize(prefixLen + (keyBytes[n + j] = byteLength(ks[j]!)));
+        n += ks.length;
+      }
     if (n > 0) size += 3 + digits(n + 1) + bulkSize(4); // *<n+1>\r\n $4\r\nMGET\r\n
     // A fresh buffer each read: the socket may still hold the previous one.
     const buf = Buffer.allocUnsafe(size);
@@ -104,25 +127,32 @@ export class RedisReader implements StoreReader {
         const ks = keys[i]!;
         for (let j = 0; j < ks.length; j++) p = writeKey(buf, p, prefix, ks[j]!, keyBytes[k++]!);
       }
+      if (pushed)
+        for (let i = 0; i < versions.length; i++) {
+          if (versions[i] === undefined || !pushed[i]) continue;
+          const prefix = this.pushPrefix(views[i]!);
+          const ks = keys[i]!;
+          for (let j = 0; j < ks.length; j++) p = writeKey(buf, p, prefix, ks[j]!, keyBytes[k++]!);
+        }
     }
     if (p !== size) throw new Error(`internal error: a read of ${p} bytes, ${size} expected`);
     const pointer = new PrebuiltCommand("hmget", buf, "utf8");
-    const values = n > 0 ? new PrebuiltCommand("mget", EMPTY) : undefined;
+    const mget = n > 0 ? new PrebuiltCommand("mget", EMPTY) : undefined;
     // The two commands are one pipeline to ioredis: if the connection drops after the first reply,
     // ioredis rejects the second instead of resending it after the reconnect, where it would
     // write nothing and take the reply meant for the next command (test/online-redis-reconnect.test.ts).
     // Dropped before the first reply, both are resent, and the first one's bytes hold both commands.
-    if (values) {
+    if (mget) {
       pointer.pipelineIndex = 0;
-      values.pipelineIndex = 1;
+      mget.pipelineIndex = 1;
     }
     // ioredis's own per-command timer (no extra timer or promise race): the read ends within the timeout.
     pointer.setTimeout(this.timeoutMs);
-    values?.setTimeout(this.timeoutMs);
+    mget?.setTimeout(this.timeoutMs);
     let ptr: (string | null)[];
     let all: (Buffer | null)[] | undefined;
     try {
-      [ptr, all] = (await Promise.all([this.redis.sendCommand(pointer), values && this.redis.sendCommand(values)])) as [
+      [ptr, all] = (await Promise.all([this.redis.sendCommand(pointer), mget && this.redis.sendCommand(mget)])) as [
         (string | null)[],
         (Buffer | null)[] | undefined,
       ];
@@ -131,10 +161,78 @@ export class RedisReader implements StoreReader {
     }
     const current = ptr.map((v) => (v === null ? undefined : Number(v)));
     // One view (the usual case): the reply is the answer as it is.
-    if (views.length === 1 && all) return { current, values: [all] };
+    if (views.length === 1 && all && values === n) return { current, values: [all] };
     let next = 0;
     const out = versions.map((v, i) => (v === undefined ? keys[i]!.map(() => null) : keys[i]!.map(() => all![next++] ?? null)));
-    return { current, values: out };
+    if (values === n) return { current, values: out };
+    const push = versions.map((v, i) =>
+      v === undefined || !pushed![i] ? keys[i]!.map(() => null) : keys[i]!.map(() => all![next++] ?? null),
+    );
+    return { current, values: out, pushed: push };
+  }
+
+  private pushConnection: Redis | undefined;
+
+  /**
+   * The connection pushes go through: never resends a command after a reconnect (a push whose
+   * reply was lost may have been applied: resending it would apply it twice; the caller retries,
+   * idempotent with a dedupe_key), and gives a push ten times a read's time.
+   */
+  private pusher(): Redis {
+    this.pushConnection ??= this.redis.duplicate({ autoResendUnfulfilledCommands: false, commandTimeout: this.timeoutMs * 10 });
+    return this.pushConnection;
+  }
+
+  async pointers(): Promise<Map<string, number>> {
+    const all = await this.guard(this.redis.hgetall(this.k.pointer));
+    return new Map(Object.entries(all).map(([v, n]) => [v, Number(n)]));
+  }
+
+  /** One EVAL of PUSH_SCRIPT (src/online/redis/push-script.ts): all of the step or nothing. */
+  async pushBatch(batch: EncodedPush): Promise<PushOutcome> {
+    const { targets, rows } = batch;
+    const nv = targets.length;
+    const keys: (string | Buffer)[] = [this.k.pointer, this.k.newest, this.k.pushedIds(batch.source)];
+    const prefixes = targets.map((t) => this.k.pushPrefix(t.view));
+    const args: (string | Buffer | Uint8Array)[] = [
+      String(nv),
+      String(rows.length),
+      this.k.valuePrefix(0).slice(0, -2),
+      batch.dedupe ? "1" : "0",
+      batch.trimIds ? "1" : "0",
+    ];
+    targets.forEach((t, j) =>
+      args.push(
+        t.view,
+        String(t.version),
+        String(t.end),
+        t.kind === "aggregation" ? "a" : "p",
+        t.lateness === null ? "" : String(t.lateness),
+        String(byteLength(prefixes[j]!)),
+      ),
+    );
+    const now = Date.now();
+    for (const row of rows) {
+      args.push(row.id ?? "", String(row.ts));
+      for (let j = 0; j < nv; j++) {
+        const e = row.entries[j]!;
+        keys.push(prefixes[j] + e.key);
+        const ttl = targets[j]!.ttlMs;
+        args.push(
+          Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength),
+          ttl === null ? "0" : String(Math.floor(Math.max(now, Number(row.ts / 1000n)) + ttl + 3_600_000)),
+        );
+      }
+    }
+    let reply: unknown[];
+    try {
+      reply = (await this.pusher().eval(PUSH_SCRIPT, keys.length, ...keys, ...(args as (string | Buffer)[]))) as unknown[];
+    } catch (err) {
+      throw this.storeError(err);
+    }
+    if (reply[0] === "stale") return { stale: String(reply[1]) };
+    const n = reply as number[];
+    return { applied: n.slice(0, nv), late: n.slice(nv, 2 * nv), duplicates: n[2 * nv]! };
   }
 
   async layouts(versions: readonly number[]): Promise<ViewLayout[]> {
@@ -161,6 +259,7 @@ export class RedisReader implements StoreReader {
 
   async close(): Promise<void> {
     this.redis.disconnect();
+    this.pushConnection?.disconnect();
   }
 
   /** Every call ends within the timeout, whatever the connection is doing. */

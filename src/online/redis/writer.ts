@@ -7,6 +7,7 @@ import { LoadLockedError } from "../online-writer.js";
 import type { OnlineEntry, OnlineWriter, WriterOptions } from "../online-writer.js";
 import { OnlineError } from "../store-reader.js";
 import { redisError } from "./errors.js";
+import { trimPushed } from "./push-trim.js";
 import { DEFAULT_REDIS_URL, redactRedisUrl } from "./url.js";
 import { PrebuiltCommand, bulkSize, byteLength, digits, writeBulk, writeHeader, writeKey } from "../resp.js";
 
@@ -81,7 +82,7 @@ export class RedisWriter implements OnlineWriter {
 
   constructor(
     private readonly redis: Redis,
-    project: string,
+    private readonly project: string,
     private readonly opts: { graceMs: number; maxInflight?: number },
     readonly where = "Redis",
     private readonly lastError: () => Error | undefined = () => undefined,
@@ -206,6 +207,7 @@ export class RedisWriter implements OnlineWriter {
     // Reads that fetched the old pointer just before the switch may still be reading old values.
     await new Promise((r) => setTimeout(r, this.opts.graceMs));
     const removed = await this.removeVersions(new Set(old.map(Number)));
+    await trimPushed(this.redis, this.project, layouts);
     return { removed, retired };
   }
 

@@ -1,7 +1,9 @@
 import Database from "better-sqlite3";
 import type { Statement } from "better-sqlite3";
 import type { ServiceCatalog, ViewLayout } from "../layout.js";
-import type { StoreReader } from "../store-reader.js";
+import type { PushOutcome, StoreReader } from "../store-reader.js";
+import type { EncodedPush } from "../push/encode.js";
+import { SqlitePusher } from "./pusher.js";
 import { OnlineError } from "../store-reader.js";
 
 /** Opens the SQLite file read-only; a missing or unreadable file is an OnlineError STORE saying to run `load`. */
@@ -12,7 +14,7 @@ export function openSqliteReader(path: string, project: string, timeoutMs: numbe
   } catch (err) {
     throw new OnlineError("STORE", `cannot open the online store ${path}: ${(err as Error).message} (run 'fcompile load' first)`);
   }
-  return new SqliteReader(db, project);
+  return new SqliteReader(db, project, timeoutMs);
 }
 
 /** Reads the embedded SQLite store: pointer and values in one read transaction (a consistent snapshot). */
@@ -26,14 +28,19 @@ export class SqliteReader implements StoreReader {
     views: readonly string[],
     versions: readonly (number | undefined)[],
     keys: readonly (readonly string[])[],
+    pushed?: readonly boolean[],
   ) => {
     current: (number | undefined)[];
     values: (Uint8Array | null)[][];
+    pushed?: (Uint8Array | null)[][];
   };
+  /** Pushed entries (prepared at the first read that asks: a store loaded before pushes existed has no such table until a push). */
+  private pushedValue: Statement | undefined;
 
   constructor(
     private readonly db: Database.Database,
     private readonly project: string,
+    private readonly timeoutMs = 1000,
   ) {
     this.where = db.name;
     try {
@@ -51,22 +58,72 @@ export class SqliteReader implements StoreReader {
     }
     // A deferred transaction that only reads: WAL gives it one snapshot, so a load's flip is all or nothing to it.
     this.snapshot = db.transaction(
-      (views: readonly string[], versions: readonly (number | undefined)[], keys: readonly (readonly string[])[]) => {
+      (
+        views: readonly string[],
+        versions: readonly (number | undefined)[],
+        keys: readonly (readonly string[])[],
+        pushed?: readonly boolean[],
+      ) => {
         const current = views.map((v) => (this.pointer.get(this.project, v) as number | undefined) ?? undefined);
         const values = versions.map((ver, i) =>
           ver === undefined ? keys[i]!.map(() => null) : keys[i]!.map((k) => (this.value.get(ver, k) as Buffer | undefined) ?? null),
         );
-        return { current, values };
+        if (!pushed?.some((p) => p)) return { current, values };
+        const stmt = this.pushedStatement();
+        const push = versions.map((ver, i) =>
+          ver === undefined || !pushed[i] || !stmt
+            ? keys[i]!.map(() => null)
+            : keys[i]!.map((k) => (stmt.get(this.project, views[i], k) as Buffer | undefined) ?? null),
+        );
+        return { current, values, pushed: push };
       },
     );
   }
 
-  async read(views: readonly string[], versions: readonly (number | undefined)[], keys: readonly (readonly string[])[]) {
+  async read(
+    views: readonly string[],
+    versions: readonly (number | undefined)[],
+    keys: readonly (readonly string[])[],
+    pushed?: readonly boolean[],
+  ) {
     try {
-      return this.snapshot(views, versions, keys);
+      return this.snapshot(views, versions, keys, pushed);
     } catch (err) {
       throw this.storeError(err);
     }
+  }
+
+  async pointers(): Promise<Map<string, number>> {
+    try {
+      const rows = this.db.prepare("SELECT view, version FROM fc_pointer WHERE project = ?").all(this.project) as {
+        view: string;
+        version: number;
+      }[];
+      return new Map(rows.map((r) => [r.view, r.version]));
+    } catch (err) {
+      throw this.storeError(err);
+    }
+  }
+
+  private writer: SqlitePusher | undefined;
+
+  /** One IMMEDIATE transaction on a writable connection of its own (opened at the first push). */
+  async pushBatch(batch: EncodedPush): Promise<PushOutcome> {
+    try {
+      this.writer ??= new SqlitePusher(this.db.name, this.project, this.timeoutMs);
+      return this.writer.apply(batch);
+    } catch (err) {
+      throw this.storeError(err);
+    }
+  }
+
+  private pushedStatement(): Statement | undefined {
+    try {
+      this.pushedValue ??= this.db.prepare("SELECT value FROM fc_pushed WHERE project = ? AND view = ? AND key = ?").pluck();
+    } catch (err) {
+      if (!/no such table/.test((err as Error).message)) throw err;
+    }
+    return this.pushedValue;
   }
 
   /** SQLite's errors as the client's: a lock held past the timeout is TIMEOUT, anything else STORE. */
@@ -117,6 +174,7 @@ export class SqliteReader implements StoreReader {
   }
 
   async close(): Promise<void> {
+    this.writer?.close();
     this.db.close();
   }
 }

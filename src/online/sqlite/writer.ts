@@ -5,6 +5,36 @@ import type { ServiceCatalog, ViewLayout } from "../layout.js";
 import { LoadLockedError } from "../online-writer.js";
 import type { OnlineEntry, OnlineWriter } from "../online-writer.js";
 import { OnlineError } from "../store-reader.js";
+import { mergeAggregation } from "../push/merge.js";
+import { parseTimestamp } from "../../timestamps.js";
+
+/**
+ * In the load's transaction: drops each aggregation view's pushed records older than its new
+ * version's end (reads of it skip them; docs/push.md), and the pushed entries of retired views.
+ */
+function trimPushedSqlite(db: Database.Database, project: string, layouts: readonly ViewLayout[], retired: readonly string[]): void {
+  const drop = db.prepare("DELETE FROM fc_pushed WHERE project = ? AND view = ?");
+  for (const v of retired) {
+    drop.run(project, v);
+    db.prepare("DELETE FROM fc_push_newest WHERE project = ? AND view = ?").run(project, v);
+  }
+  const rows = db.prepare("SELECT key, value FROM fc_pushed WHERE project = ? AND view = ?");
+  const set = db.prepare("UPDATE fc_pushed SET value = ? WHERE project = ? AND view = ? AND key = ?");
+  const del = db.prepare("DELETE FROM fc_pushed WHERE project = ? AND view = ? AND key = ?");
+  for (const l of layouts) {
+    if (!l.push) {
+      drop.run(project, l.view);
+      continue;
+    }
+    if (!l.aggregation) continue;
+    const end = parseTimestamp(l.end)!;
+    for (const r of rows.all(project, l.view) as { key: string; value: Buffer }[]) {
+      const kept = mergeAggregation(null, r.value, end);
+      if (!kept) del.run(project, l.view, r.key);
+      else if (kept.length !== r.value.length) set.run(Buffer.from(kept), project, l.view, r.key);
+    }
+  }
+}
 
 /**
  * The embedded online store. A whole load is one write transaction: readers (WAL snapshots) see
@@ -102,6 +132,12 @@ export class SqliteWriter implements OnlineWriter {
       setMeta.run(this.project, `v${l.version}`, JSON.stringify(l));
     }
     setMeta.run(this.project, "services", JSON.stringify(services));
+    trimPushedSqlite(
+      this.db,
+      this.project,
+      layouts,
+      retired.map((p) => p.view),
+    );
     this.db.exec("COMMIT");
     this.inTxn = false;
     return { removed, retired: retired.map((p) => p.view) };

@@ -1,0 +1,112 @@
+/**
+ * Pushed values converted to what the online store packs (docs/push.md, "Values"): each function
+ * gives the converted value, or throws a {@link BadValue} saying why not. Imports nothing but
+ * timestamp parsing, so the client stays small.
+ */
+import { formatTimestamp, parseTimestamp } from "../../timestamps.js";
+import type { OnlineValue } from "../codec.js";
+import type { OnlineType } from "../layout.js";
+
+/** A value that does not convert: its message is the row problem's reason. */
+export class BadValue extends Error {}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
+const NUMBER_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+function show(v: unknown): string {
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
+  if (v instanceof Date) return `Date(${Number.isNaN(v.getTime()) ? "invalid" : v.toISOString()})`;
+  return typeof v === "object" ? (Array.isArray(v) ? "an array" : "an object") : String(v);
+}
+
+/**
+ * A timestamp as µs since 1970 UTC: ISO 8601 text (no zone: UTC; src/timestamps.ts), a Date, or
+ * a bigint of microseconds. A JS number is refused (seconds, milliseconds or microseconds? it
+ * cannot tell).
+ */
+export function toMicros(v: unknown): bigint {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "string") {
+    const t = parseTimestamp(v);
+    if (t === undefined) throw new BadValue(`${show(v)} is not a timestamp (ISO 8601, e.g. 2025-06-01T12:00:00Z)`);
+    return t;
+  }
+  if (v instanceof Date && !Number.isNaN(v.getTime())) return BigInt(v.getTime()) * 1000n;
+  throw new BadValue(`${show(v)} is not a timestamp: give ISO 8601 text, a Date, or bigint microseconds since 1970 UTC`);
+}
+
+/** An integer (int32 or int64 range) from a bigint, a safe-integer number or decimal integer text. */
+export function toInteger(v: unknown, type: "int32" | "int64"): bigint {
+  let b: bigint | undefined;
+  if (typeof v === "bigint") b = v;
+  else if (typeof v === "number" && Number.isSafeInteger(v)) b = BigInt(v);
+  else if (typeof v === "string" && INTEGER_TEXT.test(v)) b = BigInt(v.trim());
+  if (b === undefined) {
+    const why = typeof v === "number" && Number.isInteger(v) ? " (beyond 2^53 a JS number is not exact: pass a bigint or text)" : "";
+    throw new BadValue(`${show(v)} is not an ${type}${why}`);
+  }
+  const [lo, hi] = type === "int32" ? [-(2n ** 31n), 2n ** 31n - 1n] : [INT64_MIN, INT64_MAX];
+  if (b < lo || b > hi) throw new BadValue(`${show(v)} is out of the ${type} range`);
+  return b;
+}
+
+/** A value converted to an online type; null and undefined are NULL. */
+export function toOnline(v: unknown, type: OnlineType): OnlineValue {
+  if (v === null || v === undefined) return null;
+  switch (type) {
+    case "int32":
+      return Number(toInteger(v, "int32"));
+    case "int64":
+      return toInteger(v, "int64");
+    case "float32":
+    case "float64":
+      if (typeof v === "number") return v;
+      if (typeof v === "bigint") return Number(v);
+      if (typeof v === "string" && NUMBER_TEXT.test(v)) return Number(v);
+      throw new BadValue(`${show(v)} is not a number`);
+    case "bool":
+      if (typeof v === "boolean") return v;
+      if (v === "true" || v === "false") return v === "true";
+      throw new BadValue(`${show(v)} is not a boolean`);
+    case "string":
+      if (typeof v === "string") return v;
+      throw new BadValue(`${show(v)} is not a string`);
+    case "timestamp":
+      return toMicros(v);
+    default:
+      throw new BadValue(`unknown type ${String(type)}`);
+  }
+}
+
+/**
+ * A value as the text count_distinct counts (the warehouse's CAST to text): text as it is;
+ * integers and booleans in decimal / true|false (as both warehouses write them); other numbers
+ * in JS's shortest form; timestamps as `YYYY-MM-DD HH:MM:SS[.ffffff]`.
+ */
+export function toText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "string") return v;
+  if (typeof v === "bigint" || typeof v === "number" || typeof v === "boolean") return String(v);
+  if (v instanceof Date) return formatTimestamp(toMicros(v));
+  throw new BadValue(`${show(v)} has no text form`);
+}
+
+/** A row's value for a filter's column read as `type` (src/online/filter-eval.ts): timestamps as µs, int64 exact. */
+export function toFilterValue(v: unknown, type: string): unknown {
+  if (v === null || v === undefined) return null;
+  switch (type) {
+    case "timestamp":
+      return toMicros(v);
+    case "int64":
+      return toInteger(v, "int64");
+    case "float64":
+      return toOnline(v, "float64");
+    case "number":
+      return typeof v === "string" ? (INTEGER_TEXT.test(v) ? toInteger(v, "int64") : toOnline(v, "float64")) : v;
+    default:
+      return v;
+  }
+}

@@ -1,0 +1,42 @@
+import type { Redis } from "ioredis";
+import type { ViewLayout } from "../layout.js";
+import { redisKeys } from "../layout.js";
+import { mergeAggregation } from "../push/merge.js";
+import { parseTimestamp } from "../../timestamps.js";
+import { TRIM_SCRIPT } from "./push-script.js";
+
+/**
+ * After a load's grace period: drops each aggregation view's pushed records older than its new
+ * version's end (reads of that version skip them already; docs/push.md). Each key is rewritten
+ * by a compare-and-swap of the prefix read (TRIM_SCRIPT), so records pushed meanwhile stay.
+ * Returns the keys rewritten.
+ */
+export async function trimPushed(redis: Redis, project: string, layouts: readonly ViewLayout[]): Promise<number> {
+  const k = redisKeys(project);
+  let trimmed = 0;
+  for (const l of layouts) {
+    if (!l.push || !l.aggregation) continue;
+    const end = parseTimestamp(l.end)!;
+    const stream = redis.scanStream({ match: `${escapeGlob(k.pushPrefix(l.view))}*`, count: 1000 });
+    for await (const keys of stream as AsyncIterable<string[]>) {
+      if (keys.length === 0) continue;
+      const values = await redis.mgetBuffer(...keys);
+      for (const [i, key] of keys.entries()) {
+        const v = values[i];
+        if (!v) continue;
+        const kept = mergeAggregation(null, v, end) ?? new Uint8Array(0);
+        if (kept.length === v.length) continue;
+        for (let attempt = 0; attempt < 3; attempt++) {
+          if ((await redis.eval(TRIM_SCRIPT, 1, key, String(v.length), Buffer.from(kept))) === 1) break;
+        }
+        trimmed++;
+      }
+    }
+  }
+  return trimmed;
+}
+
+/** A key prefix as a SCAN pattern that matches it literally. */
+function escapeGlob(s: string): string {
+  return s.replace(/[*?[\]\\]/g, "\\$&");
+}
