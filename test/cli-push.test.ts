@@ -74,6 +74,19 @@ describe("fcompile push", () => {
     expect(await orderIds()).toEqual([1, 2, 3, 4, 5, 6, 10]);
   });
 
+  it("pushes online by default: applied per view, then a read counts the pushed orders", async () => {
+    const out = await fcompileOk(dir, "push", "--source", "orders", "--file", "in/two.ndjson");
+    expect(out).toBe(
+      "push ok: 2 rows from in/two.ndjson to source 'orders' (online)\n" +
+        "  online customer_orders: 2 applied, 0 late\n" +
+        "  online duplicates (dedupe_key): 0\n",
+    );
+    const got = JSON.parse(
+      await fcompileOk(dir, "get", "--features", "customer_orders:n_30d", "--entity", "customer_id=1002", "--at", "2025-06-20"),
+    ) as { rows: { features: { n_30d: { value: number } } }[] };
+    expect(got.rows[0]!.features.n_30d.value).toBe(1);
+  });
+
   it("prints every bad row as FILE:LINE (the CSV header is line 1) and writes nothing", async () => {
     const before = await orderIds();
     const r = await fcompileIn(dir, "push", "--source", "orders", "--file", "in/bad.csv", "--to", "offline");

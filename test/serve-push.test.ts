@@ -56,7 +56,7 @@ afterAll(async () => {
 
 async function offlineHandler(): Promise<(r: PushRequest) => Promise<unknown>> {
   const { config, registry } = await loadProject(dir);
-  const s = pushSession(config, registry);
+  const s = pushSession(config, registry, undefined, (source, rows) => client.push(source, rows));
   return (r) => pushRows(s, r.source, columnsToRows(r.columns, r.rows), r.to);
 }
 
@@ -171,6 +171,47 @@ describe("POST /push over HTTP", () => {
     });
     expect(fraction.json.rows).toEqual([{ row: 1, column: "amount", reason: "7.5 is not an integer (the column is an integer)" }]);
     expect(await orderIds()).toEqual([1, 2, 3, 4]);
+  });
+
+  it("pushes online (the default) and online_and_offline: the served aggregates change at once; bad rows online get 422", async () => {
+    const url = await listen({ push: await offlineHandler() });
+    const read = async () => {
+      const res = await fetch(url + "/get-online-features", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ features: ["customer_orders:n_30d"], entities: { customer_id: [1003] }, at: "2025-06-20" }),
+      });
+      return ((await res.json()) as { results: { values: unknown[] }[] }).results[1]!.values[0];
+    };
+    expect(await read()).toBe(0);
+    const online = await post(url, {
+      push_source_name: "orders",
+      df: { order_id: [30, 31], customer_id: [1003, 1003], ts: ["2025-06-15T00:00:00Z", "2025-06-16T00:00:00Z"], amount: [1, 2] },
+    });
+    expect(online.status).toBe(200);
+    expect(online.json).toMatchObject({
+      to: "online",
+      rows: 2,
+      applied: { customer_orders: 2 },
+      late: { customer_orders: 0 },
+      duplicates: 0,
+    });
+    expect(online.json.offline).toBeUndefined();
+    expect(await read()).toBe(2);
+    const both = await post(url, {
+      push_source_name: "orders",
+      df: { order_id: [31, 32], customer_id: [1003, 1003], ts: ["2025-06-16T00:00:00Z", "2025-06-17T00:00:00Z"], amount: [2, 3] },
+      to: "online_and_offline",
+    });
+    expect(both.json).toMatchObject({ applied: { customer_orders: 1 }, duplicates: 1, offline: { appended: 2, duplicates: 0 } });
+    expect(await read()).toBe(3);
+    const bad = await post(url, {
+      push_source_name: "orders",
+      df: { order_id: [40], customer_id: ["abc"], ts: ["2025-06-17"], amount: [1] },
+    });
+    expect(bad.status).toBe(422);
+    expect((bad.json.rows as { row: number; column?: string }[]).map((p) => [p.row, p.column])).toEqual([[1, "customer_id"]]);
+    expect(await read()).toBe(3);
   });
 
   it("400 for an unknown source or one without push: true, naming the fix", async () => {

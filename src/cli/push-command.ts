@@ -77,7 +77,7 @@ async function runPush(opts: PushFlags): Promise<void> {
     await pusher?.close();
   }
   const n = (x: number): string => x.toLocaleString("en");
-  const lines = [`push ok: ${n(r.rows)} rows from ${opts.file} to source '${r.source}' (${r.to})`];
+  const lines = [`push ok: ${n(r.rows)} row${r.rows === 1 ? "" : "s"} from ${opts.file} to source '${r.source}' (${r.to})`];
   if (r.to !== "offline") {
     const views = [...new Set([...Object.keys(r.applied), ...Object.keys(r.late)])].sort();
     for (const v of views) lines.push(`  online ${v}: ${n(r.applied[v] ?? 0)} applied, ${n(r.late[v] ?? 0)} late`);
