@@ -1,5 +1,6 @@
 import { compilePushAppend, isTimestampType, requiredPushColumns } from "../compile/push-append.js";
 import type { CompileTarget } from "../compile/relations.js";
+import { sourceRelation } from "../compile/relations.js";
 import { userError } from "../diagnostics/diagnostic.js";
 import type { Registry, Source } from "../registry/types.js";
 import { formatTimestamp, parseTimestamp } from "../timestamps.js";
@@ -56,8 +57,8 @@ export async function appendOffline(
       `source '${src.name}' has no table in the warehouse yet (${ct.schema}.source__${src.name}): run 'fcompile run' before pushing offline`,
     );
   }
-  const plan0 = compilePushAppend(reg, src, ct, []);
-  const described = await wh.describe(plan0.target);
+  const target = sourceRelation(src, ct);
+  const described = await wh.describe(target);
   const types = new Map(described.map((c) => [c.name, c.type]));
   const problems: PushRowProblem[] = [];
   const names: string[] = [];
@@ -71,19 +72,19 @@ export async function appendOffline(
         problems.push({
           row: i + 1,
           column: k,
-          reason: `no such column in ${plan0.target} (columns: ${described.map((c) => c.name).join(", ")})`,
+          reason: `no such column in ${target} (columns: ${described.map((c) => c.name).join(", ")})`,
         });
     }
   });
   const required = requiredPushColumns(reg, src);
-  for (const c of required) if (!types.has(c)) throw userError("FC017", `column '${c}' of source '${src.name}' is not in ${plan0.target}`);
+  for (const c of required) if (!types.has(c)) throw userError("FC017", `column '${c}' of source '${src.name}' is not in ${target}`);
   for (const c of required) if (!seen.has(c)) names.push(c);
   const columns = names.map((name) => ({ name, type: types.get(name)! }));
   const text: (string | null)[][] = rows.map((r, i) =>
     columns.map((c) => {
       const v = r[c.name];
       if (v === null || v === undefined) {
-        if (required.includes(c.name)) problems.push({ row: i + 1, column: c.name, reason: `is required (${roleOf(reg, src, c.name)})` });
+        if (required.includes(c.name)) problems.push({ row: i + 1, column: c.name, reason: `is required (${roleOf(src, c.name)})` });
         return null;
       }
       const out = valueText(v, isTimestampType(c.type), INTEGER_TYPE.test(c.type.trim()));
@@ -95,7 +96,7 @@ export async function appendOffline(
     }),
   );
   // With problems found here, the warehouse still checks the other values: every bad row in one answer.
-  const result = await wh.appendPushed(compilePushAppend(reg, src, ct, columns), text, { checkOnly: problems.length > 0 });
+  const result = await wh.appendPushed(compilePushAppend(src, ct, columns), text, { checkOnly: problems.length > 0 });
   if ("bad" in result)
     problems.push(...result.bad.map((b) => ({ row: b.row, column: b.column, reason: `value '${b.value}' does not convert to ${b.type}` })));
   if (problems.length > 0 || "bad" in result) throw new PushRowsRejected(sortProblems(problems));
@@ -111,7 +112,7 @@ export function pushSource(reg: Registry, name: string): Source {
   return src;
 }
 
-function roleOf(reg: Registry, src: Source, column: string): string {
+function roleOf(src: Source, column: string): string {
   if (column === src.timestamp) return "the source's timestamp";
   if (column === src.dedupeKey) return "the source's dedupe_key";
   return "a join key of the views over the source";

@@ -1,6 +1,6 @@
 import type { Registry, Source } from "../registry/types.js";
 import type { CompileTarget } from "./relations.js";
-import { pushedTable, sourceRelation, unreachable, viewsOfSource } from "./relations.js";
+import { pushedTable, sourceRelation, viewsOfSource } from "./relations.js";
 
 /** A column of the relation pushed rows are appended to, with its type as the engine names it. */
 export interface AppendColumn {
@@ -49,7 +49,7 @@ const TYPED = "fc_push_typed";
  * source `src`. Pure: the caller describes the target and executes the statements in one
  * transaction (src/warehouse/push-append.ts).
  */
-export function compilePushAppend(reg: Registry, src: Source, t: CompileTarget, columns: AppendColumn[]): PushAppendPlan {
+export function compilePushAppend(src: Source, t: CompileTarget, columns: AppendColumn[]): PushAppendPlan {
   const d = t.dialect;
   const q = (c: string): string => d.quote(c);
   const target = sourceRelation(src, t);
@@ -117,16 +117,4 @@ export function requiredPushColumns(reg: Registry, src: Source): string[] {
 /** Whether a column type (as the engine names it) holds timestamps: pushed values are normalized to UTC text before the warehouse casts them. */
 export function isTimestampType(type: string): boolean {
   return /^timestamp/i.test(type.trim());
-}
-
-/** What an offline push appends to, in words (for messages). */
-export function appendTargetWords(src: Source, t: CompileTarget): string {
-  switch (src.kind) {
-    case "table":
-      return `table ${sourceRelation(src, t)}`;
-    case "file":
-      return `${sourceRelation(src, t)} (the table 'run' loads ${src.projectPath} into)`;
-    default:
-      return unreachable(src);
-  }
 }
