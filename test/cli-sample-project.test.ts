@@ -51,6 +51,30 @@ describe("fcompile CLI on the sample project", () => {
       expect(top).toMatch(new RegExp(`^  ${c}\\b`, "m"));
   });
 
+  it("init names the project after the folder, says so when the folder name is not one, and checks --name", () => {
+    const parent = mkdtempSync(path.join(tmpdir(), "fc-init-"));
+    try {
+      const run = (...args: string[]) => spawnSync(process.execPath, [bin, "init", ...args], { cwd: parent, encoding: "utf8" });
+      const digits = run("123");
+      expect(digits.status, digits.stderr).toBe(0);
+      expect(digits.stdout).toMatch(
+        /^created project 'features' \(the folder name '123' is not a project name; change 'name:' in fcompile\.yaml, or use --name\)/,
+      );
+      expect(readFileSync(path.join(parent, "123/fcompile.yaml"), "utf8")).toMatch(/^name: features$/m);
+      expect(run("my-shop").stdout).toMatch(/^created project 'my_shop' \(the folder name 'my-shop' is not a project name/);
+      expect(run("shop").stdout).toMatch(/^created project 'shop': 5 files in shop:/);
+      const named = run("x", "--name", "orders_v2");
+      expect(named.stdout).toMatch(/^created project 'orders_v2': /);
+      expect(readFileSync(path.join(parent, "x/fcompile.yaml"), "utf8")).toMatch(/^name: orders_v2$/m);
+      const bad = run("y", "--name", "9bad");
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toContain("<command line>:1:1: error FC015: '9bad' is not a project name");
+      expect(existsSync(path.join(parent, "y"))).toBe(false);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
   it("a reader that closes the pipe early (`fcompile … | head`) is not an error", async () => {
     // The read end is closed before the child writes: its write fails with EPIPE.
     const child = spawn(process.execPath, [bin, "load", "--help"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });

@@ -111,7 +111,7 @@ for (const store of STORE_TYPES) {
       const r = await read([{ user_id: 2 }, { user_id: "2" }, { user_id: 2n }, { user_id: " 02" }, { user_id: 5 }]);
       expect(r.rows.map((row) => row.features.n!.value)).toEqual([20n, 20n, 20n, 20n, null]);
       expect(r.rows[4]!.features.n!.status).toBe("NOT_FOUND");
-      await badRequest([{ user_id: 2 }, { user_id: "abc" }], /entity row 1: join key 'user_id' is an int64, and "abc" is not one/);
+      await badRequest([{ user_id: 2 }, { user_id: "abc" }], /entity row 2: join key 'user_id' is an int64, and "abc" is not one/);
       await badRequest([{ user_id: 2.5 }], /join key 'user_id' is an int64, and 2.5 is not one/);
       await badRequest([{ user_id: 2 ** 53 + 2 }], /9007199254740994 is beyond 2\^53.*pass a bigint or its digits as text/);
       await badRequest([{ user_id: "9223372036854775808" }], /"9223372036854775808" is not one/);

@@ -84,7 +84,7 @@ function userMessage(f: () => unknown): string {
 
 describe("which hosts are loopback", () => {
   it("127.0.0.0/8, ::1 in any spelling and localhost; nothing else", () => {
-    for (const host of ["127.0.0.1", "127.8.9.10", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1", "localhost", "LocalHost"])
+    for (const host of ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1", "localhost", "LocalHost"])
       expect(isLoopbackHost(host), host).toBe(true);
     for (const host of [
       "0.0.0.0",
@@ -96,6 +96,8 @@ describe("which hosts are loopback", () => {
       "example.com",
       "localhost.example.com",
       "127.1",
+      "[::]",
+      "[127.0.0.1]",
     ])
       expect(isLoopbackHost(host), host).toBe(false);
   });
@@ -127,7 +129,7 @@ describe("serveAuthToken: where the token comes from", () => {
     expect(both).not.toContain(TOKEN);
     expect(userMessage(() => serveAuthToken("0.0.0.0", file("empty"), {}))).toContain(`the token file ${file("empty")} is empty`);
     expect(userMessage(() => serveAuthToken("0.0.0.0", file("nope"), {}))).toMatch(
-      new RegExp(`^error FC011: cannot read the token file ${file("nope")} .*ENOENT`),
+      new RegExp(`^<command line>:1:1: error FC011: cannot read the token file ${file("nope")} .*ENOENT`),
     );
     expect(userMessage(() => serveAuthToken("127.0.0.1", undefined, { [AUTH_TOKEN_ENV]: "" }))).toMatch(
       /FCOMPILE_AUTH_TOKEN is set but empty/,
@@ -223,7 +225,7 @@ describe("fcompile serve", () => {
     expect(empty.stderr).toContain("the token file empty is empty");
     const missing = await fcompile({}, "serve", "--auth-token-file", "no-such-file");
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toContain("error FC011: cannot read the token file no-such-file");
+    expect(missing.stderr).toContain("<command line>:1:1: error FC011: cannot read the token file no-such-file");
     const both = await fcompile({ [AUTH_TOKEN_ENV]: TOKEN }, "serve", "--auth-token-file", "token");
     expect(both.status).toBe(1);
     expect(both.stderr).toContain("not both");
@@ -268,6 +270,29 @@ describe("fcompile serve", () => {
       expect(stdout, secret).not.toContain(secret);
       expect(stderr, secret).not.toContain(secret);
     }
+  });
+
+  it("--host [::1] (URL brackets) is loopback: serves without a token, on ::1", async () => {
+    const child = spawn(process.execPath, [bin, "serve", "--host", "[::1]", "--port", "0"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    cleanups.push(() => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const port = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        const m = /listening on http:\/\/\[::1\]:(\d+) .*no authentication/.exec(stdout);
+        if (m) resolve(m[1]!);
+      });
+      child.on("exit", () => reject(new Error(`serve exited early: ${stderr}`)));
+    });
+    expect((await call(`http://[::1]:${port}`, "/get-online-features")).status).not.toBe(401);
+    child.kill("SIGINT");
   });
 
   it("--help documents the token options, the loopback rule and a curl call with the header", async () => {

@@ -72,8 +72,9 @@ async function serve(opts: ServeFlags): Promise<void> {
   const timeoutMs = integerFlag("--timeout-ms", opts.timeoutMs, 1, 3_600_000);
   const maxEntityRows = integerFlag("--max-entities", opts.maxEntities, 1, 1_000_000);
   const maxPushRows = integerFlag("--max-push-rows", opts.maxPushRows, 1, 1_000_000);
-  const { serveAuthToken } = await import("../server/bearer-auth.js");
+  const { listenHost, serveAuthToken } = await import("../server/bearer-auth.js");
   const authToken = serveAuthToken(opts.host, opts.authTokenFile, process.env);
+  const host = listenHost(opts.host);
   const { loadConfig } = await import("../commands/common.js");
   const { resolveOnline } = await import("../project/online-config.js");
   const { createOnlineClient } = await import("../client/index.js");
@@ -96,7 +97,7 @@ async function serve(opts: ServeFlags): Promise<void> {
   });
   let url: string;
   try {
-    url = await app.listen({ host: opts.host, port });
+    url = await app.listen({ host, port });
   } catch (err) {
     await client.close();
     throw userError("FC015", `cannot listen on ${opts.host}:${port}: ${(err as Error).message}`);

@@ -291,7 +291,7 @@ function keysOf(layout: ViewLayout, rows: readonly Record<string, unknown>[]): s
 }
 
 function keyOf(layout: ViewLayout, row: Record<string, unknown>, r: number): string {
-  if (row === null || typeof row !== "object") throw new OnlineError("BAD_REQUEST", `entity row ${r} is not an object`);
+  if (row === null || typeof row !== "object") throw new OnlineError("BAD_REQUEST", `entity row ${r + 1} is not an object`);
   const { keys } = layout;
   // One join key (the usual case): its text, with no array on the way (what encodeKey would give).
   if (keys.length === 1) return keyText(layout, 0, row[keys[0]!], r);
@@ -315,7 +315,7 @@ function keyText(layout: ViewLayout, i: number, v: unknown, r: number): string {
   if (v === undefined || v === null)
     throw new OnlineError(
       "BAD_REQUEST",
-      `entity row ${r} has no value for join key '${k}' (view '${layout.view}' is keyed by ${layout.keys.join(", ")})`,
+      `entity row ${r + 1} has no value for join key '${k}' (view '${layout.view}' is keyed by ${layout.keys.join(", ")})`,
     );
   const type = layout.keyTypes?.[i];
   if (type === "int64") {
@@ -326,14 +326,14 @@ function keyText(layout: ViewLayout, i: number, v: unknown, r: number): string {
       typeof v === "number" && Number.isInteger(v)
         ? `${v} is beyond 2^53, where a JS number is not exact: pass a bigint or its digits as text`
         : "give a whole number between -2^63 and 2^63-1 (a number, a bigint or its digits as text)";
-    throw new OnlineError("BAD_REQUEST", `entity row ${r}: join key '${k}' is an int64, and ${showValue(v)} is not one; ${why}`);
+    throw new OnlineError("BAD_REQUEST", `entity row ${r + 1}: join key '${k}' is an int64, and ${showValue(v)} is not one; ${why}`);
   }
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "bigint") return String(v);
   if (typeof v === "boolean" && type !== "string") return String(v);
   throw new OnlineError(
     "BAD_REQUEST",
-    `entity row ${r}: join key '${k}' must be ${type === "string" ? "a string" : "a string or a number"}, not ${showValue(v)}`,
+    `entity row ${r + 1}: join key '${k}' must be ${type === "string" ? "a string" : "a string or a number"}, not ${showValue(v)}`,
   );
 }
 

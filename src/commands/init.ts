@@ -13,20 +13,37 @@ const SCHEMA = fileURLToPath(new URL("../../src/project/definitions.schema.json"
  */
 const RENAMED: Record<string, string> = { gitignore: ".gitignore" };
 
+/** What a project name must look like (it namespaces online keys and warehouse objects). */
+const PROJECT_NAME = /^[a-z][a-z0-9_]*$/;
+
 /**
- * `fcompile init`: copies the project scaffold (scaffold/) into `dir` (which must be new or
- * empty), filling in the project name and the schema path. Returns the files written, relative
- * to `dir`. Throws FC015 if `dir` has files.
+ * The project name `init` gives a folder: its name lowercased, other characters than [a-z0-9_]
+ * made `_`, leading non-letters dropped; `features` when nothing is left (a folder named `123`).
  */
-export function init(dir: string): string[] {
-  const abs = path.resolve(dir);
-  if (existsSync(abs) && readdirSync(abs).length > 0) throw userError("FC015", `${dir} exists and is not empty; give a new folder`);
-  const name =
+export function projectNameFor(dir: string): string {
+  return (
     path
-      .basename(abs)
+      .basename(path.resolve(dir))
       .toLowerCase()
       .replace(/[^a-z0-9_]/g, "_")
-      .replace(/^[^a-z]+/, "") || "features";
+      .replace(/^[^a-z]+/, "") || "features"
+  );
+}
+
+/**
+ * `fcompile init`: copies the project scaffold (scaffold/) into `dir` (which must be new or
+ * empty), filling in the project name (`name`, else `projectNameFor(dir)`) and the schema path.
+ * Returns the files written, relative to `dir`. Throws FC015 if `dir` has files or `name` is not
+ * a project name ([a-z][a-z0-9_]*).
+ */
+export function init(dir: string, name = projectNameFor(dir)): string[] {
+  if (!PROJECT_NAME.test(name))
+    throw userError(
+      "FC015",
+      `'${name}' is not a project name: use lowercase letters, digits and _, starting with a letter (e.g. ${projectNameFor(name)})`,
+    );
+  const abs = path.resolve(dir);
+  if (existsSync(abs) && readdirSync(abs).length > 0) throw userError("FC015", `${dir} exists and is not empty; give a new folder`);
   const written: string[] = [];
   const copy = (from: string, to: string): void => {
     for (const entry of readdirSync(from)) {

@@ -9,7 +9,7 @@ import { resolveOnline } from "../project/online-config.js";
 import { materializationHash } from "../registry/manifest.js";
 import type { AggregationView, FeatureView, Registry } from "../registry/types.js";
 import { aggregationStateColumns } from "../compile/aggregation-state.js";
-import { pushLayout } from "./push-layout.js";
+import { pushLayout, settleDistinctTexts } from "./push-layout.js";
 import { EventStatePacker } from "../online/aggregation-state.js";
 import type { CompileTarget } from "../compile/relations.js";
 import { parseTimestamp } from "../timestamps.js";
@@ -79,6 +79,12 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
         );
     }
     const total = views.reduce((n, v) => n + marks.get(v.name)!.rows, 0);
+    const pushed = views.map((view) => ({
+      view,
+      push: pushLayout(registry, view, view.kind === "aggregation" ? aggregationStateColumns(view, ct) : undefined),
+    }));
+    // Refused before anything is written.
+    await settleDistinctTexts(wh, registry, ct, pushed);
     const writer = await openOnlineWriter(store, config.name, opts.graceMs);
     try {
       refuseShrink(await writer.loaded(), views, marks, writer.where, opts);
@@ -96,7 +102,7 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
           view.kind === "aggregation"
             ? await loadAggregationView(wh, view, ct, mark, versions[i]!, writer, batch, progress)
             : { ...(await loadView(wh, view, ct, mark, versions[i]!, writer, batch, progress)), aggregation: undefined };
-        const push = pushLayout(registry, view, view.kind === "aggregation" ? aggregationStateColumns(view, ct) : undefined);
+        const push = pushed[i]!.push;
         layouts.push({
           view: view.name,
           version: versions[i]!,

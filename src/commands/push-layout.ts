@@ -2,6 +2,12 @@ import type { PushLayout } from "../online/layout.js";
 import type { FeatureView, Registry } from "../registry/types.js";
 import { rowSourceOf } from "../registry/types.js";
 import type { AggregationStateColumns } from "../compile/aggregation-state.js";
+import { sourceRelation } from "../compile/relations.js";
+import type { CompileTarget } from "../compile/relations.js";
+import { FcUserError } from "../diagnostics/diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { distinctTextKind, distinctTextRefusal } from "../registry/push-checks.js";
+import type { Warehouse } from "../warehouse/warehouse.js";
 
 /**
  * What the online store keeps about pushes for one view (docs/push.md): undefined unless the
@@ -39,4 +45,39 @@ export function pushLayout(reg: Registry, view: FeatureView, state?: Aggregation
     }
   }
   return { ...common, values, filters };
+}
+
+/**
+ * Sets each count_distinct value's `textOf` (docs/push.md): the kind of its source column, by the
+ * type the warehouse describes it with, so a pushed value's text is the warehouse's text of it.
+ * A column whose text cannot be matched (a float, …) is FC018 at the aggregation, for every such
+ * view at once, before load writes anything (a file source's are refused at build already).
+ */
+export async function settleDistinctTexts(
+  wh: Pick<Warehouse, "describe">,
+  reg: Registry,
+  ct: CompileTarget,
+  pushed: readonly { view: FeatureView; push: PushLayout | undefined }[],
+): Promise<void> {
+  const described = new Map<string, Map<string, string>>();
+  const problems: Diagnostic[] = [];
+  for (const { view, push } of pushed) {
+    if (!push || view.kind !== "aggregation" || !push.values.some((v) => v.as === "text")) continue;
+    let types = described.get(push.source);
+    if (!types) {
+      const cols = await wh.describe(sourceRelation(reg.sources.get(push.source)!, ct));
+      described.set(push.source, (types = new Map(cols.map((c) => [c.name, c.type]))));
+    }
+    for (const v of push.values) {
+      if (v.as !== "text") continue;
+      const type = types.get(v.column) ?? "unknown";
+      const kind = distinctTextKind(type);
+      if (kind) v.textOf = kind;
+      else {
+        const f = view.features.find((g) => g.aggregation.function === "count_distinct" && g.aggregation.column === v.column)!;
+        problems.push({ code: "FC018", severity: "error", message: distinctTextRefusal(f.name, view.name, v.column, type), at: f.at });
+      }
+    }
+  }
+  if (problems.length > 0) throw new FcUserError(problems);
 }

@@ -13,6 +13,7 @@ import type { EntitySpec } from "../warehouse/entity-rows.js";
 import type { SourceLocation } from "../diagnostics/diagnostic.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse } from "./common.js";
 import type { ProjectOptions } from "./common.js";
+import { explainSumOverflow } from "./sum-overflow.js";
 
 /** Options of `train` (README "Commands"). */
 export interface TrainOptions extends ProjectOptions {
@@ -151,7 +152,9 @@ export async function train(opts: TrainOptions): Promise<{
     const asCompiled = shapes.every((x) => BUILD_SHAPES.has(x.choice.shape));
     const what =
       opts.service && asCompiled ? `training query (target/compiled/${ct.dialect.name}/train/${opts.service}.sql)` : "training query";
-    const rows = await wh.exportQuery(sql, tmp, format, { what, onProgress: opts.onProgress, entities });
+    const rows = await wh.exportQuery(sql, tmp, format, { what, onProgress: opts.onProgress, entities }).catch((err: unknown) => {
+      throw explainSumOverflow(err, registry, features);
+    });
     renameSync(tmp, out);
     return {
       rows,

@@ -49,8 +49,8 @@ function stateValue(
       // Only whether it is NULL counts.
       return { expr: `CASE WHEN ${col} IS NOT NULL THEN TRUE END`, type: "bool", from: { column, as: "notNull" } };
     case "count_distinct":
-      // Distinct by value: the value's text in the warehouse's own canonical form.
-      return { expr: `CAST(${col} AS ${d.sqlType("string")})`, type: "string", from: { column, as: "text" } };
+      // Distinct by value: the value's text in the warehouse's own canonical form (-0.0 as 0.0).
+      return { expr: d.distinctText(col), type: "string", from: { column, as: "text" } };
     case "avg":
     case "stddev":
       return { expr: `CAST(${col} AS ${d.sqlType("float64")})`, type: "float64", from: { column, as: "value" } };

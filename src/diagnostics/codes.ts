@@ -20,7 +20,7 @@ export const CODES = {
   FC015: "invalid command-line input",
   FC016: "warehouse error",
   FC017: "column missing in a source or SQL view",
-  FC018: "aggregation filter that pushed events cannot be evaluated with",
+  FC018: "aggregation that pushed events cannot be evaluated with",
   FC019: "pushed row that cannot be written (fcompile push)",
 } as const;
 

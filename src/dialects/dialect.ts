@@ -56,6 +56,13 @@ export interface Dialect {
   interval(seconds: number): string;
   /** The SQL type a feature of type `t` is cast to (join keys use `int64` and `string`). */
   sqlType(t: FeatureType): string;
+  /**
+   * A value of any type as text that is equal exactly when `count(DISTINCT …)` counts the values
+   * as one: its cast to text, except that a float's negative zero is written as zero (the
+   * warehouses count -0.0 and 0.0 as one value, but write them apart). The online state of
+   * `count_distinct` holds this text (src/compile/aggregation-state.ts).
+   */
+  distinctText(expr: string): string;
   /** An expression as it is ordered for tie-breaks: strings must order by bytes on every engine. */
   orderKey(expr: string, t: FeatureType): string;
   /**

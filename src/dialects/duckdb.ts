@@ -18,6 +18,8 @@ export const duckdbDialect: Dialect = {
   name: "duckdb",
   ...standardSql,
   sqlType: (t) => TYPES[t],
+  distinctText: (expr) =>
+    `CASE WHEN typeof(${expr}) IN ('DOUBLE', 'FLOAT') AND CAST(${expr} AS VARCHAR) = '-0.0' THEN '0.0' ELSE CAST(${expr} AS VARCHAR) END`,
   // DuckDB's default collation already compares strings by bytes.
   orderKey: (expr) => expr,
   aggregate(spec) {

@@ -20,6 +20,8 @@ export const postgresDialect: Dialect = {
   // standard_conforming_strings is on by default since 9.1: only quotes need doubling.
   ...standardSql,
   sqlType: (t) => TYPES[t],
+  distinctText: (expr) =>
+    `CASE WHEN pg_typeof(${expr}) IN ('double precision'::regtype, 'real'::regtype) AND CAST(${expr} AS text) = '-0' THEN '0' ELSE CAST(${expr} AS text) END`,
   // The database's collation may order text by locale; ties must break by bytes, as everywhere.
   orderKey: (expr, t) => (t === "string" ? `${expr} COLLATE "C"` : expr),
   // PostgreSQL reads no files itself (loadsFiles: copy): this only names the file.

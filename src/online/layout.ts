@@ -62,10 +62,11 @@ export interface PushLayout {
    * Aggregation view: one per aggregated value of an event record (AggregationLayout.eventTypes
    * after the created timestamp, before the filter flags), the source column and how the value
    * is taken: `value` (converted to the record's type), `notNull` (bool: the column is not NULL,
-   * for a count of a column; NULL otherwise), `text` (its text, for count_distinct).
+   * for a count of a column; NULL otherwise), `text` (its text, for count_distinct, written as
+   * the warehouse casts a value of the column's kind `textOf` to text: see DistinctTextKind).
    * Plain view: one per feature, in order, each `value`.
    */
-  values: { column: string; as: "value" | "notNull" | "text" }[];
+  values: { column: string; as: "value" | "notNull" | "text"; textOf?: DistinctTextKind }[];
   /**
    * Aggregation view: one per filter flag, in order (after the values), the filter in portable
    * form (src/online/filter-eval.ts); a NULL answer counts as false. Empty for plain views.
@@ -76,6 +77,15 @@ export interface PushLayout {
   /** The source's `dedupe_key:` column; null: none. */
   dedupeKey: string | null;
 }
+
+/**
+ * The kinds of source column whose text (count_distinct's value) a pushed value is written in
+ * exactly as both warehouses write it (docs/push.md): integers in decimal, booleans
+ * `true`/`false`, text as it is, timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]` (trailing zeros of
+ * the fraction dropped). Floats are not among them (DuckDB writes 1.0, PostgreSQL 1): a
+ * count_distinct of one is refused for views over a push source (FC018).
+ */
+export type DistinctTextKind = "integer" | "bool" | "string" | "timestamp";
 
 /** How one version of a view's values is keyed and packed. Immutable once written. */
 export interface ViewLayout {

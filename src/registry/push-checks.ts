@@ -61,8 +61,13 @@ export function compilePushFilters(reg: Registry, bag: DiagnosticBag): void {
     const src = sourceName === undefined ? undefined : reg.sources.get(sourceName);
     if (!src?.push || view.kind !== "aggregation") continue;
     const types = columnTypes(reg, src.name);
+    const fileColumns = reg.dataFiles.get(src.name);
     for (const f of view.features) {
       const a = f.aggregation;
+      // count_distinct counts the warehouse's text of a value: refused where pushed values cannot be written alike (columns of a table source are checked by load).
+      const col = a.function === "count_distinct" ? fileColumns?.find((c) => c.name === a.column) : undefined;
+      if (col && distinctTextKind(col.duckdbType) === undefined)
+        bag.error("FC018", distinctTextRefusal(f.name, view.name, col.name, col.duckdbType), f.at);
       if (a.filter === undefined) continue;
       const at = a.filterAt ?? f.at;
       if (reported.has(`${at.file}:${at.line}:${at.col}`)) continue;
@@ -86,4 +91,31 @@ function columnTypes(reg: Registry, source: string): Record<string, FeatureType>
     if (t) out[c.name] = t;
   }
   return out;
+}
+
+/**
+ * The kind of a source column, by its type as the engine names it (DuckDB's DESCRIBE, PostgreSQL's
+ * format_type), whose text both warehouses write alike, so count_distinct of pushed events can
+ * count the same text (docs/push.md); undefined for the others (floats, decimals, dates,
+ * timestamps with a zone or another precision, fixed-width char): count_distinct of them is
+ * refused for views over a push source (FC018). The kinds are src/online/layout.ts's DistinctTextKind.
+ */
+export function distinctTextKind(engineType: string): "integer" | "bool" | "string" | "timestamp" | undefined {
+  const t = engineType.trim().toLowerCase();
+  if (/^(u?(tiny|small|big|huge)?int(eger)?|int[248]|uinteger)$/.test(t)) return "integer";
+  if (t === "boolean" || t === "bool") return "bool";
+  if (t === "varchar" || t === "text" || t === "string" || /^character varying(\(\d+\))?$/.test(t) || /^varchar\(\d+\)$/.test(t))
+    return "string";
+  if (t === "timestamp" || t === "timestamp without time zone" || t === "datetime") return "timestamp";
+  return undefined;
+}
+
+/** Why count_distinct of a column of type `engineType` is refused for pushed events (FC018's message). */
+export function distinctTextRefusal(feature: string, view: string, column: string, engineType: string): string {
+  return (
+    `count_distinct '${feature}' in view '${view}' cannot count pushed events the way the warehouse counts them: ` +
+    `column '${column}' is ${engineType}, whose text differs between warehouses or from what a push sends ` +
+    `(count_distinct over a push source takes integer, boolean, text and timestamp columns); ` +
+    `cast it in the source, or read the events through SQL`
+  );
 }

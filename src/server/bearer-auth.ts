@@ -19,11 +19,21 @@ LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
 LOOPBACK.addAddress("::1", "ipv6");
 
 /**
- * True for a host only this machine can reach: 127.0.0.0/8, ::1 (any spelling, and IPv4-mapped
- * `::ffff:127.x.x.x`) or `localhost` (any case). Every other name or address, 0.0.0.0 and ::
- * included, counts as reachable from elsewhere.
+ * A --host as the socket takes it: an IPv6 address written in URL brackets (`[::1]`) without them.
+ * Other hosts are returned as they are.
  */
-export function isLoopbackHost(host: string): boolean {
+export function listenHost(host: string): string {
+  const m = /^\[(.*)\]$/.exec(host);
+  return m && isIP(m[1]!) === 6 ? m[1]! : host;
+}
+
+/**
+ * True for a host only this machine can reach: 127.0.0.0/8, ::1 (any spelling, with or without
+ * URL brackets, and IPv4-mapped `::ffff:127.x.x.x`) or `localhost` (any case). Every other name
+ * or address, 0.0.0.0 and :: included, counts as reachable from elsewhere.
+ */
+export function isLoopbackHost(spelled: string): boolean {
+  const host = listenHost(spelled);
   const family = isIP(host);
   if (family === 0) return host.toLowerCase() === "localhost";
   return LOOPBACK.check(host, family === 4 ? "ipv4" : "ipv6");
@@ -50,7 +60,7 @@ export function serveAuthToken(host: string, tokenFile: string | undefined, env:
     try {
       token = readFileSync(tokenFile, "utf8").trim();
     } catch (err) {
-      throw userError("FC011", `cannot read ${from} (--auth-token-file): ${(err as Error).message}`);
+      throw userError("FC011", `cannot read ${from} (--auth-token-file): ${(err as Error).message}`, "<command line>");
     }
     if (token === "") throw userError("FC015", `${from} is empty: write a token into it (${MAKE_ONE})`);
   } else {

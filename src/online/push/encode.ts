@@ -209,7 +209,7 @@ export function encodePush(
                 ? null
                 : true
               : spec.as === "text"
-                ? toText(v)
+                ? toText(v, spec.textOf)
                 : toOnline(v, p.valueTypes[i]!),
           );
         } catch (err) {

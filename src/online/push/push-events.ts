@@ -8,6 +8,7 @@ import type { ViewLayout } from "../layout.js";
 import type { StoreReader } from "../store-reader.js";
 import { OnlineError } from "../store-reader.js";
 import { encodePush, rowAccess } from "./encode.js";
+import type { EncodedPush } from "./encode.js";
 import type { PushOptions, PushReport, PushRows } from "./types.js";
 import { PushRowsError } from "./types.js";
 
@@ -44,11 +45,12 @@ export async function pushEvents(
     Array.isArray(rows)
       ? rows.slice(from, from + size)
       : Object.fromEntries(Object.entries(rows).map(([c, v]) => [c, v.slice(from, from + size)]));
+  let encoded = checked.push!;
   for (let from = 0; from < access.n; from += size) {
+    // The whole request was encoded once; a step is a slice of it (encoded again only after a load switched versions).
+    let step: EncodedPush = { ...encoded, rows: encoded.rows.slice(from, from + size) };
     for (let attempt = 0; ; attempt++) {
-      const step = encodePush(source, targets, slice(from));
-      if (step.problems.length > 0) throw new PushRowsError(step.problems.map((p) => ({ ...p, row: p.row + from })));
-      const outcome = await store.pushBatch(step.push!);
+      const outcome = await store.pushBatch(step);
       if (!("stale" in outcome)) {
         targets.forEach((t, j) => {
           report.applied[t.view] = (report.applied[t.view] ?? 0) + outcome.applied[j]!;
@@ -59,6 +61,14 @@ export async function pushEvents(
       }
       if (attempt >= 3) throw new OnlineError("STORE", "the online store kept switching versions during the push; try again");
       targets = await targetsOf(store, layoutCache, source);
+      for (const t of targets) {
+        report.applied[t.view] ??= 0;
+        report.late[t.view] ??= 0;
+      }
+      const again = encodePush(source, targets, slice(from));
+      if (again.problems.length > 0) throw new PushRowsError(again.problems.map((p) => ({ ...p, row: p.row + from })));
+      step = again.push!;
+      if (from + size < access.n) encoded = encodePush(source, targets, rows).push ?? encoded;
     }
   }
   return report;

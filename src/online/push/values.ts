@@ -5,7 +5,7 @@
  */
 import { formatTimestamp, parseTimestamp } from "../../timestamps.js";
 import type { OnlineValue } from "../codec.js";
-import type { OnlineType } from "../layout.js";
+import type { DistinctTextKind, OnlineType } from "../layout.js";
 
 /** A value that does not convert: its message is the row problem's reason. */
 export class BadValue extends Error {}
@@ -82,12 +82,25 @@ export function toOnline(v: unknown, type: OnlineType): OnlineValue {
 }
 
 /**
- * A value as the text count_distinct counts (the warehouse's CAST to text): text as it is;
- * integers and booleans in decimal / true|false (as both warehouses write them); other numbers
- * in JS's shortest form; timestamps as `YYYY-MM-DD HH:MM:SS[.ffffff]`.
+ * A value as the text count_distinct counts: the warehouse's CAST to text of the value in a
+ * column of kind `kind` (src/online/layout.ts, DistinctTextKind), the same on DuckDB and
+ * PostgreSQL: integers in decimal (text input "007" is 7), booleans true|false, text as it is,
+ * timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]` (trailing zeros of the fraction dropped). Without a
+ * kind (a layout written before kinds existed): text as it is, other values as JS writes them.
  */
-export function toText(v: unknown): string | null {
+export function toText(v: unknown, kind?: DistinctTextKind): string | null {
   if (v === null || v === undefined) return null;
+  switch (kind) {
+    case "integer":
+      return String(toInteger(v, "int64"));
+    case "bool":
+      return String(toOnline(v, "bool"));
+    case "timestamp":
+      return formatTimestamp(toMicros(v));
+    case "string":
+      if (typeof v === "string") return v;
+      throw new BadValue(`${show(v)} is not a string`);
+  }
   if (typeof v === "string") return v;
   if (typeof v === "bigint" || typeof v === "number" || typeof v === "boolean") return String(v);
   if (v instanceof Date) return formatTimestamp(toMicros(v));
