@@ -4,6 +4,8 @@
  * which `run` unions back in; dedupe by dedupe_key; one transaction; bad rows all reported with
  * nothing written.
  */
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadProject, run } from "../src/index.js";
 import { pushRows, pushSession } from "../src/commands/push.js";
@@ -196,4 +198,47 @@ describe.each([
     expect(await c.rows(`SELECT customer_id, refund FROM ${c.s}.pushed__refunds`)).toEqual([{ customer_id: 1001, refund: 3.5 }]);
     await expect(pushRows(s, "nope", [], "offline")).rejects.toThrow(/no source named 'nope'/);
   });
+});
+
+describe("an offline push killed midway (PostgreSQL)", () => {
+  it("leaves nothing: not in source__<name>, not in pushed__<name>", async () => {
+    const c = await pgCase();
+    await run({ projectDir: c.dir });
+    // A unique first order id marks this test's staging statement in pg_stat_activity.
+    const marker = 700_000_000 + Math.floor(Math.random() * 1e8);
+    const lines = ["order_id,customer_id,ts,amount"];
+    for (let i = 0; i < 200_000; i++) lines.push(`${marker + i},${1001 + (i % 50)},2025-06-20 00:00:00,${i % 100}`);
+    writeFileSync(path.join(c.dir, "big.csv"), lines.join("\n") + "\n");
+    const child = spawn(
+      process.execPath,
+      [path.resolve("bin/fcompile"), "push", "--source", "orders", "--file", "big.csv", "--to", "offline"],
+      {
+        cwd: c.dir,
+        stdio: "ignore",
+      },
+    );
+    const exited = new Promise((r) => child.once("exit", r));
+    // Kill it once its transaction has staged rows (the first batch names the marker).
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const seen = await c.rows(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'INSERT INTO fc_push_stage VALUES%(1, ''${marker}''%'`,
+      );
+      if (Number(seen[0]!.n) > 0) break;
+      if (Date.now() > deadline) throw new Error("the push never started staging");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill("SIGKILL");
+    await exited;
+    // The server notices the dead client (client_connection_check_interval) and rolls back.
+    for (let i = 0; i < 100; i++) {
+      const busy = await c.rows(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%fc_push_stage%' AND state <> 'idle' AND pid <> pg_backend_pid()`,
+      );
+      if (Number(busy[0]!.n) === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await c.rows(`SELECT count(*) AS n FROM ${c.s}.source__orders`))[0]!.n).toBe(3);
+    expect((await c.rows(`SELECT count(*) AS n FROM ${c.s}.pushed__orders`))[0]!.n).toBe(0);
+  }, 120_000);
 });
