@@ -29,6 +29,8 @@ export interface PushAppendPlan {
   columns: AppendColumn[];
   /** Creates the staging table (fc_row, then each column as text) and `pushed__<source>` if absent. */
   prepare: string[];
+  /** The staging table's name (a temporary table, unquoted): fc_row, then each column as text. */
+  stageTable: string;
   /** `INSERT INTO stage VALUES …` for a batch of rows (values as text or NULL, row numbers 1-based). */
   stageRows(rows: readonly (readonly (string | null)[])[], firstRow: number): string;
   /** Casts and deduplicates the staged rows into a second temporary table (where a bad value fails). */
@@ -82,6 +84,7 @@ export function compilePushAppend(src: Source, t: CompileTarget, columns: Append
       `CREATE TEMPORARY TABLE ${STAGE} (fc_row BIGINT, ${columns.map((c) => `${q(c.name)} ${text}`).join(", ")})`,
       `CREATE TABLE IF NOT EXISTS ${pushed} AS SELECT * FROM ${target} LIMIT 0`,
     ],
+    stageTable: STAGE,
     stageRows: (rows, firstRow) =>
       `INSERT INTO ${STAGE} VALUES\n` +
       rows.map((r, i) => `(${firstRow + i}, ${r.map((v) => (v === null ? "NULL" : d.stringLiteral(v))).join(", ")})`).join(",\n"),

@@ -264,6 +264,22 @@ export class DuckDbWarehouse implements Warehouse {
         begin: ["BEGIN TRANSACTION"],
         castableSetup: [],
         castable: (value, type) => `TRY_CAST(${value} AS ${type}) IS NOT NULL`,
+        // DuckDB's appender: about 50 times faster than INSERT … VALUES of literals.
+        stage: async (table, staged) => {
+          const ap = await this.conn.createAppender(table, "main", "temp");
+          try {
+            staged.forEach((row, i) => {
+              ap.appendBigInt(BigInt(i + 1));
+              for (const v of row)
+                if (v === null) ap.appendNull();
+                else ap.appendVarchar(v);
+              ap.endRow();
+            });
+            ap.flushSync();
+          } finally {
+            ap.closeSync();
+          }
+        },
       },
       plan,
       rows,
