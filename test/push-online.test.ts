@@ -9,7 +9,11 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createOnlineClient, PushRowsError } from "../src/client/index.js";
 import type { OnlineClient } from "../src/client/index.js";
-import { load, materialize, run } from "../src/index.js";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { clean, load, materialize, run } from "../src/index.js";
+import { projectKeys } from "./helpers/redis.js";
 import { STORE_TYPES, TEST_STORES } from "./helpers/online-stores.js";
 import { removeProject, tempProject } from "./helpers/temp-project.js";
 
@@ -57,6 +61,15 @@ async function setUp(store: (typeof STORE_TYPES)[number], lateness?: string): Pr
   await load({ projectDir: dir, graceMs: 0 });
   const client = await createOnlineClient({ project: name, store: TEST_STORES[store].config(dir) as never, timeoutMs: 5000 });
   return { client, dir, name };
+}
+
+async function read2(client: OnlineClient): Promise<Record<string, unknown>> {
+  const res = await client.getOnlineFeatures({
+    features: ["agg:total"],
+    entityRows: [{ customer_id: 1 }, { customer_id: 2 }],
+    at: "2025-01-03",
+  });
+  return { total: (res.rows[0]!.features.total!.value as number) + (res.rows[1]!.features.total!.value as number) };
 }
 
 async function read(client: OnlineClient, at: string, id = 1): Promise<Record<string, unknown>> {
@@ -189,6 +202,55 @@ describe("push online: named cases", () => {
         await expect(client.push("nope", [{}])).rejects.toThrow(/no loaded view reads push source 'nope'/);
       } finally {
         await client.close();
+        await TEST_STORES[store].cleanup(name);
+      }
+    });
+
+    it(`${store}: a load removes the pushed entries of retired views; clean removes every pushed entry`, async () => {
+      const { client, dir, name } = await setUp(store);
+      /** Pushed entries per view, and whether newest-seen times are kept for it. */
+      const pushed = async (): Promise<Record<string, number>> => {
+        const out: Record<string, number> = {};
+        if (store === "redis") {
+          for (const k of await projectKeys(name)) {
+            const m = /:push:([^:]+):/.exec(k);
+            if (m) out[m[1]!] = (out[m[1]!] ?? 0) + 1;
+            if (k.endsWith(":newest")) out.newest = 1;
+            if (k.includes(":pushed-ids:")) out.ids = 1;
+          }
+        } else if (existsSync(path.join(dir, "online.sqlite"))) {
+          const db = new Database(path.join(dir, "online.sqlite"), { readonly: true });
+          for (const r of db.prepare("SELECT view, count(*) AS n FROM fc_pushed WHERE project = ? GROUP BY view").all(name) as {
+            view: string;
+            n: number;
+          }[])
+            out[r.view] = r.n;
+          if ((db.prepare("SELECT count(*) FROM fc_push_newest WHERE project = ?").pluck().get(name) as number) > 0) out.newest = 1;
+          if ((db.prepare("SELECT count(*) FROM fc_pushed_ids WHERE project = ?").pluck().get(name) as number) > 0) out.ids = 1;
+          db.close();
+        }
+        return out;
+      };
+      try {
+        await client.push("orders", [
+          { customer_id: 1, order_id: "k1", amount: 1, status: "paid", ts: "2025-01-02 01:00" },
+          { customer_id: 2, order_id: "k2", amount: 2, status: "paid", ts: "2025-01-02 02:00" },
+        ]);
+        expect(await pushed()).toEqual({ agg: 2, last_order: 2, newest: 1, ids: 1 });
+        // Retire last_order: its pushed entries go at the next load; agg's stay.
+        const defs = path.join(dir, "definitions", "d.yml");
+        writeFileSync(defs, readFileSync(defs, "utf8").replace(/ {2}- name: last_order[\s\S]*$/, ""));
+        await materialize({ projectDir: dir, end: "2025-01-02" });
+        await load({ projectDir: dir, graceMs: 0 });
+        expect(await pushed()).toEqual({ agg: 2, newest: 1, ids: 1 });
+        expect((await read2(client)).total).toBe(15 + 7 + 1 + 2);
+        await client.close();
+        const r = await clean({ projectDir: dir, only: "online", yes: true });
+        expect(r.onlineRemoved).toBeGreaterThan(0);
+        expect(await pushed()).toEqual({});
+        if (store === "redis") expect(await projectKeys(name)).toEqual([]);
+      } finally {
+        await client.close().catch(() => undefined);
         await TEST_STORES[store].cleanup(name);
       }
     });

@@ -40,3 +40,19 @@ export async function trimPushed(redis: Redis, project: string, layouts: readonl
 function escapeGlob(s: string): string {
   return s.replace(/[*?[\]\\]/g, "\\$&");
 }
+
+/**
+ * After a load: removes every pushed entry of `views` (retired, or no longer over a push source)
+ * and their newest-seen times. Pushes cannot write them any more: the switched pointer makes a
+ * push of the old version stale, and the new layouts have no push. Returns the keys removed.
+ */
+export async function removePushed(redis: Redis, project: string, views: readonly string[]): Promise<number> {
+  const k = redisKeys(project);
+  let removed = 0;
+  for (const view of views) {
+    const stream = redis.scanStream({ match: `${escapeGlob(k.pushPrefix(view))}*`, count: 1000 });
+    for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) removed += await redis.unlink(...keys);
+  }
+  if (views.length > 0) await redis.hdel(k.newest, ...views);
+  return removed;
+}

@@ -7,7 +7,7 @@ import { LoadLockedError } from "../online-writer.js";
 import type { OnlineEntry, OnlineWriter, WriterOptions } from "../online-writer.js";
 import { OnlineError } from "../store-reader.js";
 import { redisError } from "./errors.js";
-import { trimPushed } from "./push-trim.js";
+import { removePushed, trimPushed } from "./push-trim.js";
 import { DEFAULT_REDIS_URL, redactRedisUrl } from "./url.js";
 import { PrebuiltCommand, bulkSize, byteLength, digits, writeBulk, writeHeader, writeKey } from "../resp.js";
 
@@ -208,6 +208,7 @@ export class RedisWriter implements OnlineWriter {
     await new Promise((r) => setTimeout(r, this.opts.graceMs));
     const removed = await this.removeVersions(new Set(old.map(Number)));
     await trimPushed(this.redis, this.project, layouts);
+    await removePushed(this.redis, this.project, [...retired, ...layouts.filter((l) => !l.push).map((l) => l.view)]);
     return { removed, retired };
   }
 

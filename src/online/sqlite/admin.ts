@@ -13,6 +13,8 @@ type Config = Extract<OnlineStoreConfig, { type: "sqlite" }>;
 
 /** The SQLite online store's tables (README, "The online store"). */
 const SQLITE_TABLES = ["fc_pointer", "fc_meta", "fc_values"];
+/** The tables of pushed events (docs/online.md), each with a `project` column; absent from files written before pushes. */
+const PUSH_TABLES = ["fc_pushed", "fc_push_newest", "fc_pushed_ids"];
 
 export async function inspectSqlite(store: Config, project: string, countEntries: boolean): Promise<OnlineContents> {
   const where = store.path;
@@ -35,7 +37,8 @@ export async function inspectSqlite(store: Config, project: string, countEntries
       ? (db
           .prepare("SELECT count(*) FROM fc_values WHERE version IN (SELECT version FROM fc_pointer WHERE project = ?)")
           .pluck()
-          .get(project) as number)
+          .get(project) as number) +
+        (have.includes("fc_pushed") ? (db.prepare("SELECT count(*) FROM fc_pushed WHERE project = ?").pluck().get(project) as number) : 0)
       : undefined;
     return { store: where, views: layoutsOf(pointer, json), entries, loading: false };
   } finally {
@@ -70,6 +73,8 @@ export async function clearSqlite(store: Config, project: string): Promise<Clear
         for (const v of versions) removed += del.run(v).changes;
         db.prepare("DELETE FROM fc_pointer WHERE project = ?").run(project);
         db.prepare("DELETE FROM fc_meta WHERE project = ?").run(project);
+        for (const t of PUSH_TABLES.filter((t) => have.includes(t)))
+          removed += db.prepare(`DELETE FROM ${t} WHERE project = ?`).run(project).changes;
         db.exec("COMMIT");
       } catch (err) {
         db.exec("ROLLBACK");
@@ -78,9 +83,15 @@ export async function clearSqlite(store: Config, project: string): Promise<Clear
     }
     const others =
       (db
-        .prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('fc_pointer', 'fc_meta', 'fc_values')")
+        .prepare(
+          `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN (${[...SQLITE_TABLES, ...PUSH_TABLES].map((t) => `'${t}'`).join(", ")})`,
+        )
         .pluck()
         .get() as number) +
+      PUSH_TABLES.filter((t) => have.includes(t)).reduce(
+        (n, t) => n + (db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number),
+        0,
+      ) +
       (SQLITE_TABLES.every((t) => have.includes(t))
         ? (db
             .prepare(

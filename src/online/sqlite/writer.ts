@@ -10,14 +10,14 @@ import { parseTimestamp } from "../../timestamps.js";
 
 /**
  * In the load's transaction: drops each aggregation view's pushed records older than its new
- * version's end (reads of it skip them; docs/push.md), and the pushed entries of retired views.
+ * version's end (reads of it skip them; docs/push.md), and the pushed entries (and newest-seen
+ * times) of retired views and of views no longer over a push source.
  */
 function trimPushedSqlite(db: Database.Database, project: string, layouts: readonly ViewLayout[], retired: readonly string[]): void {
-  const drop = db.prepare("DELETE FROM fc_pushed WHERE project = ? AND view = ?");
-  for (const v of retired) {
-    drop.run(project, v);
-    db.prepare("DELETE FROM fc_push_newest WHERE project = ? AND view = ?").run(project, v);
-  }
+  const dropEntries = db.prepare("DELETE FROM fc_pushed WHERE project = ? AND view = ?");
+  const dropNewest = db.prepare("DELETE FROM fc_push_newest WHERE project = ? AND view = ?");
+  const drop = { run: (p: string, v: string): void => void (dropEntries.run(p, v), dropNewest.run(p, v)) };
+  for (const v of retired) drop.run(project, v);
   const rows = db.prepare("SELECT key, value FROM fc_pushed WHERE project = ? AND view = ?");
   const set = db.prepare("UPDATE fc_pushed SET value = ? WHERE project = ? AND view = ? AND key = ?");
   const del = db.prepare("DELETE FROM fc_pushed WHERE project = ? AND view = ? AND key = ?");
