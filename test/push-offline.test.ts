@@ -204,10 +204,12 @@ describe("an offline push killed midway (PostgreSQL)", () => {
   it("leaves nothing: not in source__<name>, not in pushed__<name>", async () => {
     const c = await pgCase();
     await run({ projectDir: c.dir });
-    // A unique first order id marks this test's staging statement in pg_stat_activity.
-    const marker = 700_000_000 + Math.floor(Math.random() * 1e8);
+    // Every order id starts with a marker of this test: its staging statements (a batch of rows
+    // each, seconds in all) are found in pg_stat_activity by it.
+    const marker = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
     const lines = ["order_id,customer_id,ts,amount"];
-    for (let i = 0; i < 200_000; i++) lines.push(`${marker + i},${1001 + (i % 50)},2025-06-20 00:00:00,${i % 100}`);
+    for (let i = 0; i < 200_000; i++)
+      lines.push(`${marker}${String(i).padStart(6, "0")},${1001 + (i % 50)},2025-06-20 00:00:00,${i % 100}`);
     writeFileSync(path.join(c.dir, "big.csv"), lines.join("\n") + "\n");
     const child = spawn(
       process.execPath,
@@ -217,16 +219,16 @@ describe("an offline push killed midway (PostgreSQL)", () => {
         stdio: "ignore",
       },
     );
-    const exited = new Promise((r) => child.once("exit", r));
-    // Kill it once its transaction has staged rows (the first batch names the marker).
-    const deadline = Date.now() + 60_000;
+    let done = false;
+    const exited = new Promise((r) => child.once("exit", r)).then(() => (done = true));
+    // Kill it while its transaction stages rows.
     for (;;) {
       const seen = await c.rows(
-        `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'INSERT INTO fc_push_stage VALUES%(1, ''${marker}''%'`,
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'INSERT INTO fc_push_stage VALUES%, ''${marker}%'`,
       );
       if (Number(seen[0]!.n) > 0) break;
-      if (Date.now() > deadline) throw new Error("the push never started staging");
-      await new Promise((r) => setTimeout(r, 20));
+      if (done) throw new Error("the push ended before it was seen staging rows");
+      await new Promise((r) => setTimeout(r, 10));
     }
     child.kill("SIGKILL");
     await exited;
