@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The whole loop on the embedded defaults: generate data, build, run, train, materialize, load
-// into the embedded online store, read online, and check online against training.
+// into the embedded online store, read online, push a new order, and check online against training.
 // Usage: npm run demo [-- --scale N]
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -99,7 +99,30 @@ step("the same read 20 days later: the 30-day window has moved on, with no new m
   "--at",
   "2025-09-04",
 ]);
-step("check online against training for 500 customers: zero mismatches expected", process.execPath, [
+// A new order arrives after the materialization: pushed, it counts online at once (and is appended
+// where training reads orders, so training and serving still agree).
+writeFileSync(path.join(here, "data/new_order.csv"), "order_id,customer_id,order_ts,amount\n900000001,1002,2025-08-20 10:00:00,42.50\n");
+step("push a new order of customer 1002, online and offline", process.execPath, [
+  fcompile,
+  "push",
+  "--source",
+  "orders",
+  "--file",
+  "data/new_order.csv",
+  "--to",
+  "online_and_offline",
+]);
+step("the same read again: the pushed order is counted", process.execPath, [
+  fcompile,
+  "get",
+  "--features",
+  "customer_orders:total_orders_30d,customer_orders:lifetime_value",
+  "--entity",
+  "customer_id=1002",
+  "--at",
+  "2025-09-04",
+]);
+step("check online against training for 500 customers, pushed order included: zero mismatches expected", process.execPath, [
   fcompile,
   "verify",
   "--end",

@@ -12,7 +12,7 @@ const initRoot = mkdtempSync(path.join(tmpdir(), "fc-golden-"));
 const initProject = path.join(initRoot, "drivers");
 init(initProject);
 afterAll(() => rmSync(initRoot, { recursive: true, force: true }));
-const CASES = { composite: "test/fixtures/composite", init: initProject } as const;
+const CASES = { composite: "test/fixtures/composite", init: initProject, push: "test/fixtures/push" } as const;
 
 describe.each(Object.keys(DIALECTS))("golden SQL: %s", (dialectName) => {
   const dialect = DIALECTS[dialectName as keyof typeof DIALECTS];

@@ -6,6 +6,7 @@ import { registerGet } from "./get-command.js";
 import { registerInit } from "./init-command.js";
 import { registerLoad } from "./load-command.js";
 import { registerMaterialize } from "./materialize-command.js";
+import { registerPush } from "./push-command.js";
 import { registerRun } from "./run-command.js";
 import { registerServe } from "./serve-command.js";
 import { registerStatus } from "./status-command.js";
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<void> {
   registerLoad(program);
   registerGet(program);
   registerVerify(program);
+  registerPush(program);
   registerServe(program);
   registerStatus(program);
   registerClean(program);
@@ -46,6 +48,7 @@ Typical session:
   fcompile materialize --end 2025-06-01   latest values per entity, for the online store
   fcompile load                  push them into the online store (or: materialize --load)
   fcompile get --service churn_model --entity customer_id=1001
+  fcompile push --source orders --file new_orders.csv   fresh events, online at once
   fcompile status                what is materialized, what is loaded, what is stale
   fcompile clean                 what the project created in the warehouse and online store (--yes removes it)`,
   );

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import type { OnlineClient } from "../client/index.js";
 import { userError } from "../diagnostics/diagnostic.js";
+import type { PushRequest } from "../server/feast-push.js";
 import { runCommand } from "./output.js";
 
 interface ServeFlags {
@@ -10,6 +12,8 @@ interface ServeFlags {
   maxEntities: string;
   authTokenFile?: string;
   log?: boolean;
+  push?: boolean;
+  maxPushRows: string;
 }
 
 export function registerServe(program: Command): void {
@@ -23,6 +27,8 @@ export function registerServe(program: Command): void {
     .option("--max-entities <n>", "most entity rows per request", "10000")
     .option("--auth-token-file <file>", "require 'Authorization: Bearer <token>' on every request; the token is the file's content")
     .option("--log", "log every request (JSON lines on stdout; never the token)")
+    .option("--push", "accept POST /push (Feast's push): whoever reaches the server can then change what models see")
+    .option("--max-push-rows <n>", "most rows per push request", "10000")
     .addHelpText(
       "after",
       `
@@ -33,6 +39,11 @@ Serves the values 'fcompile load' wrote; Ctrl-C (SIGINT) or SIGTERM stops it cle
                               column per key, equal lengths), optional "full_feature_names": true
                               and "at": "ISO timestamp" (read as of then instead of now: ttl, and aggregation windows)
   GET  /health                200 {"status":"ok"} when the store answers, 503 otherwise
+  POST /push                  only with --push (else 404): {"push_source_name": "orders",
+                              "df": {"column": [value, …], …}, "to": "online" | "offline" |
+                              "online_and_offline"} (Feast's shape; default online). Answers the
+                              push report (rows, applied and late per view, duplicates, offline
+                              appended); bad rows: 422 with every bad row, nothing written
 
 Answers {"metadata": {"feature_names": [...]}, "results": [{"values", "statuses",
 "event_timestamps"}, …]}: one result per column, join keys first. 64-bit integers keep every
@@ -60,6 +71,7 @@ async function serve(opts: ServeFlags): Promise<void> {
   const port = integerFlag("--port", opts.port, 0, 65535);
   const timeoutMs = integerFlag("--timeout-ms", opts.timeoutMs, 1, 3_600_000);
   const maxEntityRows = integerFlag("--max-entities", opts.maxEntities, 1, 1_000_000);
+  const maxPushRows = integerFlag("--max-push-rows", opts.maxPushRows, 1, 1_000_000);
   const { listenHost, serveAuthToken } = await import("../server/bearer-auth.js");
   const authToken = serveAuthToken(opts.host, opts.authTokenFile, process.env);
   const host = listenHost(opts.host);
@@ -73,9 +85,12 @@ async function serve(opts: ServeFlags): Promise<void> {
   const store = resolveOnline(config);
   const client = await createOnlineClient({ project: config.name, store, timeoutMs });
   const where = `${store.type} ${onlineStore(store).where(store)}`;
+  const push = opts.push ? await pushHandler(opts.project, client) : undefined;
   const app = createFeatureServer({
     client,
     maxEntityRows,
+    push,
+    maxPushRows,
     logger: !!opts.log,
     authToken,
     healthInfo: { project: config.name, store: store.type },
@@ -88,7 +103,8 @@ async function serve(opts: ServeFlags): Promise<void> {
     throw userError("FC015", `cannot listen on ${opts.host}:${port}: ${(err as Error).message}`);
   }
   const auth = authToken === undefined ? "no authentication" : "bearer token required";
-  process.stdout.write(`fcompile serve: listening on ${url} (project ${config.name}, online store ${where}, ${auth})\n`);
+  const pushing = push ? ", POST /push on" : "";
+  process.stdout.write(`fcompile serve: listening on ${url} (project ${config.name}, online store ${where}, ${auth}${pushing})\n`);
   const health = await app.inject({
     method: "GET",
     url: "/health",
@@ -112,6 +128,24 @@ async function serve(opts: ServeFlags): Promise<void> {
   process.stderr.write(`fcompile serve: ${signal}, stopping\n`);
   await app.close();
   await client.close();
+}
+
+/** `serve --push`: pushes through the server's client (online) and the project's warehouse (offline), one offline push at a time. */
+async function pushHandler(projectDir: string, client: OnlineClient) {
+  const { loadProject } = await import("../commands/common.js");
+  const { pushRows, pushSession } = await import("../commands/push.js");
+  const { columnsToRows } = await import("../server/feast-push.js");
+  const { config, registry } = await loadProject(projectDir);
+  const session = pushSession(config, registry, undefined, (source, rows) => client.push(source, rows));
+  // DuckDB allows one writer: offline pushes of this process wait for each other.
+  let queue: Promise<unknown> = Promise.resolve();
+  return (req: PushRequest) => {
+    const rows = columnsToRows(req.columns, req.rows);
+    if (req.to === "online") return pushRows(session, req.source, rows, req.to);
+    const next = queue.then(() => pushRows(session, req.source, rows, req.to));
+    queue = next.catch(() => undefined);
+    return next;
+  };
 }
 
 function integerFlag(name: string, text: string, min: number, max: number): number {

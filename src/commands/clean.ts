@@ -26,7 +26,7 @@ export interface CleanPlan {
   schema: string;
   /** Whether the schema exists on the target (a DuckDB file that does not exist has none). */
   schemaExists: boolean;
-  /** fcompile's tables in the schema, removed: `source__*`, `view__*`, `mat__*` and the watermark table. */
+  /** fcompile's tables in the schema, removed: `source__*`, `view__*`, `mat__*`, `pushed__*` (rows pushed offline) and the watermark table. */
   tables: string[];
   /** Every other table or view in the schema (yours, e.g. table sources): never touched. */
   kept: string[];
@@ -52,7 +52,7 @@ export interface CleanResult {
 }
 
 /** Tables `run` and `materialize` create, and the names they build them under before the swap. */
-const OWNED = new RegExp(`^(?:(?:source|view|mat)__.+|${WATERMARK_TABLE})$`);
+const OWNED = new RegExp(`^(?:(?:source|view|mat|pushed)__.+|${WATERMARK_TABLE})$`);
 /** Schemas a warehouse has of its own: emptied of fcompile's tables, never dropped. */
 const BUILTIN_SCHEMAS = new Set(["public", "main", "pg_catalog", "information_schema"]);
 

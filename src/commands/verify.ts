@@ -1,4 +1,4 @@
-import { viewRowsRelation } from "../compile/relations.js";
+import { pushedTable, viewRowsRelation } from "../compile/relations.js";
 import { compileTraining, outputName } from "../compile/training.js";
 import { createOnlineClient } from "../client/index.js";
 import type { FeatureValue, OnlineClient } from "../client/index.js";
@@ -37,9 +37,11 @@ export interface Mismatch {
  * `fcompile verify`: for a sample of entities, the training row at T = end against an online read
  * evaluated as of end. They must be equal, value for value (docs/semantics.md, "Online").
  * Aggregation views are also read at later times (laterReadTimes), against training at those
- * times over the events before the end: their windows move on online as in training. A view with
- * `hop:` is compared with its own definition: training over each window widened to
- * [floor_hop(t − w), t) at read time t (hopWindowsAt), exactly as the other views.
+ * times over the events before the end plus, for a push source, the events pushed offline since
+ * (pushed__<source>, as `online_and_offline` pushes write them): their windows move on online as
+ * in training, and pushed events count alike. A view with `hop:` is compared with its own
+ * definition: training over each window widened to [floor_hop(t − w), t) at read time t
+ * (hopWindowsAt), exactly as the other views.
  */
 export async function verify(
   opts: VerifyOptions,
@@ -74,6 +76,10 @@ export async function verify(
       ct,
       refs.map((r) => r.view),
     );
+    // Push sources with pushed rows offline: aggregation views read later also count the events pushed since the end.
+    const pushedSources = new Set<string>();
+    for (const src of registry.sources.values())
+      if (src.push && (await wh.tableExists(ct.schema, pushedTable(src, ct)[1]))) pushedSources.add(src.name);
     // Views sharing join keys are checked together, on a sample of the entities that occur in their rows.
     const groups = new Map<string, FeatureRef[]>();
     for (const r of refs) {
@@ -119,6 +125,7 @@ export async function verify(
             fullNames: true,
             entityColumns: rel.columns,
             eventsBefore: at === end ? undefined : `CAST(${ct.dialect.stringLiteral(formatTimestamp(end))} AS TIMESTAMP)`,
+            pushedSources,
           });
           const features = part.map((r) => registry.views.get(r.view)!.features.find((f) => f.name === r.feature)!);
           const types = features.map((f) => f.type);

@@ -24,6 +24,14 @@ export function sourceRelation(src: Source, t: CompileTarget): string {
   }
 }
 
+/**
+ * The table that keeps every row pushed offline to a push source (docs/push.md, "Offline"):
+ * `run` unions it back into a file source's table when it rebuilds it from the file.
+ */
+export function pushedTable(src: Source, t: CompileTarget): [string, string] {
+  return [t.schema, `pushed__${src.name}`];
+}
+
 /** What a feature view reads its rows from: a source, or the table `run` builds for an SQL view. */
 export type ViewInput = { kind: "source"; source: string } | { kind: "sql-view"; view: string };
 

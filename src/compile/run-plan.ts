@@ -7,7 +7,7 @@ import { sqlRowsOf } from "../registry/types.js";
 import { renderUserSql } from "../registry/user-sql.js";
 import { pitIndexColumns, pitIndexes } from "./pit-index.js";
 import type { CompileTarget } from "./relations.js";
-import { sourceRelation, sqlViewRelation, unreachable, viewInput, viewsOfSource } from "./relations.js";
+import { pushedTable, sourceRelation, sqlViewRelation, unreachable, viewInput, viewsOfSource } from "./relations.js";
 import { statementsOf } from "./sql-script.js";
 import type { CompiledScript } from "./sql-script.js";
 import { timestampTypeProblem } from "./timestamp-types.js";
@@ -86,6 +86,9 @@ export function compileRunPlan(reg: Registry, t: CompileTarget, files: DataFileC
       casts: cols.casts,
       copyColumns: cols.columns.map((c) => c.name).join(", "),
       exportColumns,
+      pushed: src.push
+        ? { relation: d.qualified(pushedTable(src, t)), dedupe: src.dedupeKey !== undefined ? d.quote(src.dedupeKey) : undefined }
+        : undefined,
     });
     const stdin = d.loadsFiles === "copy" ? { path: src.path, projectPath: src.projectPath, format: src.format, exportColumns } : undefined;
     steps.push({

@@ -53,6 +53,11 @@ export interface TrainingRequest {
   densities?: ReadonlyMap<string, AggregationDensity>;
   /** Every aggregation view in this shape where it can have it (tests and benchmarks). */
   aggregationShape?: AggregationShape;
+  /**
+   * With `eventsBefore`: push sources whose `pushed__<source>` table exists; their views also read
+   * the events pushed at or after that time (docs/push.md, "verify").
+   */
+  pushedSources?: ReadonlySet<string>;
 }
 
 /** The output column name of a feature: the registry's rule (featureOutputName), which checks names for clashes. */
@@ -171,7 +176,7 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
       req.densities?.get(view.name),
       req.aggregationShape,
     );
-    return aggregationViewContext(reg, view, t, names.quoted, picker, features, i, req.eventsBefore, choice);
+    return aggregationViewContext(reg, view, t, names.quoted, picker, features, i, req.eventsBefore, choice, req.pushedSources);
   });
   const outputs = req.features.map((ref) => {
     const agg = aggregations.find((a) => a.context.name === ref.view);

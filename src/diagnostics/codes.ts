@@ -21,6 +21,7 @@ export const CODES = {
   FC016: "warehouse error",
   FC017: "column missing in a source or SQL view",
   FC018: "aggregation that pushed events cannot be evaluated with",
+  FC019: "pushed row that cannot be written (fcompile push)",
 } as const;
 
 /** A diagnostic code, e.g. `FC006`. */

@@ -60,6 +60,11 @@ export interface RunFileSourceContext extends SwapContext {
   exportColumns: string;
   /** DuckDB's relation reading the file (`read_csv('data/x.csv')`), named in comments. */
   duckdbRead: string;
+  /**
+   * For a push source: `pushed__<source>` (quoted), whose rows — every row pushed offline — are
+   * added to the table after the file's, except those whose `dedupe` column (quoted) the file already has.
+   */
+  pushed?: { relation: string; dedupe?: string };
 }
 
 /** `run/NNN_view__x.sql`: an SQL feature view built as a table. */

@@ -1,17 +1,36 @@
 /**
  * The HTTP feature server of `fcompile serve`: Feast's `POST /get-online-features` in front of
- * one OnlineClient (one client call, so one store round trip, per request), and `GET /health`;
- * with a bearer token, every request must carry it.
+ * one OnlineClient (one client call, so one store round trip, per request), `GET /health`, and —
+ * only when a push handler is given (`serve --push`) — Feast's `POST /push`; with a bearer token,
+ * every request must carry it.
  */
 import Fastify from "fastify";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { OnlineError, toJson } from "../client/index.js";
 import type { OnlineClient } from "../client/index.js";
+import { FcUserError } from "../diagnostics/diagnostic.js";
+import { WarehouseError } from "../warehouse/warehouse.js";
 import { bearerChecker } from "./bearer-auth.js";
 import { parseJsonExact } from "./exact-json.js";
 import { RequestError, toClientRequest, toFeastResponse } from "./feast-mapping.js";
 import { DEFAULT_MAX_ENTITY_ROWS, describeValidationError, requestSchema } from "./feast-schema.js";
 import type { FeastRequest } from "./feast-schema.js";
+import { DEFAULT_MAX_PUSH_ROWS, parsePushRequest } from "./feast-push.js";
+import type { PushRequest } from "./feast-push.js";
+
+/** A pushed row that cannot be written (1-based row number in the request), as `POST /push` answers it (422). */
+export interface PushRowProblemBody {
+  row: number;
+  column?: string;
+  reason: string;
+}
+
+/**
+ * Applies one push request: returns the report sent back as JSON. Throws an error with a
+ * `problems` array (the bad rows; nothing written) → 422; FcUserError (unknown source, not a
+ * push source, …) → 400; WarehouseError → 503.
+ */
+export type PushHandler = (request: PushRequest) => Promise<unknown>;
 
 /** How to build a feature server. */
 export interface FeatureServerOptions {
@@ -29,13 +48,17 @@ export interface FeatureServerOptions {
   logger?: boolean;
   /** Extra fields for `GET /health`, e.g. the project and the store type. */
   healthInfo?: Record<string, unknown>;
+  /** Turns `POST /push` on (`serve --push`); without it the route answers 404 naming `--push`. */
+  push?: PushHandler;
+  /** The most rows per push request (default 10,000). */
+  maxPushRows?: number;
   /** Called with failures that are bugs (answered 500 without details). Default: printed to stderr. */
   onInternalError?: (err: unknown) => void;
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
 // A view name no project can have (names are [a-z][a-z0-9_]*): asking for it reads only the store's pointer.
-const ROUTES = "POST /get-online-features (JSON body) or GET /health";
+const ROUTES = "POST /get-online-features (JSON body), POST /push (with serve --push) or GET /health";
 
 /** Builds the server (not listening yet: call `listen`, or `inject` in tests). */
 export function createFeatureServer(opts: FeatureServerOptions): FastifyInstance {
@@ -85,6 +108,25 @@ export function createFeatureServer(opts: FeatureServerOptions): FastifyInstance
       return reply.type(JSON_TYPE).send(toJson(toFeastResponse(columns, res)));
     },
   );
+
+  app.post("/push", async (req, reply) => {
+    if (!opts.push)
+      return reply
+        .code(404)
+        .type(JSON_TYPE)
+        .send(errorBody(404, "NOT_FOUND", "POST /push is off: start the server with 'fcompile serve --push' to accept pushed events"));
+    const request = parsePushRequest(req.body, opts.maxPushRows ?? DEFAULT_MAX_PUSH_ROWS);
+    try {
+      return reply.type(JSON_TYPE).send(toJson(await opts.push(request)));
+    } catch (err) {
+      const problems = (err as { problems?: unknown }).problems;
+      if (!Array.isArray(problems)) throw err;
+      return reply
+        .code(422)
+        .type(JSON_TYPE)
+        .send(toJson({ statusCode: 422, error: "BAD_ROWS", message: (err as Error).message, rows: problems as PushRowProblemBody[] }));
+    }
+  });
 
   app.get("/health", async (_req, reply) => {
     try {
@@ -141,6 +183,8 @@ function bearerGuard(token: string): (req: FastifyRequest, reply: FastifyReply) 
 
 /** HTTP status, error code and a message safe to show (never a stack trace). */
 function classify(err: FastifyError | OnlineError | RequestError): { status: number; code: string; message: string } {
+  if (err instanceof FcUserError) return { status: 400, code: "BAD_REQUEST", message: err.diagnostics.map((d) => d.message).join("; ") };
+  if (err instanceof WarehouseError) return { status: 503, code: "UNAVAILABLE", message: err.message };
   if (err instanceof OnlineError) {
     if (err.code === "BAD_REQUEST") return { status: 400, code: err.code, message: err.message };
     if (err.code === "TIMEOUT" || err.code === "UNAVAILABLE") return { status: 503, code: err.code, message: err.message };

@@ -6,6 +6,9 @@ import type { DuckDbTarget } from "./duckdb-target.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { WATERMARK_TABLE } from "../compile/relations.js";
 import { executeMaterializePlan, executeRunPlan } from "./execute.js";
+import type { PushAppendPlan } from "../compile/push-append.js";
+import { executePushAppend } from "./push-append.js";
+import type { AppendResult } from "./push-append.js";
 import type { StatementEngine } from "./execute.js";
 import type {
   ColumnInfo,
@@ -248,6 +251,40 @@ export class DuckDbWarehouse implements Warehouse {
 
   async materialize(plan: MaterializePlan, progress?: (step: MaterializeStep, i: number) => void): Promise<number[]> {
     return executeMaterializePlan(this.engine(), plan, "duckdb", progress);
+  }
+
+  async appendPushed(
+    plan: PushAppendPlan,
+    rows: readonly (readonly (string | null)[])[],
+    opts: { checkOnly?: boolean } = {},
+  ): Promise<AppendResult> {
+    return executePushAppend(
+      {
+        ...this.engine(),
+        begin: ["BEGIN TRANSACTION"],
+        castableSetup: [],
+        castable: (value, type) => `TRY_CAST(${value} AS ${type}) IS NOT NULL`,
+        // DuckDB's appender: about 50 times faster than INSERT … VALUES of literals.
+        stage: async (table, staged) => {
+          const ap = await this.conn.createAppender(table, "main", "temp");
+          try {
+            staged.forEach((row, i) => {
+              ap.appendBigInt(BigInt(i + 1));
+              for (const v of row)
+                if (v === null) ap.appendNull();
+                else ap.appendVarchar(v);
+              ap.endRow();
+            });
+            ap.flushSync();
+          } finally {
+            ap.closeSync();
+          }
+        },
+      },
+      plan,
+      rows,
+      opts,
+    );
   }
 
   async executeAll(_schema: string, statements: { sql: string; what: string }[]): Promise<void> {

@@ -15,6 +15,9 @@ import type { Registry } from "../registry/types.js";
 import { exportCsv } from "./file-reader.js";
 import { WATERMARK_TABLE } from "../compile/relations.js";
 import { executeMaterializePlan, executeRunPlan } from "./execute.js";
+import type { PushAppendPlan } from "../compile/push-append.js";
+import { executePushAppend } from "./push-append.js";
+import type { AppendResult } from "./push-append.js";
 import type { StatementEngine } from "./execute.js";
 import type {
   ColumnInfo,
@@ -188,6 +191,35 @@ export class PostgresWarehouse implements Warehouse {
 
   async materialize(plan: MaterializePlan, progress?: (step: MaterializeStep, i: number) => void): Promise<number[]> {
     return executeMaterializePlan(this.engine(), plan, "postgres", progress);
+  }
+
+  async appendPushed(
+    plan: PushAppendPlan,
+    rows: readonly (readonly (string | null)[])[],
+    opts: { checkOnly?: boolean } = {},
+  ): Promise<AppendResult> {
+    return executePushAppend(
+      {
+        ...this.engine(),
+        // The lock `run` and `materialize` take: a run rebuilding a file source's table never misses a push.
+        begin: ["BEGIN", `SELECT pg_advisory_xact_lock(hashtext(${d.stringLiteral(`fcompile:${plan.schema}`)}))`],
+        // PostgreSQL 15 has no TRY_CAST: a cast attempted in a subtransaction (only when a push failed).
+        castableSetup: [
+          `CREATE FUNCTION pg_temp.fc_castable(v text, t text) RETURNS boolean LANGUAGE plpgsql AS $fc$
+BEGIN
+  EXECUTE format('SELECT CAST(%L AS %s)', v, t);
+  RETURN true;
+EXCEPTION WHEN others THEN
+  RETURN false;
+END
+$fc$`,
+        ],
+        castable: (value, type) => `pg_temp.fc_castable(${value}, ${d.stringLiteral(type)})`,
+      },
+      plan,
+      rows,
+      opts,
+    );
   }
 
   async executeAll(schema: string, statements: { sql: string; what: string }[]): Promise<void> {

@@ -1,8 +1,10 @@
+import type { PushAppendPlan } from "../compile/push-append.js";
 import type { RunPlan, RunStep } from "../compile/run-plan.js";
 import type { CompiledScript } from "../compile/sql-script.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { EntitySpec, LoadedEntities } from "./entity-rows.js";
 import type { PitIndexFacts } from "./pit-index-facts.js";
+import type { AppendResult } from "./push-append.js";
 
 /** Output formats of a training set. */
 export type OutputFormat = "csv" | "parquet";
@@ -145,6 +147,13 @@ export interface Warehouse {
    * microseconds). Never holds the whole result in memory.
    */
   readRows(sql: string, opts?: { what?: string; batchSize?: number }): AsyncGenerator<unknown[][]>;
+  /**
+   * Appends pushed rows offline (compilePushAppend; values as text, NULL as null, in the plan's
+   * column order) in one transaction, under the schema's lock `run` takes: all rows (less the
+   * duplicates) or none. Returns the count appended, or every value the warehouse cannot cast
+   * (`checkOnly`: only those, writing nothing).
+   */
+  appendPushed(plan: PushAppendPlan, rows: readonly (readonly (string | null)[])[], opts?: { checkOnly?: boolean }): Promise<AppendResult>;
   /** Called with everything `run` and `materialize` send to the engine, in order (tests record it). */
   onStatement?: (s: ExecutedStatement) => void;
   close(): Promise<void>;

@@ -1,0 +1,97 @@
+import type { Command } from "commander";
+import { userError } from "../diagnostics/diagnostic.js";
+import type { PushTo } from "../server/feast-push.js";
+import { withProjectOptions } from "./common-options.js";
+import type { CommonOptions } from "./common-options.js";
+import { progressLine, runCommand } from "./output.js";
+
+interface PushFlags extends CommonOptions {
+  source: string;
+  file: string;
+  to: string;
+  batchSize: string;
+}
+
+const TO = ["online", "offline", "online_and_offline"];
+
+export function registerPush(program: Command): void {
+  withProjectOptions(program.command("push"))
+    .description("push events from a file to a push source: every view over it is updated online at once (and/or appended offline)")
+    .requiredOption("--source <name>", "the push source (a source with 'push: true')")
+    .requiredOption("--file <file>", "events to push: .csv (with a header), .parquet or .ndjson (one JSON object a line)")
+    .option("--to <where>", "online, offline or online_and_offline", "online")
+    .option("--batch-size <n>", "rows per atomic online write (all rows are checked before the first)", "2000")
+    .addHelpText(
+      "after",
+      `
+Each row is an event of the source: its columns by name (the source's timestamp, the join keys
+of its views, the aggregated or feature columns, and its dedupe_key if it has one). DuckDB reads
+the file and types its columns.
+
+  --to online              every view over the source, online, at once (default, as Feast)
+  --to offline             appended where training reads the source: the source's table, or for a
+                           file source the table 'run' loads it into (kept in pushed__<source>,
+                           which 'run' adds back)
+  --to online_and_offline  offline first (one transaction), then online
+
+Every row is checked first: a bad row (a missing join key or timestamp, a value that does not
+convert) is printed as FILE:LINE with its reason, and nothing is written (exit 1). Late events
+(older than a view's newest event time by more than its 'lateness:') and duplicates (by the
+source's dedupe_key) are skipped and counted, not errors. See docs/push.md.
+
+Example:
+  fcompile push --source orders --file new_orders.csv --to online_and_offline`,
+    )
+    .action((opts: PushFlags) => runCommand(() => runPush(opts)));
+}
+
+async function runPush(opts: PushFlags): Promise<void> {
+  if (!TO.includes(opts.to)) throw userError("FC015", `--to must be one of ${TO.join(", ")} (got '${opts.to}')`);
+  const batchSize = Number(opts.batchSize);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
+    throw userError("FC015", `--batch-size must be an integer from 1 to 100000 (got '${opts.batchSize}')`);
+  const { pushFile } = await import("../commands/push-file.js");
+  const { projectPusher } = await import("../commands/push-online.js");
+  const to = opts.to as PushTo;
+  const pusher = to === "offline" ? undefined : await projectPusher(opts.project, { batchSize });
+  const progress = progressLine();
+  let r;
+  try {
+    r = await pushFile({
+      projectDir: opts.project,
+      target: opts.target,
+      source: opts.source,
+      file: opts.file,
+      to,
+      online: pusher?.push,
+      onRows: (n) => progress.update(`pushing ${n.toLocaleString("en")} rows from ${opts.file} …`),
+    });
+  } catch (err) {
+    const problems = (err as { problems?: { row: number; column?: string; reason: string }[] }).problems;
+    if (!Array.isArray(problems)) throw err;
+    printBadRows(opts.file, problems);
+    process.exitCode = 1;
+    return;
+  } finally {
+    progress.done();
+    await pusher?.close();
+  }
+  const n = (x: number): string => x.toLocaleString("en");
+  const lines = [`push ok: ${n(r.rows)} row${r.rows === 1 ? "" : "s"} from ${opts.file} to source '${r.source}' (${r.to})`];
+  if (r.to !== "offline") {
+    const views = [...new Set([...Object.keys(r.applied), ...Object.keys(r.late)])].sort();
+    for (const v of views) lines.push(`  online ${v}: ${n(r.applied[v] ?? 0)} applied, ${n(r.late[v] ?? 0)} late`);
+    lines.push(`  online duplicates (dedupe_key): ${n(r.duplicates)}`);
+    if (r.notUpdated?.length) lines.push(`  not updated by pushes (SQL views): ${r.notUpdated.join(", ")}`);
+  }
+  if (r.offline) lines.push(`  offline: ${n(r.offline.appended)} appended, ${n(r.offline.duplicates)} duplicates`);
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+/** Bad rows as `FILE:LINE: error FC019: row N, column 'c': reason` (LINE: the CSV line with its header, the NDJSON line; Parquet: the row). */
+function printBadRows(file: string, problems: { row: number; column?: string; reason: string }[]): void {
+  const line = (row: number): number => (/\.csv$/i.test(file) ? row + 1 : row);
+  for (const p of problems)
+    process.stderr.write(`${file}:${line(p.row)}: error FC019: row ${p.row}${p.column ? `, column '${p.column}'` : ""}: ${p.reason}\n`);
+  process.stderr.write(`${problems.length} bad row${problems.length === 1 ? "" : "s"}; nothing was written.\n`);
+}

@@ -1,0 +1,2 @@
+-- fcompile: the end of the transaction (on any failure, fcompile rolls it back instead).
+COMMIT;
