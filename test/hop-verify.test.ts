@@ -24,14 +24,17 @@ beforeAll(() => {
   cpSync("sample_project", src, { recursive: true, filter: (p) => !/(data|target|out|warehouse\.duckdb.*|online\.sqlite.*)$/.test(p) });
   const gen = spawnSync(process.execPath, ["generate-data.mjs", "--seed", "5", "--scale", "0.3"], { cwd: src, encoding: "utf8" });
   expect(gen.status, gen.stderr).toBe(0);
-  // The sample's order aggregates again, served with a 1-day hop.
+  // The sample's order aggregates again, served with a 1-day hop, over the orders file as a batch
+  // source (the sample's `orders` is a push source, and hop views do not take pushes yet).
   writeFileSync(
     path.join(src, "definitions", "customer_orders_hop.yml"),
     [
+      "sources:",
+      "  - {name: orders_batch, path: ../data/orders.csv, timestamp: order_ts}",
       "feature_views:",
       "  - name: customer_orders_hop",
       "    entities: [customer]",
-      "    source: orders",
+      "    source: orders_batch",
       "    hop: 1d",
       "    aggregations:",
       "      - {name: orders_30d, function: count, window: 30d}",

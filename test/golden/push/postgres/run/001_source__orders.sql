@@ -25,7 +25,7 @@ SELECT "order_id", "customer_id", "order_ts", "amount" FROM "push"."pushed__orde
 WHERE NOT EXISTS (SELECT 1 FROM "push"."source__orders__fc_new" AS f WHERE f."order_id" = p."order_id");
 
 -- The index the point-in-time lookups of the views over this table walk (docs/warehouses.md).
-CREATE INDEX ON "push"."source__orders__fc_new" ("customer_id", "order_ts");
+CREATE INDEX ON "push"."source__orders__fc_new" ("customer_id", "order_ts") INCLUDE ("amount");
 
 ANALYZE "push"."source__orders__fc_new";
 
