@@ -3,13 +3,15 @@
  * middle of a push of many batches leaves each batch all or nothing — the state is that of some
  * whole batches — and the same push retried with its dedupe_key completes it exactly once; a
  * load switching versions while pushes of events at or after its end keep running loses none of
- * them.
+ * them. SQLite: a push waits for a write lock held elsewhere without blocking its process, and
+ * fails with TIMEOUT (nothing written) when it is held past the client's timeout.
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { createOnlineClient } from "../src/client/index.js";
+import { OnlineError, createOnlineClient } from "../src/client/index.js";
 import type { OnlineClient } from "../src/client/index.js";
 import { load, materialize, run } from "../src/index.js";
 import { STORE_TYPES, TEST_STORES } from "./helpers/online-stores.js";
@@ -106,47 +108,77 @@ describe("pushes under faults", () => {
       }
     }, 60_000);
 
-    // Redis only for now: with SQLite this case hangs (pushes and a load in another process; not yet diagnosed).
-    if (store === "redis")
-      it(`${store}: a load during a stream of pushes loses none of the pushed events at or after its end`, async () => {
-        const { client, dir, name } = await setUp(store);
-        try {
-          const e2 = Date.UTC(2025, 0, 4);
-          let pushed = 0;
-          let stop = false;
-          const stream = (async () => {
-            // Events at and after the new load's end, pushed while it materializes, loads and switches.
-            for (let b = 0; !stop || b < 3; b++) {
-              const rows = Array.from({ length: 20 }, (_, i) => ({
-                customer_id: 1,
-                order_id: `s${b}-${i}`,
-                amount: 1,
-                ts: new Date(e2 + (b * 20 + i) * 1000),
-              }));
-              const r = await client.push("orders", rows);
-              pushed += r.applied.agg!;
-              expect(r.late.agg).toBe(0);
-            }
-          })();
-          await new Promise((r) => setTimeout(r, 50));
-          await materialize({ projectDir: dir, end: "2025-01-04" });
-          // The load in another process (as in production; a SQLite store's synchronous pushes would otherwise hold up this one's load).
-          const loader = spawn(process.execPath, [CLI, "load", "--project", dir], { stdio: ["ignore", "ignore", "pipe"] });
-          let loadErr = "";
-          loader.stderr.on("data", (d: Buffer) => (loadErr += d.toString()));
-          const code = await new Promise<number | null>((resolve) => loader.on("exit", resolve));
-          expect(loadErr).toBe("");
-          expect(code).toBe(0);
-          stop = true;
-          await stream;
-          expect(pushed).toBeGreaterThan(60);
-          expect(await count(client)).toBe(2n + BigInt(pushed));
-          // A read just after the new end still counts every event pushed at the end itself.
-          expect(await count(client, "2025-01-04 00:00:00.000001")).toBe(3n);
-        } finally {
-          await client.close();
-          await TEST_STORES[store].cleanup(name);
-        }
-      }, 60_000);
+    it(`${store}: a load during a stream of pushes loses none of the pushed events at or after its end`, async () => {
+      const { client, dir, name } = await setUp(store);
+      try {
+        const e2 = Date.UTC(2025, 0, 4);
+        let pushed = 0;
+        let stop = false;
+        const stream = (async () => {
+          // Events at and after the new load's end, pushed while it materializes, loads and switches.
+          for (let b = 0; !stop || b < 3; b++) {
+            const rows = Array.from({ length: 20 }, (_, i) => ({
+              customer_id: 1,
+              order_id: `s${b}-${i}`,
+              amount: 1,
+              ts: new Date(e2 + (b * 20 + i) * 1000),
+            }));
+            const r = await client.push("orders", rows);
+            pushed += r.applied.agg!;
+            expect(r.late.agg).toBe(0);
+          }
+        })();
+        await new Promise((r) => setTimeout(r, 50));
+        await materialize({ projectDir: dir, end: "2025-01-04" });
+        // The load in another process, as in production.
+        const loader = spawn(process.execPath, [CLI, "load", "--project", dir], { stdio: ["ignore", "ignore", "pipe"] });
+        let loadErr = "";
+        loader.stderr.on("data", (d: Buffer) => (loadErr += d.toString()));
+        const code = await new Promise<number | null>((resolve) => loader.on("exit", resolve));
+        expect(loadErr).toBe("");
+        expect(code).toBe(0);
+        stop = true;
+        await stream;
+        expect(pushed).toBeGreaterThan(60);
+        expect(await count(client)).toBe(2n + BigInt(pushed));
+        // A read just after the new end still counts every event pushed at the end itself.
+        expect(await count(client, "2025-01-04 00:00:00.000001")).toBe(3n);
+      } finally {
+        await client.close();
+        await TEST_STORES[store].cleanup(name);
+      }
+    }, 60_000);
   }
+
+  it("sqlite: a push waits for the write lock without blocking the event loop, and fails with TIMEOUT past the timeout, nothing written", async () => {
+    const { client: reader, dir, name } = await setUp("sqlite");
+    const client = await createOnlineClient({ project: name, store: TEST_STORES.sqlite.config(dir), timeoutMs: 300 });
+    // Another writer (as a load does for its whole transaction) holds the lock.
+    const other = new Database(TEST_STORES.sqlite.config(dir).path);
+    try {
+      const row = (id: string) => [{ customer_id: 1, order_id: id, amount: 1, ts: "2025-01-03 00:00:00" }];
+      other.exec("BEGIN IMMEDIATE");
+      let ticks = 0;
+      const tick = setInterval(() => ticks++, 10);
+      const started = performance.now();
+      const err = await client.push("orders", row("w1")).catch((e: unknown) => e);
+      const waited = performance.now() - started;
+      clearInterval(tick);
+      expect(err).toBeInstanceOf(OnlineError);
+      expect((err as OnlineError).code).toBe("TIMEOUT");
+      expect((err as Error).message).toMatch(/stayed locked .* push it again/);
+      expect(waited).toBeGreaterThanOrEqual(290);
+      expect(waited).toBeLessThan(5000);
+      expect(ticks, "timers ran while the push waited").toBeGreaterThan(5);
+      // The lock freed while a push waits: it is applied.
+      const pending = client.push("orders", row("w2"));
+      setTimeout(() => other.exec("ROLLBACK"), 50);
+      expect((await pending).applied.agg).toBe(1);
+      expect(await count(reader)).toBe(3n);
+    } finally {
+      other.close();
+      await client.close();
+      await reader.close();
+    }
+  });
 });

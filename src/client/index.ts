@@ -35,7 +35,11 @@ export interface OnlineClientOptions {
   /** The project name (fcompile.yaml `name`): every key is namespaced by it. */
   project: string;
   store: OnlineStoreConfig;
-  /** Every read ends within this many milliseconds, with an OnlineError TIMEOUT if the store is slow. Default 1000. */
+  /**
+   * Every read ends within this many milliseconds, with an OnlineError TIMEOUT if the store is slow. Default 1000.
+   * Also how long a push step to SQLite waits for the write lock (held by a load for its whole
+   * transaction) before TIMEOUT (docs/online.md).
+   */
   timeoutMs?: number;
 }
 

@@ -78,3 +78,14 @@ export function writeBulk(out: Buffer, p: number, value: Uint8Array): number {
   out[p++] = 10;
   return p;
 }
+
+/** The bulk string of `s` (UTF-8). */
+export function writeText(out: Buffer, p: number, s: string): number {
+  const n = byteLength(s);
+  p = writeHeader(out, p, 0x24, n);
+  if (n === s.length) for (let i = 0; i < s.length; i++) out[p++] = s.charCodeAt(i);
+  else p += out.write(s, p, "utf8");
+  out[p++] = 13;
+  out[p++] = 10;
+  return p;
+}

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { redisKeys } from "../layout.js";
-import { PrebuiltCommand, bulkSize, byteLength, digits, writeHeader, writeKey } from "../resp.js";
+import { PrebuiltCommand, bulkSize, byteLength, digits, writeBulk, writeHeader, writeKey, writeText } from "../resp.js";
 import type { ServiceCatalog, ViewLayout } from "../layout.js";
 import type { PushOutcome, StoreReader } from "../store-reader.js";
 import type { EncodedPush } from "../push/encode.js";
@@ -8,6 +8,8 @@ import { PUSH_SCRIPT } from "./push-script.js";
 import { OnlineError } from "../store-reader.js";
 import { redisError } from "./errors.js";
 import { DEFAULT_REDIS_URL, redactRedisUrl } from "./url.js";
+
+const PUSH_SCRIPT_BYTES = Buffer.from(PUSH_SCRIPT, "utf8");
 
 /**
  * Connects a reader to Redis (lazily: commands wait for the connection, up to the timeout). It
@@ -192,9 +194,10 @@ export class RedisReader implements StoreReader {
   async pushBatch(batch: EncodedPush): Promise<PushOutcome> {
     const { targets, rows } = batch;
     const nv = targets.length;
-    const keys: (string | Buffer)[] = [this.k.pointer, this.k.newest, this.k.pushedIds(batch.source)];
-    const prefixes = targets.map((t) => this.k.pushPrefix(t.view));
-    const args: (string | Buffer | Uint8Array)[] = [
+    // The EVAL's RESP bytes are written directly (sized first, one buffer), as loads do (src/online/resp.ts).
+    const head: string[] = [this.k.pointer, this.k.newest, this.k.pushedIds(batch.source)];
+    const prefixes = targets.map((t) => Buffer.from(this.k.pushPrefix(t.view), "utf8"));
+    const headArgs: string[] = [
       String(nv),
       String(rows.length),
       this.k.valuePrefix(0).slice(0, -2),
@@ -202,37 +205,69 @@ export class RedisReader implements StoreReader {
       batch.trimIds ? "1" : "0",
     ];
     targets.forEach((t, j) =>
-      args.push(
+      headArgs.push(
         t.view,
         String(t.version),
         String(t.end),
         t.kind === "aggregation" ? "a" : "p",
         t.lateness === null ? "" : String(t.lateness),
-        String(byteLength(prefixes[j]!)),
+        String(prefixes[j]!.length),
       ),
     );
     const now = Date.now();
-    for (const row of rows) {
-      args.push(row.id ?? "", String(row.ts));
+    const n = rows.length;
+    const rowTs = new Array<string>(n);
+    const keyBytes = new Array<number>(n * nv);
+    const ttls = new Array<string>(n * nv);
+    const nKeys = head.length + n * nv;
+    let size = bulkSize(4) + bulkSize(PUSH_SCRIPT_BYTES.length) + bulkSize(digits(nKeys));
+    for (const h of head) size += bulkSize(byteLength(h));
+    for (const a of headArgs) size += bulkSize(byteLength(a));
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      rowTs[i] = String(row.ts);
+      size += bulkSize(row.id === null ? 0 : byteLength(row.id)) + bulkSize(rowTs[i]!.length);
       for (let j = 0; j < nv; j++) {
         const e = row.entries[j]!;
-        keys.push(prefixes[j] + e.key);
         const ttl = targets[j]!.ttlMs;
-        args.push(
-          Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength),
-          ttl === null ? "0" : String(Math.floor(Math.max(now, Number(row.ts / 1000n)) + ttl + 3_600_000)),
-        );
+        const x = i * nv + j;
+        keyBytes[x] = byteLength(e.key);
+        ttls[x] = ttl === null ? "0" : String(Math.floor(Math.max(now, Number(row.ts / 1000n)) + ttl + 3_600_000));
+        size += bulkSize(prefixes[j]!.length + keyBytes[x]!) + bulkSize(e.value.byteLength) + bulkSize(ttls[x]!.length);
       }
     }
+    const count = 3 + nKeys + headArgs.length + n * (2 + 2 * nv);
+    size += 3 + digits(count);
+    const out = Buffer.allocUnsafe(size);
+    let p = writeHeader(out, 0, 0x2a, count);
+    p += out.write("$4\r\nEVAL\r\n", p, "latin1");
+    p = writeBulk(out, p, PUSH_SCRIPT_BYTES);
+    p = writeText(out, p, String(nKeys));
+    for (const h of head) p = writeText(out, p, h);
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      for (let j = 0; j < nv; j++) p = writeKey(out, p, prefixes[j]!, row.entries[j]!.key, keyBytes[i * nv + j]!);
+    }
+    for (const a of headArgs) p = writeText(out, p, a);
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      p = writeText(out, p, row.id ?? "");
+      p = writeText(out, p, rowTs[i]!);
+      for (let j = 0; j < nv; j++) {
+        p = writeBulk(out, p, row.entries[j]!.value);
+        p = writeText(out, p, ttls[i * nv + j]!);
+      }
+    }
+    if (p !== size) throw new Error(`internal error: push EVAL of ${p} bytes, ${size} expected`);
     let reply: unknown[];
     try {
-      reply = (await this.pusher().eval(PUSH_SCRIPT, keys.length, ...keys, ...(args as (string | Buffer)[]))) as unknown[];
+      reply = (await this.pusher().sendCommand(new PrebuiltCommand("eval", out, "utf8"))) as unknown[];
     } catch (err) {
       throw this.storeError(err);
     }
     if (reply[0] === "stale") return { stale: String(reply[1]) };
-    const n = reply as number[];
-    return { applied: n.slice(0, nv), late: n.slice(nv, 2 * nv), duplicates: n[2 * nv]! };
+    const c = reply as number[];
+    return { applied: c.slice(0, nv), late: c.slice(nv, 2 * nv), duplicates: c[2 * nv]! };
   }
 
   async layouts(versions: readonly number[]): Promise<ViewLayout[]> {

@@ -1,23 +1,39 @@
 import Database from "better-sqlite3";
 import type { Statement } from "better-sqlite3";
+import { setImmediate as yieldToLoop, setTimeout as sleep } from "node:timers/promises";
 import { SQLITE_SCHEMA } from "../layout.js";
 import type { EncodedPush } from "../push/encode.js";
 import { PLAIN_ORDER_BYTES } from "../push/encode.js";
+import { OnlineError } from "../store-reader.js";
 import type { PushOutcome } from "../store-reader.js";
+
+/** Longest pause between two tries of the write lock, in milliseconds. */
+const MAX_LOCK_PAUSE_MS = 20;
 
 /**
  * The SQLite side of a push (docs/push.md): one IMMEDIATE transaction applies one step — the
  * version check, dedupe, lateness, the newest-seen update and every write — so it is all or
  * nothing, and pushes from several processes apply one after another. Same rules as the Redis
  * script (src/online/redis/push-script.ts).
+ *
+ * Waiting for the write lock (held by a load for its whole transaction, or by another process's
+ * push) never blocks the event loop: the connection's busy timeout is 0 and a step that finds the
+ * lock taken is tried again after a pause (1, 2, 4 … 20 ms) until `timeoutMs` have passed, then
+ * fails with OnlineError TIMEOUT, nothing of it written. Every step first yields to the event loop,
+ * so a stream of pushes lets timers, I/O and reads of the same process run between steps (and other
+ * processes' writers find the lock free between them).
  */
 export class SqlitePusher {
   private readonly db: Database.Database;
   private readonly st: Record<string, Statement>;
   private readonly apply_: Database.Transaction<(batch: EncodedPush) => PushOutcome>;
 
-  constructor(path: string, project: string, timeoutMs: number) {
-    this.db = new Database(path, { fileMustExist: true, timeout: Math.max(timeoutMs, 5000) });
+  constructor(
+    path: string,
+    private readonly project: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.db = new Database(path, { fileMustExist: true, timeout: 0 });
     this.db.exec(SQLITE_SCHEMA);
     const db = this.db;
     this.st = {
@@ -43,6 +59,9 @@ export class SqlitePusher {
       const changed = targets.map(() => false);
       const applied = targets.map(() => 0);
       const late = targets.map(() => 0);
+      const appends = targets.map(() => new Map<string, Uint8Array[]>());
+      const stateAppends = targets.map(() => new Map<string, Uint8Array[]>());
+      const plain = targets.map(() => new Map<string, { value: Uint8Array | null; dirty: boolean }>());
       let duplicates = 0;
       for (const row of batch.rows) {
         if (batch.dedupe && row.id !== null) {
@@ -59,17 +78,23 @@ export class SqlitePusher {
           }
           const e = row.entries[j]!;
           if (t.kind === "aggregation") {
-            if (row.ts >= t.end) {
-              const old = st.pushed!.get(project, t.view, e.key) as Buffer | undefined;
-              st.setPushed!.run(project, t.view, e.key, old ? Buffer.concat([old, e.value]) : e.value);
-            } else {
-              const old = st.value!.get(t.version, e.key) as Buffer | undefined;
-              st.setValue!.run(t.version, e.key, old ? Buffer.concat([old, e.value]) : e.value);
-            }
+            // Appends are gathered per key and written once at the end of the step (not the whole entry rewritten per row).
+            const into = row.ts >= t.end ? appends[j]! : stateAppends[j]!;
+            const parts = into.get(e.key);
+            if (parts) parts.push(e.value);
+            else into.set(e.key, [e.value]);
           } else {
-            const old = st.pushed!.get(project, t.view, e.key) as Buffer | undefined;
-            if (!old || Buffer.compare(old.subarray(0, PLAIN_ORDER_BYTES), Buffer.from(e.value.subarray(0, PLAIN_ORDER_BYTES))) <= 0)
-              st.setPushed!.run(project, t.view, e.key, e.value);
+            // The entity's latest row so far: read once per step, written once if a row replaced it.
+            const latest = plain[j]!;
+            let cur = latest.get(e.key);
+            if (cur === undefined) {
+              cur = { value: (st.pushed!.get(project, t.view, e.key) as Buffer | undefined) ?? null, dirty: false };
+              latest.set(e.key, cur);
+            }
+            if (!cur.value || Buffer.compare(cur.value.subarray(0, PLAIN_ORDER_BYTES), e.value.subarray(0, PLAIN_ORDER_BYTES)) <= 0) {
+              cur.value = e.value;
+              cur.dirty = true;
+            }
           }
           applied[j]!++;
           if (row.ts > newest[j]!) {
@@ -78,7 +103,18 @@ export class SqlitePusher {
           }
         });
       }
-      targets.forEach((t, j) => changed[j] && st.setNewest!.run(project, t.view, newest[j]));
+      targets.forEach((t, j) => {
+        for (const [key, parts] of appends[j]!) {
+          const old = st.pushed!.get(project, t.view, key) as Buffer | undefined;
+          st.setPushed!.run(project, t.view, key, Buffer.concat(old ? [old, ...parts] : parts));
+        }
+        for (const [key, parts] of stateAppends[j]!) {
+          const old = st.value!.get(t.version, key) as Buffer | undefined;
+          st.setValue!.run(t.version, key, Buffer.concat(old ? [old, ...parts] : parts));
+        }
+        for (const [key, cur] of plain[j]!) if (cur.dirty) st.setPushed!.run(project, t.view, key, cur.value);
+        if (changed[j]) st.setNewest!.run(project, t.view, newest[j]);
+      });
       if (batch.dedupe && batch.trimIds) {
         const horizon = targets.reduce<bigint | null>((h, t, j) => {
           const x = newest[j]! - t.lateness!;
@@ -90,8 +126,27 @@ export class SqlitePusher {
     });
   }
 
-  apply(batch: EncodedPush): PushOutcome {
-    return this.apply_.immediate(batch);
+  /** Applies one step in one IMMEDIATE transaction; OnlineError TIMEOUT if the write lock stays taken for `timeoutMs`. */
+  async apply(batch: EncodedPush): Promise<PushOutcome> {
+    const deadline = performance.now() + this.timeoutMs;
+    for (let pause = 1; ; pause = Math.min(pause * 2, MAX_LOCK_PAUSE_MS)) {
+      await yieldToLoop();
+      try {
+        return this.apply_.immediate(batch);
+      } catch (err) {
+        if ((err as { code?: string }).code !== "SQLITE_BUSY") throw err;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0)
+        throw new OnlineError(
+          "TIMEOUT",
+          `push to '${batch.source}' (project '${this.project}'): the online store ${this.db.name} stayed locked by another writer ` +
+            `(a load, or pushes from another process) for ${this.timeoutMs} ms, so this step of ${batch.rows.length} rows was not written; ` +
+            `push it again once the load has finished (with a dedupe_key on the source, rows already applied are skipped), ` +
+            `or raise the client's timeoutMs above the time a load takes`,
+        );
+      await sleep(Math.min(pause, left));
+    }
   }
 
   close(): void {

@@ -107,12 +107,13 @@ export class SqliteReader implements StoreReader {
 
   private writer: SqlitePusher | undefined;
 
-  /** One IMMEDIATE transaction on a writable connection of its own (opened at the first push). */
+  /** One IMMEDIATE transaction on a writable connection of its own (opened at the first push); waits for the lock without blocking (SqlitePusher). */
   async pushBatch(batch: EncodedPush): Promise<PushOutcome> {
     try {
       this.writer ??= new SqlitePusher(this.db.name, this.project, this.timeoutMs);
-      return this.writer.apply(batch);
+      return await this.writer.apply(batch);
     } catch (err) {
+      if (err instanceof OnlineError) throw err;
       throw this.storeError(err);
     }
   }

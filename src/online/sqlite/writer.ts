@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import type { Statement } from "better-sqlite3";
+import { setTimeout as sleep } from "node:timers/promises";
 import { SQLITE_SCHEMA } from "../layout.js";
 import type { ServiceCatalog, ViewLayout } from "../layout.js";
 import { LoadLockedError } from "../online-writer.js";
@@ -50,6 +51,7 @@ export class SqliteWriter implements OnlineWriter {
   private constructor(
     private readonly db: Database.Database,
     private readonly project: string,
+    private readonly lockWaitMs: number,
   ) {
     this.where = db.name;
   }
@@ -62,7 +64,7 @@ export class SqliteWriter implements OnlineWriter {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       db.exec(SQLITE_SCHEMA);
-      return new SqliteWriter(db, project);
+      return new SqliteWriter(db, project, lockWaitMs);
     } catch (err) {
       db?.close();
       if (/locked|busy/i.test((err as Error).message))
@@ -75,14 +77,29 @@ export class SqliteWriter implements OnlineWriter {
     }
   }
 
+  /**
+   * Takes the write lock for the whole load, trying every millisecond for `lockWaitMs` (SQLite's
+   * own busy handler pauses up to 100 ms between tries, and would rarely find the lock free between
+   * the short transactions of a stream of pushes, which take it again at once). Still taken then:
+   * LoadLockedError.
+   */
   async begin(views: string[]): Promise<number[]> {
-    try {
-      this.db.exec("BEGIN IMMEDIATE");
-    } catch (err) {
-      if (/locked|busy/i.test((err as Error).message))
-        throw new LoadLockedError(`another load is writing ${this.db.name}; wait for it to finish, then run 'fcompile load' again`);
-      throw err;
+    const deadline = performance.now() + this.lockWaitMs;
+    this.db.pragma("busy_timeout = 0");
+    for (;;) {
+      try {
+        this.db.exec("BEGIN IMMEDIATE");
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== "SQLITE_BUSY") throw err;
+        if (performance.now() >= deadline)
+          throw new LoadLockedError(
+            `another load, or pushes, kept ${this.db.name} locked for ${this.lockWaitMs} ms; wait for it to finish, then run 'fcompile load' again`,
+          );
+      }
+      await sleep(1);
     }
+    this.db.pragma(`busy_timeout = ${this.lockWaitMs}`);
     this.inTxn = true;
     this.insert = this.db.prepare("INSERT INTO fc_values (version, key, value) VALUES (?, ?, ?)");
     const seq = this.db.prepare("SELECT value FROM fc_meta WHERE project = '*' AND name = 'seq'").pluck().get() as string | undefined;
