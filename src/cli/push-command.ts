@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { userError } from "../diagnostics/diagnostic.js";
 import type { PushTo } from "../server/feast-push.js";
+import { rowsAndProblems } from "../online/push/types.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";
@@ -93,5 +94,5 @@ function printBadRows(file: string, problems: { row: number; column?: string; re
   const line = (row: number): number => (/\.csv$/i.test(file) ? row + 1 : row);
   for (const p of problems)
     process.stderr.write(`${file}:${line(p.row)}: error FC019: row ${p.row}${p.column ? `, column '${p.column}'` : ""}: ${p.reason}\n`);
-  process.stderr.write(`${problems.length} bad row${problems.length === 1 ? "" : "s"}; nothing was written.\n`);
+  process.stderr.write(`${rowsAndProblems(problems)}; nothing was written.\n`);
 }

@@ -51,7 +51,8 @@ Example:
           .map((k) => [k, r.statuses[k]])
           .map(([k, n]) => `${n} ${k}`)
           .join(", ");
-        const line = `${r.compared} values of ${r.entities} entities compared (${statuses}), ${r.mismatches.length} mismatches`;
+        const times = r.laterReads > 0 ? ` at the end and ${r.laterReads} later read times (aggregation views)` : " at the end";
+        const line = `${r.compared} values of ${r.entities} entities compared${times} (${statuses}), ${r.mismatches.length} mismatches`;
         if (r.mismatches.length > 0) {
           process.stdout.write(`verify FAILED: ${line}\n`);
           process.exitCode = 1;

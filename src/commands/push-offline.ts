@@ -1,3 +1,4 @@
+import { rowsAndProblems } from "../online/push/types.js";
 import { compilePushAppend, isTimestampType, requiredPushColumns } from "../compile/push-append.js";
 import type { CompileTarget } from "../compile/relations.js";
 import { sourceRelation } from "../compile/relations.js";
@@ -17,7 +18,7 @@ export interface PushRowProblem {
 export class PushRowsRejected extends Error {
   constructor(readonly problems: PushRowProblem[]) {
     super(
-      `${problems.length} pushed row${problems.length === 1 ? "" : "s"} cannot be written (nothing was written): ` +
+      `${rowsAndProblems(problems)} cannot be written (nothing was written): ` +
         problems
           .slice(0, 5)
           .map((p) => `row ${p.row}${p.column ? ` column '${p.column}'` : ""}: ${p.reason}`)

@@ -43,9 +43,15 @@ export interface Mismatch {
  * definition: training over each window widened to [floor_hop(t − w), t) at read time t
  * (hopWindowsAt), exactly as the other views.
  */
-export async function verify(
-  opts: VerifyOptions,
-): Promise<{ entities: number; features: number; compared: number; statuses: Record<string, number>; mismatches: Mismatch[] }> {
+export async function verify(opts: VerifyOptions): Promise<{
+  entities: number;
+  features: number;
+  compared: number;
+  /** How many read times after the end aggregation views were also compared at (0: none). */
+  laterReads: number;
+  statuses: Record<string, number>;
+  mismatches: Mismatch[];
+}> {
   const end = timestampOption("--end", opts.end);
   const sample = opts.sample ?? 100;
   if (!Number.isInteger(sample) || sample < 1) throw userError("FC015", "--sample must be a whole number of entities, at least 1");
@@ -68,6 +74,7 @@ export async function verify(
   const mismatches: Mismatch[] = [];
   let entities = 0;
   let compared = 0;
+  const later = new Set<bigint>();
   const statuses: Record<string, number> = {};
   try {
     await checkReady(
@@ -109,6 +116,7 @@ export async function verify(
         { at: end, refs: group },
         ...laterReadTimes(registry, aggregated).map((offset) => ({ at: end + offset, refs: aggregated })),
       ];
+      for (const { at } of readTimes.slice(1)) later.add(at);
       for (const { at, refs: atRefs } of readTimes) {
         const values = picked.map(
           (row) => `(${row.map(literal).join(", ")}, CAST(${ct.dialect.stringLiteral(formatTimestamp(at))} AS TIMESTAMP))`,
@@ -176,7 +184,7 @@ export async function verify(
     await wh.close();
     await client.close();
   }
-  return { entities, features: refs.length, compared, statuses, mismatches };
+  return { entities, features: refs.length, compared, laterReads: later.size, statuses, mismatches };
 }
 
 /**

@@ -45,7 +45,7 @@ export class PushRowsError extends OnlineError {
   constructor(readonly problems: PushRowProblem[]) {
     super(
       "BAD_REQUEST",
-      `${problems.length} bad row${problems.length === 1 ? "" : "s"}, nothing pushed: ` +
+      `${rowsAndProblems(problems)}, nothing pushed: ` +
         problems
           .slice(0, 5)
           .map((p) => `row ${p.row}${p.column ? ` (${p.column})` : ""}: ${p.reason}`)
@@ -64,4 +64,11 @@ export interface PushOptions {
    * steps of this many rows, each all-or-nothing.
    */
   batchSize?: number;
+}
+
+/** `3 bad rows` — or `3 bad rows (4 problems)` when a row has more than one: rows counted once. */
+export function rowsAndProblems(problems: readonly PushRowProblem[]): string {
+  const rows = new Set(problems.map((p) => p.row)).size;
+  const text = `${rows} bad row${rows === 1 ? "" : "s"}`;
+  return problems.length === rows ? text : `${text} (${problems.length} problems)`;
 }
