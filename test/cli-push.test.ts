@@ -64,10 +64,10 @@ async function orderIds(): Promise<number[]> {
 describe("fcompile push", () => {
   it("appends CSV, NDJSON and Parquet files offline; a second push of a file is all duplicates", async () => {
     expect(await fcompileOk(dir, "push", "--source", "orders", "--file", "in/two.csv", "--to", "offline")).toBe(
-      "push ok: 2 rows from in/two.csv to source 'orders' (offline)\n  offline: 2 appended, 0 duplicates\n",
+      "push ok: 2 rows from in/two.csv to source 'orders' (offline)\n  offline: 2 appended, 0 duplicates (dedupe_key)\n",
     );
     expect(await fcompileOk(dir, "push", "--source", "orders", "--file", "in/two.csv", "--to", "offline")).toContain(
-      "offline: 0 appended, 2 duplicates",
+      "offline: 0 appended, 2 duplicates (dedupe_key)",
     );
     expect(await fcompileOk(dir, "push", "--source", "orders", "--file", "in/two.ndjson", "--to", "offline")).toContain("2 appended");
     expect(await fcompileOk(dir, "push", "--source", "orders", "--file", "in/one.parquet", "--to", "offline")).toContain("1 appended");

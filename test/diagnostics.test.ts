@@ -324,7 +324,7 @@ describe("diagnostics point at file, line and column", () => {
     expect(
       await diagnose({ "definitions/a.yml": yml, "data/orders.csv": "customer_id,ts,amount,status\n1,2024-01-01 00:00:00,1.5,paid\n" }),
     ).toEqual([
-      "definitions/a.yml:11:10: error FC003: 'hop' is not supported on a view over a push source yet (source 'orders' has 'push: true'): pushed events would have to be merged into its tiles; remove 'hop' (the exact state takes pushes), or aggregate the source's events in another view without push",
+      "definitions/a.yml:11:10: error FC003: 'hop' is not supported on a view over a push source yet (source 'orders' has 'push: true'): pushed events would have to be merged into its tiles; remove 'hop' (the exact state takes pushes), or give this view a source without 'push: true' (e.g. a second source over the same data)",
     ]);
   });
 

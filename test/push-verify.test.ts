@@ -68,7 +68,7 @@ describe.each(["duckdb", "postgres"] as const)("verify after pushes (%s)", (kind
     const out = await fcompileOk(dir, "push", "--source", "orders", "--file", "in/pushed.csv", "--to", "online_and_offline");
     expect(out).toContain("online customer_orders: 4 applied, 0 late");
     expect(out).toContain("online duplicates (dedupe_key): 1");
-    expect(out).toContain("offline: 4 appended, 1 duplicates");
+    expect(out).toContain("offline: 4 appended, 1 duplicate (dedupe_key)");
     const read = await get({
       projectDir: dir,
       features: ["customer_orders:n_7d", "customer_orders:total"],

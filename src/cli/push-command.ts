@@ -19,7 +19,7 @@ export function registerPush(program: Command): void {
   withProjectOptions(program.command("push"))
     .description("push events from a file to a push source: every view over it is updated online at once (and/or appended offline)")
     .requiredOption("--source <name>", "the push source (a source with 'push: true')")
-    .requiredOption("--file <file>", "events to push: .csv (with a header), .parquet or .ndjson (one JSON object a line)")
+    .requiredOption("--file <file>", "events to push: .csv (with a header), .parquet, or .ndjson / .jsonl (one JSON object a line)")
     .option("--to <where>", "online, offline or online_and_offline", "online")
     .option("--batch-size <n>", "rows per atomic online write (all rows are checked before the first)", "2000")
     .addHelpText(
@@ -85,7 +85,10 @@ async function runPush(opts: PushFlags): Promise<void> {
     lines.push(`  online duplicates (dedupe_key): ${n(r.duplicates)}`);
     if (r.notUpdated?.length) lines.push(`  not updated by pushes (SQL views): ${r.notUpdated.join(", ")}`);
   }
-  if (r.offline) lines.push(`  offline: ${n(r.offline.appended)} appended, ${n(r.offline.duplicates)} duplicates`);
+  if (r.offline)
+    lines.push(
+      `  offline: ${n(r.offline.appended)} appended, ${n(r.offline.duplicates)} duplicate${r.offline.duplicates === 1 ? "" : "s"} (dedupe_key)`,
+    );
   process.stdout.write(lines.join("\n") + "\n");
 }
 

@@ -19,7 +19,9 @@ interface ServeFlags {
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("HTTP feature server over the online store: POST /get-online-features (Feast's request and response shape), GET /health")
+    .description(
+      "HTTP feature server over the online store: POST /get-online-features (Feast's request and response shape), GET /health, and with --push POST /push",
+    )
     .option("-p, --project <dir>", "project folder (holds fcompile.yaml)", ".")
     .option("--host <host>", "interface to listen on (0.0.0.0: every interface; beyond loopback needs a token)", "127.0.0.1")
     .option("--port <port>", "TCP port (0: any free port)", "6566")

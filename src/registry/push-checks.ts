@@ -49,7 +49,7 @@ export function checkPush(reg: Registry, bag: DiagnosticBag, at: PushAt, broken:
     if (view.kind === "aggregation" && view.hop !== undefined && src?.push)
       bag.error(
         "FC003",
-        `'hop' is not supported on a view over a push source yet (source '${src.name}' has 'push: true'): pushed events would have to be merged into its tiles; remove 'hop' (the exact state takes pushes), or aggregate the source's events in another view without push`,
+        `'hop' is not supported on a view over a push source yet (source '${src.name}' has 'push: true'): pushed events would have to be merged into its tiles; remove 'hop' (the exact state takes pushes), or give this view a source without 'push: true' (e.g. a second source over the same data)`,
         at("view", view.name, "hop"),
       );
   }
