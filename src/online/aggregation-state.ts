@@ -14,7 +14,7 @@
  * is what a read is fastest on; a reader does not rely on it (a pushed event is one more record
  * appended), and reads a state in any order the same.
  */
-import { ValuePacker, decodeColumns, eventTime, shortestFloat32, typeCodes } from "./codec.js";
+import { ValuePacker, decodeColumns, eventTime, readVarint, shortestFloat32, typeCodes, varintSize, writeVarint } from "./codec.js";
 import type { OnlineValue } from "./codec.js";
 import type { AggregationLayout } from "./layout.js";
 
@@ -119,7 +119,7 @@ export function decodeEvents(layout: AggregationLayout, bytes: Uint8Array): Deco
   const ts: bigint[] = [];
   let p = 0;
   while (p < bytes.length) {
-    const [len, q] = readVarint(bytes, p);
+    const [len, q] = readVarint(bytes, p, TRUNCATED);
     const record = bytes.subarray(q, q + len);
     p = q + len;
     for (const f of fields) f.push(null);
@@ -379,7 +379,7 @@ export class EventStateReader {
       let p = 0;
       while (p < bytes.length) {
         let len = bytes[p++]!;
-        if (len >= 0x80) [len, p] = readVarint(bytes, p - 1);
+        if (len >= 0x80) [len, p] = readVarint(bytes, p - 1, TRUNCATED);
         const q = p;
         p += len;
         if (len < 9 + bitmapLen || p > bytes.length) throw new Error(TRUNCATED);
@@ -446,7 +446,7 @@ export class EventStateReader {
         nums[i]![n] = this.number(code, bytes, bytes.byteOffset + v);
       }
       if (code === 0) {
-        const [len, at] = readVarint(bytes, v);
+        const [len, at] = readVarint(bytes, v, TRUNCATED);
         v = at + len;
       } else v += FIXED[code]!;
     }
@@ -654,32 +654,4 @@ function distinctKey(v: OnlineValue): string {
   return `${typeof v}:${String(v)}`;
 }
 
-/** A record's length at `p`: [length, position of the record]. */
-function readVarint(bytes: Uint8Array, p: number): [number, number] {
-  let len = 0;
-  let shift = 0;
-  for (;;) {
-    if (p >= bytes.length) throw new Error(TRUNCATED);
-    const b = bytes[p++]!;
-    len += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return [len, p];
-    shift += 7;
-  }
-}
-
 const TRUNCATED = "aggregation state is truncated (a record runs past its end)";
-
-function varintSize(n: number): number {
-  let size = 1;
-  for (; n >= 0x80; size++) n = Math.floor(n / 128);
-  return size;
-}
-
-function writeVarint(out: Uint8Array, p: number, n: number): number {
-  while (n >= 0x80) {
-    out[p++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  out[p++] = n;
-  return p;
-}

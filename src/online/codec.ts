@@ -340,7 +340,8 @@ function keyPart(v: unknown): string {
   return typeof v === "string" ? v : String(v);
 }
 
-function varintSize(n: number): number {
+/** The bytes of `n` (a length, below 2^31) as a varint. */
+export function varintSize(n: number): number {
   let s = 1;
   while (n >= 0x80) {
     n >>>= 7;
@@ -349,11 +350,29 @@ function varintSize(n: number): number {
   return s;
 }
 
-function writeVarint(out: Uint8Array, p: number, n: number): number {
+/** Writes `n` (a length, below 2^31) as a varint at `p`; returns the position after it. */
+export function writeVarint(out: Uint8Array, p: number, n: number): number {
   while (n >= 0x80) {
     out[p++] = (n & 0x7f) | 0x80;
     n >>>= 7;
   }
   out[p++] = n;
   return p;
+}
+
+/**
+ * Reads the varint length at `p` of a sequence of length-prefixed records (aggregation states,
+ * hop tiles, pushed records): [length, position after the varint]. Throws Error(`truncated`) when
+ * the bytes end inside it.
+ */
+export function readVarint(bytes: Uint8Array, p: number, truncated: string): [number, number] {
+  let len = 0;
+  let shift = 0;
+  for (;;) {
+    if (p >= bytes.length) throw new Error(truncated);
+    const b = bytes[p++]!;
+    len += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return [len, p];
+    shift += 7;
+  }
 }

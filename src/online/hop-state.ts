@@ -18,7 +18,18 @@
  * floating-point precision. Imports nothing but the codec and the exact reader, so the client stays small.
  */
 import { EventStateReader, NO_EVENT, compareValues } from "./aggregation-state.js";
-import { INT64_HALVES, ValuePacker, decodeColumns, decodeValue, isNull, shortestFloat32, typeCodes } from "./codec.js";
+import {
+  INT64_HALVES,
+  ValuePacker,
+  decodeColumns,
+  decodeValue,
+  isNull,
+  readVarint,
+  shortestFloat32,
+  typeCodes,
+  varintSize,
+  writeVarint,
+} from "./codec.js";
 import type { OnlineValue } from "./codec.js";
 import type { AggregationLayout, HopLayout, HopPartialKind, OnlineType } from "./layout.js";
 
@@ -395,7 +406,7 @@ export class HopStateReader {
       while (p < bytes.length) {
         let len = bytes[p]!;
         let q = p + 1;
-        if (len >= 0x80) [len, q] = readVarint(bytes, p);
+        if (len >= 0x80) [len, q] = readVarint(bytes, p, TRUNCATED);
         if (q + len > bytes.length || len < 9) throw new Error(TRUNCATED);
         p = q + len;
         if (bytes[q] !== 1) throw new Error(`online value in unknown format ${bytes[q]} (this client reads format 1)`);
@@ -625,7 +636,7 @@ export class HopStateReader {
     const bytes = this.bytes;
     let p = 0;
     while (bytes !== null && p < bytes.length) {
-      const [len, q] = readVarint(bytes, p);
+      const [len, q] = readVarint(bytes, p, TRUNCATED);
       if (q + len > bytes.length) throw new Error(TRUNCATED);
       const { ts, values } = decodeValue(this.types, bytes.subarray(q, q + len));
       tiles.push({ b: ts, values, i: tiles.length });
@@ -655,30 +666,3 @@ export class HopStateReader {
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 const TRUNCATED = "hop state is truncated (a tile runs past its end)";
-
-function readVarint(bytes: Uint8Array, p: number): [number, number] {
-  let len = 0;
-  let shift = 0;
-  for (;;) {
-    if (p >= bytes.length) throw new Error(TRUNCATED);
-    const b = bytes[p++]!;
-    len += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return [len, p];
-    shift += 7;
-  }
-}
-
-function varintSize(n: number): number {
-  let size = 1;
-  for (; n >= 0x80; size++) n = Math.floor(n / 128);
-  return size;
-}
-
-function writeVarint(out: Uint8Array, p: number, n: number): number {
-  while (n >= 0x80) {
-    out[p++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  out[p++] = n;
-  return p;
-}

@@ -4,7 +4,7 @@
  * (an aggregation view: one event record, src/online/aggregation-state.ts) or keeps (a plain view:
  * the row, after an order prefix). Pure: the stores apply the result (src/online/<store>/pusher.ts).
  */
-import { ValuePacker, encodeKey, int64KeyText } from "../codec.js";
+import { ValuePacker, encodeKey, int64KeyText, varintSize, writeVarint } from "../codec.js";
 import type { OnlineValue } from "../codec.js";
 import { evaluateFilter, FilterEvalError } from "../filter-eval.js";
 import type { FilterExpr, FilterNode } from "../filter-eval.js";
@@ -234,17 +234,8 @@ export function encodePush(
       if (layout.aggregation) {
         // One record of the state: varint(length) then the packed event (src/online/aggregation-state.ts).
         const packed = p.packer.pack(ts, values);
-        const head: number[] = [];
-        for (let n = packed.length; ; n >>>= 7) {
-          if (n < 0x80) {
-            head.push(n);
-            break;
-          }
-          head.push((n & 0x7f) | 0x80);
-        }
-        const value = new Uint8Array(head.length + packed.length);
-        value.set(head, 0);
-        value.set(packed, head.length);
+        const value = new Uint8Array(varintSize(packed.length) + packed.length);
+        value.set(packed, writeVarint(value, 0, packed.length));
         entries.push({ key, value });
       } else {
         const packed = p.packer.pack(ts, values);

@@ -4,7 +4,7 @@
  * materialization when pushed offline, or were pushed before it); a plain view takes the pushed
  * row when it is as new as the version's value or newer. Imports only the codec.
  */
-import { eventTime } from "../codec.js";
+import { eventTime, readVarint } from "../codec.js";
 import { PLAIN_ORDER_BYTES } from "./encode.js";
 
 /** The state followed by the pushed records whose event time is ≥ `end` (µs); `state` itself when none. */
@@ -13,15 +13,7 @@ export function mergeAggregation(state: Uint8Array | null, pushed: Uint8Array | 
   const keep: [number, number][] = [];
   let size = 0;
   for (let p = 0; p < pushed.length;) {
-    let len = 0;
-    let shift = 0;
-    let q = p;
-    for (;;) {
-      const b = pushed[q++]!;
-      len += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) break;
-      shift += 7;
-    }
+    const [len, q] = readVarint(pushed, p, "pushed records are truncated (a record runs past its end)");
     if (eventTime(pushed.subarray(q, q + len)) >= end) {
       keep.push([p, q + len]);
       size += q + len - p;
