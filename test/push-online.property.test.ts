@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { parse, stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { createOnlineClient, isoMicros } from "../src/client/index.js";
-import type { FeatureValue, OnlineClient } from "../src/client/index.js";
+import type { OnlineClient } from "../src/client/index.js";
 import { load, materialize } from "../src/index.js";
 import { createAggTables, writeAggProject } from "./helpers/aggregation-project.js";
 import { STORE_TYPES, TEST_STORES } from "./helpers/online-stores.js";
@@ -23,10 +23,10 @@ import type { PropertyBudget } from "./helpers/property.js";
 import { TEST_TARGETS, closeTestTargets } from "./helpers/targets.js";
 import { aggCaseArb, toAggViews } from "./reference/agg-arbitraries.js";
 import type { GenAggCase, GenAggView } from "./reference/agg-arbitraries.js";
-import { REL_TOLERANCE, aggregateValue } from "./reference/agg-reference.js";
+import { sameOnlineValue, aggregateValue } from "./reference/agg-reference.js";
 import type { RefAggView } from "./reference/agg-reference.js";
 import { removeDir, show } from "./reference/duckdb-harness.js";
-import type { Row, Value } from "./reference/pit-reference.js";
+import type { Row } from "./reference/pit-reference.js";
 
 afterAll(closeTestTargets);
 
@@ -65,17 +65,6 @@ const planArb = fc.record({
   ttl: fc.constantFrom(...Object.keys(TTL)),
   reads: fc.array(fc.nat(), { minLength: 3, maxLength: 6 }),
 });
-
-function same(got: FeatureValue, want: { status: string; value: Value }, tolerant: boolean): boolean {
-  if (got.status !== want.status) return false;
-  if (want.value === null) return got.value === null;
-  if (typeof want.value === "bigint" && typeof got.value === "string") return false;
-  if (tolerant && typeof got.value === "number" && typeof want.value === "number") {
-    const d = Math.abs(got.value - want.value);
-    return d <= 1e-12 || d <= REL_TOLERANCE * Math.max(Math.abs(got.value), Math.abs(want.value));
-  }
-  return Object.is(got.value, want.value) || (got.value === 0 && want.value === 0);
-}
 
 /** Each case materializes, loads, pushes a few batches and reads: about 1 s. */
 const BUDGET: PropertyBudget = { runs: 12, minRuns: 4, seconds: 50 };
@@ -263,7 +252,7 @@ async function checkReads(
             : value;
         const want = { status: value === null ? "NULL_VALUE" : "PRESENT", value: shown };
         expect(
-          same(got, want, a.function === "avg" || a.function === "stddev"),
+          sameOnlineValue(got, want, a.function === "avg" || a.function === "stddev"),
           `${store}: ${view.name}:${a.name} (${a.function} ${a.column ?? ""} ${a.window}${a.filter ? ` where ${a.filter.sql}` : ""}) ` +
             `for ${show(entityRows[r])} at ${isoMicros(t)} (end ${isoMicros(end)}, lateness ${plan.aggLateness}): got ${show(got)}, want ${show(want)}`,
         ).toBe(true);

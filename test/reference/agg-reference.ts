@@ -336,6 +336,26 @@ export const REL_TOLERANCE = 1e-9;
 /** Absolute tolerance of avg and stddev near 0. */
 export const ABS_TOLERANCE = 1e-12;
 
+/**
+ * Whether an online read (`got`: a status and a value as the client gives them) equals what the
+ * reference expects: the same status; then NULL, or the same value and type (-0 equals 0), avg and
+ * stddev (`tolerant`) within ABS_TOLERANCE or REL_TOLERANCE.
+ */
+export function sameOnlineValue(
+  got: { status: string; value: unknown },
+  want: { status: string; value: Value },
+  tolerant: boolean,
+): boolean {
+  if (got.status !== want.status) return false;
+  if (want.value === null) return got.value === null;
+  if (typeof want.value === "bigint" && typeof got.value === "string") return false;
+  if (tolerant && typeof got.value === "number" && typeof want.value === "number") {
+    const d = Math.abs(got.value - want.value);
+    return d <= ABS_TOLERANCE || d <= REL_TOLERANCE * Math.max(Math.abs(got.value), Math.abs(want.value));
+  }
+  return Object.is(got.value, want.value) || (got.value === 0 && want.value === 0);
+}
+
 function show(v: Value | undefined): string {
   if (v === undefined) return "(missing)";
   if (typeof v === "bigint") return `${v}n`;
