@@ -14,7 +14,17 @@
  * is what a read is fastest on; a reader does not rely on it (a pushed event is one more record
  * appended), and reads a state in any order the same.
  */
-import { ValuePacker, decodeColumns, eventTime, readVarint, shortestFloat32, typeCodes, varintSize, writeVarint } from "./codec.js";
+import {
+  ValuePacker,
+  compareStrings,
+  decodeColumns,
+  eventTime,
+  readVarint,
+  shortestFloat32,
+  typeCodes,
+  varintSize,
+  writeVarint,
+} from "./codec.js";
 import type { OnlineValue } from "./codec.js";
 import type { AggregationLayout } from "./layout.js";
 
@@ -631,20 +641,7 @@ function laterEvent(events: DecodedEvents, a: number, b: number, values: OnlineV
 
 /** Compares two non-NULL values of one type: numbers and bigints by value, booleans false < true, strings by code point. */
 export function compareValues(a: OnlineValue, b: OnlineValue): number {
-  if (typeof a === "string" && typeof b === "string") {
-    // Code point order is UTF-8 byte order (what DuckDB and PostgreSQL's "C" collation use);
-    // JS `<` compares UTF-16 units, which differs past U+FFFF.
-    const ia = a[Symbol.iterator]();
-    const ib = b[Symbol.iterator]();
-    for (;;) {
-      const x = ia.next();
-      const y = ib.next();
-      if (x.done || y.done) return x.done && y.done ? 0 : x.done ? -1 : 1;
-      const cx = x.value.codePointAt(0)!;
-      const cy = y.value.codePointAt(0)!;
-      if (cx !== cy) return cx < cy ? -1 : 1;
-    }
-  }
+  if (typeof a === "string" && typeof b === "string") return compareStrings(a, b);
   if (typeof a === "boolean" && typeof b === "boolean") return a === b ? 0 : a ? 1 : -1;
   return a! < b! ? -1 : a! > b! ? 1 : 0;
 }

@@ -376,3 +376,21 @@ export function readVarint(bytes: Uint8Array, p: number, truncated: string): [nu
     shift += 7;
   }
 }
+
+/**
+ * Orders strings by code point (= UTF-8 byte order, as DuckDB and PostgreSQL's "C" collation):
+ * JS `<` compares UTF-16 units, which differs past U+FFFF. Allocates nothing.
+ */
+export function compareStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (U+D800–DFFF) encode code points above U+FFFF: they sort after U+E000–FFFF.
+    const fx = x >= 0xd800 && x <= 0xdfff ? x + 0x2000 : x >= 0xe000 ? x - 0x800 : x;
+    const fy = y >= 0xd800 && y <= 0xdfff ? y + 0x2000 : y >= 0xe000 ? y - 0x800 : y;
+    return fx < fy ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}

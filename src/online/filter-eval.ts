@@ -25,6 +25,7 @@
  */
 
 import type { FilterColumnType, FilterComparison, FilterExpr, FilterNode } from "../registry/filter-expression.js";
+import { compareStrings } from "./codec.js";
 
 export type { FilterColumnType, FilterComparison, FilterExpr, FilterNode };
 
@@ -137,21 +138,6 @@ function toDouble(v: bigint | number | Decimal): number {
 
 function scaleTo(d: Decimal, s: number): bigint {
   return d.m * 10n ** BigInt(s - d.s);
-}
-
-/** Code point order (= UTF-8 byte order); JS `<` compares UTF-16 units, which differs past U+FFFF. */
-function compareStrings(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (U+D800–DFFF) encode code points above U+FFFF: they sort after U+E000–FFFF.
-    const fx = x >= 0xd800 && x <= 0xdfff ? x + 0x2000 : x >= 0xe000 ? x - 0x800 : x;
-    const fy = y >= 0xd800 && y <= 0xdfff ? y + 0x2000 : y >= 0xe000 ? y - 0x800 : y;
-    return fx < fy ? -1 : 1;
-  }
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
 /** Orders two non-NULL values of one kind (the compiler never mixes kinds). */
