@@ -1,7 +1,8 @@
 /**
  * Pushes online (docs/push.md), on random cases and on every online store: random events in the
  * warehouse, `materialize --end E` and `load`, then random pushes of other events (some late, some
- * within lateness but older than E, duplicates of earlier pushes by dedupe_key, filters true,
+ * within lateness but older than E, duplicates of earlier pushes by dedupe_key, replays of events
+ * already loaded (counted once), filters true,
  * false and NULL, NULL values, ties); a read at any t ≥ E equals the in-memory reference
  * (test/reference/agg-reference.ts) over (events before E) ∪ (the pushes the rules accept), and a
  * plain view over the same source gives the latest row under the point-in-time order. Each push's
@@ -47,6 +48,8 @@ interface PushPlan {
   pushed: boolean[];
   /** Indexes (into the pushed events) pushed again later: a retry, a duplicate by dedupe_key. */
   retries: number[];
+  /** Indexes (into the warehouse's events) pushed as well: a replay of events already loaded, counted once where the view holds them. */
+  replays: number[];
   /** Rows per client.push call. */
   batch: number;
   aggLateness: string;
@@ -59,6 +62,7 @@ const planArb = fc.record({
   pick: fc.nat(),
   pushed: fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
   retries: fc.array(fc.nat(), { maxLength: 4 }),
+  replays: fc.array(fc.nat(), { maxLength: 4 }),
   batch: fc.integer({ min: 1, max: 6 }),
   aggLateness: fc.constantFrom(...Object.keys(LATENESS)),
   plainLateness: fc.constantFrom(...Object.keys(LATENESS)),
@@ -111,6 +115,8 @@ async function checkCase(store: (typeof STORE_TYPES)[number], c0: GenAggCase, pl
   const stream = [...pushedEvents];
   for (const r of plan.retries)
     if (pushedEvents.length > 0) stream.splice(r % (stream.length + 1), 0, pushedEvents[r % pushedEvents.length]!);
+  const replayable = warehouse.filter(pushable);
+  for (const r of plan.replays) if (replayable.length > 0) stream.splice(r % (stream.length + 1), 0, replayable[r % replayable.length]!);
   const view: GenAggView = {
     ...v0,
     columns: [...v0.columns, { name: "eid", type: "string", sqlType: "TEXT" }],
@@ -142,7 +148,7 @@ async function checkCase(store: (typeof STORE_TYPES)[number], c0: GenAggCase, pl
     await load({ projectDir: dir });
     const client = await createOnlineClient({ project, store: TEST_STORES[store].config(dir) as never, timeoutMs: 10_000 });
     try {
-      const accepted = await pushAll(client, view, stream, end, plan);
+      const accepted = await pushAll(client, view, stream, end, plan, new Set(warehouse.map((e) => e.eid as string)));
       await checkReads(client, c, view, warehouse, accepted, end, plan, store);
     } finally {
       await client.close();
@@ -154,15 +160,26 @@ async function checkCase(store: (typeof STORE_TYPES)[number], c0: GenAggCase, pl
   }
 }
 
-/** Pushes the stream in batches, checks each report against the rules; returns the events each view accepted. */
+/**
+ * Pushes the stream in batches, checks each report against the rules; returns the events each
+ * view accepted. `loaded`: the ids of the warehouse's events; the aggregation view holds those of
+ * its state (before E, within its longest window unless one is lifetime) and load records the ids
+ * of them at or after E − its lateness: a push of one is a duplicate for it (docs/push.md).
+ */
 async function pushAll(
   client: OnlineClient,
   view: GenAggView,
   stream: Row[],
   end: bigint,
   plan: PushPlan,
+  loaded: Set<string>,
 ): Promise<{ agg: Row[]; plain: Row[] }> {
   const lateness = { [view.name]: LATENESS[plan.aggLateness]!, p: LATENESS[plan.plainLateness]! };
+  const windows = view.aggregations.map((a) => a.windowMicros);
+  const stateStart = windows.includes(null) ? null : end - windows.reduce<bigint>((m, w) => (w! > m ? w! : m), 0n);
+  const aggLateness = lateness[view.name]!;
+  const recorded = (e: Row, t: bigint): boolean =>
+    loaded.has(e.eid as string) && t < end && (stateStart === null || t >= stateStart) && (aggLateness === null || t >= end - aggLateness);
   const newest: Record<string, bigint> = { [view.name]: end, p: end };
   const accepted: Record<string, Row[]> = { [view.name]: [], p: [] };
   const ids = new Map<string, bigint>();
@@ -177,15 +194,21 @@ async function pushAll(
         continue;
       }
       ids.set(e.eid as string, t);
+      let held = false;
       for (const v of [view.name, "p"]) {
         if (lateness[v] !== null && t < newest[v]! - lateness[v]!) {
           want.late[v]!++;
+          continue;
+        }
+        if (v === view.name && recorded(e, t)) {
+          held = true;
           continue;
         }
         want.applied[v]!++;
         accepted[v]!.push(e);
         if (t > newest[v]!) newest[v] = t;
       }
+      if (held) want.duplicates++;
     }
     // Ids older than every view's horizon are forgotten when every view has a lateness (docs/push.md).
     if (trim) {

@@ -8,8 +8,8 @@ import { onlineStore } from "../online/stores.js";
 import { resolveOnline } from "../project/online-config.js";
 import { materializationHash } from "../registry/manifest.js";
 import type { AggregationView, FeatureView, Registry } from "../registry/types.js";
-import { aggregationStateColumns } from "../compile/aggregation-state.js";
-import { pushLayout, settleDistinctTexts } from "./push-layout.js";
+import { aggregationStateColumns, stateDedupeKey } from "../compile/aggregation-state.js";
+import { pushLayout, settlePushTexts } from "./push-layout.js";
 import { EventStatePacker } from "../online/aggregation-state.js";
 import { HopStatePacker, hopLayout } from "../online/hop-state.js";
 import type { CompileTarget } from "../compile/relations.js";
@@ -82,10 +82,14 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
     const total = views.reduce((n, v) => n + marks.get(v.name)!.rows, 0);
     const pushed = views.map((view) => ({
       view,
-      push: pushLayout(registry, view, view.kind === "aggregation" ? aggregationStateColumns(view, ct) : undefined),
+      push: pushLayout(
+        registry,
+        view,
+        view.kind === "aggregation" ? aggregationStateColumns(view, ct, stateDedupeKey(registry, view)) : undefined,
+      ),
     }));
     // Refused before anything is written.
-    await settleDistinctTexts(wh, registry, ct, pushed);
+    await settlePushTexts(wh, registry, ct, pushed);
     const writer = await openOnlineWriter(store, config.name, opts.graceMs);
     try {
       refuseShrink(await writer.loaded(), views, marks, writer.where, opts);
@@ -101,7 +105,7 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
         const batch = opts.batchSize ?? 2000;
         const { rows, keyTypes, aggregation } =
           view.kind === "aggregation"
-            ? await loadAggregationView(wh, view, ct, mark, versions[i]!, writer, batch, progress)
+            ? await loadAggregationView(wh, view, stateDedupeKey(registry, view), ct, mark, versions[i]!, writer, batch, progress)
             : { ...(await loadView(wh, view, ct, mark, versions[i]!, writer, batch, progress)), aggregation: undefined };
         const push = pushed[i]!.push;
         layouts.push({
@@ -201,12 +205,16 @@ async function loadView(
 
 /**
  * Streams an aggregation view's state (one row per event, ordered by entity) into the writer:
- * each entity's events packed into one value (src/online/aggregation-state.ts). Returns the
- * number of events, the key types, and the state's layout.
+ * each entity's events packed into one value (src/online/aggregation-state.ts). Over a push
+ * source with a dedupe_key (`dedupeKey`), also records the ids of the events a push could bring
+ * again — those at or after end − the view's lateness, or all without one (docs/push.md,
+ * "Duplicates") — so an event already loaded and pushed again counts once. Returns the number of
+ * events, the key types, and the state's layout.
  */
 async function loadAggregationView(
   wh: Awaited<ReturnType<typeof openWarehouse>>,
   view: AggregationView,
+  dedupeKey: string | undefined,
   ct: CompileTarget,
   mark: Watermark,
   version: number,
@@ -215,7 +223,7 @@ async function loadAggregationView(
   progress: (n: number) => void,
 ): Promise<{ rows: number; keyTypes: (OnlineKeyType | null)[]; aggregation: AggregationLayout }> {
   const q = (s: string): string => ct.dialect.quote(s);
-  const cols = aggregationStateColumns(view, ct);
+  const cols = aggregationStateColumns(view, ct, dedupeKey);
   const end = parseTimestamp(mark.endTime)!;
   const aggregation: AggregationLayout = {
     eventTypes: [...(cols.created ? ["timestamp" as const] : []), ...cols.values.map((v) => v.type)],
@@ -239,8 +247,16 @@ async function loadAggregationView(
     ct.dialect.epochMicros(q(cols.ts)),
     ...(cols.created ? [ct.dialect.epochMicros(q(cols.created))] : []),
     ...cols.values.map((v) => (v.type === "timestamp" ? ct.dialect.epochMicros(q(v.name)) : q(v.name))),
+    ...(cols.id !== undefined ? [q(cols.id)] : []),
   ];
   const sql = `SELECT ${select.join(", ")} FROM ${materializationRelation(view, ct)} ORDER BY ${keys.join(", ")}`;
+  // The ids a push could bring again: an event older than end − lateness is late (never applied).
+  const idsFrom = view.latenessSeconds === undefined ? undefined : end - BigInt(view.latenessSeconds) * 1_000_000n;
+  let ids: string[] = [];
+  const flushIds = async (): Promise<void> => {
+    if (ids.length > 0) await writer.writeLoadedIds(version, ids);
+    ids = [];
+  };
   const nKeys = view.joinKeys.length;
   const declared = view.joinKeys.map((k) => view.keyTypes[k] ?? null);
   let keyTypes: (OnlineKeyType | null)[] | undefined;
@@ -266,13 +282,20 @@ async function loadAggregationView(
         await flushEntity();
         current = key;
       }
-      packer.add(BigInt(r[nKeys] as bigint | number), r as OnlineValue[], nKeys + 1);
+      const ts = BigInt(r[nKeys] as bigint | number);
+      packer.add(ts, r as OnlineValue[], nKeys + 1);
+      if (cols.id !== undefined && (idsFrom === undefined || ts >= idsFrom)) {
+        const id = r[r.length - 1];
+        if (id !== null && id !== undefined) ids.push(String(id));
+      }
     }
     events += chunk.length;
     progress(chunk.length);
+    if (ids.length >= batchSize) await flushIds();
   }
   await flushEntity();
   if (batch.length > 0) await writer.write(version, batch);
+  await flushIds();
   return { rows: events, keyTypes: keyTypes ?? declared, aggregation };
 }
 

@@ -6,7 +6,7 @@ import { sourceRelation } from "../compile/relations.js";
 import type { CompileTarget } from "../compile/relations.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { distinctTextKind, distinctTextRefusal } from "../registry/push-checks.js";
+import { dedupeKeyRefusal, distinctTextKind, distinctTextRefusal } from "../registry/push-checks.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
 
 /**
@@ -48,26 +48,44 @@ export function pushLayout(reg: Registry, view: FeatureView, state?: Aggregation
 }
 
 /**
- * Sets each count_distinct value's `textOf` (docs/push.md): the kind of its source column, by the
- * type the warehouse describes it with, so a pushed value's text is the warehouse's text of it.
- * A column whose text cannot be matched (a float, …) is FC018 at the aggregation, for every such
- * view at once, before load writes anything (a file source's are refused at build already).
+ * Sets the text kinds pushed values are written in, from the types the warehouse describes the
+ * source's columns with (docs/push.md): each count_distinct value's `textOf`, so a pushed value's
+ * text is the warehouse's text of it; and `dedupeTextOf`, so a pushed id is compared with the ids
+ * `load` recorded as the warehouse writes them. A column whose text cannot be matched (a float,
+ * …) is FC018 (at the aggregation, or at the source's dedupe_key), for every such view and source
+ * at once, before load writes anything (a file source's are refused at build already).
  */
-export async function settleDistinctTexts(
+export async function settlePushTexts(
   wh: Pick<Warehouse, "describe">,
   reg: Registry,
   ct: CompileTarget,
   pushed: readonly { view: FeatureView; push: PushLayout | undefined }[],
 ): Promise<void> {
   const described = new Map<string, Map<string, string>>();
-  const problems: Diagnostic[] = [];
-  for (const { view, push } of pushed) {
-    if (!push || view.kind !== "aggregation" || !push.values.some((v) => v.as === "text")) continue;
-    let types = described.get(push.source);
+  const typesOf = async (source: string): Promise<Map<string, string>> => {
+    let types = described.get(source);
     if (!types) {
-      const cols = await wh.describe(sourceRelation(reg.sources.get(push.source)!, ct));
-      described.set(push.source, (types = new Map(cols.map((c) => [c.name, c.type]))));
+      const cols = await wh.describe(sourceRelation(reg.sources.get(source)!, ct));
+      described.set(source, (types = new Map(cols.map((c) => [c.name, c.type]))));
     }
+    return types;
+  };
+  const problems: Diagnostic[] = [];
+  const refusedSources = new Set<string>();
+  for (const { view, push } of pushed) {
+    if (!push) continue;
+    if (push.dedupeKey !== null) {
+      const type = (await typesOf(push.source)).get(push.dedupeKey) ?? "unknown";
+      const kind = distinctTextKind(type);
+      if (kind) push.dedupeTextOf = kind;
+      else if (!refusedSources.has(push.source)) {
+        refusedSources.add(push.source);
+        const src = reg.sources.get(push.source)!;
+        problems.push({ code: "FC018", severity: "error", message: dedupeKeyRefusal(src.name, push.dedupeKey, type), at: src.at });
+      }
+    }
+    if (view.kind !== "aggregation" || !push.values.some((v) => v.as === "text")) continue;
+    const types = await typesOf(push.source);
     for (const v of push.values) {
       if (v.as !== "text") continue;
       const type = types.get(v.column) ?? "unknown";

@@ -34,6 +34,19 @@ export interface AggregationStateColumns {
   }[];
   /** The longest window in seconds; undefined when one is `lifetime` (the state holds every event). */
   longestWindowSeconds?: number;
+  /**
+   * Over a push source with a `dedupe_key`: the internal column holding each event's id as text,
+   * which `load` records for the events a push could bring again
+   * (docs/push.md, "Duplicates"). Not part of the packed state.
+   */
+  id?: string;
+}
+
+/** The `dedupe_key` of an aggregation view's push source, whose ids its state carries; undefined otherwise. */
+export function stateDedupeKey(reg: Registry, view: AggregationView): string | undefined {
+  if (view.events.kind !== "source") return undefined;
+  const src = reg.sources.get(view.events.source);
+  return src?.push ? src.dedupeKey : undefined;
 }
 
 /** What a feature's value is cast to in the state: the column's type for sum, min, max, last; float64 for avg and stddev. */
@@ -59,8 +72,11 @@ function stateValue(
   }
 }
 
-/** The state columns of an aggregation view (shared values and flags are stored once). */
-export function aggregationStateColumns(view: AggregationView, t: CompileTarget): AggregationStateColumns {
+/**
+ * The state columns of an aggregation view (shared values and flags are stored once); `dedupeKey`
+ * (stateDedupeKey) adds the event id column.
+ */
+export function aggregationStateColumns(view: AggregationView, t: CompileTarget, dedupeKey?: string): AggregationStateColumns {
   const d = t.dialect;
   const q = (s: string): string => d.quote(s);
   const picker = new NamePicker([...view.joinKeys]);
@@ -105,6 +121,7 @@ export function aggregationStateColumns(view: AggregationView, t: CompileTarget)
     values: [...values, ...flags.map((x) => ({ ...x, type: "bool" as const }))],
     features,
     longestWindowSeconds: windows.some((w) => w === undefined) ? undefined : Math.max(...(windows as number[])),
+    ...(dedupeKey !== undefined ? { id: picker.pick("__fc_id") } : {}),
   };
 }
 
@@ -123,13 +140,16 @@ export function compileAggregationState(
 ): string {
   const d = t.dialect;
   const q = (s: string): string => d.quote(s);
-  const s = aggregationStateColumns(view, t);
+  const dedupeKey = stateDedupeKey(reg, view);
+  const s = aggregationStateColumns(view, t, dedupeKey);
   const tsExpr = `CAST(${q(view.timestamp)} AS TIMESTAMP)`;
   const columns = [
     ...s.keys.map(q),
     `${tsExpr} AS ${q(s.ts)}`,
     ...(s.created ? [`CAST(${q(view.createdTimestamp!)} AS TIMESTAMP) AS ${q(s.created)}`] : []),
     ...s.values.map((v) => `${v.expr} AS ${q(v.name)}`),
+    // (a dedupe_key is an integer, text, boolean or timestamp column, whose text both warehouses write alike)
+    ...(s.id !== undefined ? [`CAST(${q(dedupeKey!)} AS ${d.sqlType("string")}) AS ${q(s.id)}`] : []),
   ];
   // A hop view's first tile starts up to a hop before end − longest window: one hop more is kept (load drops what no tile needs).
   const span = s.longestWindowSeconds === undefined ? undefined : s.longestWindowSeconds + (view.hopSeconds ?? 0);

@@ -100,6 +100,13 @@ export interface PushLayout {
   latenessMicros: string | null;
   /** The source's `dedupe_key:` column; null: none. */
   dedupeKey: string | null;
+  /**
+   * The kind of the `dedupe_key` column (set by `load` from the warehouse): a pushed id is
+   * compared as this kind's text, as the warehouse writes it (`load` records the ids of the loaded
+   * events in that text; docs/push.md, "Duplicates"). Absent in layouts written before: the id
+   * as JS writes it.
+   */
+  dedupeTextOf?: DistinctTextKind;
 }
 
 /**
@@ -171,6 +178,12 @@ export const redisKeys = (project: string) => ({
   newest: `fc:${project}:newest`,
   /** Sorted set per push source with a dedupe_key: member = event id, score = event time (µs). */
   pushedIds: (source: string): string => `fc:${project}:pushed-ids:${source}`,
+  /**
+   * Prefix of the set per version of an aggregation view over a push source with a dedupe_key:
+   * the ids of its loaded events that a push could bring again (`fc:<project>:loaded-ids:<version>`;
+   * docs/push.md, "Duplicates"). Removed with the version.
+   */
+  loadedIdsPrefix: `fc:${project}:loaded-ids:`,
 });
 
 /**
@@ -184,4 +197,5 @@ CREATE TABLE IF NOT EXISTS fc_values (version INTEGER NOT NULL, key TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS fc_pushed (project TEXT NOT NULL, view TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (project, view, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS fc_push_newest (project TEXT NOT NULL, view TEXT NOT NULL, micros INTEGER NOT NULL, PRIMARY KEY (project, view));
 CREATE TABLE IF NOT EXISTS fc_pushed_ids (project TEXT NOT NULL, source TEXT NOT NULL, id TEXT NOT NULL, micros INTEGER NOT NULL, PRIMARY KEY (project, source, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fc_loaded_ids (version INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (version, id)) WITHOUT ROWID;
 `;

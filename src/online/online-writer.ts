@@ -24,6 +24,12 @@ export interface OnlineWriter {
   loaded(): Promise<Map<string, ViewLayout>>;
   /** Writes entries under a reserved version; may return before they are acknowledged (`flush` waits). */
   write(version: number, entries: OnlineEntry[]): Promise<void>;
+  /**
+   * Records event ids under a reserved version of an aggregation view over a push source with a
+   * dedupe_key: a push of an event with one of these ids, older than the version's end, is a
+   * duplicate for that view (docs/push.md, "Duplicates"). Removed with the version.
+   */
+  writeLoadedIds(version: number, ids: string[]): Promise<void>;
   /** Waits until every write so far is stored. */
   flush(): Promise<void>;
   /**

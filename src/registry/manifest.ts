@@ -38,7 +38,15 @@ function sourceEntry(src: Source): Record<string, unknown> {
   return src.kind === "file" ? strip(src, "path", ...drop) : { ...strip(src, ...drop), table: src.table.join(".") };
 }
 
-/** A source's entry without what only pushes read (`push`, `dedupe_key`): making a source a push source changes no materialized value. */
+/** A push source's dedupe_key (undefined when the source is not a push source or has none). */
+function pushDedupeKey(src: Source | undefined): string | undefined {
+  return src?.push ? src.dedupeKey : undefined;
+}
+
+/**
+ * A source's entry without what only pushes read (`push`, `dedupe_key`): making a source a push
+ * source changes no materialized value (an aggregation state's id column is hashed apart).
+ */
 function materializedSourceEntry(src: Source): Record<string, unknown> {
   const { push: _push, dedupeKey: _dedupeKey, ...rest } = sourceEntry(src);
   return rest;
@@ -181,6 +189,8 @@ export function buildManifest(reg: Registry, version: string): Record<string, un
  */
 export function materializationHash(reg: Registry, view: FeatureView): string {
   const up = upstream(reg, view);
+  const stateId =
+    view.kind === "aggregation" && view.events.kind === "source" ? pushDedupeKey(reg.sources.get(view.events.source)) : undefined;
   return contentHash({
     keys: view.joinKeys,
     // Keys are cast to their type: a changed type changes the materialized key column.
@@ -195,5 +205,7 @@ export function materializationHash(reg: Registry, view: FeatureView): string {
       const dep = reg.views.get(v);
       return dep?.kind === "sql" ? dep.sqlText : null;
     }),
+    // An aggregation state over a push source with a dedupe_key carries each event's id (src/compile/aggregation-state.ts).
+    ...(stateId !== undefined ? { stateId } : {}),
   });
 }

@@ -26,12 +26,15 @@ export function checkPush(reg: Registry, bag: DiagnosticBag, at: PushAt, broken:
       continue;
     }
     const cols = reg.dataFiles.get(src.name);
-    if (cols && !cols.some((c) => c.name === src.dedupeKey))
+    const col = cols?.find((c) => c.name === src.dedupeKey);
+    if (cols && !col)
       bag.error(
         "FC017",
         `dedupe_key '${src.dedupeKey}' of source '${src.name}' is not a column of its data file (columns: ${cols.map((c) => c.name).join(", ")})`,
         at("source", src.name, "dedupe_key"),
       );
+    else if (col && distinctTextKind(col.duckdbType) === undefined)
+      bag.error("FC018", dedupeKeyRefusal(src.name, col.name, col.duckdbType), at("source", src.name, "dedupe_key"));
   }
   for (const view of reg.views.values()) {
     if (broken("view", view.name)) continue;
@@ -123,5 +126,17 @@ export function distinctTextRefusal(feature: string, view: string, column: strin
     `column '${column}' is ${engineType}, whose text differs between warehouses or from what a push sends ` +
     `(count_distinct over a push source takes integer, boolean, text and timestamp columns); ` +
     `cast it in the source, or read the events through SQL`
+  );
+}
+
+/**
+ * Why a `dedupe_key` column of type `engineType` is refused (FC018's message): an event's id is
+ * compared as text, online against the ids `load` recorded from the warehouse, so its text must
+ * be the same in both warehouses and in a push (the kinds of distinctTextKind).
+ */
+export function dedupeKeyRefusal(source: string, column: string, engineType: string): string {
+  return (
+    `dedupe_key '${column}' of source '${source}' is ${engineType}, whose text differs between warehouses or from what a push sends ` +
+    `(a dedupe_key is an integer, text, boolean or timestamp column); cast it in the source, or use another id column`
   );
 }

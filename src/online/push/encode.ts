@@ -169,7 +169,13 @@ export function encodePush(
       const v = rowValue(first.dedupeKey);
       if (v === null || v === undefined)
         problem(first.dedupeKey, "the dedupe_key is missing (an event without an id cannot be deduplicated)");
-      else if (typeof v === "string" || typeof v === "number" || typeof v === "bigint") id = String(v);
+      else if (typeof v === "string" || typeof v === "number" || typeof v === "bigint" || typeof v === "boolean" || v instanceof Date)
+        try {
+          // As the warehouse writes the column's value (load records the loaded events' ids so).
+          id = toText(v, first.dedupeTextOf);
+        } catch (err) {
+          problem(first.dedupeKey, `the dedupe_key ${(err as Error).message}`);
+        }
       else problem(first.dedupeKey, "the dedupe_key must be text or a number");
     }
     const entries: { key: string; value: Uint8Array }[] = [];

@@ -21,7 +21,11 @@ export interface PushReport {
   applied: Record<string, number>;
   /** Per view: the rows late for it (older than its newest event time by more than its `lateness`), not written to it. */
   late: Record<string, number>;
-  /** Rows skipped because their `dedupe_key` was pushed before (or earlier in the same request). */
+  /**
+   * Rows skipped as duplicates by `dedupe_key`: pushed before (or earlier in the same request),
+   * skipped by every view; or, older than an aggregation view's materialization end, already in
+   * the events that view loaded, skipped by that view (docs/push.md, "Duplicates").
+   */
   duplicates: number;
   /**
    * Views that read the source through SQL, which pushes do not update. The client cannot know

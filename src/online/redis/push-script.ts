@@ -9,9 +9,14 @@
  * and the entity key (the push key's tail): in Redis Cluster, every key of one push would need one
  * hash tag (`{<project>}`) for the script to run; not done yet.
  *
- * ARGV: targets, rows, value-key root (`fc:<project>:v`), dedupe (1/0), trim ids (1/0); per
- * target: view, version, end µs, kind (a/p), lateness µs ('' none), push-prefix length; per row:
- * id ('' none), event time µs, then per target: bytes, expiry (Unix ms, 0 none).
+ * ARGV: targets, rows, value-key root (`fc:<project>:v`), dedupe (1/0), trim ids (1/0),
+ * loaded-ids root (`fc:<project>:loaded-ids:`); per target: view, version, end µs, kind (a/p),
+ * lateness µs ('' none), push-prefix length; per row: id ('' none), event time µs, then per
+ * target: bytes, expiry (Unix ms, 0 none).
+ *
+ * Dedupe (docs/push.md, "Duplicates"): a row whose id was pushed before is skipped for every
+ * view; a row older than an aggregation view's end whose id is among the ids `load` recorded for
+ * that version (events already in its state) is skipped for that view, and counts as a duplicate.
  *
  * Returns {'stale', view} when a load switched a target's version (nothing written), else
  * {applied₁…applied_n, late₁…late_n, duplicates}. Event times are compared as Lua doubles: exact
@@ -23,8 +28,9 @@ local nr = tonumber(ARGV[2])
 local root = ARGV[3]
 local dedupe = ARGV[4] == '1'
 local trim = ARGV[5] == '1'
+local loadedRoot = ARGV[6]
 local T = {}
-local a = 6
+local a = 7
 for j = 1, nv do
   local t = {name = ARGV[a], ver = ARGV[a + 1], e = tonumber(ARGV[a + 2]), kind = ARGV[a + 3], plen = tonumber(ARGV[a + 5]), applied = 0, nlate = 0, changed = false}
   if ARGV[a + 4] ~= '' then t.late = tonumber(ARGV[a + 4]) end
@@ -48,6 +54,7 @@ for r = 1, nr do
     dups = dups + 1
     a = a + 2 * nv
   else
+    local loaded = false
     for j = 1, nv do
       local t = T[j]
       local val = ARGV[a]
@@ -55,6 +62,8 @@ for r = 1, nr do
       a = a + 2
       if t.late and ts < t.newest - t.late then
         t.nlate = t.nlate + 1
+      elseif dedupe and id ~= '' and t.kind == 'a' and ts < t.e and redis.call('SISMEMBER', loadedRoot .. t.ver, id) == 1 then
+        loaded = true
       else
         local key = KEYS[3 + (r - 1) * nv + j]
         if t.kind == 'a' then
@@ -76,6 +85,7 @@ for r = 1, nr do
         end
       end
     end
+    if loaded then dups = dups + 1 end
   end
 end
 local out = {}

@@ -203,6 +203,7 @@ export class RedisReader implements StoreReader {
       this.k.valuePrefix(0).slice(0, -2),
       batch.dedupe ? "1" : "0",
       batch.trimIds ? "1" : "0",
+      this.k.loadedIdsPrefix,
     ];
     targets.forEach((t, j) =>
       headArgs.push(

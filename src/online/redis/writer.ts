@@ -167,6 +167,18 @@ export class RedisWriter implements OnlineWriter {
     while (this.inflight.size >= (this.opts.maxInflight ?? 16)) await Promise.race(this.inflight);
   }
 
+  async writeLoadedIds(version: number, ids: string[]): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (ids.length === 0) return;
+    const key = `${this.k.loadedIdsPrefix}${version}`;
+    const p: Promise<void> = (async () => {
+      for (let i = 0; i < ids.length; i += MSET_KEYS * 2) await this.redis.sadd(key, ...ids.slice(i, i + MSET_KEYS * 2));
+    })().catch((err: unknown) => void (this.failure ??= this.fail(err)));
+    const tracked = p.finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+    while (this.inflight.size >= (this.opts.maxInflight ?? 16)) await Promise.race(this.inflight);
+  }
+
   private send(command: Command): Promise<unknown> {
     return this.redis.sendCommand(command) as Promise<unknown>;
   }
@@ -250,6 +262,8 @@ export class RedisWriter implements OnlineWriter {
       if (doomed.length > 0) removed += await this.redis.unlink(...doomed);
     }
     const list = [...versions].map(String);
+    // The loaded ids of each version (not counted as values).
+    await this.redis.unlink(...list.map((v) => `${this.k.loadedIdsPrefix}${v}`));
     await this.redis.hdel(this.k.meta, ...list.map((v) => `v${v}`));
     await this.redis.hdel(this.k.loading, ...list);
     return removed;

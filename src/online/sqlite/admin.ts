@@ -71,6 +71,10 @@ export async function clearSqlite(store: Config, project: string): Promise<Clear
         ]);
         const del = db.prepare("DELETE FROM fc_values WHERE version = ?");
         for (const v of versions) removed += del.run(v).changes;
+        if (have.includes("fc_loaded_ids")) {
+          const delIds = db.prepare("DELETE FROM fc_loaded_ids WHERE version = ?");
+          for (const v of versions) delIds.run(v);
+        }
         db.prepare("DELETE FROM fc_pointer WHERE project = ?").run(project);
         db.prepare("DELETE FROM fc_meta WHERE project = ?").run(project);
         for (const t of PUSH_TABLES.filter((t) => have.includes(t)))
@@ -84,7 +88,7 @@ export async function clearSqlite(store: Config, project: string): Promise<Clear
     const others =
       (db
         .prepare(
-          `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN (${[...SQLITE_TABLES, ...PUSH_TABLES].map((t) => `'${t}'`).join(", ")})`,
+          `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN (${[...SQLITE_TABLES, ...PUSH_TABLES, "fc_loaded_ids"].map((t) => `'${t}'`).join(", ")})`,
         )
         .pluck()
         .get() as number) +

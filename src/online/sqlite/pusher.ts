@@ -43,6 +43,7 @@ export class SqlitePusher {
       hasId: db.prepare("SELECT 1 FROM fc_pushed_ids WHERE project = ? AND source = ? AND id = ?").pluck(),
       addId: db.prepare("INSERT INTO fc_pushed_ids VALUES (?, ?, ?, ?)"),
       trimIds: db.prepare("DELETE FROM fc_pushed_ids WHERE project = ? AND source = ? AND micros < ?"),
+      loadedId: db.prepare("SELECT 1 FROM fc_loaded_ids WHERE version = ? AND id = ?").pluck(),
       pushed: db.prepare("SELECT value FROM fc_pushed WHERE project = ? AND view = ? AND key = ?").pluck(),
       setPushed: db.prepare("INSERT OR REPLACE INTO fc_pushed VALUES (?, ?, ?, ?)"),
       value: db.prepare("SELECT value FROM fc_values WHERE version = ? AND key = ?").pluck(),
@@ -71,9 +72,21 @@ export class SqlitePusher {
           }
           st.addId!.run(project, batch.source, row.id, row.ts);
         }
+        let loaded = false;
         targets.forEach((t, j) => {
           if (t.lateness !== null && row.ts < newest[j]! - t.lateness) {
             late[j]!++;
+            return;
+          }
+          // An event already in this version's loaded state (its id recorded by load) counts once.
+          if (
+            batch.dedupe &&
+            row.id !== null &&
+            t.kind === "aggregation" &&
+            row.ts < t.end &&
+            st.loadedId!.get(t.version, row.id) !== undefined
+          ) {
+            loaded = true;
             return;
           }
           const e = row.entries[j]!;
@@ -102,6 +115,7 @@ export class SqlitePusher {
             changed[j] = true;
           }
         });
+        if (loaded) duplicates++;
       }
       targets.forEach((t, j) => {
         for (const [key, parts] of appends[j]!) {

@@ -121,6 +121,11 @@ export class SqliteWriter implements OnlineWriter {
     for (const e of entries) this.insert.run(version, e.key, e.value);
   }
 
+  async writeLoadedIds(version: number, ids: string[]): Promise<void> {
+    const insert = this.db.prepare("INSERT OR IGNORE INTO fc_loaded_ids VALUES (?, ?)");
+    for (const id of ids) insert.run(version, id);
+  }
+
   async flush(): Promise<void> {}
 
   async commit(layouts: ViewLayout[], services: ServiceCatalog, projectViews: string[]): Promise<{ removed: number; retired: string[] }> {
@@ -129,6 +134,7 @@ export class SqliteWriter implements OnlineWriter {
     let removed = 0;
     const drop = (version: number) => {
       removed += this.db.prepare("DELETE FROM fc_values WHERE version = ?").run(version).changes;
+      this.db.prepare("DELETE FROM fc_loaded_ids WHERE version = ?").run(version);
       this.db.prepare("DELETE FROM fc_meta WHERE project = ? AND name = ?").run(this.project, `v${version}`);
     };
     // Views the project no longer has: their pointer and values go, in this same transaction.

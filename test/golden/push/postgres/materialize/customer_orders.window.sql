@@ -11,7 +11,8 @@ CREATE TABLE "push"."mat__customer_orders__fc_new" AS
 SELECT
   "customer_id",
   CAST("order_ts" AS TIMESTAMP) AS "__fc_ts",
-  CAST("amount" AS DOUBLE PRECISION) AS "__fc_v1"
+  CAST("amount" AS DOUBLE PRECISION) AS "__fc_v1",
+  CAST("order_id" AS TEXT) AS "__fc_id"
 FROM "push"."source__orders"
 WHERE "order_ts" IS NOT NULL
   AND "customer_id" IS NOT NULL
@@ -24,7 +25,7 @@ ALTER TABLE "push"."mat__customer_orders__fc_new" RENAME TO "mat__customer_order
 
 -- The watermark of the view (its row count is returned to fcompile).
 INSERT INTO "push"."fc_materializations" (view_name, end_time, start_time, mode, row_count, view_hash, materialized_at)
-VALUES ('customer_orders', CAST(current_setting('fcompile.end_time') AS TIMESTAMP), NULL, 'window', (SELECT count(*) FROM "push"."mat__customer_orders"), 'sha256:20e3d2d9242262bcab7e6c373be947312c35bfd3ce726c93e108ef31067b906b', CAST(now() AS TIMESTAMP))
+VALUES ('customer_orders', CAST(current_setting('fcompile.end_time') AS TIMESTAMP), NULL, 'window', (SELECT count(*) FROM "push"."mat__customer_orders"), 'sha256:d98c2ca9002117086c92fcd9d88e9f1d9f21576c33037d369cc40a1037888caf', CAST(now() AS TIMESTAMP))
 ON CONFLICT (view_name) DO UPDATE SET
   end_time = EXCLUDED.end_time, start_time = EXCLUDED.start_time, mode = EXCLUDED.mode,
   row_count = EXCLUDED.row_count, view_hash = EXCLUDED.view_hash, materialized_at = EXCLUDED.materialized_at
