@@ -3,11 +3,12 @@
  * already in a view's loaded materialization (before its end E, within its lateness) pushed again
  * online counts once; an id in the text the warehouse writes ("007" and 7 are one integer id); a
  * new event before E still counts; the ids of a replaced version go with it; ids older than
- * E − lateness are not recorded (such events are late anyway). And a dedupe_key whose text
- * differs between warehouses (a float) is FC018 at build.
+ * E − lateness are not recorded (such events are late anyway); a load after the source lost its
+ * dedupe_key forgets its pushed ids. And a dedupe_key whose text differs between warehouses (a
+ * float) is FC018 at build.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -104,6 +105,24 @@ async function loadedIds(store: (typeof STORE_TYPES)[number], dir: string, name:
   return out;
 }
 
+/** The ids pushed to source `orders` that the store keeps (sorted). */
+async function pushedIds(store: (typeof STORE_TYPES)[number], dir: string, name: string): Promise<string[]> {
+  if (store === "sqlite") {
+    const db = new Database(path.join(dir, "online.sqlite"), { readonly: true });
+    try {
+      return db.prepare("SELECT id FROM fc_pushed_ids WHERE project = ? AND source = 'orders' ORDER BY id").pluck().all(name) as string[];
+    } finally {
+      db.close();
+    }
+  }
+  const redis = new Redis(REDIS_URL);
+  try {
+    return (await redis.zrange(`fc:${name}:pushed-ids:orders`, 0, -1)).sort();
+  } finally {
+    redis.disconnect();
+  }
+}
+
 describe("push: dedupe against the loaded events", () => {
   for (const store of STORE_TYPES) {
     it(`${store}: an event already loaded, pushed again within lateness, counts once; a new event before E counts`, async () => {
@@ -163,6 +182,29 @@ describe("push: dedupe against the loaded events", () => {
         expect(Object.keys(second)).toHaveLength(1);
         expect(Object.keys(second)[0]).not.toBe(Object.keys(first)[0]);
         expect(Object.values(second)).toEqual([["7"]]);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it(`${store}: a load after the source lost its dedupe_key forgets the pushed ids (a later dedupe_key starts afresh)`, async () => {
+      const { client, dir, name } = await setUp(store);
+      const defs = path.join(dir, "definitions", "d.yml");
+      const original = readFileSync(defs, "utf8");
+      const reload = async (text: string): Promise<void> => {
+        writeFileSync(defs, text);
+        await materialize({ projectDir: dir, end: "2025-01-02" });
+        await load({ projectDir: dir, graceMs: 0 });
+      };
+      try {
+        const row = { customer_id: 1, order_id: "o8", amount: 2, ts: "2025-01-02 00:30:00" };
+        expect((await client.push("orders", [row])).duplicates).toBe(0);
+        expect(await pushedIds(store, dir, name)).toEqual(["o8"]);
+        await reload(original.replace(", dedupe_key: order_id", ""));
+        expect(await pushedIds(store, dir, name)).toEqual([]);
+        await reload(original);
+        expect(await client.push("orders", [row])).toMatchObject({ applied: { agg: 1, last_order: 1 }, duplicates: 0 });
+        expect(await pushedIds(store, dir, name)).toEqual(["o8"]);
       } finally {
         await client.close();
       }

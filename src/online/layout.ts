@@ -199,3 +199,10 @@ CREATE TABLE IF NOT EXISTS fc_push_newest (project TEXT NOT NULL, view TEXT NOT 
 CREATE TABLE IF NOT EXISTS fc_pushed_ids (project TEXT NOT NULL, source TEXT NOT NULL, id TEXT NOT NULL, micros INTEGER NOT NULL, PRIMARY KEY (project, source, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS fc_loaded_ids (version INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (version, id)) WITHOUT ROWID;
 `;
+
+/** The push sources with a dedupe_key that some of `layouts` reads: those whose pushed ids a load keeps. */
+export function dedupedSources(layouts: Iterable<ViewLayout>): Set<string> {
+  const out = new Set<string>();
+  for (const l of layouts) if (l.push?.dedupeKey) out.add(l.push.source);
+  return out;
+}

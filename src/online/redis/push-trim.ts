@@ -56,3 +56,19 @@ export async function removePushed(redis: Redis, project: string, views: readonl
   if (views.length > 0) await redis.hdel(k.newest, ...views);
   return removed;
 }
+
+/**
+ * After a load: removes the pushed-ids set of every source that no loaded view reads as a push
+ * source with a dedupe_key (`keep`: those that one does), so ids pushed before a source stopped
+ * being one never make a later push of it a duplicate. Returns the sets removed.
+ */
+export async function removePushedIds(redis: Redis, project: string, keep: ReadonlySet<string>): Promise<number> {
+  const prefix = redisKeys(project).pushedIds("");
+  let removed = 0;
+  const stream = redis.scanStream({ match: `${escapeGlob(prefix)}*`, count: 1000 });
+  for await (const keys of stream as AsyncIterable<string[]>) {
+    const doomed = keys.filter((key) => !keep.has(key.slice(prefix.length)));
+    if (doomed.length > 0) removed += await redis.unlink(...doomed);
+  }
+  return removed;
+}

@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Command } from "ioredis";
-import { redisKeys } from "../layout.js";
+import { dedupedSources, redisKeys } from "../layout.js";
 import type { ServiceCatalog, ViewLayout } from "../layout.js";
 import { LoadLockedError } from "../online-writer.js";
 import type { OnlineEntry, OnlineWriter, WriterOptions } from "../online-writer.js";
 import { OnlineError } from "../store-reader.js";
 import { redisError } from "./errors.js";
-import { removePushed, trimPushed } from "./push-trim.js";
+import { removePushed, removePushedIds, trimPushed } from "./push-trim.js";
 import { DEFAULT_REDIS_URL, redactRedisUrl } from "./url.js";
 import { PrebuiltCommand, bulkSize, byteLength, digits, writeBulk, writeHeader, writeKey } from "../resp.js";
 
@@ -221,6 +221,7 @@ export class RedisWriter implements OnlineWriter {
     const removed = await this.removeVersions(new Set(old.map(Number)));
     await trimPushed(this.redis, this.project, layouts);
     await removePushed(this.redis, this.project, [...retired, ...layouts.filter((l) => !l.push).map((l) => l.view)]);
+    await removePushedIds(this.redis, this.project, dedupedSources((await this.loaded()).values()));
     return { removed, retired };
   }
 

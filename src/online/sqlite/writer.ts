@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import type { Statement } from "better-sqlite3";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SQLITE_SCHEMA } from "../layout.js";
+import { SQLITE_SCHEMA, dedupedSources } from "../layout.js";
 import type { ServiceCatalog, ViewLayout } from "../layout.js";
 import { LoadLockedError } from "../online-writer.js";
 import type { OnlineEntry, OnlineWriter } from "../online-writer.js";
@@ -155,6 +155,11 @@ export class SqliteWriter implements OnlineWriter {
       setMeta.run(this.project, `v${l.version}`, JSON.stringify(l));
     }
     setMeta.run(this.project, "services", JSON.stringify(services));
+    // Pushed ids of sources no loaded view reads as a push source with a dedupe_key any more.
+    const deduped = [...dedupedSources((await this.loaded()).values())];
+    this.db
+      .prepare(`DELETE FROM fc_pushed_ids WHERE project = ? AND source NOT IN (${deduped.map(() => "?").join(", ")})`)
+      .run(this.project, ...deduped);
     trimPushedSqlite(
       this.db,
       this.project,
