@@ -9,11 +9,13 @@
  *   record := varint(length) tile
  *   tile   := a value set packed by the codec (src/online/codec.ts) with `tileTypes(layout)`: its
  *             timestamp is the tile's bucket (the hop's multiple its events start at; PREFIX_TILE for
- *             the tile of every event before `tilesStart`), its values the latest event time in
+ *             the tile of every event before `tilesStart`; the event's own time for a pushed
+ *             event's tile), its values the latest event time in
  *             it, then each partial's fields (`partialTypes`)
  *
- * Several tiles of one bucket are allowed and merged at read (a pushed event is a tile of its own:
- * `HopStatePacker` over one event). Every partial merges exactly: counts, int64 sums (bigint),
+ * Several tiles of one bucket are allowed, in any order, and merged at read. A pushed event is a
+ * tile of its own whose timestamp is the event's time, not its bucket (`HopStatePacker.eventTile`):
+ * read as the tile [ts, ts], it is counted exactly when its event is. Every partial merges exactly: counts, int64 sums (bigint),
  * min, max, `last` by (time, created, value); float sums and (count, mean, M2) for stddev to
  * floating-point precision. Imports nothing but the codec and the exact reader, so the client stays small.
  */
@@ -175,6 +177,26 @@ export class HopStatePacker {
     for (let i = this.off; i < eventTypes.length; i++) vals[i - this.off] = canonical(values[offset + i], eventTypes[i]!);
     const created = this.off ? (canonical(values[offset], "timestamp") as bigint | null) : null;
     this.events.push({ ts: BigInt(ts), created, values: vals });
+  }
+
+  /**
+   * One event as a record of the state (varint(length) then the tile) holding a tile of its own
+   * whose bucket is the event's time `ts` rather than its hop's multiple: a pushed event
+   * (docs/push.md). A read counts such a tile exactly when it counts the event — `ts` is at or
+   * after a window's lower edge (a multiple of the hop) iff floor_hop(ts) is, and before the read
+   * time iff the event is — and what trims or merges pushed records by their timestamp
+   * (src/online/push/merge.ts) sees the event's time. Values as `add` takes them; the events
+   * added and not taken are left alone.
+   */
+  eventTile(ts: bigint, values: ArrayLike<OnlineValue | undefined>, offset = 0): Uint8Array {
+    const { eventTypes } = this.layout;
+    const vals: OnlineValue[] = new Array(eventTypes.length - this.off);
+    for (let i = this.off; i < eventTypes.length; i++) vals[i - this.off] = canonical(values[offset + i], eventTypes[i]!);
+    const created = this.off ? (canonical(values[offset], "timestamp") as bigint | null) : null;
+    const packed = this.packer.pack(ts, this.tileValues([{ ts, created, values: vals }]));
+    const out = new Uint8Array(varintSize(packed.length) + packed.length);
+    out.set(packed, writeVarint(out, 0, packed.length));
+    return out;
   }
 
   /** The tiles of the events added since the last call, in bucket order; and starts over. */
