@@ -309,7 +309,7 @@ describe("diagnostics point at file, line and column", () => {
     ]);
   });
 
-  it("hop on a view over a push source: refused at the hop, as pushed events are not merged into tiles", async () => {
+  it("hop on a view over a push source is accepted (pushes update its tiles); only hop's own rules refuse", async () => {
     const yml = [
       ENTITY,
       "sources:",
@@ -319,12 +319,18 @@ describe("diagnostics point at file, line and column", () => {
       "    entities: [customer]",
       "    source: orders",
       "    hop: 1h",
-      "    aggregations: [{function: count, window: 1d}]",
+      "    lateness: 1d",
+      "    aggregations: [{function: count, window: 1d}, {function: sum, column: amount, window: lifetime}]",
+      "  - name: pushed_hop_distinct",
+      "    entities: [customer]",
+      "    source: orders",
+      "    hop: 1h",
+      "    aggregations: [{function: count_distinct, column: status, window: 1d}]",
     ].join("\n");
     expect(
       await diagnose({ "definitions/a.yml": yml, "data/orders.csv": "customer_id,ts,amount,status\n1,2024-01-01 00:00:00,1.5,paid\n" }),
     ).toEqual([
-      "definitions/a.yml:11:10: error FC003: 'hop' is not supported on a view over a push source yet (source 'orders' has 'push: true'): pushed events would have to be merged into its tiles; remove 'hop' (the exact state takes pushes), or give this view a source without 'push: true' (e.g. a second source over the same data)",
+      "definitions/a.yml:18:31: error FC003: count_distinct ('status_count_distinct_1d') cannot be served with 'hop' in view 'pushed_hop_distinct': its partial state is the set of distinct values, which no hop bounds; move it to a view without 'hop'",
     ]);
   });
 

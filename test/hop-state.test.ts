@@ -3,13 +3,16 @@
  * tiles at t ≥ end equals the exact reader (src/online/aggregation-state.ts) over the same events
  * with each window widened to [floor_hop(t − w), t) — whether the events were packed together,
  * or each alone as a one-event tile (a pushed event) and the tiles concatenated in any order, so
- * tiles of one bucket merge at read. And the state is bounded: at most longest window / hop + 2 tiles.
+ * tiles of one bucket merge at read; and with pushed events as `eventTile` records (each at its own
+ * time, appended to the loaded tiles out of order), a read at t ≥ end counts exactly the events before
+ * t of the widened windows. And the state is bounded: at most longest window / hop + 2 tiles.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EventStatePacker, aggregateAt, decodeEvents } from "../src/online/aggregation-state.js";
 import type { OnlineValue } from "../src/online/codec.js";
-import { HopStatePacker, HopStateReader, floorTo, hopLayout } from "../src/online/hop-state.js";
+import { decodeValue, readVarint } from "../src/online/codec.js";
+import { HopStatePacker, HopStateReader, floorTo, hopLayout, tileTypes } from "../src/online/hop-state.js";
 import type { AggregationLayout } from "../src/online/layout.js";
 import { assertProperty, testTimeout } from "./helpers/property.js";
 
@@ -136,6 +139,67 @@ describe("hop tiles", () => {
                     `feature ${k} (${layout.features[k]!.function}) at end + ${s}s, hop ${hop}: ${got} vs ${want}`,
                   ).toBe(true);
                 }
+              }
+            }
+          },
+        ),
+        BUDGET,
+      );
+    },
+    testTimeout(BUDGET),
+  );
+
+  it(
+    "pushed events as eventTile records (at their own time) beside the loaded tiles: a read at t ≥ end equals the exact reader over the widened windows of every event before t",
+    () => {
+      assertProperty(
+        fc.property(
+          fc.array(fc.tuple(eventArb, fc.boolean()), { minLength: 1, maxLength: 40 }),
+          fc.constantFrom(MIN, 7n * MIN, HOUR),
+          fc.boolean(),
+          fc.integer({ min: 0, max: 2 * 24 * 60 }),
+          fc.array(fc.integer({ min: 0, max: 2 * 24 * 60 * 60 }), { minLength: 1, maxLength: 4 }),
+          (marked, hop, lifetime, endMinute, reads) => {
+            const end = T0 + BigInt(endMinute) * MIN;
+            const layout = layoutOf(lifetime, hop, end);
+            // Loaded: the events before the end, packed together. Pushed: the others (and those marked), each
+            // an eventTile — after the end into the push entry, before it appended to the state.
+            const loaded = marked.filter(([e, pushed]) => !pushed && e.ts < end).map(([e]) => e);
+            const pushed = marked.filter(([e, p]) => p || e.ts >= end).map(([e]) => e);
+            const packer = new HopStatePacker(layout);
+            for (const e of loaded) packer.add(e.ts, e.values);
+            const state = packer.take();
+            const late = pushed.filter((e) => e.ts < end).map((e) => packer.eventTile(e.ts, e.values));
+            const entry = pushed.filter((e) => e.ts >= end).map((e) => packer.eventTile(e.ts, e.values));
+            const bytes = new Uint8Array(Buffer.concat([state, ...late, ...entry]));
+            // An eventTile is the tile of its one event (`take` over it alone), stamped with the event's time.
+            const types = tileTypes(layout);
+            const tile = (record: Uint8Array): ReturnType<typeof decodeValue> => {
+              const [len, q] = readVarint(record, 0, "truncated");
+              expect(q + len).toBe(record.length);
+              return decodeValue(types, record.subarray(q));
+            };
+            for (const e of pushed) {
+              const one = tile(packer.eventTile(e.ts, e.values));
+              expect(one.ts).toBe(e.ts);
+              // `take` drops an event before the first tile when no window is lifetime.
+              if (!lifetime && e.ts < BigInt(layout.hop!.tilesStart)) continue;
+              packer.add(e.ts, e.values);
+              expect(one.values).toEqual(tile(packer.take()).values);
+            }
+            const kept = [...(lifetime ? loaded : loaded.filter((e) => e.ts >= BigInt(layout.hop!.tilesStart))), ...pushed];
+            const reader = new HopStateReader(layout);
+            for (const s of reads) {
+              const t = end + BigInt(s) * 1_000_000n;
+              reader.at(t);
+              reader.read(bytes);
+              for (let k = 0; k < layout.features.length; k++) {
+                const want = widened(layout, kept, k, t, hop);
+                const got = reader.finish(k);
+                expect(
+                  same(got, want),
+                  `feature ${k} (${layout.features[k]!.function}) at end + ${s}s, hop ${hop}: ${got} vs ${want}`,
+                ).toBe(true);
               }
             }
           },

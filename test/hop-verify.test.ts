@@ -25,7 +25,7 @@ beforeAll(() => {
   const gen = spawnSync(process.execPath, ["generate-data.mjs", "--seed", "5", "--scale", "0.3"], { cwd: src, encoding: "utf8" });
   expect(gen.status, gen.stderr).toBe(0);
   // The sample's order aggregates again, served with a 1-day hop, over the orders file as a batch
-  // source (the sample's `orders` is a push source, and hop views do not take pushes yet).
+  // source (no pushes here; a hop view after pushes is verified in test/push-verify.test.ts).
   writeFileSync(
     path.join(src, "definitions", "customer_orders_hop.yml"),
     [

@@ -6,7 +6,9 @@
  * false and NULL, NULL values, ties); a read at any t ≥ E equals the in-memory reference
  * (test/reference/agg-reference.ts) over (events before E) ∪ (the pushes the rules accept), and a
  * plain view over the same source gives the latest row under the point-in-time order. Each push's
- * report (applied and late per view, duplicates) equals the rules' count.
+ * report (applied and late per view, duplicates) equals the rules' count. The same with `hop:` on
+ * the aggregation view (docs/aggregations.md, "Hop"): reads equal the reference's hop definition,
+ * each window [floor_hop(t − w), t), over the same events.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -24,7 +26,7 @@ import type { PropertyBudget } from "./helpers/property.js";
 import { TEST_TARGETS, closeTestTargets } from "./helpers/targets.js";
 import { aggCaseArb, toAggViews } from "./reference/agg-arbitraries.js";
 import type { GenAggCase, GenAggView } from "./reference/agg-arbitraries.js";
-import { sameOnlineValue, aggregateValue } from "./reference/agg-reference.js";
+import { sameOnlineValue, aggregateValue, floorToHop, hopAggregateValue } from "./reference/agg-reference.js";
 import type { RefAggView } from "./reference/agg-reference.js";
 import { removeDir, show } from "./reference/duckdb-harness.js";
 import type { Row } from "./reference/pit-reference.js";
@@ -35,6 +37,14 @@ const HOUR = 3_600_000_000n;
 const DAY = 24n * HOUR;
 const LATENESS: Record<string, bigint | null> = { none: null, "1h": HOUR, "1d": DAY, "3d": 3n * DAY };
 const TTL: Record<string, bigint | null> = { none: null, "1d": DAY, "7d": 7n * DAY };
+const MINUTE = 60_000_000n;
+/** The hops a `hop:` case picks from (those not longer than the view's shortest window). */
+const HOPS: [text: string, micros: bigint][] = [
+  ["30s", MINUTE / 2n],
+  ["7m", 7n * MINUTE],
+  ["1h", HOUR],
+  ["1d", DAY],
+];
 const PLAIN_FEATURES = [
   { name: "status", type: "string" },
   { name: "amount", type: "float64" },
@@ -75,29 +85,35 @@ const BUDGET: PropertyBudget = { runs: 12, minRuns: 4, seconds: 50 };
 
 describe("pushes online: reads after random pushes equal the reference over the accepted events", () => {
   for (const store of STORE_TYPES) {
-    it(
-      `${store}: aggregation and plain views over a push source`,
-      async () => {
-        await assertAsyncProperty(
-          fc.asyncProperty(aggCaseArb({ views: { min: 1, max: 1 } }), planArb, async (c, plan) => {
-            await checkCase(store, c, plan);
-          }),
-          BUDGET,
-        );
-      },
-      testTimeout(BUDGET),
-    );
+    for (const hop of [false, true]) {
+      it(
+        `${store}: aggregation${hop ? " (with hop:)" : ""} and plain views over a push source`,
+        async () => {
+          await assertAsyncProperty(
+            fc.asyncProperty(aggCaseArb({ views: { min: 1, max: 1 } }), planArb, async (c, plan) => {
+              await checkCase(store, c, plan, hop);
+            }),
+            BUDGET,
+          );
+        },
+        testTimeout(BUDGET),
+      );
+    }
   }
 });
 
 const ts = (v: GenAggView, e: Row): bigint | null => e[v.timestampColumn] as bigint | null;
 const cmp = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 
-async function checkCase(store: (typeof STORE_TYPES)[number], c0: GenAggCase, plan: PushPlan): Promise<void> {
-  // count_distinct of a float column is refused over a push source (FC018): not in these cases.
+async function checkCase(store: (typeof STORE_TYPES)[number], c0: GenAggCase, plan: PushPlan, withHop: boolean): Promise<void> {
+  // count_distinct of a float column is refused over a push source (FC018), and any count_distinct with hop: not in these cases.
   const v0 = c0.views[0]!;
-  const aggregations = v0.aggregations.filter((a) => !(a.function === "count_distinct" && a.columnType === "float64"));
+  const aggregations = v0.aggregations.filter((a) => !(a.function === "count_distinct" && (withHop || a.columnType === "float64")));
   if (aggregations.length === 0) return;
+  // With hop: one not longer than the shortest finite window.
+  const shortest = aggregations.reduce((m, a) => (a.windowMicros !== null && a.windowMicros < m ? a.windowMicros : m), 400n * DAY);
+  const fits = HOPS.filter(([, h]) => h <= shortest);
+  const hop = withHop ? fits[plan.pick % fits.length]! : undefined;
   // Every event gets an id; the pushed ones leave the warehouse's table.
   const all = v0.events.map((e, i) => ({ ...e, eid: `e${i}` }));
   const keyNames = c0.entities[v0.entity]!.keys.map((k) => k.name);
@@ -134,6 +150,7 @@ async function checkCase(store: (typeof STORE_TYPES)[number], c0: GenAggCase, pl
     const defs = parse(readFileSync(defsFile, "utf8")) as { sources: Record<string, unknown>[]; feature_views: Record<string, unknown>[] };
     Object.assign(defs.sources[0]!, { push: true, dedupe_key: "eid" });
     if (plan.aggLateness !== "none") defs.feature_views[0]!.lateness = plan.aggLateness;
+    if (hop) defs.feature_views[0]!.hop = hop[0];
     defs.feature_views.push({
       name: "p",
       entities: defs.feature_views[0]!.entities,
@@ -148,8 +165,8 @@ async function checkCase(store: (typeof STORE_TYPES)[number], c0: GenAggCase, pl
     await load({ projectDir: dir });
     const client = await createOnlineClient({ project, store: TEST_STORES[store].config(dir) as never, timeoutMs: 10_000 });
     try {
-      const accepted = await pushAll(client, view, stream, end, plan, new Set(warehouse.map((e) => e.eid as string)));
-      await checkReads(client, c, view, warehouse, accepted, end, plan, store);
+      const accepted = await pushAll(client, view, stream, end, plan, new Set(warehouse.map((e) => e.eid as string)), hop?.[1]);
+      await checkReads(client, c, view, warehouse, accepted, end, plan, hop?.[1], store);
     } finally {
       await client.close();
     }
@@ -163,7 +180,7 @@ async function checkCase(store: (typeof STORE_TYPES)[number], c0: GenAggCase, pl
 /**
  * Pushes the stream in batches, checks each report against the rules; returns the events each
  * view accepted. `loaded`: the ids of the warehouse's events; the aggregation view holds those of
- * its state (before E, within its longest window unless one is lifetime) and load records the ids
+ * its state (before E, within its longest window — and `hop` µs more — unless one is lifetime) and load records the ids
  * of them at or after E − its lateness: a push of one is a duplicate for it (docs/push.md).
  */
 async function pushAll(
@@ -173,10 +190,12 @@ async function pushAll(
   end: bigint,
   plan: PushPlan,
   loaded: Set<string>,
+  hop: bigint | undefined,
 ): Promise<{ agg: Row[]; plain: Row[] }> {
   const lateness = { [view.name]: LATENESS[plan.aggLateness]!, p: LATENESS[plan.plainLateness]! };
   const windows = view.aggregations.map((a) => a.windowMicros);
-  const stateStart = windows.includes(null) ? null : end - windows.reduce<bigint>((m, w) => (w! > m ? w! : m), 0n);
+  // (a hop view's state is materialized from a hop further back: src/compile/aggregation-state.ts)
+  const stateStart = windows.includes(null) ? null : end - windows.reduce<bigint>((m, w) => (w! > m ? w! : m), 0n) - (hop ?? 0n);
   const aggLateness = lateness[view.name]!;
   const recorded = (e: Row, t: bigint): boolean =>
     loaded.has(e.eid as string) && t < end && (stateStart === null || t >= stateStart) && (aggLateness === null || t >= end - aggLateness);
@@ -229,6 +248,7 @@ async function checkReads(
   accepted: { agg: Row[]; plain: Row[] },
   end: bigint,
   plan: PushPlan,
+  hop: bigint | undefined,
   store: string,
 ): Promise<void> {
   const keyNames = c.entities[view.entity]!.keys.map((k) => k.name);
@@ -248,6 +268,12 @@ async function checkReads(
   const eventTimes = [...warehouse, ...accepted.agg].map((e) => ts(view, e)).filter((x): x is bigint => x !== null);
   const candidates = [
     ...eventTimes.flatMap((t) => [t, t + 1n, ...windows.flatMap((w) => [t + w, t + w - 1n])]).filter((t) => t >= end),
+    // With hop: where an event's tile leaves a widened window (floor_hop(t − w) passes it), and a µs before.
+    ...(hop === undefined
+      ? []
+      : eventTimes
+          .flatMap((t) => windows.flatMap((w) => [floorToHop(t, hop) + hop + w, floorToHop(t, hop) + hop + w - 1n]))
+          .filter((t) => t >= end)),
     end,
     end + 1n,
     end + DAY,
@@ -263,21 +289,23 @@ async function checkReads(
     res.rows.forEach((row, r) => {
       for (const a of view.aggregations) {
         const got = row.features[a.name]!;
-        const value = aggregateValue(
-          ref,
-          ref.aggregations.find((x) => x.name === a.name)!,
-          entityRows[r] as Row,
-          t,
-        );
+        const agg = ref.aggregations.find((x) => x.name === a.name)!;
+        const value =
+          hop === undefined ? aggregateValue(ref, agg, entityRows[r] as Row, t) : hopAggregateValue(ref, agg, entityRows[r] as Row, t, hop);
         const shown =
           a.columnType === "timestamp" && typeof value === "bigint" && a.function !== "count" && a.function !== "count_distinct"
             ? isoMicros(value)
             : value;
         const want = { status: value === null ? "NULL_VALUE" : "PRESENT", value: shown };
         expect(
-          sameOnlineValue(got, want, a.function === "avg" || a.function === "stddev"),
+          // With hop, float sums add tile by tile: equal to floating-point precision (docs/aggregations.md, "Hop").
+          sameOnlineValue(
+            got,
+            want,
+            a.function === "avg" || a.function === "stddev" || (hop !== undefined && a.function === "sum" && a.columnType === "float64"),
+          ),
           `${store}: ${view.name}:${a.name} (${a.function} ${a.column ?? ""} ${a.window}${a.filter ? ` where ${a.filter.sql}` : ""}) ` +
-            `for ${show(entityRows[r])} at ${isoMicros(t)} (end ${isoMicros(end)}, lateness ${plan.aggLateness}): got ${show(got)}, want ${show(want)}`,
+            `for ${show(entityRows[r])} at ${isoMicros(t)} (end ${isoMicros(end)}, lateness ${plan.aggLateness}${hop === undefined ? "" : `, hop ${hop} µs`}): got ${show(got)}, want ${show(want)}`,
         ).toBe(true);
       }
     });

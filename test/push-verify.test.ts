@@ -3,7 +3,8 @@
  * `online_and_offline` after a materialization at E — through `fcompile push` — count online at
  * once, and `verify --end E` compares the aggregation views read after E with training over the
  * events before E plus pushed__<source>: 0 mismatches. A push online only is seen as what it is, a
- * difference. On DuckDB + SQLite and on PostgreSQL + Redis.
+ * difference. On DuckDB + SQLite and on PostgreSQL + Redis. A view with `hop:` over the same source
+ * is compared after the pushes too, over its widened windows [floor_hop(t − w), t).
  */
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -29,6 +30,18 @@ feature_views:
     aggregations:
       - {name: n_7d, function: count, window: 7d}
       - {name: big_7d, function: count, window: 7d, filter: "amount >= 10"}
+      - {name: total, function: sum, column: amount, window: lifetime}
+      - {name: last_amount, function: last, column: amount, window: 30d}
+  - name: customer_orders_hop
+    entities: [customer]
+    source: orders
+    lateness: 10d
+    hop: 1d
+    aggregations:
+      - {name: n_2d, function: count, window: 2d}
+      - {name: big_2d, function: count, window: 2d, filter: "amount >= 10"}
+      - {name: amount_avg_7d, function: avg, column: amount, window: 7d}
+      - {name: amount_max_7d, function: max, column: amount, window: 7d}
       - {name: total, function: sum, column: amount, window: lifetime}
       - {name: last_amount, function: last, column: amount, window: 30d}
 `;
@@ -67,6 +80,7 @@ describe.each(["duckdb", "postgres"] as const)("verify after pushes (%s)", (kind
     for (const step of [["build"], ["run"], ["materialize", "--end", "2025-06-10"], ["load"]]) await fcompileOk(dir, ...step);
     const out = await fcompileOk(dir, "push", "--source", "orders", "--file", "in/pushed.csv", "--to", "online_and_offline");
     expect(out).toContain("online customer_orders: 4 applied, 0 late");
+    expect(out).toContain("online customer_orders_hop: 4 applied, 0 late");
     expect(out).toContain("online duplicates (dedupe_key): 1");
     expect(out).toContain("offline: 4 appended, 1 duplicate (dedupe_key)");
     const read = await get({
@@ -80,9 +94,21 @@ describe.each(["duckdb", "postgres"] as const)("verify after pushes (%s)", (kind
       [2n, 17],
       [1n, 50],
     ]);
+    const hop = await get({
+      projectDir: dir,
+      features: ["customer_orders_hop:n_2d", "customer_orders_hop:total"],
+      entityRows: [{ customer_id: 1002 }, { customer_id: 1004 }],
+      at: "2025-06-11 12:00",
+    });
+    // 1002 in [floor_1d(06-09 12:00), 06-11 12:00) = [06-09, …): orders 3 (06-09 12:00) and 11 (pushed, 06-11 08:00).
+    expect(hop.rows.map((r) => [r.features.n_2d!.value, r.features.total!.value])).toEqual([
+      [2n, 17],
+      [0n, null],
+    ]);
     const v = await verify({ projectDir: dir, end: "2025-06-10", sample: 50 });
     expect(v.mismatches).toEqual([]);
     expect(v.compared).toBeGreaterThan(0);
+    expect(v.laterReads).toBeGreaterThan(0);
 
     // An order pushed online only is not in the warehouse: verify reports the difference.
     const online = path.join(dir, "in/online-only.csv");
@@ -91,5 +117,6 @@ describe.each(["duckdb", "postgres"] as const)("verify after pushes (%s)", (kind
     const after = await fcompileIn(dir, "verify", "--end", "2025-06-10", "--sample", "50");
     expect(after.status).toBe(1);
     expect(after.stdout + after.stderr).toMatch(/customer_orders:n_7d/);
+    expect(after.stdout + after.stderr).toMatch(/customer_orders_hop:n_2d/);
   });
 });

@@ -9,13 +9,16 @@
  *   record := varint(length) tile
  *   tile   := a value set packed by the codec (src/online/codec.ts) with `tileTypes(layout)`: its
  *             timestamp is the tile's bucket (the hop's multiple its events start at; PREFIX_TILE for
- *             the tile of every event before `tilesStart`), its values the latest event time in
- *             it, then each partial's fields (`partialTypes`)
+ *             the tile of every event before `tilesStart`; the event's own time for a pushed
+ *             event's tile), its values the latest event time in it, then each partial's fields
+ *             (`partialTypes`)
  *
- * Several tiles of one bucket are allowed and merged at read (a pushed event is a tile of its own:
- * `HopStatePacker` over one event). Every partial merges exactly: counts, int64 sums (bigint),
- * min, max, `last` by (time, created, value); float sums and (count, mean, M2) for stddev to
- * floating-point precision. Imports nothing but the codec and the exact reader, so the client stays small.
+ * Several tiles of one bucket are allowed, in any order, and merged at read. A pushed event is a
+ * tile of its own whose timestamp is the event's time, not its bucket (`HopStatePacker.eventTile`):
+ * read as the tile [ts, ts], it is counted exactly when its event is. Every partial merges exactly:
+ * counts, int64 sums (bigint), min, max, `last` by (time, created, value); float sums and (count,
+ * mean, M2) for stddev to floating-point precision. Imports nothing but the codec and the exact
+ * reader, so the client stays small.
  */
 import { EventStateReader, NO_EVENT, compareValues } from "./aggregation-state.js";
 import {
@@ -157,6 +160,9 @@ export class HopStatePacker {
   private readonly packer: ValuePacker;
   private readonly off: number;
   private events: Ev[] = [];
+  /** `eventTile`'s packer (one slab, copied out of) and tile values, reused. */
+  private readonly eventPacker: ValuePacker;
+  private readonly eventValues: OnlineValue[];
 
   constructor(private readonly layout: AggregationLayout) {
     const h = hopOf(layout);
@@ -166,6 +172,8 @@ export class HopStatePacker {
     this.types = tileTypes(layout);
     this.packer = new ValuePacker(this.types, 0);
     this.off = layout.created ? 1 : 0;
+    this.eventPacker = new ValuePacker(this.types, 1 << 16);
+    this.eventValues = new Array<OnlineValue>(this.types.length).fill(null);
   }
 
   /** Adds one event: its timestamp and values in `eventTypes` order (created first when there is one). */
@@ -175,6 +183,60 @@ export class HopStatePacker {
     for (let i = this.off; i < eventTypes.length; i++) vals[i - this.off] = canonical(values[offset + i], eventTypes[i]!);
     const created = this.off ? (canonical(values[offset], "timestamp") as bigint | null) : null;
     this.events.push({ ts: BigInt(ts), created, values: vals });
+  }
+
+  /**
+   * One event as a record of the state (varint(length) then the tile) holding a tile of its own
+   * whose bucket is the event's time `ts` rather than its hop's multiple: a pushed event
+   * (docs/push.md). A read counts such a tile exactly when it counts the event — `ts` is at or
+   * after a window's lower edge (a multiple of the hop) iff floor_hop(ts) is, and before the read
+   * time iff the event is — and what trims or merges pushed records by their timestamp
+   * (src/online/push/merge.ts) sees the event's time. Values as `add` takes them; the events
+   * added and not taken are left alone.
+   */
+  eventTile(ts: bigint, values: ArrayLike<OnlineValue | undefined>, offset = 0): Uint8Array {
+    // The values `tileValues` gives for one event, without its general merge (pushes encode many).
+    const { eventTypes, created: hasCreated } = this.layout;
+    const out = this.eventValues;
+    out[0] = ts;
+    let o = 1;
+    for (const p of hopOf(this.layout).partials) {
+      const x = p.value === null ? null : canonical(values[offset + this.off + p.value], eventTypes[this.off + p.value]!);
+      const picked =
+        (p.flag === null || canonical(values[offset + this.off + p.flag], "bool") === true) && (p.value === null || x !== null);
+      switch (p.kind) {
+        case "count":
+          out[o++] = picked ? 1n : 0n;
+          break;
+        case "sum":
+          // 0 + x, as tileValues adds: a sum of -0 is 0.
+          out[o++] = picked ? 1n : 0n;
+          out[o++] = !picked ? null : eventTypes[this.off + p.value!] === "int64" ? x : 0 + Number(x);
+          break;
+        case "moments": {
+          // Welford's update over one event, as tileValues computes it.
+          const v = Number(x);
+          const mean = 0 + (v - 0) / 1;
+          out[o++] = picked ? 1n : 0n;
+          out[o++] = picked ? mean : null;
+          out[o++] = picked ? 0 + (v - 0) * (v - mean) : null;
+          break;
+        }
+        case "min":
+        case "max":
+          out[o++] = picked ? x : null;
+          break;
+        case "last":
+          out[o++] = picked ? ts : null;
+          if (hasCreated) out[o++] = picked ? canonical(values[offset], "timestamp") : null;
+          out[o++] = picked ? x : null;
+          break;
+      }
+    }
+    const packed = this.eventPacker.pack(ts, out);
+    const record = new Uint8Array(varintSize(packed.length) + packed.length);
+    record.set(packed, writeVarint(record, 0, packed.length));
+    return record;
   }
 
   /** The tiles of the events added since the last call, in bucket order; and starts over. */

@@ -49,12 +49,6 @@ export function checkPush(reg: Registry, bag: DiagnosticBag, at: PushAt, broken:
             : undefined;
       if (why) bag.error("FC003", `'lateness' applies only to views over a push source: ${why}`, at("view", view.name, "lateness"));
     }
-    if (view.kind === "aggregation" && view.hop !== undefined && src?.push)
-      bag.error(
-        "FC003",
-        `'hop' is not supported on a view over a push source yet (source '${src.name}' has 'push: true'): pushed events would have to be merged into its tiles; remove 'hop' (the exact state takes pushes), or give this view a source without 'push: true' (e.g. a second source over the same data)`,
-        at("view", view.name, "hop"),
-      );
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Pushed rows checked and encoded for every view over the push source (docs/push.md): per row,
  * its event time, its dedupe id, and per view the entity key and the bytes the store appends
- * (an aggregation view: one event record, src/online/aggregation-state.ts) or keeps (a plain view:
+ * (an aggregation view: one event record, src/online/aggregation-state.ts, or with `hop:` one
+ * tile, src/online/push/encode-hop.ts) or keeps (a plain view:
  * the row, after an order prefix). Pure: the stores apply the result (src/online/<store>/pusher.ts).
  */
 import { ValuePacker, encodeKey, int64KeyText, varintSize, writeVarint } from "../codec.js";
@@ -12,6 +13,7 @@ import type { OnlineType, PushLayout, ViewLayout } from "../layout.js";
 import { parseTimestamp } from "../../timestamps.js";
 import type { PushRowProblem, PushRows } from "./types.js";
 import { BadValue, toFilterValue, toMicros, toOnline, toText } from "./values.js";
+import { hopEventEncoder } from "./encode-hop.js";
 
 /** A view a push writes to, as the store needs it. */
 export interface PushTarget {
@@ -75,6 +77,8 @@ interface Prepared {
   valueTypes: OnlineType[];
   /** Per filter: the columns it reads and their filter types. */
   filterColumns: [string, string][][];
+  /** A view with `hop:`: its pushed event's bytes (src/online/push/encode-hop.ts). */
+  hopEvent?: (ts: bigint, values: readonly OnlineValue[]) => Uint8Array;
 }
 
 function filterColumns(expr: FilterExpr): [string, string][] {
@@ -99,6 +103,7 @@ function prepare(layout: ViewLayout): Prepared {
       packer: new ValuePacker(layout.aggregation.eventTypes, 1 << 16),
       valueTypes: layout.aggregation.eventTypes.slice(off, off + push.values.length),
       filterColumns: push.filters.map(filterColumns),
+      ...(layout.aggregation.hop ? { hopEvent: hopEventEncoder(layout.aggregation) } : {}),
     };
   }
   return {
@@ -237,7 +242,8 @@ export function encodePush(
       });
       if (ts === undefined || bad || keyParts.length !== push.keys.length) continue;
       const key = keyParts.length === 1 ? keyParts[0]! : encodeKey(keyParts);
-      if (layout.aggregation) {
+      if (p.hopEvent) entries.push({ key, value: p.hopEvent(ts, values) });
+      else if (layout.aggregation) {
         // One record of the state: varint(length) then the packed event (src/online/aggregation-state.ts).
         const packed = p.packer.pack(ts, values);
         const value = new Uint8Array(varintSize(packed.length) + packed.length);

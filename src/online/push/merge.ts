@@ -1,8 +1,9 @@
 /**
  * What a read makes of pushed entries (docs/push.md): an aggregation view's state gets the
  * pushed event records at or after its version's end appended (older ones are in the
- * materialization when pushed offline, or were pushed before it); a plain view takes the pushed
- * row when it is as new as the version's value or newer. Imports only the codec.
+ * materialization when pushed offline, or were pushed before it) — a hop view's records are
+ * one-event tiles stamped with the event's time, so the same test applies; a plain view takes the
+ * pushed row when it is as new as the version's value or newer. Imports only the codec.
  */
 import { eventTime, readVarint } from "../codec.js";
 import { PLAIN_ORDER_BYTES } from "./encode.js";
