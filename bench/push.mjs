@@ -74,7 +74,7 @@ export async function main(argv) {
   // The baseline command: the EVAL of one batch, as RedisReader.pushBatch builds it.
   const step = encodePush("orders", [layout], rowsOf(0, opts.batch)).push;
   const prefix = k.pushPrefix(layout.view);
-  const keys = [k.pointer, k.newest, k.pushedIds("orders"), ...step.rows.map((r) => prefix + r.entries[0].key)];
+  const keys = [k.pointer, k.newest, k.pushedIds("orders"), ...step.keys.map((key) => prefix + key)];
   const args = [
     "1",
     String(step.rows.length),
@@ -88,7 +88,7 @@ export async function main(argv) {
     "",
     String(Buffer.byteLength(prefix)),
   ];
-  for (const r of step.rows) args.push("", String(r.ts), "x".repeat(r.entries[0].value.length), "0");
+  for (let r = 0; r < step.n; r++) args.push("", String(step.ts[r]), "x".repeat(step.starts[r + 1] - step.starts[r]), "0");
   const calls = Math.max(10, Math.round(opts.rows / opts.batch));
   const url = new URL(opts.url);
 

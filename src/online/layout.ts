@@ -100,6 +100,12 @@ export interface PushLayout {
   latenessMicros: string | null;
   /** The source's `dedupe_key:` column; null: none. */
   dedupeKey: string | null;
+  /**
+   * Every column of the push source, as the warehouse describes it at load: a pushed row with any
+   * other column is refused (docs/push.md, "Bad rows"). Absent in layouts loaded before it existed
+   * (then other columns are ignored).
+   */
+  columns?: string[];
 }
 
 /**

@@ -89,3 +89,37 @@ export function writeText(out: Buffer, p: number, s: string): number {
   out[p++] = 10;
   return p;
 }
+
+/** Bytes of the bulk string of an integer x (a number, |x| ≤ 2^53) in decimal. */
+export function intBulkSize(x: number): number {
+  return x < 0 ? bulkSize(1 + digits(-x)) : bulkSize(digits(x));
+}
+
+/** The bulk string of an integer x (a number, |x| ≤ 2^53) in decimal, as String(x) writes it; no string made. */
+export function writeInt(out: Buffer, p: number, x: number): number {
+  const neg = x < 0;
+  if (neg) x = -x;
+  const d = digits(x);
+  p = writeHeader(out, p, 0x24, d + (neg ? 1 : 0));
+  if (neg) out[p++] = 0x2d;
+  for (let i = d - 1; i >= 0; i--) {
+    out[p + i] = 0x30 + (x % 10);
+    x = Math.floor(x / 10);
+  }
+  p += d;
+  out[p++] = 13;
+  out[p++] = 10;
+  return p;
+}
+
+/** The bulk string of `bytes[from … to)`. */
+export function writeBytes(out: Buffer, p: number, bytes: Uint8Array, from: number, to: number): number {
+  p = writeHeader(out, p, 0x24, to - from);
+  if (to - from > 64) {
+    out.set(bytes.subarray(from, to), p);
+    p += to - from;
+  } else for (let i = from; i < to; i++) out[p++] = bytes[i]!;
+  out[p++] = 13;
+  out[p++] = 10;
+  return p;
+}
