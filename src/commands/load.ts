@@ -9,7 +9,7 @@ import { resolveOnline } from "../project/online-config.js";
 import { materializationHash } from "../registry/manifest.js";
 import type { AggregationView, FeatureView, Registry } from "../registry/types.js";
 import { aggregationStateColumns } from "../compile/aggregation-state.js";
-import { pushLayout, settleDistinctTexts } from "./push-layout.js";
+import { pushLayout, settlePushLayouts } from "./push-layout.js";
 import { EventStatePacker } from "../online/aggregation-state.js";
 import { HopStatePacker, hopLayout } from "../online/hop-state.js";
 import type { CompileTarget } from "../compile/relations.js";
@@ -85,7 +85,7 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
       push: pushLayout(registry, view, view.kind === "aggregation" ? aggregationStateColumns(view, ct) : undefined),
     }));
     // Refused before anything is written.
-    await settleDistinctTexts(wh, registry, ct, pushed);
+    await settlePushLayouts(wh, registry, ct, pushed);
     const writer = await openOnlineWriter(store, config.name, opts.graceMs);
     try {
       refuseShrink(await writer.loaded(), views, marks, writer.where, opts);

@@ -47,27 +47,33 @@ export function pushLayout(reg: Registry, view: FeatureView, state?: Aggregation
   return { ...common, values, filters };
 }
 
+/** Float and decimal column types as DuckDB and PostgreSQL describe them (NaN and ±Infinity are refused in them). */
+export const FLOAT_TYPE = /^(FLOAT|FLOAT4|FLOAT8|REAL|DOUBLE|DOUBLE PRECISION|DECIMAL|NUMERIC)\b/i;
+
 /**
- * Sets each count_distinct value's `textOf` (docs/push.md): the kind of its source column, by the
- * type the warehouse describes it with, so a pushed value's text is the warehouse's text of it.
+ * Completes the push layouts from the warehouse's description of each push source (docs/push.md):
+ * its columns (a pushed row with another column is refused) and its float columns (NaN and
+ * ±Infinity refused); and each count_distinct value's `textOf`, the kind of its source column, so
+ * a pushed value's text is the warehouse's text of it.
  * A column whose text cannot be matched (a float, …) is FC018 at the aggregation, for every such
  * view at once, before load writes anything (a file source's are refused at build already).
  */
-export async function settleDistinctTexts(
+export async function settlePushLayouts(
   wh: Pick<Warehouse, "describe">,
   reg: Registry,
   ct: CompileTarget,
   pushed: readonly { view: FeatureView; push: PushLayout | undefined }[],
 ): Promise<void> {
-  const described = new Map<string, Map<string, string>>();
+  const described = new Map<string, { name: string; type: string }[]>();
   const problems: Diagnostic[] = [];
   for (const { view, push } of pushed) {
-    if (!push || view.kind !== "aggregation" || !push.values.some((v) => v.as === "text")) continue;
-    let types = described.get(push.source);
-    if (!types) {
-      const cols = await wh.describe(sourceRelation(reg.sources.get(push.source)!, ct));
-      described.set(push.source, (types = new Map(cols.map((c) => [c.name, c.type]))));
-    }
+    if (!push) continue;
+    let cols = described.get(push.source);
+    if (!cols) described.set(push.source, (cols = await wh.describe(sourceRelation(reg.sources.get(push.source)!, ct))));
+    push.columns = cols.map((c) => c.name);
+    push.floatColumns = cols.filter((c) => FLOAT_TYPE.test(c.type.trim())).map((c) => c.name);
+    if (view.kind !== "aggregation") continue;
+    const types = new Map(cols.map((c) => [c.name, c.type]));
     for (const v of push.values) {
       if (v.as !== "text") continue;
       const type = types.get(v.column) ?? "unknown";

@@ -106,6 +106,11 @@ export interface PushLayout {
    * (then other columns are ignored).
    */
   columns?: string[];
+  /**
+   * The source's float (and decimal) columns, as the warehouse describes them at load: NaN and
+   * ±Infinity in them are refused. Absent in layouts loaded before it existed.
+   */
+  floatColumns?: string[];
 }
 
 /**

@@ -11,7 +11,7 @@ import type { FilterExpr, FilterNode } from "../filter-eval.js";
 import type { OnlineType, PushLayout, ViewLayout } from "../layout.js";
 import { parseTimestamp } from "../../timestamps.js";
 import type { PushRowProblem, PushRows } from "./types.js";
-import { BadValue, toFilterValue, toMicros, toOnline, toText } from "./values.js";
+import { BadValue, isNonFinite, notFinite, toFilterValue, toMicros, toOnline, toText } from "./values.js";
 
 /** A view a push writes to, as the store needs it. */
 export interface PushTarget {
@@ -241,6 +241,8 @@ export function encodePush(
     for (const u of access.unknownColumns(columns))
       problems.push({ row: u.row, column: u.column, reason: `no such column in push source '${source}' (columns: ${known.join(", ")})` });
   }
+  // NaN and ±Infinity are refused in every float column of the source, read by a view or not.
+  const floats = layouts.find((l) => l.push?.floatColumns)?.push?.floatColumns ?? [];
   const n = access.n;
   const ids = new Array<string | null>(n);
   const tss = new Float64Array(n);
@@ -282,6 +284,10 @@ export function encodePush(
         problem(first.dedupeKey, "the dedupe_key is missing (an event without an id cannot be deduplicated)");
       else if (typeof v === "string" || typeof v === "number" || typeof v === "bigint") id = String(v);
       else problem(first.dedupeKey, "the dedupe_key must be text or a number");
+    }
+    for (let i = 0; i < floats.length; i++) {
+      const v = get(r, floats[i]!);
+      if (isNonFinite(v)) problem(floats[i], notFinite(v));
     }
     ids[r] = id;
     tss[r] = ts;
