@@ -77,7 +77,7 @@ export async function main(argv) {
   const keys = [k.pointer, k.newest, k.pushedIds("orders"), ...step.keys.map((key) => prefix + key)];
   const args = [
     "1",
-    String(step.rows.length),
+    String(step.n),
     k.valuePrefix(0).slice(0, -2),
     "0",
     "0",

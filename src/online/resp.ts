@@ -31,11 +31,8 @@ export function byteLength(s: string): number {
 }
 
 export function digits(n: number): number {
-  if (n < 10) return 1;
-  if (n < 100) return 2;
-  if (n < 1000) return 3;
-  let d = 3;
-  for (let x = Math.floor(n / 1000); x > 0; x = Math.floor(x / 10)) d++;
+  let d = 1;
+  for (let t = 10; n >= t && d < 22; t *= 10) d++;
   return d;
 }
 
@@ -102,9 +99,17 @@ export function writeInt(out: Buffer, p: number, x: number): number {
   const d = digits(x);
   p = writeHeader(out, p, 0x24, d + (neg ? 1 : 0));
   if (neg) out[p++] = 0x2d;
+  // The low 8 digits and the rest in small integers (no float division per digit).
+  let hi = Math.floor(x / 1e8);
+  let lo = x - hi * 1e8;
   for (let i = d - 1; i >= 0; i--) {
-    out[p + i] = 0x30 + (x % 10);
-    x = Math.floor(x / 10);
+    if (d - 1 - i < 8) {
+      out[p + i] = 0x30 + (lo % 10);
+      lo = (lo / 10) | 0;
+    } else {
+      out[p + i] = 0x30 + (hi % 10);
+      hi = Math.floor(hi / 10);
+    }
   }
   p += d;
   out[p++] = 13;

@@ -294,7 +294,8 @@ export function encodePush(
     for (let j = 0; j < nv; j++) {
       const p = views[j]!;
       const { layout, push } = p;
-      keyParts.length = 0;
+      // Written by index (no length reset, a runtime call, per row).
+      let nk = 0;
       for (let i = 0; i < push.keys.length; i++) {
         const col = push.keys[i]!;
         const v = get(r, col);
@@ -303,8 +304,8 @@ export function encodePush(
         else if (type === "int64") {
           const t = int64KeyText(v);
           if (t === undefined) problem(col, `join key ${typeof v === "string" ? JSON.stringify(v) : String(v)} is not an int64`);
-          else keyParts.push(t);
-        } else if (typeof v === "string" || typeof v === "number" || typeof v === "bigint") keyParts.push(String(v));
+          else keyParts[nk++] = t;
+        } else if (typeof v === "string" || typeof v === "number" || typeof v === "bigint") keyParts[nk++] = String(v);
         else problem(col, "the join key must be text or a number");
       }
       let created: bigint | null = null;
@@ -317,22 +318,21 @@ export function encodePush(
             problem(push.created, (err as Error).message);
           }
       }
-      values.length = 0;
-      if (layout.aggregation?.created) values.push(created);
+      let nvals = 0;
+      if (layout.aggregation?.created) values[nvals++] = created;
       let bad = false;
       for (let i = 0; i < push.values.length; i++) {
         const spec = push.values[i]!;
         const v = get(r, spec.column);
         try {
-          values.push(
+          values[nvals++] =
             spec.as === "notNull"
               ? v === null || v === undefined
                 ? null
                 : true
               : spec.as === "text"
                 ? toText(v, spec.textOf)
-                : toOnline(v, p.valueTypes[i]!),
-          );
+                : toOnline(v, p.valueTypes[i]!);
         } catch (err) {
           if (!(err instanceof BadValue)) throw err;
           problem(spec.column, err.message);
@@ -343,7 +343,7 @@ export function encodePush(
         const filterRow: Record<string, unknown> = {};
         try {
           for (const [c, t] of p.filterColumns[i]!) filterRow[c] = toFilterValue(get(r, c), t);
-          values.push(evaluateFilter(push.filters[i]!, filterRow) === true);
+          values[nvals++] = evaluateFilter(push.filters[i]!, filterRow) === true;
         } catch (err) {
           if (!(err instanceof BadValue) && !(err instanceof FilterEvalError)) throw err;
           problem(undefined, `a filter of view '${layout.view}' cannot be evaluated: ${err.message}`);
@@ -351,9 +351,9 @@ export function encodePush(
         }
       }
       // After a problem (in any row) the rest is only checked.
-      if (problems.length > 0 || bad || Number.isNaN(ts) || keyParts.length !== push.keys.length) continue;
+      if (problems.length > 0 || bad || Number.isNaN(ts) || nk !== push.keys.length) continue;
       const x = r * nv + j;
-      keys[x] = keyParts.length === 1 ? keyParts[0]! : encodeKey(keyParts);
+      keys[x] = nk === 1 ? keyParts[0]! : encodeKey(keyParts.length === nk ? keyParts : keyParts.slice(0, nk));
       const size = p.packer.measure(values);
       if (layout.aggregation) {
         // One record of the state: varint(length) then the packed event (src/online/aggregation-state.ts).
