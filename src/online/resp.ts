@@ -45,9 +45,11 @@ export function bulkSize(len: number): number {
 export function writeHeader(out: Buffer, p: number, type: number, n: number): number {
   out[p++] = type;
   const d = digits(n);
+  // n below 2^31: int32 arithmetic (a float % is a call into the runtime).
+  let m = n | 0;
   for (let i = d - 1; i >= 0; i--) {
-    out[p + i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
+    out[p + i] = 0x30 + (m % 10);
+    m = (m / 10) | 0;
   }
   p += d;
   out[p++] = 13;
@@ -55,11 +57,13 @@ export function writeHeader(out: Buffer, p: number, type: number, n: number): nu
   return p;
 }
 
-// Byte loops rather than Buffer#copy/write: for a few dozen bytes, a call into C++ costs more than the copy.
+// Byte loops rather than Buffer#write: for a few dozen bytes, a call into C++ costs more than the copy. A prefix
+// (a Uint8Array) is copied with set(), a builtin that is quicker than a byte loop for it.
 /** The bulk string `<prefix><key>`; `keyBytes` from `byteLength(key)`. */
 export function writeKey(out: Buffer, p: number, prefix: Uint8Array, key: string, keyBytes: number): number {
   p = writeHeader(out, p, 0x24, prefix.length + keyBytes);
-  for (let i = 0; i < prefix.length; i++) out[p++] = prefix[i]!;
+  out.set(prefix, p);
+  p += prefix.length;
   if (keyBytes === key.length) for (let i = 0; i < key.length; i++) out[p++] = key.charCodeAt(i);
   else p += out.write(key, p, "utf8");
   out[p++] = 13;
@@ -99,16 +103,16 @@ export function writeInt(out: Buffer, p: number, x: number): number {
   const d = digits(x);
   p = writeHeader(out, p, 0x24, d + (neg ? 1 : 0));
   if (neg) out[p++] = 0x2d;
-  // The low 8 digits and the rest in small integers (no float division per digit).
-  let hi = Math.floor(x / 1e8);
-  let lo = x - hi * 1e8;
+  // The low 8 digits and the rest (below 2^53 / 10^8) as int32s: a float % is a call into the runtime.
+  let hi = Math.floor(x / 1e8) | 0;
+  let lo = (x - hi * 1e8) | 0;
   for (let i = d - 1; i >= 0; i--) {
     if (d - 1 - i < 8) {
       out[p + i] = 0x30 + (lo % 10);
       lo = (lo / 10) | 0;
     } else {
       out[p + i] = 0x30 + (hi % 10);
-      hi = Math.floor(hi / 10);
+      hi = (hi / 10) | 0;
     }
   }
   p += d;
