@@ -52,6 +52,9 @@ export async function main(argv) {
       filters: [],
       latenessMicros: null,
       dedupeKey: null,
+      // As load writes them: every row's columns are checked against these (and NaN in amount).
+      columns: ["customer_id", "amount", "ts"],
+      floatColumns: ["amount"],
     },
     end: "2025-01-01 00:00:00",
     loadedAt: new Date().toISOString(),
