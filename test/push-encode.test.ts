@@ -8,6 +8,9 @@ import { describe, expect, it } from "vitest";
 import { ValuePacker, varintSize, writeVarint } from "../src/online/codec.js";
 import type { ViewLayout } from "../src/online/layout.js";
 import { encodePush, entryBytes, MAX_PUSH_MICROS, pushStep } from "../src/online/push/encode.js";
+import type { EncodedPush } from "../src/online/push/encode.js";
+import { pushEvents } from "../src/online/push/push-events.js";
+import type { StoreReader } from "../src/online/store-reader.js";
 import { digits, intBulkSize, writeHeader, writeInt } from "../src/online/resp.js";
 
 const push = {
@@ -122,5 +125,30 @@ describe("column-shaped push encoding", () => {
       if (x >= 0) expect(digits(x)).toBe(String(x).length);
       if (x >= 0 && x < 2 ** 31) expect(buf.toString("latin1", 0, writeHeader(buf, 0, 0x2a, x))).toBe(`*${x}\r\n`);
     }
+  });
+
+  it("after a load switches versions mid-push, applies the rest of the request once, encoded for the new version", async () => {
+    let version = 3;
+    const sent: { version: number; ts: number[] }[] = [];
+    const store = {
+      pointers: async () => new Map([[plain.view, version]]),
+      layouts: async (vs: readonly number[]) => vs.map((v) => ({ ...plain, version: v })),
+      pushBatch: async (b: EncodedPush) => {
+        if (sent.length === 1 && version === 3) {
+          version = 4; // a load switched over between the first and the second step
+          return { stale: plain.view };
+        }
+        sent.push({ version: b.targets[0]!.version, ts: [...b.ts] });
+        return { applied: [b.n], late: [0], duplicates: 0 };
+      },
+    } as unknown as StoreReader;
+    const rows = [1, 2, 3, 4, 5].map((i) => ({ customer_id: i, ts: BigInt(i), amount: i }));
+    const report = await pushEvents(store, new Map(), "orders", rows, { batchSize: 2 });
+    expect(report).toEqual({ rows: 5, applied: { last_order: 5 }, late: { last_order: 0 }, duplicates: 0 });
+    expect(sent).toEqual([
+      { version: 3, ts: [1, 2] },
+      { version: 4, ts: [3, 4] },
+      { version: 4, ts: [5] },
+    ]);
   });
 });
