@@ -52,6 +52,9 @@ export async function main(argv) {
       filters: [],
       latenessMicros: null,
       dedupeKey: null,
+      // As load writes them: every row's columns are checked against these (and NaN in amount).
+      columns: ["customer_id", "amount", "ts"],
+      floatColumns: ["amount"],
     },
     end: "2025-01-01 00:00:00",
     loadedAt: new Date().toISOString(),
@@ -74,10 +77,10 @@ export async function main(argv) {
   // The baseline command: the EVAL of one batch, as RedisReader.pushBatch builds it.
   const step = encodePush("orders", [layout], rowsOf(0, opts.batch)).push;
   const prefix = k.pushPrefix(layout.view);
-  const keys = [k.pointer, k.newest, k.pushedIds("orders"), ...step.rows.map((r) => prefix + r.entries[0].key)];
+  const keys = [k.pointer, k.newest, k.pushedIds("orders"), ...step.keys.map((key) => prefix + key)];
   const args = [
     "1",
-    String(step.rows.length),
+    String(step.n),
     k.valuePrefix(0).slice(0, -2),
     "0",
     "0",
@@ -88,7 +91,7 @@ export async function main(argv) {
     "",
     String(Buffer.byteLength(prefix)),
   ];
-  for (const r of step.rows) args.push("", String(r.ts), "x".repeat(r.entries[0].value.length), "0");
+  for (let r = 0; r < step.n; r++) args.push("", String(step.ts[r]), "x".repeat(step.starts[r + 1] - step.starts[r]), "0");
   const calls = Math.max(10, Math.round(opts.rows / opts.batch));
   const url = new URL(opts.url);
 

@@ -34,6 +34,11 @@ feature_views:
       "in/bad.csv":
         "order_id,customer_id,ts,amount\n7,1001,2025-06-13 00:00:00,1\n8,,2025-06-13 00:00:00,1\n9,1001,2025-06-13 00:00:00,lots\n",
       "in/notes.txt": "x\n",
+      "in/extra.csv": "order_id,customer_id,ts,amount,coupon\n11,1001,2025-06-13 00:00:00,1,X\n",
+      "in/nan.csv":
+        "order_id,customer_id,ts,amount\n12,1001,2025-06-13 00:00:00,NaN\n13,1001,2025-06-13 00:00:00,inf\n14,1001,2025-06-13 00:00:00,-Infinity\n15,1001,2025-06-13 00:00:00,1\n",
+      "in/nan.ndjson":
+        '{"order_id": 16, "customer_id": 1001, "ts": "2025-06-13T00:00:00Z", "amount": "NaN"}\n{"order_id": 17, "customer_id": 1001, "ts": "2025-06-13T00:00:00Z", "amount": 2}\n',
     },
     "fc-cli-push-",
   );
@@ -98,6 +103,47 @@ describe("fcompile push", () => {
     );
     expect(r.stdout).toBe("");
     expect(await orderIds()).toEqual(before);
+  });
+
+  it("refuses a column the source does not have, and NaN or ±Infinity amounts, online and offline alike, writing nothing", async () => {
+    const total = async () =>
+      (
+        JSON.parse(
+          await fcompileOk(dir, "get", "--features", "customer_orders:total", "--entity", "customer_id=1001", "--at", "2025-06-20"),
+        ) as { rows: { features: { total: { value: number } } }[] }
+      ).rows[0]!.features.total.value;
+    const before = await orderIds();
+    const totalBefore = await total();
+    const columns = "(columns: order_id, customer_id, ts, amount)";
+    const notFinite = "is not a finite number; send null for a missing value";
+    const push = (file: string, to: string) => fcompileIn(dir, "push", "--source", "orders", "--file", file, "--to", to);
+    const extra = { online: `push source 'orders' ${columns}`, offline: `"t_cli_push"."source__orders" ${columns}` };
+    for (const to of ["online", "offline"] as const) {
+      const r = await push("in/extra.csv", to);
+      expect([r.status, r.stdout, r.stderr]).toEqual([
+        1,
+        "",
+        `in/extra.csv:2: error FC019: row 1, column 'coupon': no such column in ${extra[to]}\n1 bad row; nothing was written.\n`,
+      ]);
+      const nan = await push("in/nan.csv", to);
+      expect([nan.status, nan.stdout, nan.stderr]).toEqual([
+        1,
+        "",
+        `in/nan.csv:2: error FC019: row 1, column 'amount': NaN ${notFinite}\n` +
+          `in/nan.csv:3: error FC019: row 2, column 'amount': Infinity ${notFinite}\n` +
+          `in/nan.csv:4: error FC019: row 3, column 'amount': -Infinity ${notFinite}\n` +
+          "3 bad rows; nothing was written.\n",
+      ]);
+      // NDJSON of mixed types: DuckDB reads the column as JSON, a string as its JSON text.
+      const text = await push("in/nan.ndjson", to);
+      expect([text.status, text.stdout, text.stderr]).toEqual([
+        1,
+        "",
+        `in/nan.ndjson:1: error FC019: row 1, column 'amount': "\\"NaN\\"" ${notFinite}\n1 bad row; nothing was written.\n`,
+      ]);
+    }
+    expect(await orderIds()).toEqual(before);
+    expect(await total()).toBe(totalBefore);
   });
 
   it("refuses an unknown format, a source without push: true, a bad --to, naming the fix", async () => {

@@ -188,6 +188,24 @@ describe.each([
     expect((await c.rows(`SELECT count(*) AS n FROM ${c.s}.pushed__orders`))[0]!.n).toBe(50);
   });
 
+  it("refuses NaN and ±Infinity in a float column (numbers and text), naming the row; nothing written", async () => {
+    const c = await make();
+    await run({ projectDir: c.dir });
+    const s = await session(c.dir);
+    const at = "2025-06-05 00:00:00";
+    const rows = [NaN, Infinity, "-inf", "NaN", 2.5].map((refund) => ({ customer_id: 1001, ts: at, refund }));
+    const err = await pushRows(s, "refunds", rows, "offline").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PushRowsRejected);
+    const why = "is not a finite number; send null for a missing value";
+    expect((err as PushRowsRejected).problems).toEqual([
+      { row: 1, column: "refund", reason: `NaN ${why}` },
+      { row: 2, column: "refund", reason: `Infinity ${why}` },
+      { row: 3, column: "refund", reason: `"-inf" ${why}` },
+      { row: 4, column: "refund", reason: `"NaN" ${why}` },
+    ]);
+    expect(await c.rows(`SELECT customer_id, refund FROM ${c.refunds}`)).toEqual([]);
+  });
+
   it("appends to the user's table of a table source; refuses a source without push: true", async () => {
     const c = await make();
     await run({ projectDir: c.dir });

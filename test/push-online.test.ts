@@ -186,6 +186,58 @@ describe("push online: named cases", () => {
       }
     });
 
+    it(`${store}: a column the source does not have, and NaN or ±Infinity in a float column, are bad rows (rows and columns); nothing written`, async () => {
+      const { client, name } = await setUp(store);
+      try {
+        const problems = (rows: Parameters<OnlineClient["push"]>[1]) =>
+          client.push("orders", rows).then(
+            () => {
+              throw new Error("the push was accepted");
+            },
+            (e: PushRowsError) => {
+              expect(e).toBeInstanceOf(PushRowsError);
+              return e.problems;
+            },
+          );
+        const noSuch = "no such column in push source 'orders' (columns: customer_id, order_id, amount, status, ts)";
+        const notFinite = (v: string) => `${v} is not a finite number; send null for a missing value`;
+        const at = "2025-01-02 01:00";
+        expect(
+          await problems([
+            { customer_id: 1, order_id: "x1", amount: 1, status: "paid", ts: at, coupon: "A" },
+            { customer_id: 1, order_id: "x2", amount: NaN, ts: at, coupon: "B", note: "" },
+            { customer_id: 1, order_id: "x3", amount: Infinity, ts: at },
+            { customer_id: 1, order_id: "x4", amount: "-inf", ts: at },
+            { customer_id: 1, order_id: "x5", amount: "NaN", ts: at },
+            { customer_id: 1, order_id: "x6", amount: "1e999", ts: at },
+          ]),
+        ).toEqual([
+          { row: 1, column: "coupon", reason: noSuch },
+          { row: 2, column: "note", reason: noSuch },
+          { row: 2, column: "amount", reason: notFinite("NaN") },
+          { row: 3, column: "amount", reason: notFinite("Infinity") },
+          { row: 4, column: "amount", reason: notFinite('"-inf"') },
+          { row: 5, column: "amount", reason: notFinite('"NaN"') },
+          { row: 6, column: "amount", reason: notFinite('"1e999"') },
+        ]);
+        // Columns: the column set is checked once, at the first row.
+        expect(
+          await problems({ customer_id: [1, 1], order_id: ["y1", "y2"], amount: [1, -Infinity], ts: [at, at], coupon: [null, null] }),
+        ).toEqual([
+          { row: 1, column: "coupon", reason: noSuch },
+          { row: 2, column: "amount", reason: notFinite("-Infinity") },
+        ]);
+        expect((await read(client, "2025-01-02 02:00")).total).toBe(15);
+        expect(await client.push("orders", [{ customer_id: 1, order_id: "ok", amount: 2.5, status: "paid", ts: at }])).toMatchObject({
+          applied: { agg: 1, last_order: 1 },
+        });
+        expect((await read(client, "2025-01-02 02:00")).total).toBe(17.5);
+      } finally {
+        await client.close();
+        await TEST_STORES[store].cleanup(name);
+      }
+    });
+
     it(`${store}: a load after pushes keeps the pushed events newer than its end; a push to a source that is not a push source is refused`, async () => {
       const { client, dir, name } = await setUp(store, "30d");
       try {

@@ -33,14 +33,20 @@ beforeAll(async () => {
 sources:
   - {name: orders, path: ../data/orders.csv, timestamp: ts, push: true, dedupe_key: order_id}
   - {name: profiles, path: ../data/profiles.csv, timestamp: ts}
+  - {name: ratings, path: ../data/ratings.csv, timestamp: ts, push: true}
 feature_views:
   - name: customer_orders
     entities: [customer]
     source: orders
     aggregations: [{name: n_30d, function: count, window: 30d}, {name: total, function: sum, column: amount, window: lifetime}]
   - {name: profile, entities: [customer], source: profiles, features: [{name: tier, type: string}]}
+  - name: customer_ratings
+    entities: [customer]
+    source: ratings
+    aggregations: [{name: avg_score, function: avg, column: score, window: lifetime}]
 `,
       "data/orders.csv": "order_id,customer_id,ts,amount\n1,1001,2025-06-01 00:00:00,10\n2,1001,2025-06-02 00:00:00,20\n",
+      "data/ratings.csv": "customer_id,ts,score\n1001,2025-06-01 00:00:00,4.5\n",
       "data/profiles.csv": "customer_id,ts,tier\n1001,2025-06-01 00:00:00,gold\n",
     },
     "fc-serve-push-",
@@ -214,11 +220,49 @@ describe("POST /push over HTTP", () => {
     expect(await read()).toBe(3);
   });
 
+  it("422 for a column the source does not have and for NaN or ±Infinity in a float column, online and offline alike; nothing written", async () => {
+    const url = await listen({ push: await offlineHandler() });
+    const notFinite = "is not a finite number; send null for a missing value";
+    const columns = "(columns: customer_id, ts, score)";
+    const where = { online: `push source 'ratings' ${columns}`, offline: `"t_serve_push"."source__ratings" ${columns}` };
+    for (const to of ["online", "offline"] as const) {
+      const bad = await post(url, {
+        push_source_name: "ratings",
+        df: {
+          customer_id: [1001, 1001, 1001],
+          ts: ["2025-06-12", "2025-06-12", "2025-06-12"],
+          score: ["NaN", 3, "-Infinity"],
+          note: ["a", "b", "c"],
+        },
+        to,
+      });
+      expect(bad.status).toBe(422);
+      expect(bad.json.rows).toEqual([
+        { row: 1, column: "note", reason: `no such column in ${where[to]}` },
+        { row: 1, column: "score", reason: `"NaN" ${notFinite}` },
+        { row: 3, column: "score", reason: `"-Infinity" ${notFinite}` },
+      ]);
+    }
+    const ok = await post(url, {
+      push_source_name: "ratings",
+      df: { customer_id: [1001], ts: ["2025-06-12"], score: [null] },
+      to: "online_and_offline",
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.json).toMatchObject({ applied: { customer_ratings: 1 }, offline: { appended: 1 } });
+    const read = await client.getOnlineFeatures({
+      features: ["customer_ratings:avg_score"],
+      entityRows: [{ customer_id: 1001 }],
+      at: "2025-06-20",
+    });
+    expect(read.rows[0]!.features.avg_score!.value).toBe(4.5);
+  });
+
   it("400 for an unknown source or one without push: true, naming the fix", async () => {
     const url = await listen({ push: await offlineHandler() });
     const unknown = await post(url, { push_source_name: "nope", df: { a: [1] }, to: "offline" });
     expect(unknown.status).toBe(400);
-    expect(unknown.json.message).toMatch(/no source named 'nope' \(sources: orders, profiles\)/);
+    expect(unknown.json.message).toMatch(/no source named 'nope' \(sources: orders, profiles, ratings\)/);
     const plain = await post(url, { push_source_name: "profiles", df: { customer_id: [1] }, to: "offline" });
     expect(plain.status).toBe(400);
     expect(plain.json.message).toMatch(/source 'profiles' is not a push source: add 'push: true'/);

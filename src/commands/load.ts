@@ -9,7 +9,7 @@ import { resolveOnline } from "../project/online-config.js";
 import { materializationHash } from "../registry/manifest.js";
 import type { AggregationView, FeatureView, Registry } from "../registry/types.js";
 import { aggregationStateColumns, stateDedupeKey } from "../compile/aggregation-state.js";
-import { pushLayout, settlePushTexts } from "./push-layout.js";
+import { pushLayout, settlePushLayouts } from "./push-layout.js";
 import { EventStatePacker } from "../online/aggregation-state.js";
 import { HopStatePacker, hopLayout } from "../online/hop-state.js";
 import type { CompileTarget } from "../compile/relations.js";
@@ -89,7 +89,7 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
       ),
     }));
     // Refused before anything is written.
-    await settlePushTexts(wh, registry, ct, pushed);
+    await settlePushLayouts(wh, registry, ct, pushed);
     const writer = await openOnlineWriter(store, config.name, opts.graceMs);
     try {
       refuseShrink(await writer.loaded(), views, marks, writer.where, opts);

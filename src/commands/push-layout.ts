@@ -47,35 +47,37 @@ export function pushLayout(reg: Registry, view: FeatureView, state?: Aggregation
   return { ...common, values, filters };
 }
 
+/** Float and decimal column types as DuckDB and PostgreSQL describe them (NaN and ±Infinity are refused in them). */
+export const FLOAT_TYPE = /^(FLOAT|FLOAT4|FLOAT8|REAL|DOUBLE|DOUBLE PRECISION|DECIMAL|NUMERIC)\b/i;
+
 /**
- * Sets the text kinds pushed values are written in, from the types the warehouse describes the
- * source's columns with (docs/push.md): each count_distinct value's `textOf`, so a pushed value's
- * text is the warehouse's text of it; and `dedupeTextOf`, so a pushed id is compared with the ids
- * `load` recorded as the warehouse writes them. A column whose text cannot be matched (a float,
- * …) is FC018 (at the aggregation, or at the source's dedupe_key), for every such view and source
- * at once, before load writes anything (a file source's are refused at build already).
+ * Completes the push layouts from the warehouse's description of each push source (docs/push.md):
+ * its columns (a pushed row with another column is refused) and its float columns (NaN and
+ * ±Infinity refused); each count_distinct value's `textOf`, the kind of its source column, so a
+ * pushed value's text is the warehouse's text of it; and `dedupeTextOf`, so a pushed id is
+ * compared with the ids `load` recorded as the warehouse writes them. A column whose text cannot
+ * be matched (a float, …) is FC018 (at the aggregation, or at the source for its dedupe_key), for
+ * every such view and source at once, before load writes anything (a file source's are refused at
+ * build already).
  */
-export async function settlePushTexts(
+export async function settlePushLayouts(
   wh: Pick<Warehouse, "describe">,
   reg: Registry,
   ct: CompileTarget,
   pushed: readonly { view: FeatureView; push: PushLayout | undefined }[],
 ): Promise<void> {
-  const described = new Map<string, Map<string, string>>();
-  const typesOf = async (source: string): Promise<Map<string, string>> => {
-    let types = described.get(source);
-    if (!types) {
-      const cols = await wh.describe(sourceRelation(reg.sources.get(source)!, ct));
-      described.set(source, (types = new Map(cols.map((c) => [c.name, c.type]))));
-    }
-    return types;
-  };
+  const described = new Map<string, { name: string; type: string }[]>();
   const problems: Diagnostic[] = [];
   const refusedSources = new Set<string>();
   for (const { view, push } of pushed) {
     if (!push) continue;
+    let cols = described.get(push.source);
+    if (!cols) described.set(push.source, (cols = await wh.describe(sourceRelation(reg.sources.get(push.source)!, ct))));
+    push.columns = cols.map((c) => c.name);
+    push.floatColumns = cols.filter((c) => FLOAT_TYPE.test(c.type.trim())).map((c) => c.name);
+    const types = new Map(cols.map((c) => [c.name, c.type]));
     if (push.dedupeKey !== null) {
-      const type = (await typesOf(push.source)).get(push.dedupeKey) ?? "unknown";
+      const type = types.get(push.dedupeKey) ?? "unknown";
       const kind = distinctTextKind(type);
       if (kind) push.dedupeTextOf = kind;
       else if (!refusedSources.has(push.source)) {
@@ -84,8 +86,7 @@ export async function settlePushTexts(
         problems.push({ code: "FC018", severity: "error", message: dedupeKeyRefusal(src.name, push.dedupeKey, type), at: src.at });
       }
     }
-    if (view.kind !== "aggregation" || !push.values.some((v) => v.as === "text")) continue;
-    const types = await typesOf(push.source);
+    if (view.kind !== "aggregation") continue;
     for (const v of push.values) {
       if (v.as !== "text") continue;
       const type = types.get(v.column) ?? "unknown";

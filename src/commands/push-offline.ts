@@ -1,4 +1,6 @@
 import { rowsAndProblems } from "../online/push/types.js";
+import { isNonFinite, notFinite } from "../online/push/values.js";
+import { FLOAT_TYPE } from "./push-layout.js";
 import { compilePushAppend, isTimestampType, requiredPushColumns } from "../compile/push-append.js";
 import type { CompileTarget } from "../compile/relations.js";
 import { sourceRelation } from "../compile/relations.js";
@@ -86,6 +88,10 @@ export async function appendOffline(
       const v = r[c.name];
       if (v === null || v === undefined) {
         if (required.includes(c.name)) problems.push({ row: i + 1, column: c.name, reason: `is required (${roleOf(src, c.name)})` });
+        return null;
+      }
+      if (FLOAT_TYPE.test(c.type.trim()) && isNonFinite(v)) {
+        problems.push({ row: i + 1, column: c.name, reason: notFinite(v) });
         return null;
       }
       const out = valueText(v, isTimestampType(c.type), INTEGER_TYPE.test(c.type.trim()));

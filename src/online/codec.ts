@@ -57,6 +57,23 @@ export class ValuePacker {
 
   /** Packs `values[offset … offset + types.length)` with event timestamp `ts`. */
   pack(ts: bigint, values: ArrayLike<OnlineValue | undefined>, offset = 0): Uint8Array {
+    const size = this.measure(values, offset);
+    if (this.pos + size > this.slab.length) {
+      this.slab = new Uint8Array(Math.max(this.slabBytes, size));
+      this.view = new DataView(this.slab.buffer);
+      this.pos = 0;
+    }
+    const out = this.slab;
+    const start = this.pos;
+    const p = (this.pos = this.write(out, this.view, start, ts, values, offset));
+    return start === 0 && p === out.length ? out : out.subarray(start, p);
+  }
+
+  /**
+   * The bytes `pack` would take for these values; `write` must follow with the same values (it
+   * takes the UTF-8 of their strings from here).
+   */
+  measure(values: ArrayLike<OnlineValue | undefined>, offset = 0): number {
     const { codes, sizes, strings } = this;
     const n = codes.length;
     let size = 9 + this.bitmapLen;
@@ -69,40 +86,49 @@ export class ValuePacker {
         size += varintSize(b.length) + b.length;
       } else size += sizes[i]!;
     }
-    if (this.pos + size > this.slab.length) {
-      // Fresh memory is zeroed: the null bitmap needs no clearing.
-      this.slab = new Uint8Array(Math.max(this.slabBytes, size));
-      this.view = new DataView(this.slab.buffer);
-      this.pos = 0;
+    return size;
+  }
+
+  /**
+   * Writes the packed value measured last into `out` at `p` (`dv` a DataView of out's whole
+   * buffer; `ts` a bigint, or a number of µs exact within ±2^53); returns the position after it.
+   */
+  write(out: Uint8Array, dv: DataView, p: number, ts: bigint | number, values: ArrayLike<OnlineValue | undefined>, offset = 0): number {
+    const { codes, strings } = this;
+    const n = codes.length;
+    const bitmap = p + 9;
+    out[p] = FORMAT;
+    const at = out.byteOffset + p + 1;
+    if (typeof ts === "bigint") dv.setBigInt64(at, ts, true);
+    else {
+      const high = Math.floor(ts / 4294967296);
+      dv.setUint32(at, ts - high * 4294967296, true);
+      dv.setInt32(at + 4, high, true);
     }
-    const out = this.slab;
-    const dv = this.view;
-    const start = this.pos;
-    const bitmap = start + 9;
-    out[start] = FORMAT;
-    dv.setBigInt64(start + 1, ts, true);
-    let p = bitmap + this.bitmapLen;
+    for (let i = 0; i < this.bitmapLen; i++) out[bitmap + i] = 0;
+    p = bitmap + this.bitmapLen;
     for (let i = 0; i < n; i++) {
       const v = values[offset + i];
       if (v === null || v === undefined) {
         out[bitmap + (i >> 3)]! |= 1 << (i & 7);
         continue;
       }
+      const o = out.byteOffset + p;
       switch (codes[i]) {
         case 3:
-          dv.setFloat64(p, Number(v), true);
+          dv.setFloat64(o, Number(v), true);
           p += 8;
           break;
         case 4:
-          dv.setBigInt64(p, typeof v === "bigint" ? v : BigInt(v as number | string), true);
+          dv.setBigInt64(o, typeof v === "bigint" ? v : BigInt(v as number | string), true);
           p += 8;
           break;
         case 1:
-          dv.setInt32(p, Number(v), true);
+          dv.setInt32(o, Number(v), true);
           p += 4;
           break;
         case 2:
-          dv.setFloat32(p, Number(v), true);
+          dv.setFloat32(o, Number(v), true);
           p += 4;
           break;
         case 5:
@@ -117,8 +143,7 @@ export class ValuePacker {
         }
       }
     }
-    this.pos = p;
-    return start === 0 && p === out.length ? out : out.subarray(start, p);
+    return p;
   }
 }
 

@@ -107,6 +107,17 @@ export interface PushLayout {
    * as JS writes it.
    */
   dedupeTextOf?: DistinctTextKind;
+  /**
+   * Every column of the push source, as the warehouse describes it at load: a pushed row with any
+   * other column is refused (docs/push.md, "Bad rows"). Absent in layouts loaded before it existed
+   * (then other columns are ignored).
+   */
+  columns?: string[];
+  /**
+   * The source's float (and decimal) columns, as the warehouse describes them at load: NaN and
+   * ±Infinity in them are refused. Absent in layouts loaded before it existed.
+   */
+  floatColumns?: string[];
 }
 
 /**

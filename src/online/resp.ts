@@ -31,11 +31,8 @@ export function byteLength(s: string): number {
 }
 
 export function digits(n: number): number {
-  if (n < 10) return 1;
-  if (n < 100) return 2;
-  if (n < 1000) return 3;
-  let d = 3;
-  for (let x = Math.floor(n / 1000); x > 0; x = Math.floor(x / 10)) d++;
+  let d = 1;
+  for (let t = 10; n >= t && d < 22; t *= 10) d++;
   return d;
 }
 
@@ -48,9 +45,11 @@ export function bulkSize(len: number): number {
 export function writeHeader(out: Buffer, p: number, type: number, n: number): number {
   out[p++] = type;
   const d = digits(n);
+  // n below 2^31: int32 arithmetic (a float % is a call into the runtime).
+  let m = n | 0;
   for (let i = d - 1; i >= 0; i--) {
-    out[p + i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
+    out[p + i] = 0x30 + (m % 10);
+    m = (m / 10) | 0;
   }
   p += d;
   out[p++] = 13;
@@ -58,11 +57,13 @@ export function writeHeader(out: Buffer, p: number, type: number, n: number): nu
   return p;
 }
 
-// Byte loops rather than Buffer#copy/write: for a few dozen bytes, a call into C++ costs more than the copy.
+// Byte loops rather than Buffer#write: for a few dozen bytes, a call into C++ costs more than the copy. A prefix
+// (a Uint8Array) is copied with set(), a builtin that is quicker than a byte loop for it.
 /** The bulk string `<prefix><key>`; `keyBytes` from `byteLength(key)`. */
 export function writeKey(out: Buffer, p: number, prefix: Uint8Array, key: string, keyBytes: number): number {
   p = writeHeader(out, p, 0x24, prefix.length + keyBytes);
-  for (let i = 0; i < prefix.length; i++) out[p++] = prefix[i]!;
+  out.set(prefix, p);
+  p += prefix.length;
   if (keyBytes === key.length) for (let i = 0; i < key.length; i++) out[p++] = key.charCodeAt(i);
   else p += out.write(key, p, "utf8");
   out[p++] = 13;
@@ -85,6 +86,48 @@ export function writeText(out: Buffer, p: number, s: string): number {
   p = writeHeader(out, p, 0x24, n);
   if (n === s.length) for (let i = 0; i < s.length; i++) out[p++] = s.charCodeAt(i);
   else p += out.write(s, p, "utf8");
+  out[p++] = 13;
+  out[p++] = 10;
+  return p;
+}
+
+/** Bytes of the bulk string of an integer x (a number, |x| ≤ 2^53) in decimal. */
+export function intBulkSize(x: number): number {
+  return x < 0 ? bulkSize(1 + digits(-x)) : bulkSize(digits(x));
+}
+
+/** The bulk string of an integer x (a number, |x| ≤ 2^53) in decimal, as String(x) writes it; no string made. */
+export function writeInt(out: Buffer, p: number, x: number): number {
+  const neg = x < 0;
+  if (neg) x = -x;
+  const d = digits(x);
+  p = writeHeader(out, p, 0x24, d + (neg ? 1 : 0));
+  if (neg) out[p++] = 0x2d;
+  // The low 8 digits and the rest (below 2^53 / 10^8) as int32s: a float % is a call into the runtime.
+  let hi = Math.floor(x / 1e8) | 0;
+  let lo = (x - hi * 1e8) | 0;
+  for (let i = d - 1; i >= 0; i--) {
+    if (d - 1 - i < 8) {
+      out[p + i] = 0x30 + (lo % 10);
+      lo = (lo / 10) | 0;
+    } else {
+      out[p + i] = 0x30 + (hi % 10);
+      hi = (hi / 10) | 0;
+    }
+  }
+  p += d;
+  out[p++] = 13;
+  out[p++] = 10;
+  return p;
+}
+
+/** The bulk string of `bytes[from … to)`. */
+export function writeBytes(out: Buffer, p: number, bytes: Uint8Array, from: number, to: number): number {
+  p = writeHeader(out, p, 0x24, to - from);
+  if (to - from > 64) {
+    out.set(bytes.subarray(from, to), p);
+    p += to - from;
+  } else for (let i = from; i < to; i++) out[p++] = bytes[i]!;
   out[p++] = 13;
   out[p++] = 10;
   return p;

@@ -7,8 +7,7 @@
 import type { ViewLayout } from "../layout.js";
 import type { StoreReader } from "../store-reader.js";
 import { OnlineError } from "../store-reader.js";
-import { encodePush, rowAccess } from "./encode.js";
-import type { EncodedPush } from "./encode.js";
+import { encodePush, pushStep, rowAccess } from "./encode.js";
 import type { PushOptions, PushReport, PushRows } from "./types.js";
 import { PushRowsError } from "./types.js";
 
@@ -41,16 +40,13 @@ export async function pushEvents(
     report.applied[t.view] = 0;
     report.late[t.view] = 0;
   }
-  const slice = (from: number): PushRows =>
-    Array.isArray(rows)
-      ? rows.slice(from, from + size)
-      : Object.fromEntries(Object.entries(rows).map(([c, v]) => [c, v.slice(from, from + size)]));
+  // The whole request is encoded once; a step is a slice of it. A load switching versions between
+  // two steps: the rows not yet applied are encoded again, once, for the new layouts.
   let encoded = checked.push!;
+  let base = 0;
   for (let from = 0; from < access.n; from += size) {
-    // The whole request was encoded once; a step is a slice of it (encoded again only after a load switched versions).
-    let step: EncodedPush = { ...encoded, rows: encoded.rows.slice(from, from + size) };
     for (let attempt = 0; ; attempt++) {
-      const outcome = await store.pushBatch(step);
+      const outcome = await store.pushBatch(pushStep(encoded, from - base, from - base + size));
       if (!("stale" in outcome)) {
         targets.forEach((t, j) => {
           report.applied[t.view] = (report.applied[t.view] ?? 0) + outcome.applied[j]!;
@@ -65,13 +61,19 @@ export async function pushEvents(
         report.applied[t.view] ??= 0;
         report.late[t.view] ??= 0;
       }
-      const again = encodePush(source, targets, slice(from));
+      const again = encodePush(source, targets, rest(rows, from));
       if (again.problems.length > 0) throw new PushRowsError(again.problems.map((p) => ({ ...p, row: p.row + from })));
-      step = again.push!;
-      if (from + size < access.n) encoded = encodePush(source, targets, rows).push ?? encoded;
+      encoded = again.push!;
+      base = from;
     }
   }
   return report;
+}
+
+/** The rows from row `from` on. */
+function rest(rows: PushRows, from: number): PushRows {
+  if (from === 0) return rows;
+  return Array.isArray(rows) ? rows.slice(from) : Object.fromEntries(Object.entries(rows).map(([c, v]) => [c, v.slice(from)]));
 }
 
 /** The current layouts of the loaded views over push source `source`; BAD_REQUEST when there are none. */

@@ -15,6 +15,25 @@ const INT64_MAX = 2n ** 63n - 1n;
 const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
 const NUMBER_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
+// Also as JSON text ("\"NaN\""): how a file's JSON-typed column (NDJSON of mixed types) gives a string.
+const NON_FINITE_TEXT = /^\s*("?)[+-]?(nan|inf|infinity)\1\s*$/i;
+
+/** Why a float value is refused: NaN and ±Infinity are not values (the reason of a bad row, online and offline alike). */
+export function notFinite(v: unknown): string {
+  return `${show(v)} is not a finite number; send null for a missing value`;
+}
+
+/**
+ * Whether a value for a float column is NaN or ±Infinity: a JS number, a bigint beyond the
+ * doubles, or text ("NaN", "inf", "-Infinity", any case; decimal text beyond the doubles).
+ */
+export function isNonFinite(v: unknown): boolean {
+  if (typeof v === "number") return !Number.isFinite(v);
+  if (typeof v === "bigint") return !Number.isFinite(Number(v));
+  if (typeof v === "string") return NON_FINITE_TEXT.test(v) || (NUMBER_TEXT.test(v) && !Number.isFinite(Number(v)));
+  return false;
+}
+
 function show(v: unknown): string {
   if (typeof v === "bigint") return `${v}n`;
   if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
@@ -62,11 +81,15 @@ export function toOnline(v: unknown, type: OnlineType): OnlineValue {
     case "int64":
       return toInteger(v, "int64");
     case "float32":
-    case "float64":
-      if (typeof v === "number") return v;
-      if (typeof v === "bigint") return Number(v);
-      if (typeof v === "string" && NUMBER_TEXT.test(v)) return Number(v);
+    case "float64": {
+      let x: number | undefined;
+      if (typeof v === "number") x = v;
+      else if (typeof v === "bigint") x = Number(v);
+      else if (typeof v === "string" && NUMBER_TEXT.test(v)) x = Number(v);
+      if (x !== undefined && Number.isFinite(x)) return x;
+      if (x !== undefined || isNonFinite(v)) throw new BadValue(notFinite(v));
       throw new BadValue(`${show(v)} is not a number`);
+    }
     case "bool":
       if (typeof v === "boolean") return v;
       if (v === "true" || v === "false") return v === "true";
@@ -118,6 +141,7 @@ export function toFilterValue(v: unknown, type: string): unknown {
     case "float64":
       return toOnline(v, "float64");
     case "number":
+      if (typeof v === "number" && !Number.isFinite(v)) throw new BadValue(notFinite(v));
       return typeof v === "string" ? (INTEGER_TEXT.test(v) ? toInteger(v, "int64") : toOnline(v, "float64")) : v;
     default:
       return v;

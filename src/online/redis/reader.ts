@@ -1,6 +1,18 @@
 import { Redis } from "ioredis";
 import { redisKeys } from "../layout.js";
-import { PrebuiltCommand, bulkSize, byteLength, digits, writeBulk, writeHeader, writeKey, writeText } from "../resp.js";
+import {
+  PrebuiltCommand,
+  bulkSize,
+  byteLength,
+  digits,
+  intBulkSize,
+  writeBulk,
+  writeBytes,
+  writeHeader,
+  writeInt,
+  writeKey,
+  writeText,
+} from "../resp.js";
 import type { ServiceCatalog, ViewLayout } from "../layout.js";
 import type { PushOutcome, StoreReader } from "../store-reader.js";
 import type { EncodedPush } from "../push/encode.js";
@@ -192,14 +204,14 @@ export class RedisReader implements StoreReader {
 
   /** One EVAL of PUSH_SCRIPT (src/online/redis/push-script.ts): all of the step or nothing. */
   async pushBatch(batch: EncodedPush): Promise<PushOutcome> {
-    const { targets, rows } = batch;
+    const { targets } = batch;
     const nv = targets.length;
     // The EVAL's RESP bytes are written directly (sized first, one buffer), as loads do (src/online/resp.ts).
     const head: string[] = [this.k.pointer, this.k.newest, this.k.pushedIds(batch.source)];
-    const prefixes = targets.map((t) => Buffer.from(this.k.pushPrefix(t.view), "utf8"));
+    const prefixes = targets.map((t) => this.pushPrefix(t.view));
     const headArgs: string[] = [
       String(nv),
-      String(rows.length),
+      String(batch.n),
       this.k.valuePrefix(0).slice(0, -2),
       batch.dedupe ? "1" : "0",
       batch.trimIds ? "1" : "0",
@@ -216,25 +228,29 @@ export class RedisReader implements StoreReader {
       ),
     );
     const now = Date.now();
-    const n = rows.length;
-    const rowTs = new Array<string>(n);
-    const keyBytes = new Array<number>(n * nv);
-    const ttls = new Array<string>(n * nv);
+    const { n, ids, ts, keys, bytes, starts } = batch;
+    // Expiry (Unix ms) per entry of a plain view with a ttl; 0 none.
+    const ttls = targets.some((t) => t.ttlMs !== null) ? new Float64Array(n * nv) : undefined;
+    const keyBytes = this.keyBytes;
     const nKeys = head.length + n * nv;
     let size = bulkSize(4) + bulkSize(PUSH_SCRIPT_BYTES.length) + bulkSize(digits(nKeys));
     for (const h of head) size += bulkSize(byteLength(h));
     for (const a of headArgs) size += bulkSize(byteLength(a));
     for (let i = 0; i < n; i++) {
-      const row = rows[i]!;
-      rowTs[i] = String(row.ts);
-      size += bulkSize(row.id === null ? 0 : byteLength(row.id)) + bulkSize(rowTs[i]!.length);
+      const id = ids[i];
+      size += bulkSize(id === null ? 0 : byteLength(id!)) + intBulkSize(ts[i]!);
       for (let j = 0; j < nv; j++) {
-        const e = row.entries[j]!;
-        const ttl = targets[j]!.ttlMs;
         const x = i * nv + j;
-        keyBytes[x] = byteLength(e.key);
-        ttls[x] = ttl === null ? "0" : String(Math.floor(Math.max(now, Number(row.ts / 1000n)) + ttl + 3_600_000));
-        size += bulkSize(prefixes[j]!.length + keyBytes[x]!) + bulkSize(e.value.byteLength) + bulkSize(ttls[x]!.length);
+        const ttl = targets[j]!.ttlMs;
+        if (ttls && ttl !== null) {
+          const t = ts[i]!;
+          ttls[x] = Math.floor(Math.max(now, (t - (t % 1000)) / 1000) + ttl + 3_600_000);
+        }
+        keyBytes[x] = byteLength(keys[x]!);
+        size +=
+          bulkSize(prefixes[j]!.length + keyBytes[x]!) +
+          bulkSize(starts[x + 1]! - starts[x]!) +
+          (ttls ? intBulkSize(ttls[x]!) : bulkSize(1));
       }
     }
     const count = 3 + nKeys + headArgs.length + n * (2 + 2 * nv);
@@ -245,18 +261,15 @@ export class RedisReader implements StoreReader {
     p = writeBulk(out, p, PUSH_SCRIPT_BYTES);
     p = writeText(out, p, String(nKeys));
     for (const h of head) p = writeText(out, p, h);
-    for (let i = 0; i < n; i++) {
-      const row = rows[i]!;
-      for (let j = 0; j < nv; j++) p = writeKey(out, p, prefixes[j]!, row.entries[j]!.key, keyBytes[i * nv + j]!);
-    }
+    for (let x = 0; x < n * nv; x++) p = writeKey(out, p, prefixes[x % nv]!, keys[x]!, keyBytes[x]!);
     for (const a of headArgs) p = writeText(out, p, a);
     for (let i = 0; i < n; i++) {
-      const row = rows[i]!;
-      p = writeText(out, p, row.id ?? "");
-      p = writeText(out, p, rowTs[i]!);
+      p = writeText(out, p, ids[i] ?? "");
+      p = writeInt(out, p, ts[i]!);
       for (let j = 0; j < nv; j++) {
-        p = writeBulk(out, p, row.entries[j]!.value);
-        p = writeText(out, p, ttls[i * nv + j]!);
+        const x = i * nv + j;
+        p = writeBytes(out, p, bytes, starts[x]!, starts[x + 1]!);
+        p = writeInt(out, p, ttls ? ttls[x]! : 0);
       }
     }
     if (p !== size) throw new Error(`internal error: push EVAL of ${p} bytes, ${size} expected`);

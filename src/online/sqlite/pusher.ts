@@ -3,7 +3,7 @@ import type { Statement } from "better-sqlite3";
 import { setImmediate as yieldToLoop, setTimeout as sleep } from "node:timers/promises";
 import { SQLITE_SCHEMA } from "../layout.js";
 import type { EncodedPush } from "../push/encode.js";
-import { PLAIN_ORDER_BYTES } from "../push/encode.js";
+import { PLAIN_ORDER_BYTES, entryBytes } from "../push/encode.js";
 import { OnlineError } from "../store-reader.js";
 import type { PushOutcome } from "../store-reader.js";
 
@@ -64,54 +64,52 @@ export class SqlitePusher {
       const stateAppends = targets.map(() => new Map<string, Uint8Array[]>());
       const plain = targets.map(() => new Map<string, { value: Uint8Array | null; dirty: boolean }>());
       let duplicates = 0;
-      for (const row of batch.rows) {
-        if (batch.dedupe && row.id !== null) {
-          if (st.hasId!.get(project, batch.source, row.id) !== undefined) {
+      for (let r = 0; r < batch.n; r++) {
+        const id = batch.ids[r]!;
+        const ts = BigInt(batch.ts[r]!);
+        if (batch.dedupe && id !== null) {
+          if (st.hasId!.get(project, batch.source, id) !== undefined) {
             duplicates++;
             continue;
           }
-          st.addId!.run(project, batch.source, row.id, row.ts);
+          st.addId!.run(project, batch.source, id, ts);
         }
         let loaded = false;
         targets.forEach((t, j) => {
-          if (t.lateness !== null && row.ts < newest[j]! - t.lateness) {
+          if (t.lateness !== null && ts < newest[j]! - t.lateness) {
             late[j]!++;
             return;
           }
           // An event already in this version's loaded state (its id recorded by load) counts once.
-          if (
-            batch.dedupe &&
-            row.id !== null &&
-            t.kind === "aggregation" &&
-            row.ts < t.end &&
-            st.loadedId!.get(t.version, row.id) !== undefined
-          ) {
+          if (batch.dedupe && id !== null && t.kind === "aggregation" && ts < t.end && st.loadedId!.get(t.version, id) !== undefined) {
             loaded = true;
             return;
           }
-          const e = row.entries[j]!;
+          const x = r * targets.length + j;
+          const key = batch.keys[x]!;
+          const value = entryBytes(batch, x);
           if (t.kind === "aggregation") {
             // Appends are gathered per key and written once at the end of the step (not the whole entry rewritten per row).
-            const into = row.ts >= t.end ? appends[j]! : stateAppends[j]!;
-            const parts = into.get(e.key);
-            if (parts) parts.push(e.value);
-            else into.set(e.key, [e.value]);
+            const into = ts >= t.end ? appends[j]! : stateAppends[j]!;
+            const parts = into.get(key);
+            if (parts) parts.push(value);
+            else into.set(key, [value]);
           } else {
             // The entity's latest row so far: read once per step, written once if a row replaced it.
             const latest = plain[j]!;
-            let cur = latest.get(e.key);
+            let cur = latest.get(key);
             if (cur === undefined) {
-              cur = { value: (st.pushed!.get(project, t.view, e.key) as Buffer | undefined) ?? null, dirty: false };
-              latest.set(e.key, cur);
+              cur = { value: (st.pushed!.get(project, t.view, key) as Buffer | undefined) ?? null, dirty: false };
+              latest.set(key, cur);
             }
-            if (!cur.value || Buffer.compare(cur.value.subarray(0, PLAIN_ORDER_BYTES), e.value.subarray(0, PLAIN_ORDER_BYTES)) <= 0) {
-              cur.value = e.value;
+            if (!cur.value || Buffer.compare(cur.value.subarray(0, PLAIN_ORDER_BYTES), value.subarray(0, PLAIN_ORDER_BYTES)) <= 0) {
+              cur.value = value;
               cur.dirty = true;
             }
           }
           applied[j]!++;
-          if (row.ts > newest[j]!) {
-            newest[j] = row.ts;
+          if (ts > newest[j]!) {
+            newest[j] = ts;
             changed[j] = true;
           }
         });
@@ -155,7 +153,7 @@ export class SqlitePusher {
         throw new OnlineError(
           "TIMEOUT",
           `push to '${batch.source}' (project '${this.project}'): the online store ${this.db.name} stayed locked by another writer ` +
-            `(a load, or pushes from another process) for ${this.timeoutMs} ms, so this step of ${batch.rows.length} rows was not written; ` +
+            `(a load, or pushes from another process) for ${this.timeoutMs} ms, so this step of ${batch.n} rows was not written; ` +
             `push it again once the load has finished (with a dedupe_key on the source, rows already applied are skipped), ` +
             `or raise the client's timeoutMs above the time a load takes`,
         );
