@@ -117,7 +117,7 @@ async function pushedIds(store: (typeof STORE_TYPES)[number], dir: string, name:
   }
   const redis = new Redis(REDIS_URL);
   try {
-    return (await redis.zrange(`fc:${name}:pushed-ids:orders`, 0, -1)).sort();
+    return (await redis.zrange(`fc:${name}:pushed-ids:orders`, "0", "-1")).sort();
   } finally {
     redis.disconnect();
   }
