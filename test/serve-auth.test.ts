@@ -215,7 +215,7 @@ function fcompile(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ status: 
 describe("fcompile serve", () => {
   it("refuses to listen beyond loopback without a token, and a bad token file, before opening anything", async () => {
     const open = await fcompile({}, "serve", "--host", "0.0.0.0", "--port", "0");
-    expect(open.status).toBe(1);
+    expect(open.status).toBe(2);
     expect(open.stderr).toContain(
       "error FC015: --host 0.0.0.0 is reachable from other machines, so serve needs a bearer token: give --auth-token-file FILE",
     );
@@ -227,7 +227,7 @@ describe("fcompile serve", () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain("<command line>:1:1: error FC011: cannot read the token file no-such-file");
     const both = await fcompile({ [AUTH_TOKEN_ENV]: TOKEN }, "serve", "--auth-token-file", "token");
-    expect(both.status).toBe(1);
+    expect(both.status).toBe(2);
     expect(both.stderr).toContain("not both");
     expect(both.stderr).not.toContain(TOKEN);
   });

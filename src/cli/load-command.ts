@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { DEFAULT_MAX_SHRINK, load } from "../commands/load.js";
-import { userError } from "../diagnostics/diagnostic.js";
-import { withProjectOptions } from "./common-options.js";
+import { usageError } from "../diagnostics/diagnostic.js";
+import { integerOption, withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";
 
@@ -38,7 +38,7 @@ Example:
   fcompile materialize --end 2025-06-01 && fcompile load && fcompile get --service churn_model --entity customer_id=1001`,
     )
     .action((opts: LoadFlags) =>
-      runCommand(async () => {
+      runCommand("load", async () => {
         await runLoad(opts, parseMaxShrink(opts.maxShrink));
       }),
     );
@@ -48,7 +48,7 @@ Example:
 export function parseMaxShrink(text: string): number {
   const maxShrink = Number(text);
   if (text.trim() === "" || !(maxShrink >= 0 && maxShrink <= 1))
-    throw userError("FC015", `--max-shrink must be a fraction from 0 to 1, e.g. 0.5 (got '${text}')`);
+    throw usageError(`--max-shrink must be a fraction from 0 to 1, e.g. 0.5 (got '${text}')`);
   return maxShrink;
 }
 
@@ -60,7 +60,7 @@ export async function runLoad(opts: LoadFlags, maxShrink: number): Promise<void>
     r = await load({
       projectDir: opts.project,
       target: opts.target,
-      graceMs: Number(opts.graceMs),
+      graceMs: integerOption("--grace-ms", opts.graceMs, 0, 86_400_000),
       maxShrink,
       allowEmpty: !!opts.allowEmpty,
       force: !!opts.force,

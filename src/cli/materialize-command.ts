@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { DEFAULT_MAX_SHRINK } from "../commands/load.js";
 import { parseMaxShrink, runLoad } from "./load-command.js";
-import { userError } from "../diagnostics/diagnostic.js";
+import { usageError } from "../diagnostics/diagnostic.js";
 import { materialize } from "../commands/materialize.js";
 import { withProjectOptions } from "./common-options.js";
 import type { LoadFlags } from "./load-command.js";
@@ -49,13 +49,10 @@ With --load, a failed load leaves the new materialization in place (and readers 
 load): run 'fcompile load' to retry. The load pushes every materialized view, not only --views.`,
     )
     .action((opts: MaterializeFlags) =>
-      runCommand(async () => {
+      runCommand("materialize", async () => {
         const maxShrink = parseMaxShrink(opts.maxShrink);
         if (!opts.load && (opts.allowEmpty || opts.force || opts.maxShrink !== String(DEFAULT_MAX_SHRINK)))
-          throw userError(
-            "FC015",
-            "--allow-empty, --force and --max-shrink apply to the load: add --load (or pass them to 'fcompile load')",
-          );
+          throw usageError("--allow-empty, --force and --max-shrink apply to the load: add --load (or pass them to 'fcompile load')");
         const progress = progressLine();
         const r = await materialize({
           projectDir: opts.project,

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { verify } from "../commands/verify.js";
 import { toJson } from "../client/json.js";
-import { withProjectOptions } from "./common-options.js";
+import { integerOption, withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { runCommand } from "./output.js";
 
@@ -31,14 +31,14 @@ Example:
   fcompile verify --end 2025-06-01 --sample 500`,
     )
     .action((opts: VerifyFlags) =>
-      runCommand(async () => {
+      runCommand("verify", async () => {
         const r = await verify({
           projectDir: opts.project,
           target: opts.target,
           end: opts.end,
-          sample: Number(opts.sample),
+          sample: integerOption("--sample", opts.sample, 1, 10_000_000),
           service: opts.service,
-          seed: Number(opts.seed),
+          seed: integerOption("--seed", opts.seed, 0, Number.MAX_SAFE_INTEGER),
         });
         for (const m of r.mismatches.slice(0, 50)) {
           process.stdout.write(

@@ -2,7 +2,7 @@ import { pushedTable, viewRowsRelation } from "../compile/relations.js";
 import { compileTraining, outputName } from "../compile/training.js";
 import { createOnlineClient } from "../client/index.js";
 import type { FeatureValue, OnlineClient } from "../client/index.js";
-import { userError } from "../diagnostics/diagnostic.js";
+import { usageError, userError } from "../diagnostics/diagnostic.js";
 import { resolveOnline } from "../project/online-config.js";
 import type { AggregationFeature, FeatureRef, FeatureType, Registry } from "../registry/types.js";
 import { formatTimestamp, parseTimestamp } from "../timestamps.js";
@@ -54,7 +54,7 @@ export async function verify(opts: VerifyOptions): Promise<{
 }> {
   const end = timestampOption("--end", opts.end);
   const sample = opts.sample ?? 100;
-  if (!Number.isInteger(sample) || sample < 1) throw userError("FC015", "--sample must be a whole number of entities, at least 1");
+  if (!Number.isInteger(sample) || sample < 1) throw usageError("--sample must be a whole number of entities, at least 1");
   const { config, registry } = await loadProject(opts.projectDir);
   const { target, ct } = compileTargetFor(config, opts.target);
   let refs: FeatureRef[];
