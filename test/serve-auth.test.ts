@@ -262,10 +262,13 @@ describe("fcompile serve", () => {
       child.kill("SIGINT");
     });
     expect(code, stderr).toBe(0);
-    // The startup check of /health sent the token: no warning that the store does not answer.
+    // The startup check of the store passed: no warning that the store does not answer.
     expect(stderr).not.toMatch(/warning/);
-    // --log wrote the requests (the 401s among them), but neither the token nor the wrong ones nor the header.
+    // --log wrote the test's four requests (the 401s among them) and nothing else: not serve's own
+    // startup probe of the store; neither the token nor the wrong ones nor the header.
+    expect(stdout.match(/"msg":"incoming request"/g)?.length).toBe(4);
     expect(stdout.match(/"statusCode":401/g)?.length).toBe(3);
+    expect(stdout.match(/"statusCode":200/g)?.length).toBe(1);
     for (const secret of [TOKEN, WRONG_OTHER_LENGTH, WRONG_SAME_LENGTH, "Bearer", "authorization"]) {
       expect(stdout, secret).not.toContain(secret);
       expect(stderr, secret).not.toContain(secret);

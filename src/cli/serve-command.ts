@@ -108,14 +108,11 @@ async function serve(opts: ServeFlags): Promise<void> {
   const auth = authToken === undefined ? "no authentication" : "bearer token required";
   const pushing = push ? ", POST /push on" : "";
   process.stdout.write(`fcompile serve: listening on ${url} (project ${config.name}, online store ${where}, ${auth}${pushing})\n`);
-  const health = await app.inject({
-    method: "GET",
-    url: "/health",
-    headers: authToken === undefined ? {} : { authorization: `Bearer ${authToken}` },
-  });
-  if (health.statusCode !== 200) {
-    const { message } = health.json<{ message?: string }>();
-    process.stderr.write(`warning: the online store does not answer yet; requests get 503 until it does (${message ?? health.body})\n`);
+  // The store is probed as GET /health would, but not through the server: `--log` logs only the requests of clients.
+  try {
+    await client.ping();
+  } catch (err) {
+    process.stderr.write(`warning: the online store does not answer yet; requests get 503 until it does (${(err as Error).message})\n`);
   }
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
