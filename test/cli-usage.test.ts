@@ -52,6 +52,14 @@ describe("usage errors exit 2 and name the help to read", () => {
     [["push", "--source", "orders", "--file", "x.txt"], usage("push", "--file x.txt: give a .csv, .parquet or .ndjson (.jsonl) file")],
     [["serve", "--port", "abc"], usage("serve", "--port must be an integer from 0 to 65535 (got 'abc')")],
     [["serve", "--max-push-rows", "0"], usage("serve", "--max-push-rows must be an integer from 1 to 1000000 (got '0')")],
+    [
+      ["get", "--entity", "customer_id=1"],
+      usage("get", "give exactly one of --service NAME or --features VIEW:FEATURE,… (e.g. --service churn_model)"),
+    ],
+    [
+      ["get", "--service", "model", "--features", "stats:amount", "--entity", "customer_id=1"],
+      usage("get", "give exactly one of --service NAME or --features VIEW:FEATURE,… (e.g. --service churn_model)"),
+    ],
     [["get", "--service", "model"], usage("get", "give at least one --entity key=value, e.g. --entity customer_id=1001")],
     [
       ["get", "--service", "model", "--entity", "1001"],

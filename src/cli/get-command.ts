@@ -44,6 +44,8 @@ Example:
     )
     .action((opts: GetFlags) =>
       runCommand("get", async () => {
+        if (!!opts.service === !!opts.features)
+          throw usageError("give exactly one of --service NAME or --features VIEW:FEATURE,… (e.g. --service churn_model)");
         if (opts.entity.length === 0) throw usageError("give at least one --entity key=value, e.g. --entity customer_id=1001");
         const timeoutMs = integerOption("--timeout-ms", opts.timeoutMs, 1, 3_600_000);
         if (opts.at !== undefined) timestampOption("--at", opts.at);
