@@ -448,6 +448,20 @@ describe("diagnostics point at file, line and column", () => {
     ]);
   });
 
+  it("a push: that is not a boolean leaves out the push rules, not the source or its views", async () => {
+    const yml = [
+      ENTITY,
+      "sources:",
+      "  - {name: orders, path: ../data/orders.csv, timestamp: ts, push: yes, dedupe_key: order_id}",
+      "feature_views:",
+      "  - {name: w, entities: [customer], source: orders, lateness: 1d, aggregations: [{name: n, function: sum, column: amont, window: 1d}]}",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml, "data/orders.csv": "order_id,customer_id,ts,amount\n1,1,2025-01-01,2\n" })).toEqual([
+      "definitions/a.yml:6:67: error FC003: 'push' must be a boolean",
+      "definitions/a.yml:8:89: error FC017: column 'amont' of sum in view 'w' is not in data/orders.csv (columns: order_id, customer_id, ts, amount)",
+    ]);
+  });
+
   it("bad fcompile.yaml", async () => {
     const dir = tempProject({ "fcompile.yaml": "name: Shop\ntargets:\n  local: {type: oracle}\nextra: 1\n" });
     dirs.push(dir);

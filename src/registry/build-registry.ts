@@ -13,7 +13,7 @@ import { resolveFeatureRefs } from "./feature-refs.js";
 import { orderSqlViews } from "./sql-view-order.js";
 import type { AggregationView, Feature, FeatureService, FeatureView, FileSource, Registry, Source, SqlPart, SqlRows } from "./types.js";
 import { readAggregations, readHop, typeAggregations } from "./aggregations.js";
-import { unreachable } from "./types.js";
+import { rowSourceOf, unreachable } from "./types.js";
 import { splitUserSql } from "./user-sql.js";
 import { suggest } from "./suggest.js";
 import { checkPush } from "./push-checks.js";
@@ -47,7 +47,7 @@ interface Item {
  */
 const ISOLATED_KEYS: Record<"entities" | "sources" | "views" | "services", readonly string[]> = {
   entities: ["description", "owner", "tags"],
-  sources: ["dedupe_key", "description", "owner", "tags"],
+  sources: ["push", "dedupe_key", "description", "owner", "tags"],
   views: ["lateness", "ttl", "description", "owner", "tags"],
   services: ["description", "owner", "tags"],
 };
@@ -197,11 +197,18 @@ export async function buildRegistry(raw: RawProject, bag: DiagnosticBag, opts: D
     typeAggregations(view, source ? reg.dataFiles.get(source.name) : undefined, where, bag);
   }
   viewKeyTypes(reg, bag, (view, i) => at(viewItems.get(view)!, "entities", i));
+  // A source whose `push:` is broken is neither a push source nor not one: the push rules of it and of its views are skipped.
+  const pushUnknown = (source: string | undefined): boolean =>
+    source !== undefined && sourceItems.get(source)?.brokenKeys.has("push") === true;
   checkPush(
     reg,
     bag,
     (kind, name, key) => at((kind === "source" ? sourceItems : viewItems).get(name)!, key),
-    (kind, name) => (kind === "source" ? sourceItems : viewItems).get(name)?.broken !== false,
+    (kind, name) => {
+      const it = (kind === "source" ? sourceItems : viewItems).get(name);
+      if (it?.broken !== false) return true;
+      return pushUnknown(kind === "source" ? name : rowSourceOf(reg.views.get(name)!));
+    },
   );
 
   for (const it of lists.services) {
