@@ -92,7 +92,22 @@ describe("usage errors exit 2 and name the help to read", () => {
     [["load", "--grace-ms", "-1"], usage("load", "--grace-ms must be an integer from 0 to 86400000 (got '-1')")],
     [
       ["materialize", "--force"],
-      usage("materialize", "--allow-empty, --force and --max-shrink apply to the load: add --load (or pass them to 'fcompile load')"),
+      usage(
+        "materialize",
+        "--allow-empty, --force, --max-shrink and --grace-ms apply to the load: add --load (or pass them to 'fcompile load')",
+      ),
+    ],
+    [
+      ["materialize", "--grace-ms", "0"],
+      usage(
+        "materialize",
+        "--allow-empty, --force, --max-shrink and --grace-ms apply to the load: add --load (or pass them to 'fcompile load')",
+      ),
+    ],
+    [
+      // checked before materializing, not after
+      ["materialize", "--load", "--grace-ms", "soon"],
+      usage("materialize", "--grace-ms must be an integer from 0 to 86400000 (got 'soon')"),
     ],
     [["materialize", "--start", "2025-01-01", "--incremental"], usage("materialize", "give --start or --incremental, not both")],
     [

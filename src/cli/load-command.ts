@@ -39,13 +39,18 @@ Example:
     )
     .action((opts: LoadFlags) =>
       runCommand("load", async () => {
-        await runLoad(opts, parseMaxShrink(opts.maxShrink));
+        await runLoad(opts, loadNumbers(opts));
       }),
     );
 }
 
+/** The numbers of load's flags, checked before anything runs (`materialize --load` checks them before materializing). */
+export function loadNumbers(opts: LoadFlags): { maxShrink: number; graceMs: number } {
+  return { maxShrink: parseMaxShrink(opts.maxShrink), graceMs: integerOption("--grace-ms", opts.graceMs, 0, 86_400_000) };
+}
+
 /** `--max-shrink`: a fraction from 0 to 1, or a usage error saying so. */
-export function parseMaxShrink(text: string): number {
+function parseMaxShrink(text: string): number {
   const maxShrink = Number(text);
   if (text.trim() === "" || !(maxShrink >= 0 && maxShrink <= 1))
     throw usageError(`--max-shrink must be a fraction from 0 to 1, e.g. 0.5 (got '${text}')`);
@@ -53,14 +58,14 @@ export function parseMaxShrink(text: string): number {
 }
 
 /** Runs `load` with progress on a terminal, notes on stderr and the summary line on stdout. */
-export async function runLoad(opts: LoadFlags, maxShrink: number): Promise<void> {
+export async function runLoad(opts: LoadFlags, { maxShrink, graceMs }: { maxShrink: number; graceMs: number }): Promise<void> {
   const progress = progressLine();
   let r;
   try {
     r = await load({
       projectDir: opts.project,
       target: opts.target,
-      graceMs: integerOption("--grace-ms", opts.graceMs, 0, 86_400_000),
+      graceMs,
       maxShrink,
       allowEmpty: !!opts.allowEmpty,
       force: !!opts.force,
