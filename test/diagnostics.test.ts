@@ -474,6 +474,25 @@ describe("diagnostics point at file, line and column", () => {
   });
 });
 
+describe("fcompile.yaml's targets and online store", () => {
+  it("a wrong target or online store is reported with the definitions' problems, in one run", async () => {
+    const dir = tempProject({
+      "fcompile.yaml":
+        "name: shop\ntarget: nope\ntargets:\n  local: {type: duckdb, path: w.duckdb, thread: 2}\n  other: null\nonline: {type: memcached}\n",
+      "definitions/a.yml": ENTITY + "\nsources:\n  - {name: s, table: raw.s, timestamp: ts, push: true, dedupe_key: 1x}\n",
+    });
+    dirs.push(dir);
+    const r = await build({ projectDir: dir });
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      expect.stringMatching(/^definitions\/a\.yml:6:68: error FC009: unsafe identifier "1x" for 'dedupe_key': /),
+      "fcompile.yaml:2:9: error FC013: default target 'nope' is not defined under 'targets'",
+      "fcompile.yaml:4:41: error FC013: unknown key 'thread'; expected one of: type, path, url, schema, threads, memory_limit, statement_timeout",
+      "fcompile.yaml:5:10: error FC003: 'other' must be a mapping",
+      `fcompile.yaml:6:16: error FC003: 'type' must be one of: sqlite, redis (got "memcached")`,
+    ]);
+  });
+});
+
 describe("a failed build leaves the previous target/ untouched", () => {
   it("keeps the old manifest", async () => {
     const dir = tempProject({ "fcompile.yaml": CONFIG, "definitions/a.yml": ENTITY });
