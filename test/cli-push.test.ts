@@ -146,15 +146,15 @@ describe("fcompile push", () => {
     expect(await total()).toBe(totalBefore);
   });
 
-  it("refuses an unknown format, a source without push: true, a bad --to, naming the fix", async () => {
+  it("refuses an unknown format and a bad --to (usage: exit 2), a source without push: true (exit 1), naming the fix", async () => {
     const txt = await fcompileIn(dir, "push", "--source", "orders", "--file", "in/notes.txt");
-    expect(txt.status).toBe(1);
+    expect(txt.status).toBe(2);
     expect(txt.stderr).toMatch(/error FC015: --file in\/notes.txt: give a .csv, .parquet or .ndjson \(.jsonl\) file/);
     const plain = await fcompileIn(dir, "push", "--source", "profiles", "--file", "in/two.csv", "--to", "offline");
     expect(plain.status).toBe(1);
     expect(plain.stderr).toMatch(/source 'profiles' is not a push source: add 'push: true'/);
     const to = await fcompileIn(dir, "push", "--source", "orders", "--file", "in/two.csv", "--to", "both");
-    expect(to.status).toBe(1);
+    expect(to.status).toBe(2);
     expect(to.stderr).toMatch(/--to must be one of online, offline, online_and_offline \(got 'both'\)/);
     const missing = await fcompileIn(dir, "push", "--source", "orders", "--file", "in/nope.csv", "--to", "offline");
     expect(missing.status).toBe(1);

@@ -67,7 +67,7 @@ describe("fcompile CLI on the sample project", () => {
       expect(named.stdout).toMatch(/^created project 'orders_v2': /);
       expect(readFileSync(path.join(parent, "x/fcompile.yaml"), "utf8")).toMatch(/^name: orders_v2$/m);
       const bad = run("y", "--name", "9bad");
-      expect(bad.status).toBe(1);
+      expect(bad.status).toBe(2);
       expect(bad.stderr).toContain("<command line>:1:1: error FC015: '9bad' is not a project name");
       expect(existsSync(path.join(parent, "y"))).toBe(false);
     } finally {

@@ -140,8 +140,8 @@ describe.concurrent.each(Object.entries(setups))("fcompile status on %s", (label
     expect(past.stderr).toMatch(/the materialization above is committed; the load failed.*Run 'fcompile load' to retry/);
     expect((await states(dir)).driver_stats).toEqual(["load-behind", "2025-06-01 00:00:00", "2025-01-01 14:00:00"]);
     const stray = await fcompile(dir, "materialize", "--force");
-    expect(stray.status).toBe(1);
-    expect(stray.stderr).toMatch(/--allow-empty, --force and --max-shrink apply to the load: add --load/);
+    expect(stray.status).toBe(2);
+    expect(stray.stderr).toMatch(/--allow-empty, --force, --max-shrink and --grace-ms apply to the load: add --load/);
     // --allow-empty goes through to the load.
     expect(await ok(dir, "materialize", "--end", "2025-06-01T00:00:00Z", "--load", "--allow-empty")).toMatch(/^load ok: 1 views, 0 rows/m);
     expect((await statusOf(dir)).views[0]).toMatchObject({ state: "fresh", online: { end: "2025-06-01 00:00:00", rows: 0 } });

@@ -398,6 +398,76 @@ describe("diagnostics point at file, line and column", () => {
     ]);
   });
 
+  it("push keys: a broken dedupe_key or lateness hides none of the other problems", async () => {
+    const orders = "order_id,customer_id,ts,amount\n1,1,2025-01-01,2\n";
+    // dedupe_key naming a missing column, and an unrelated unknown entity in a view elsewhere.
+    const missing = [
+      ENTITY,
+      "sources:",
+      "  - {name: orders, path: ../data/orders.csv, timestamp: ts, push: true, dedupe_key: order_uid}",
+      "feature_views:",
+      "  - {name: v, entities: [shopper], source: orders, features: [{name: amount, type: float64}]}",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": missing, "data/orders.csv": orders })).toEqual([
+      "definitions/a.yml:6:85: error FC017: dedupe_key 'order_uid' of source 'orders' is not a column of its data file (columns: order_id, customer_id, ts, amount)",
+      "definitions/a.yml:8:26: error FC006: unknown entity 'shopper' in view 'v'",
+    ]);
+    // dedupe_key that is no column name: the source is still read, so the views over it are checked.
+    const unsafe = [
+      ENTITY,
+      "sources:",
+      "  - {name: orders, path: ../data/orders.csv, timestamp: ts, push: true, dedupe_key: order-id}",
+      "feature_views:",
+      "  - {name: v, entities: [customer], source: orders, features: [{name: amont, type: float64}]}",
+      "  - {name: w, entities: [customer], source: orders, lateness: 1d, aggregations: [{name: n, function: sum, column: amont, window: 1d}]}",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": unsafe, "data/orders.csv": orders })).toEqual([
+      expect.stringMatching(/^definitions\/a\.yml:6:85: error FC009: unsafe identifier "order-id" for 'dedupe_key': /),
+      "definitions/a.yml:8:71: error FC017: feature column 'amont' is not in data/orders.csv (columns: order_id, customer_id, ts, amount)",
+      "definitions/a.yml:9:89: error FC017: column 'amont' of sum in view 'w' is not in data/orders.csv (columns: order_id, customer_id, ts, amount)",
+    ]);
+    // A bad lateness text with a bad window, an unknown entity and a missing column in the same view;
+    // lateness on a view over a source without push: true, with a bad ttl beside it.
+    const lateness = [
+      ENTITY,
+      "sources:",
+      "  - {name: orders, path: ../data/orders.csv, timestamp: ts, push: true}",
+      "  - {name: plain, path: ../data/orders.csv, timestamp: ts}",
+      "feature_views:",
+      "  - name: w",
+      "    entities: [shopper]",
+      "    source: orders",
+      "    lateness: 5 minutes",
+      "    aggregations:",
+      "      - {name: n, function: count, window: 1x}",
+      "      - {name: total, function: sum, column: amont, window: 1d}",
+      "  - {name: p, entities: [customer], source: plain, lateness: 1h, ttl: 2 days, features: [{name: amont, type: float64}]}",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": lateness, "data/orders.csv": orders })).toEqual([
+      "definitions/a.yml:10:16: error FC006: unknown entity 'shopper' in view 'w'",
+      "definitions/a.yml:12:15: error FC003: invalid value \"5 minutes\" for 'lateness': A duration: a whole number and a unit, s m h d or w (e.g. 30d).",
+      "definitions/a.yml:14:44: error FC003: invalid value \"1x\" for 'window': From 1m to 365d (s m h d w), or lifetime.",
+      "definitions/a.yml:15:16: error FC017: column 'amont' of sum in view 'w' is not in data/orders.csv (columns: order_id, customer_id, ts, amount)",
+      "definitions/a.yml:16:62: error FC003: 'lateness' applies only to views over a push source: source 'plain' of view 'p' is not a push source; add 'push: true' to it",
+      "definitions/a.yml:16:71: error FC003: invalid value \"2 days\" for 'ttl': A duration: a whole number and a unit, s m h d or w (e.g. 30d).",
+      "definitions/a.yml:16:97: error FC017: feature column 'amont' is not in data/orders.csv (columns: order_id, customer_id, ts, amount)",
+    ]);
+  });
+
+  it("a push: that is not a boolean leaves out the push rules, not the source or its views", async () => {
+    const yml = [
+      ENTITY,
+      "sources:",
+      "  - {name: orders, path: ../data/orders.csv, timestamp: ts, push: yes, dedupe_key: order_id}",
+      "feature_views:",
+      "  - {name: w, entities: [customer], source: orders, lateness: 1d, aggregations: [{name: n, function: sum, column: amont, window: 1d}]}",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml, "data/orders.csv": "order_id,customer_id,ts,amount\n1,1,2025-01-01,2\n" })).toEqual([
+      "definitions/a.yml:6:67: error FC003: 'push' must be a boolean",
+      "definitions/a.yml:8:89: error FC017: column 'amont' of sum in view 'w' is not in data/orders.csv (columns: order_id, customer_id, ts, amount)",
+    ]);
+  });
+
   it("bad fcompile.yaml", async () => {
     const dir = tempProject({ "fcompile.yaml": "name: Shop\ntargets:\n  local: {type: oracle}\nextra: 1\n" });
     dirs.push(dir);
@@ -406,6 +476,25 @@ describe("diagnostics point at file, line and column", () => {
       `fcompile.yaml:1:7: error FC009: unsafe identifier "Shop" for 'name': Project name: a lower-case letter, then lower-case letters, digits or underscores. Namespaces online keys and warehouse objects.`,
       `fcompile.yaml:3:17: error FC003: 'type' must be one of: duckdb, postgres (got "oracle")`,
       "fcompile.yaml:4:1: error FC013: unknown key 'extra'; expected one of: name, definitions, target, targets, online",
+    ]);
+  });
+});
+
+describe("fcompile.yaml's targets and online store", () => {
+  it("a wrong target or online store is reported with the definitions' problems, in one run", async () => {
+    const dir = tempProject({
+      "fcompile.yaml":
+        "name: shop\ntarget: nope\ntargets:\n  local: {type: duckdb, path: w.duckdb, thread: 2}\n  other: null\nonline: {type: memcached}\n",
+      "definitions/a.yml": ENTITY + "\nsources:\n  - {name: s, table: raw.s, timestamp: ts, push: true, dedupe_key: 1x}\n",
+    });
+    dirs.push(dir);
+    const r = await build({ projectDir: dir });
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      expect.stringMatching(/^definitions\/a\.yml:6:68: error FC009: unsafe identifier "1x" for 'dedupe_key': /),
+      "fcompile.yaml:2:9: error FC013: default target 'nope' is not defined under 'targets'",
+      "fcompile.yaml:4:41: error FC013: unknown key 'thread'; expected one of: type, path, url, schema, threads, memory_limit, statement_timeout",
+      "fcompile.yaml:5:10: error FC003: 'other' must be a mapping",
+      `fcompile.yaml:6:16: error FC003: 'type' must be one of: sqlite, redis (got "memcached")`,
     ]);
   });
 });

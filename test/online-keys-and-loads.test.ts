@@ -182,7 +182,7 @@ for (const store of STORE_TYPES) {
       expect(refused.stdout).toBe("");
       expect((await client.loaded(["stats"]))[0]!.rows).toBe(1);
       const usage = await cli(dir, "load", "--max-shrink", "2");
-      expect(usage.status).toBe(1);
+      expect(usage.status).toBe(2);
       expect(usage.stderr).toMatch(/--max-shrink must be a fraction from 0 to 1/);
       const allowed = await cli(dir, "load", "--allow-empty", "--grace-ms", "0");
       expect(allowed.status, allowed.stderr).toBe(0);

@@ -215,7 +215,7 @@ function fcompile(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ status: 
 describe("fcompile serve", () => {
   it("refuses to listen beyond loopback without a token, and a bad token file, before opening anything", async () => {
     const open = await fcompile({}, "serve", "--host", "0.0.0.0", "--port", "0");
-    expect(open.status).toBe(1);
+    expect(open.status).toBe(2);
     expect(open.stderr).toContain(
       "error FC015: --host 0.0.0.0 is reachable from other machines, so serve needs a bearer token: give --auth-token-file FILE",
     );
@@ -227,7 +227,7 @@ describe("fcompile serve", () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain("<command line>:1:1: error FC011: cannot read the token file no-such-file");
     const both = await fcompile({ [AUTH_TOKEN_ENV]: TOKEN }, "serve", "--auth-token-file", "token");
-    expect(both.status).toBe(1);
+    expect(both.status).toBe(2);
     expect(both.stderr).toContain("not both");
     expect(both.stderr).not.toContain(TOKEN);
   });
@@ -262,10 +262,13 @@ describe("fcompile serve", () => {
       child.kill("SIGINT");
     });
     expect(code, stderr).toBe(0);
-    // The startup check of /health sent the token: no warning that the store does not answer.
+    // The startup check of the store passed: no warning that the store does not answer.
     expect(stderr).not.toMatch(/warning/);
-    // --log wrote the requests (the 401s among them), but neither the token nor the wrong ones nor the header.
+    // --log wrote the test's four requests (the 401s among them) and nothing else: not serve's own
+    // startup probe of the store; neither the token nor the wrong ones nor the header.
+    expect(stdout.match(/"msg":"incoming request"/g)?.length).toBe(4);
     expect(stdout.match(/"statusCode":401/g)?.length).toBe(3);
+    expect(stdout.match(/"statusCode":200/g)?.length).toBe(1);
     for (const secret of [TOKEN, WRONG_OTHER_LENGTH, WRONG_SAME_LENGTH, "Bearer", "authorization"]) {
       expect(stdout, secret).not.toContain(secret);
       expect(stderr, secret).not.toContain(secret);

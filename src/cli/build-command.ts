@@ -14,7 +14,7 @@ export function registerBuild(program: Command): void {
       "\nExit code 0 when the project is valid, 1 with file:line:col diagnostics when it is not (target/ is then left as it was).",
     )
     .action((opts: CommonOptions) =>
-      runCommand(async () => {
+      runCommand("build", async () => {
         const started = performance.now();
         const r = await build({ projectDir: opts.project, target: opts.target });
         printDiagnostics(r.diagnostics, r.ok ? "" : "nothing was written (target/ is unchanged)");

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { clean } from "../commands/clean.js";
 import type { CleanResult } from "../commands/clean.js";
+import { usageError } from "../diagnostics/diagnostic.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";
@@ -33,12 +34,8 @@ Examples:
   fcompile clean --yes --target pg`,
     )
     .action((opts: CleanFlags) =>
-      runCommand(async () => {
-        if (opts.warehouseOnly && opts.onlineOnly) {
-          process.stderr.write("error FC015: give --warehouse-only or --online-only, not both\n");
-          process.exitCode = 2;
-          return;
-        }
+      runCommand("clean", async () => {
+        if (opts.warehouseOnly && opts.onlineOnly) throw usageError("give --warehouse-only or --online-only, not both");
         const progress = progressLine();
         const r = await clean({
           onProgress: (n) => progress.update(`removing online keys: ${n.toLocaleString("en")}…`),

@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { get } from "../commands/get.js";
 import { toJson } from "../client/json.js";
-import { userError } from "../diagnostics/diagnostic.js";
+import { usageError } from "../diagnostics/diagnostic.js";
+import { timestampOption } from "../commands/common.js";
+import { integerOption } from "./common-options.js";
 import { runCommand } from "./output.js";
 
 interface GetFlags {
@@ -41,8 +43,12 @@ Example:
   fcompile get --service churn_model --entity customer_id=1001 --entity customer_id=1002 --at 2025-06-01`,
     )
     .action((opts: GetFlags) =>
-      runCommand(async () => {
-        if (opts.entity.length === 0) throw userError("FC015", "give at least one --entity key=value");
+      runCommand("get", async () => {
+        if (!!opts.service === !!opts.features)
+          throw usageError("give exactly one of --service NAME or --features VIEW:FEATURE,… (e.g. --service churn_model)");
+        if (opts.entity.length === 0) throw usageError("give at least one --entity key=value, e.g. --entity customer_id=1001");
+        const timeoutMs = integerOption("--timeout-ms", opts.timeoutMs, 1, 3_600_000);
+        if (opts.at !== undefined) timestampOption("--at", opts.at);
         const r = await get({
           projectDir: opts.project,
           service: opts.service,
@@ -53,7 +59,7 @@ Example:
           entityRows: opts.entity.map(parseEntity),
           at: opts.at,
           fullNames: !!opts.fullNames,
-          timeoutMs: Number(opts.timeoutMs),
+          timeoutMs,
         });
         process.stdout.write(toJson(r, 2) + "\n");
       }),
@@ -69,7 +75,7 @@ function parseEntity(text: string): Record<string, string> {
   const row: Record<string, string> = {};
   for (const part of text.split(",")) {
     const eq = part.indexOf("=");
-    if (eq <= 0) throw userError("FC015", `--entity '${text}' must be key=value (or key=value,key=value for composite keys)`);
+    if (eq <= 0) throw usageError(`--entity '${text}' must be key=value (or key=value,key=value for composite keys)`);
     row[part.slice(0, eq).trim()] = part.slice(eq + 1);
   }
   return row;

@@ -22,7 +22,7 @@ Example:
   npx fcompile init my_features && cd my_features && npx fcompile build`,
     )
     .action((dir: string, opts: { name?: string }) =>
-      runCommand(async () => {
+      runCommand("init", async () => {
         const name = opts.name ?? projectNameFor(dir);
         const files = init(dir, name);
         const folder = path.basename(path.resolve(dir));

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { DEFAULT_MAX_SHRINK, load } from "../commands/load.js";
-import { userError } from "../diagnostics/diagnostic.js";
-import { withProjectOptions } from "./common-options.js";
+import { usageError } from "../diagnostics/diagnostic.js";
+import { integerOption, withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";
 
@@ -38,29 +38,34 @@ Example:
   fcompile materialize --end 2025-06-01 && fcompile load && fcompile get --service churn_model --entity customer_id=1001`,
     )
     .action((opts: LoadFlags) =>
-      runCommand(async () => {
-        await runLoad(opts, parseMaxShrink(opts.maxShrink));
+      runCommand("load", async () => {
+        await runLoad(opts, loadNumbers(opts));
       }),
     );
 }
 
+/** The numbers of load's flags, checked before anything runs (`materialize --load` checks them before materializing). */
+export function loadNumbers(opts: LoadFlags): { maxShrink: number; graceMs: number } {
+  return { maxShrink: parseMaxShrink(opts.maxShrink), graceMs: integerOption("--grace-ms", opts.graceMs, 0, 86_400_000) };
+}
+
 /** `--max-shrink`: a fraction from 0 to 1, or a usage error saying so. */
-export function parseMaxShrink(text: string): number {
+function parseMaxShrink(text: string): number {
   const maxShrink = Number(text);
   if (text.trim() === "" || !(maxShrink >= 0 && maxShrink <= 1))
-    throw userError("FC015", `--max-shrink must be a fraction from 0 to 1, e.g. 0.5 (got '${text}')`);
+    throw usageError(`--max-shrink must be a fraction from 0 to 1, e.g. 0.5 (got '${text}')`);
   return maxShrink;
 }
 
 /** Runs `load` with progress on a terminal, notes on stderr and the summary line on stdout. */
-export async function runLoad(opts: LoadFlags, maxShrink: number): Promise<void> {
+export async function runLoad(opts: LoadFlags, { maxShrink, graceMs }: { maxShrink: number; graceMs: number }): Promise<void> {
   const progress = progressLine();
   let r;
   try {
     r = await load({
       projectDir: opts.project,
       target: opts.target,
-      graceMs: Number(opts.graceMs),
+      graceMs,
       maxShrink,
       allowEmpty: !!opts.allowEmpty,
       force: !!opts.force,

@@ -12,6 +12,7 @@ import { registerServe } from "./serve-command.js";
 import { registerStatus } from "./status-command.js";
 import { registerTrain } from "./train-command.js";
 import { registerVerify } from "./verify-command.js";
+import { usageHint } from "./output.js";
 
 /** Entry point of `fcompile`: wires the commands; each command file imports its drivers lazily. */
 export async function main(argv: string[]): Promise<void> {
@@ -24,7 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command("fcompile")
     .description("A feature store built as a compiler: YAML + SQL feature definitions → point-in-time correct warehouse SQL.")
     .version(VERSION)
-    .showHelpAfterError("(run with --help for usage)")
+    .showHelpAfterError(`(${usageHint("")})`)
     .exitOverride();
   registerInit(program);
   registerBuild(program);
@@ -38,6 +39,8 @@ export async function main(argv: string[]): Promise<void> {
   registerServe(program);
   registerStatus(program);
   registerClean(program);
+  // A usage error commander finds (an unknown option, a missing required option or argument) names the command's help.
+  for (const cmd of program.commands) cmd.showHelpAfterError(`(${usageHint(cmd.name())})`);
   program.addHelpText(
     "after",
     `

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { DEFAULT_MAX_SHRINK } from "../commands/load.js";
-import { parseMaxShrink, runLoad } from "./load-command.js";
-import { userError } from "../diagnostics/diagnostic.js";
+import { loadNumbers, runLoad } from "./load-command.js";
+import { usageError } from "../diagnostics/diagnostic.js";
 import { materialize } from "../commands/materialize.js";
 import { withProjectOptions } from "./common-options.js";
 import type { LoadFlags } from "./load-command.js";
@@ -49,12 +49,11 @@ With --load, a failed load leaves the new materialization in place (and readers 
 load): run 'fcompile load' to retry. The load pushes every materialized view, not only --views.`,
     )
     .action((opts: MaterializeFlags) =>
-      runCommand(async () => {
-        const maxShrink = parseMaxShrink(opts.maxShrink);
-        if (!opts.load && (opts.allowEmpty || opts.force || opts.maxShrink !== String(DEFAULT_MAX_SHRINK)))
-          throw userError(
-            "FC015",
-            "--allow-empty, --force and --max-shrink apply to the load: add --load (or pass them to 'fcompile load')",
+      runCommand("materialize", async () => {
+        const numbers = loadNumbers(opts);
+        if (!opts.load && (opts.allowEmpty || opts.force || opts.maxShrink !== String(DEFAULT_MAX_SHRINK) || opts.graceMs !== "1000"))
+          throw usageError(
+            "--allow-empty, --force, --max-shrink and --grace-ms apply to the load: add --load (or pass them to 'fcompile load')",
           );
         const progress = progressLine();
         const r = await materialize({
@@ -79,15 +78,15 @@ load): run 'fcompile load' to retry. The load pushes every materialized view, no
           `materialize ok: ${r.views.length} views, ${total} rows as of ${r.end} UTC in ${(r.ms / 1000).toFixed(1)} s\n`,
         );
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-        if (opts.load) await loadAfter(opts, maxShrink);
+        if (opts.load) await loadAfter(opts, numbers);
       }),
     );
 }
 
 /** `materialize --load`: the load step, reported as `fcompile load` reports it. */
-async function loadAfter(opts: MaterializeFlags, maxShrink: number): Promise<void> {
+async function loadAfter(opts: MaterializeFlags, numbers: { maxShrink: number; graceMs: number }): Promise<void> {
   try {
-    await runLoad(opts, maxShrink);
+    await runLoad(opts, numbers);
   } catch (err) {
     process.stderr.write(
       "note: the materialization above is committed; the load failed, so readers still see the previous load. Run 'fcompile load' to retry.\n",

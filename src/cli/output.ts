@@ -1,4 +1,4 @@
-import { FcUserError, formatDiagnostic, sortDiagnostics } from "../diagnostics/diagnostic.js";
+import { FcUsageError, FcUserError, formatDiagnostic, sortDiagnostics } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { OnlineError } from "../online/store-reader.js";
 import { LoadLockedError } from "../online/online-writer.js";
@@ -14,12 +14,24 @@ export function printDiagnostics(ds: readonly Diagnostic[], after = ""): void {
   if (errors > 0) process.stderr.write(`${errors} error${errors === 1 ? "" : "s"}${after ? `; ${after}` : ""}.\n`);
 }
 
-/** Runs a command body and maps failures to the exit codes of README "Commands": 1 for the user's input, 2 for internal failures. */
-export async function runCommand(body: () => Promise<void>): Promise<void> {
+/** What a usage error of `command` ends with: where to read how the command is used ("" for fcompile itself). */
+export function usageHint(command: string): string {
+  return `see 'fcompile ${command ? `${command} ` : ""}--help'`;
+}
+
+/**
+ * Runs the body of `fcompile <command>` and maps failures to the exit codes of README "Commands":
+ * 1 for the user's project, input or data; 2 for usage errors (FcUsageError, printed with
+ * `see 'fcompile <command> --help'`) and internal failures.
+ */
+export async function runCommand(command: string, body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (err) {
-    if (err instanceof FcUserError) {
+    if (err instanceof FcUsageError) {
+      printDiagnostics(err.diagnostics, usageHint(command));
+      process.exitCode = 2;
+    } else if (err instanceof FcUserError) {
       printDiagnostics(err.diagnostics);
       process.exitCode = 1;
     } else if (err instanceof WarehouseError || err instanceof LoadLockedError) {

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
-import { userError } from "../diagnostics/diagnostic.js";
+import { usageError } from "../diagnostics/diagnostic.js";
+import type { ProjectPusher } from "../commands/push-online.js";
 import type { PushTo } from "../server/feast-push.js";
 import { rowsAndProblems } from "../online/push/types.js";
-import { withProjectOptions } from "./common-options.js";
+import { integerOption, withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";
 
@@ -43,18 +44,17 @@ source's dedupe_key) are skipped and counted, not errors. See docs/push.md.
 Example:
   fcompile push --source orders --file new_orders.csv --to online_and_offline`,
     )
-    .action((opts: PushFlags) => runCommand(() => runPush(opts)));
+    .action((opts: PushFlags) => runCommand("push", () => runPush(opts)));
 }
 
 async function runPush(opts: PushFlags): Promise<void> {
-  if (!TO.includes(opts.to)) throw userError("FC015", `--to must be one of ${TO.join(", ")} (got '${opts.to}')`);
-  const batchSize = Number(opts.batchSize);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
-    throw userError("FC015", `--batch-size must be an integer from 1 to 100000 (got '${opts.batchSize}')`);
+  if (!TO.includes(opts.to)) throw usageError(`--to must be one of ${TO.join(", ")} (got '${opts.to}')`);
+  const batchSize = integerOption("--batch-size", opts.batchSize, 1, 100_000);
   const { pushFile } = await import("../commands/push-file.js");
   const { projectPusher } = await import("../commands/push-online.js");
   const to = opts.to as PushTo;
-  const pusher = to === "offline" ? undefined : await projectPusher(opts.project, { batchSize });
+  // The online store is opened at the first online write: the file, the source and the offline side are checked first.
+  let pusher: ProjectPusher | undefined;
   const progress = progressLine();
   let r;
   try {
@@ -64,7 +64,10 @@ async function runPush(opts: PushFlags): Promise<void> {
       source: opts.source,
       file: opts.file,
       to,
-      online: pusher?.push,
+      online:
+        to === "offline"
+          ? undefined
+          : async (source, rows) => (pusher ??= await projectPusher(opts.project, { batchSize })).push(source, rows),
       onRows: (n) => progress.update(`pushing ${n.toLocaleString("en")} rows from ${opts.file} …`),
     });
   } catch (err) {

@@ -8,7 +8,7 @@ export function registerRun(program: Command): void {
   withProjectOptions(program.command("run"))
     .description("load file sources into the warehouse and build SQL feature views, all or nothing")
     .action((opts: CommonOptions) =>
-      runCommand(async () => {
+      runCommand("run", async () => {
         const started = performance.now();
         const progress = progressLine();
         const r = await run({

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { OnlineClient } from "../client/index.js";
 import { userError } from "../diagnostics/diagnostic.js";
 import type { PushRequest } from "../server/feast-push.js";
+import { integerOption } from "./common-options.js";
 import { runCommand } from "./output.js";
 
 interface ServeFlags {
@@ -66,14 +67,14 @@ Example:
   fcompile serve --host 0.0.0.0 --auth-token-file token &
   curl -s localhost:6566/health -H "Authorization: Bearer $(cat token)"`,
     )
-    .action((opts: ServeFlags) => runCommand(() => serve(opts)));
+    .action((opts: ServeFlags) => runCommand("serve", () => serve(opts)));
 }
 
 async function serve(opts: ServeFlags): Promise<void> {
-  const port = integerFlag("--port", opts.port, 0, 65535);
-  const timeoutMs = integerFlag("--timeout-ms", opts.timeoutMs, 1, 3_600_000);
-  const maxEntityRows = integerFlag("--max-entities", opts.maxEntities, 1, 1_000_000);
-  const maxPushRows = integerFlag("--max-push-rows", opts.maxPushRows, 1, 1_000_000);
+  const port = integerOption("--port", opts.port, 0, 65535);
+  const timeoutMs = integerOption("--timeout-ms", opts.timeoutMs, 1, 3_600_000);
+  const maxEntityRows = integerOption("--max-entities", opts.maxEntities, 1, 1_000_000);
+  const maxPushRows = integerOption("--max-push-rows", opts.maxPushRows, 1, 1_000_000);
   const { listenHost, serveAuthToken } = await import("../server/bearer-auth.js");
   const authToken = serveAuthToken(opts.host, opts.authTokenFile, process.env);
   const host = listenHost(opts.host);
@@ -107,14 +108,11 @@ async function serve(opts: ServeFlags): Promise<void> {
   const auth = authToken === undefined ? "no authentication" : "bearer token required";
   const pushing = push ? ", POST /push on" : "";
   process.stdout.write(`fcompile serve: listening on ${url} (project ${config.name}, online store ${where}, ${auth}${pushing})\n`);
-  const health = await app.inject({
-    method: "GET",
-    url: "/health",
-    headers: authToken === undefined ? {} : { authorization: `Bearer ${authToken}` },
-  });
-  if (health.statusCode !== 200) {
-    const { message } = health.json<{ message?: string }>();
-    process.stderr.write(`warning: the online store does not answer yet; requests get 503 until it does (${message ?? health.body})\n`);
+  // The store is probed as GET /health would, but not through the server: `--log` logs only the requests of clients.
+  try {
+    await client.ping();
+  } catch (err) {
+    process.stderr.write(`warning: the online store does not answer yet; requests get 503 until it does (${(err as Error).message})\n`);
   }
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -148,11 +146,4 @@ async function pushHandler(projectDir: string, client: OnlineClient) {
     queue = next.catch(() => undefined);
     return next;
   };
-}
-
-function integerFlag(name: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw userError("FC015", `${name} must be an integer from ${min} to ${max} (got '${text}')`);
-  return n;
 }

@@ -33,7 +33,7 @@ Examples:
   fcompile status --check || alert "features are stale"`,
     )
     .action((opts: StatusFlags) =>
-      runCommand(async () => {
+      runCommand("status", async () => {
         const r = await status({ projectDir: opts.project, target: opts.target });
         process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : table(r));
         if (opts.check && r.stale > 0) process.exitCode = 1;

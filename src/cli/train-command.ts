@@ -33,7 +33,7 @@ Example:
 Run 'fcompile run' first so file sources and SQL views exist in the warehouse.`,
     )
     .action((opts: TrainFlags) =>
-      runCommand(async () => {
+      runCommand("train", async () => {
         const progress = progressLine();
         const r = await train({
           onProgress: (p) => progress.update(`training… ${p.toFixed(0)}%`),

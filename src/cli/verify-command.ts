@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { verify } from "../commands/verify.js";
 import { toJson } from "../client/json.js";
-import { withProjectOptions } from "./common-options.js";
+import { integerOption, withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { runCommand } from "./output.js";
 
@@ -24,6 +24,8 @@ export function registerVerify(program: Command): void {
       `
 Run after 'fcompile materialize --end TS' and 'fcompile load'. Prints every mismatch (entity, feature,
 training value, online value and status) and exits 1 if there is any; the expected count is zero.
+For mismatching views over a push source, 'hint:' lines name the causes pushes can have: events
+pushed with --to online (training cannot see them), and late events (in the warehouse, not online).
 Aggregation views are also read at later times (a minute, half and whole of their shortest and
 longest windows after the end), against training at those times over the events before the end.
 
@@ -31,14 +33,14 @@ Example:
   fcompile verify --end 2025-06-01 --sample 500`,
     )
     .action((opts: VerifyFlags) =>
-      runCommand(async () => {
+      runCommand("verify", async () => {
         const r = await verify({
           projectDir: opts.project,
           target: opts.target,
           end: opts.end,
-          sample: Number(opts.sample),
+          sample: integerOption("--sample", opts.sample, 1, 10_000_000),
           service: opts.service,
-          seed: Number(opts.seed),
+          seed: integerOption("--seed", opts.seed, 0, Number.MAX_SAFE_INTEGER),
         });
         for (const m of r.mismatches.slice(0, 50)) {
           process.stdout.write(
@@ -46,6 +48,7 @@ Example:
           );
         }
         if (r.mismatches.length > 50) process.stdout.write(`… and ${r.mismatches.length - 50} more\n`);
+        for (const h of r.hints) process.stdout.write(`hint: ${h}\n`);
         const statuses = ["PRESENT", "NULL_VALUE", "NOT_FOUND", "OUTSIDE_MAX_AGE", "BEFORE_STATE"]
           .filter((k) => r.statuses[k])
           .map((k) => [k, r.statuses[k]])

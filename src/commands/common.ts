@@ -2,7 +2,7 @@ import { unreachable, viewInput, viewRowsRelation } from "../compile/relations.j
 import type { DataColumn } from "../compile/run-plan.js";
 import { timestampTypeProblem } from "../compile/timestamp-types.js";
 import type { CompileTarget } from "../compile/relations.js";
-import { DiagnosticBag, FcUserError, userError } from "../diagnostics/diagnostic.js";
+import { DiagnosticBag, FcUserError, usageError, userError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { readProject } from "../project/read-project.js";
 import type { ProjectConfig } from "../project/read-project.js";
@@ -167,8 +167,7 @@ export async function checkReady(wh: Warehouse, reg: Registry, ct: CompileTarget
 export function timestampOption(option: string, value: string): bigint {
   const t = parseTimestamp(value);
   if (t === undefined)
-    throw userError(
-      "FC015",
+    throw usageError(
       `${option} '${value}' is not a timestamp; write e.g. 2025-06-01, 2025-06-01T12:00:00 or 2025-06-01T12:00:00Z (UTC unless a zone is given)`,
     );
   return t;

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { userError } from "../diagnostics/diagnostic.js";
+import { usageError, userError } from "../diagnostics/diagnostic.js";
 
 /** The package's scaffold/ folder: what `fcompile init` writes (apart from the SQL templates). */
 const SCAFFOLD = fileURLToPath(new URL("../../scaffold/", import.meta.url));
@@ -38,8 +38,7 @@ export function projectNameFor(dir: string): string {
  */
 export function init(dir: string, name = projectNameFor(dir)): string[] {
   if (!PROJECT_NAME.test(name))
-    throw userError(
-      "FC015",
+    throw usageError(
       `'${name}' is not a project name: use lowercase letters, digits and _, starting with a letter (e.g. ${projectNameFor(name)})`,
     );
   const abs = path.resolve(dir);

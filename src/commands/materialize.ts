@@ -1,6 +1,6 @@
 import { compileMaterializeFrame, compileMaterializeScript } from "../compile/materialize.js";
 import type { MaterializeRunMode } from "../compile/materialize.js";
-import { userError } from "../diagnostics/diagnostic.js";
+import { usageError, userError } from "../diagnostics/diagnostic.js";
 import { materializationHash } from "../registry/manifest.js";
 import { suggest } from "../registry/suggest.js";
 import type { FeatureView } from "../registry/types.js";
@@ -67,8 +67,8 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
     );
   }
   const start = opts.start !== undefined ? timestampOption("--start", opts.start) : undefined;
-  if (start !== undefined && opts.incremental) throw userError("FC015", "give --start or --incremental, not both");
-  if (start !== undefined && start > end) throw userError("FC015", `--start ${opts.start} is after --end ${formatTimestamp(end)}`);
+  if (start !== undefined && opts.incremental) throw usageError("give --start or --incremental, not both");
+  if (start !== undefined && start > end) throw usageError(`--start ${opts.start} is after --end ${formatTimestamp(end)}`);
   const { config, registry } = await loadProject(opts.projectDir);
   const { target, ct } = compileTargetFor(config, opts.target);
   const views = chooseViews([...registry.views.values()], opts.views);

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { userError } from "../diagnostics/diagnostic.js";
+import { usageError, userError } from "../diagnostics/diagnostic.js";
 import type { PushTo } from "../server/feast-push.js";
 import type { PushFileFormat } from "../warehouse/push-file.js";
 import { loadProject } from "./common.js";
@@ -34,7 +34,7 @@ export interface PushFileResult extends PushSummary {
 export async function pushFile(opts: PushFileOptions): Promise<PushFileResult> {
   const { pushFileFormat, openPushFile } = await import("../warehouse/push-file.js");
   const format = pushFileFormat(opts.file);
-  if (!format) throw userError("FC015", `--file ${opts.file}: give a .csv, .parquet or .ndjson (.jsonl) file`);
+  if (!format) throw usageError(`--file ${opts.file}: give a .csv, .parquet or .ndjson (.jsonl) file`);
   const { config, registry } = await loadProject(opts.projectDir);
   pushSource(registry, opts.source);
   const s = pushSession(config, registry, opts.target, opts.online);

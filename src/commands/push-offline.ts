@@ -115,7 +115,10 @@ export function pushSource(reg: Registry, name: string): Source {
   const src = reg.sources.get(name);
   if (!src) throw userError("FC006", `no source named '${name}' (sources: ${[...reg.sources.keys()].join(", ") || "none"})`);
   if (!src.push)
-    throw userError("FC015", `source '${name}' is not a push source: add 'push: true' to it in its definition file to push events to it`);
+    throw userError(
+      "FC015",
+      `source '${name}' is not a push source: add 'push: true' to it (${src.at.file}:${src.at.line}:${src.at.col}), then run 'fcompile materialize' and 'fcompile load' so its views take pushes online`,
+    );
   return src;
 }
 

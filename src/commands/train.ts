@@ -5,7 +5,7 @@ import type { CompileTarget } from "../compile/relations.js";
 import { compileTraining, compileTrainingWithShapes, outputName } from "../compile/training.js";
 import { aggregationDensity, aggregationDensitySql, shapeLine } from "../compile/training-shapes.js";
 import type { AggregationDensity, AggregationShape, IndexState, TrainingShape } from "../compile/training-shapes.js";
-import { DiagnosticBag, FcUserError, userError } from "../diagnostics/diagnostic.js";
+import { DiagnosticBag, FcUserError, usageError, userError } from "../diagnostics/diagnostic.js";
 import { resolveFeatureRefs } from "../registry/feature-refs.js";
 import type { FeatureRef, Registry } from "../registry/types.js";
 import type { EntitySource, Warehouse } from "../warehouse/warehouse.js";
@@ -165,7 +165,7 @@ export async function train(opts: TrainOptions): Promise<{
   const features = chooseFeatures(registry, opts);
   const out = path.resolve(opts.out);
   const format = out.endsWith(".parquet") ? "parquet" : out.endsWith(".csv") ? "csv" : undefined;
-  if (!format) throw userError("FC015", `--out must end in .csv or .parquet (got ${opts.out})`);
+  if (!format) throw usageError(`--out must end in .csv or .parquet (got ${opts.out})`);
   if (!existsSync(path.dirname(out))) throw userError("FC015", `output folder ${path.dirname(out)} does not exist`);
   const entitySource = entitiesFrom(opts);
   const timestampColumn = opts.timestampColumn ?? "event_timestamp";
@@ -219,8 +219,7 @@ export async function train(opts: TrainOptions): Promise<{
 }
 
 function chooseFeatures(reg: Registry, opts: TrainOptions): FeatureRef[] {
-  if (!!opts.service === !!opts.features?.length)
-    throw userError("FC015", "give exactly one of --service NAME or --features VIEW:FEATURE,…");
+  if (!!opts.service === !!opts.features?.length) throw usageError("give exactly one of --service NAME or --features VIEW:FEATURE,…");
   if (opts.service) {
     const s = reg.services.get(opts.service);
     if (!s) throw userError("FC006", `unknown feature service '${opts.service}'; known: ${[...reg.services.keys()].join(", ") || "none"}`);
@@ -241,12 +240,12 @@ function chooseFeatures(reg: Registry, opts: TrainOptions): FeatureRef[] {
 
 function entitiesFrom(opts: TrainOptions): EntitySource {
   if (!!opts.entitiesFile === !!opts.entitiesSql)
-    throw userError("FC015", 'give exactly one of --entities FILE (.csv or .parquet) or --entities-sql "SELECT …"');
+    throw usageError('give exactly one of --entities FILE (.csv or .parquet) or --entities-sql "SELECT …"');
   if (opts.entitiesSql) return { sql: opts.entitiesSql.trim().replace(/;+\s*$/, "") };
   const file = path.resolve(opts.entitiesFile!);
-  if (!existsSync(file)) throw userError("FC015", `entity file ${opts.entitiesFile} not found`);
   const format = file.endsWith(".parquet") ? "parquet" : file.endsWith(".csv") ? "csv" : undefined;
-  if (!format) throw userError("FC015", `--entities must be a .csv or .parquet file (got ${opts.entitiesFile})`);
+  if (!format) throw usageError(`--entities must be a .csv or .parquet file (got ${opts.entitiesFile})`);
+  if (!existsSync(file)) throw userError("FC015", `entity file ${opts.entitiesFile} not found`);
   return { file, format, display: opts.entitiesFile! };
 }
 

@@ -2,9 +2,12 @@ import { pushedTable, viewRowsRelation } from "../compile/relations.js";
 import { compileTraining, outputName } from "../compile/training.js";
 import { createOnlineClient } from "../client/index.js";
 import type { FeatureValue, OnlineClient } from "../client/index.js";
-import { userError } from "../diagnostics/diagnostic.js";
+import { usageError, userError } from "../diagnostics/diagnostic.js";
 import { resolveOnline } from "../project/online-config.js";
 import type { AggregationFeature, FeatureRef, FeatureType, Registry } from "../registry/types.js";
+import { rowSourceOf } from "../registry/types.js";
+import { onlineStore } from "../online/stores.js";
+import type { OnlineStoreConfig } from "../project/online-config.js";
 import { formatTimestamp, parseTimestamp } from "../timestamps.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";
@@ -51,10 +54,12 @@ export async function verify(opts: VerifyOptions): Promise<{
   laterReads: number;
   statuses: Record<string, number>;
   mismatches: Mismatch[];
+  /** When there are mismatches: the likely causes that come from pushes (pushHints), each a sentence to print. */
+  hints: string[];
 }> {
   const end = timestampOption("--end", opts.end);
   const sample = opts.sample ?? 100;
-  if (!Number.isInteger(sample) || sample < 1) throw userError("FC015", "--sample must be a whole number of entities, at least 1");
+  if (!Number.isInteger(sample) || sample < 1) throw usageError("--sample must be a whole number of entities, at least 1");
   const { config, registry } = await loadProject(opts.projectDir);
   const { target, ct } = compileTargetFor(config, opts.target);
   let refs: FeatureRef[];
@@ -76,6 +81,7 @@ export async function verify(opts: VerifyOptions): Promise<{
   let compared = 0;
   const later = new Set<bigint>();
   const statuses: Record<string, number> = {};
+  const pushedSources = new Set<string>();
   try {
     await checkReady(
       wh,
@@ -84,7 +90,6 @@ export async function verify(opts: VerifyOptions): Promise<{
       refs.map((r) => r.view),
     );
     // Push sources with pushed rows offline: aggregation views read later also count the events pushed since the end.
-    const pushedSources = new Set<string>();
     for (const src of registry.sources.values())
       if (src.push && (await wh.tableExists(ct.schema, pushedTable(src, ct)[1]))) pushedSources.add(src.name);
     // Views sharing join keys are checked together, on a sample of the entities that occur in their rows.
@@ -184,7 +189,50 @@ export async function verify(opts: VerifyOptions): Promise<{
     await wh.close();
     await client.close();
   }
-  return { entities, features: refs.length, compared, laterReads: later.size, statuses, mismatches };
+  const hints = mismatches.length > 0 ? await pushHints(registry, config.name, resolveOnline(config), mismatches, pushedSources) : [];
+  return { entities, features: refs.length, compared, laterReads: later.size, statuses, mismatches, hints };
+}
+
+/**
+ * Why mismatching views over a push source may differ, as far as verify can tell (docs/push.md,
+ * "verify after pushes"): a view that holds pushed events online may have had some pushed with
+ * `to: online`, which training cannot see; a view with `lateness:` whose source took pushes offline
+ * may have had late events, in the warehouse but not online.
+ */
+async function pushHints(
+  reg: Registry,
+  project: string,
+  store: OnlineStoreConfig,
+  mismatches: readonly Mismatch[],
+  pushedSources: ReadonlySet<string>,
+): Promise<string[]> {
+  const views = [...new Set(mismatches.map((m) => m.feature.split(":")[0]!))].sort();
+  const overPush = views.flatMap((name) => {
+    const view = reg.views.get(name)!;
+    const source = rowSourceOf(view);
+    const src = source === undefined ? undefined : reg.sources.get(source);
+    return src?.push ? [{ view, src }] : [];
+  });
+  if (overPush.length === 0) return [];
+  const pushed = await onlineStore(store).pushedEntries(store, project);
+  const hints: string[] = [];
+  for (const { view, src } of overPush) {
+    const n = pushed.get(view.name) ?? 0;
+    if (n > 0)
+      hints.push(
+        `view '${view.name}' holds events pushed online (for ${n} entit${n === 1 ? "y" : "ies"}): if some were pushed with 'to: online' ` +
+          `(the default of fcompile push, POST /push and client.push), they are not in the warehouse, so training cannot see them ` +
+          `and they show here as mismatches; push with 'to: online_and_offline' ('fcompile push --to online_and_offline', ` +
+          `"to": "online_and_offline" in POST /push) for training to see them too`,
+      );
+    if (view.lateness !== undefined && pushedSources.has(src.name))
+      hints.push(
+        `view '${view.name}' has 'lateness: ${view.lateness}': if events pushed offline to source '${src.name}' were late for it, ` +
+          `they are in the warehouse (training counts them) but were not written online, and show here as mismatches until ` +
+          `the next 'fcompile materialize' and 'fcompile load' (push reports count them as late)`,
+      );
+  }
+  return hints;
 }
 
 /**

@@ -78,6 +78,25 @@ export class FcUserError extends Error {
 }
 
 /**
+ * A usage error: the command line itself is wrong, whatever the project — an option value of the
+ * wrong form or out of range, a missing option, options that do not go together. The CLI prints
+ * it with the command's help to read and exits 2 (README, "Commands"); code FC015, at
+ * `<command line>:1:1`. Errors that depend on the project or on files (an unknown service, a file
+ * that is not there) are plain FcUserErrors (exit 1).
+ */
+export class FcUsageError extends FcUserError {
+  constructor(message: string) {
+    super([{ code: "FC015", severity: "error", message, at: { file: "<command line>", line: 1, col: 1 } }]);
+    this.name = "FcUsageError";
+  }
+}
+
+/** A usage error (FcUsageError, exit 2) saying what is wrong with the command line and what to give instead. */
+export function usageError(message: string): FcUsageError {
+  return new FcUsageError(message);
+}
+
+/**
  * A user error not tied to a line of a project file: about the command line (FC015, shown at
  * `<command line>:1:1`), or found at run time (shown without a location), unless `file` is given.
  */

@@ -26,6 +26,11 @@ export interface OnlineStore<C extends OnlineStoreConfig> {
   openReader(config: C, project: string, opts: { timeoutMs: number }): Promise<StoreReader>;
   /** What a project has in the store (`status`, `clean`); `countEntries` also counts its keys or rows. */
   inspect(config: C, project: string, countEntries: boolean): Promise<OnlineContents>;
+  /**
+   * Per view of the project, how many entities hold pushed events online (`verify`'s hints); views
+   * without any are left out. A store that has never taken a push answers an empty map.
+   */
+  pushedEntries(config: C, project: string): Promise<Map<string, number>>;
   /** Removes a project from the store (`clean`); never while one of its loads runs. */
   clear(config: C, project: string, onProgress?: (removed: number) => void): Promise<ClearedOnline>;
 }

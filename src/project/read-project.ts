@@ -41,7 +41,11 @@ export interface RawProject {
   files: DefinitionFile[];
 }
 
-/** Reads fcompile.yaml and every definition file; all problems go to `bag`. */
+/**
+ * Reads fcompile.yaml and every definition file; all problems go to `bag` (callers check
+ * `bag.hasErrors`). Undefined when fcompile.yaml cannot be read, or its name or definition folders
+ * are wrong; a wrong target or online store is reported and the definitions are still read.
+ */
 export function readProject(dir: string, bag: DiagnosticBag): RawProject | undefined {
   const abs = path.resolve(dir);
   const configPath = path.join(abs, "fcompile.yaml");
@@ -53,8 +57,11 @@ export function readProject(dir: string, bag: DiagnosticBag): RawProject | undef
   }
   const yaml = parseYamlFile(text, "fcompile.yaml", configPath, bag);
   if (!yaml) return undefined;
-  const broken = checkAgainstSchema(yaml, "config", bag);
-  if (broken.size > 0) return undefined;
+  const broken = [...checkAgainstSchema(yaml, "config", bag)];
+  // A wrong target or online store is reported and the definitions are still read and checked (every
+  // problem in one run); the project's name and definition folders are needed to go on.
+  const beside = (p: string): boolean => /^\/(targets|target|online)(\/|$)/.test(p);
+  if (broken.some((p) => !beside(p))) return undefined;
   const raw = (yaml.value ?? {}) as Partial<ProjectConfig>;
   const config: ProjectConfig = {
     dir: abs,
@@ -65,7 +72,8 @@ export function readProject(dir: string, bag: DiagnosticBag): RawProject | undef
     online: raw.online ?? { type: "sqlite", path: "online.sqlite" },
     file: yaml,
   };
-  if (config.target !== undefined && !(config.target in config.targets)) {
+  const targetsMap = typeof config.targets === "object" && config.targets !== null && !Array.isArray(config.targets);
+  if (targetsMap && config.target !== undefined && !(config.target in config.targets)) {
     bag.error("FC013", `default target '${config.target}' is not defined under 'targets'`, locate(yaml, ["target"]));
   }
   const files: DefinitionFile[] = [];

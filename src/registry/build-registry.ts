@@ -13,7 +13,7 @@ import { resolveFeatureRefs } from "./feature-refs.js";
 import { orderSqlViews } from "./sql-view-order.js";
 import type { AggregationView, Feature, FeatureService, FeatureView, FileSource, Registry, Source, SqlPart, SqlRows } from "./types.js";
 import { readAggregations, readHop, typeAggregations } from "./aggregations.js";
-import { unreachable } from "./types.js";
+import { rowSourceOf, unreachable } from "./types.js";
 import { splitUserSql } from "./user-sql.js";
 import { suggest } from "./suggest.js";
 import { checkPush } from "./push-checks.js";
@@ -32,7 +32,25 @@ interface Item {
    * skipped (the view's other aggregations are still checked); the view itself is not broken.
    */
   brokenAggregations: Set<number>;
+  /**
+   * Optional keys that failed the schema and are left out (ISOLATED_KEYS): reported there, while
+   * the item's other checks still run, so every problem comes out in one run.
+   */
+  brokenKeys: Set<string>;
 }
+
+/**
+ * Per list, the optional keys whose value nothing else of the item depends on: one that fails the
+ * schema is dropped (as if absent) instead of breaking the whole item, whose other problems — an
+ * unknown entity, a window, a column missing from the data file, the views over a source — are
+ * then still reported in the same run.
+ */
+const ISOLATED_KEYS: Record<"entities" | "sources" | "views" | "services", readonly string[]> = {
+  entities: ["description", "owner", "tags"],
+  sources: ["push", "dedupe_key", "description", "owner", "tags"],
+  views: ["lateness", "ttl", "description", "owner", "tags"],
+  services: ["description", "owner", "tags"],
+};
 
 /** How the registry treats data files. */
 export interface DataFileOptions {
@@ -76,7 +94,7 @@ export async function buildRegistry(raw: RawProject, bag: DiagnosticBag, opts: D
 
   for (const it of lists.entities) {
     if (!unique("entity", it)) continue;
-    const v = it.value;
+    const v = ok(it);
     const keys = joinKeyDecls(v.join_keys);
     const seenKey = new Set<string>();
     keys.forEach((k, i) => {
@@ -92,7 +110,7 @@ export async function buildRegistry(raw: RawProject, bag: DiagnosticBag, opts: D
   for (const it of lists.sources) {
     if (!unique("source", it)) continue;
     sourceItems.set(it.value.name as string, it);
-    const v = it.value;
+    const v = ok(it);
     const common = {
       ...meta(v, at(it, "name")),
       timestamp: v.timestamp as string,
@@ -179,16 +197,23 @@ export async function buildRegistry(raw: RawProject, bag: DiagnosticBag, opts: D
     typeAggregations(view, source ? reg.dataFiles.get(source.name) : undefined, where, bag);
   }
   viewKeyTypes(reg, bag, (view, i) => at(viewItems.get(view)!, "entities", i));
+  // A source whose `push:` is broken is neither a push source nor not one: the push rules of it and of its views are skipped.
+  const pushUnknown = (source: string | undefined): boolean =>
+    source !== undefined && sourceItems.get(source)?.brokenKeys.has("push") === true;
   checkPush(
     reg,
     bag,
     (kind, name, key) => at((kind === "source" ? sourceItems : viewItems).get(name)!, key),
-    (kind, name) => (kind === "source" ? sourceItems : viewItems).get(name)?.broken !== false,
+    (kind, name) => {
+      const it = (kind === "source" ? sourceItems : viewItems).get(name);
+      if (it?.broken !== false) return true;
+      return pushUnknown(kind === "source" ? name : rowSourceOf(reg.views.get(name)!));
+    },
   );
 
   for (const it of lists.services) {
     if (!unique("feature service", it)) continue;
-    const v = it.value;
+    const v = ok(it);
     const refs = (v.features as string[]) ?? [];
     const service: FeatureService = { ...meta(v, at(it, "name")), refs, features: [] };
     if (!it.broken) {
@@ -213,12 +238,15 @@ function collect(files: DefinitionFile[]): Record<"entities" | "sources" | "view
         const pointer = `/${key}/${i}`;
         const aggregation = new RegExp(`^${pointer}/aggregations/(\\d+)(/|$)`);
         const brokenAggregations = new Set<number>();
+        const brokenKeys = new Set<string>();
         const broken = [...file.broken].some((b) => {
           const m = kind === "views" ? aggregation.exec(b) : null;
           if (m) brokenAggregations.add(Number(m[1]));
-          return !m && (b === pointer || b.startsWith(pointer + "/") || b === `/${key}`);
+          const isolated = ISOLATED_KEYS[kind].find((k) => b === `${pointer}/${k}` || b.startsWith(`${pointer}/${k}/`));
+          if (isolated !== undefined) brokenKeys.add(isolated);
+          return !m && isolated === undefined && (b === pointer || b.startsWith(pointer + "/") || b === `/${key}`);
         });
-        out[kind].push({ file, path: [key, i], value: value as Obj, broken, brokenAggregations });
+        out[kind].push({ file, path: [key, i], value: value as Obj, broken, brokenAggregations, brokenKeys });
       });
     }
   }
@@ -228,6 +256,12 @@ function collect(files: DefinitionFile[]): Record<"entities" | "sources" | "view
 /** The strings of a list that may be malformed (only in items that already have diagnostics). */
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+/** An item's value without its broken isolated keys (ISOLATED_KEYS): what the registry reads. */
+function ok(it: Item): Obj {
+  if (it.brokenKeys.size === 0) return it.value;
+  return Object.fromEntries(Object.entries(it.value).filter(([k]) => !it.brokenKeys.has(k)));
 }
 
 function meta(v: Obj, at: SourceLocation): { name: string; description?: string; owner?: string; tags: Tags; at: SourceLocation } {
@@ -243,7 +277,7 @@ function meta(v: Obj, at: SourceLocation): { name: string; description?: string;
 type At = (it: Item, ...p: YamlPath) => SourceLocation;
 
 function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureView | undefined {
-  const v = it.value;
+  const v = ok(it);
   const name = v.name as string;
   const features: Feature[] = (Array.isArray(v.features) ? (v.features as unknown[]) : []).flatMap((raw, i) => {
     const f = (raw && typeof raw === "object" ? raw : {}) as Obj;

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { BlockList, isIP } from "node:net";
-import { userError } from "../diagnostics/diagnostic.js";
+import { usageError, userError } from "../diagnostics/diagnostic.js";
 
 /** The environment variable that may hold the token (instead of --auth-token-file). */
 export const AUTH_TOKEN_ENV = "FCOMPILE_AUTH_TOKEN";
@@ -49,8 +49,7 @@ export function isLoopbackHost(spelled: string): boolean {
 export function serveAuthToken(host: string, tokenFile: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   const fromEnv = env[AUTH_TOKEN_ENV];
   if (tokenFile !== undefined && fromEnv !== undefined)
-    throw userError(
-      "FC015",
+    throw usageError(
       `give the token one way, --auth-token-file or ${AUTH_TOKEN_ENV}, not both (unset ${AUTH_TOKEN_ENV} or drop the option)`,
     );
   let token: string | undefined;
@@ -70,8 +69,7 @@ export function serveAuthToken(host: string, tokenFile: string | undefined, env:
   }
   if (token === undefined) {
     if (isLoopbackHost(host)) return undefined;
-    throw userError(
-      "FC015",
+    throw usageError(
       `--host ${host} is reachable from other machines, so serve needs a bearer token: give --auth-token-file FILE (${MAKE_ONE}) or set ${AUTH_TOKEN_ENV}; clients then send 'Authorization: Bearer <token>'. Or listen on loopback only (--host 127.0.0.1)`,
     );
   }

@@ -59,7 +59,11 @@ export function parsePushRequest(body: unknown, maxRows = DEFAULT_MAX_PUSH_ROWS)
       400,
       `'df' columns must have equal lengths (one value per row): '${entries[0]![0]}' has ${n}, '${uneven[0]}' has ${(uneven[1] as unknown[]).length}`,
     );
-  if (n > maxRows) throw new RequestError(413, `${n} rows in one push; at most ${maxRows}: send them in several requests`);
+  if (n > maxRows)
+    throw new RequestError(
+      413,
+      `${n} rows in one push; at most ${maxRows} per request: send them in several requests, or start the server with a larger 'fcompile serve --max-push-rows'`,
+    );
   return { source: b.push_source_name, columns: Object.fromEntries(entries) as Record<string, unknown[]>, rows: n, to: to as PushTo };
 }
 

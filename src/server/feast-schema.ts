@@ -104,8 +104,8 @@ export function describeValidationError(errors: readonly FastifySchemaValidation
       return `${where} must be ${ARTICLE[String(p.type)] ?? String(p.type)}`;
     case "maxItems":
       return e.instancePath.startsWith("/entities/")
-        ? `${where} has more than ${String(p.limit)} values: at most ${String(p.limit)} entity rows per request`
-        : `${where} has more than ${String(p.limit)} items`;
+        ? `${where} has more than ${String(p.limit)} values: at most ${String(p.limit)} entity rows per request; send them in several requests, or start the server with a larger 'fcompile serve --max-entities'`
+        : `${where} has more than ${String(p.limit)} items: ask for at most ${String(p.limit)} per request`;
     case "minItems":
     case "minLength":
       return `${where} must not be empty`;

@@ -8,9 +8,8 @@ import Fastify from "fastify";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { OnlineError, toJson } from "../client/index.js";
 import type { OnlineClient } from "../client/index.js";
-import { FcUserError } from "../diagnostics/diagnostic.js";
-import { WarehouseError } from "../warehouse/warehouse.js";
 import { bearerChecker } from "./bearer-auth.js";
+import { BODY_LIMIT, classify } from "./http-errors.js";
 import { parseJsonExact } from "./exact-json.js";
 import { RequestError, toClientRequest, toFeastResponse } from "./feast-mapping.js";
 import { DEFAULT_MAX_ENTITY_ROWS, describeValidationError, requestSchema } from "./feast-schema.js";
@@ -78,7 +77,7 @@ export function createFeatureServer(opts: FeatureServerOptions): FastifyInstance
           .type(JSON_TYPE)
           .send(errorBody(400, "BAD_REQUEST", err.message));
     },
-    bodyLimit: 16 * 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     // Fastify's defaults would turn a scalar into a one-item array and drop unknown keys: refuse both instead.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     schemaErrorFormatter: (errors) => new RequestError(400, describeValidationError(errors)),
@@ -148,8 +147,8 @@ export function createFeatureServer(opts: FeatureServerOptions): FastifyInstance
       .send(errorBody(404, "NOT_FOUND", `no route ${req.method} ${req.url}: use ${ROUTES}`));
   });
 
-  app.setErrorHandler((err: FastifyError | OnlineError | RequestError, _req, reply) => {
-    const { status, code, message } = classify(err);
+  app.setErrorHandler((err: FastifyError | OnlineError | RequestError, req, reply) => {
+    const { status, code, message } = classify(err, req.url.split("?")[0] === "/push" ? "push" : "read");
     if (status === 500 && code === "INTERNAL") onInternalError(err);
     void reply
       .code(status)
@@ -179,26 +178,6 @@ function bearerGuard(token: string): (req: FastifyRequest, reply: FastifyReply) 
       .send(errorBody(401, "UNAUTHORIZED", message));
     return false;
   };
-}
-
-/** HTTP status, error code and a message safe to show (never a stack trace). */
-function classify(err: FastifyError | OnlineError | RequestError): { status: number; code: string; message: string } {
-  if (err instanceof FcUserError) return { status: 400, code: "BAD_REQUEST", message: err.diagnostics.map((d) => d.message).join("; ") };
-  if (err instanceof WarehouseError) return { status: 503, code: "UNAVAILABLE", message: err.message };
-  if (err instanceof OnlineError) {
-    if (err.code === "BAD_REQUEST") return { status: 400, code: err.code, message: err.message };
-    if (err.code === "TIMEOUT" || err.code === "UNAVAILABLE") return { status: 503, code: err.code, message: err.message };
-    return { status: 500, code: err.code, message: err.message };
-  }
-  if (err instanceof RequestError) return { status: err.statusCode, code: "BAD_REQUEST", message: err.message };
-  const status = (err as FastifyError).statusCode;
-  if (status !== undefined && status >= 400 && status < 500) {
-    if (status === 413) return { status, code: "TOO_LARGE", message: `${err.message}: ask for fewer entity rows per request` };
-    if (status === 415)
-      return { status, code: "UNSUPPORTED_MEDIA_TYPE", message: `${err.message}: send JSON with Content-Type: application/json` };
-    return { status, code: "BAD_REQUEST", message: err.message };
-  }
-  return { status: 500, code: "INTERNAL", message: "internal error in the feature server (details in its log)" };
 }
 
 function errorBody(statusCode: number, error: string, message: string): string {

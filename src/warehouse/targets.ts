@@ -115,7 +115,8 @@ export async function openTarget(target: TargetConfig, opts: OpenOptions): Promi
  */
 export function sqlGrammars(config: ProjectConfig): string[] {
   const grammars = Object.values(config.targets).flatMap((t) => {
-    const type = String(t.type);
+    // `t` may be anything when fcompile.yaml's targets are wrong (reported; definitions are still checked).
+    const type = String((t as { type?: unknown } | null)?.type);
     return isTargetType(type) ? [DIALECTS[TARGETS[type].dialect].sqlGrammar] : [];
   });
   return grammars.length > 0 ? [...new Set(grammars)] : ["postgresql"];

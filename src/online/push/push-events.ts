@@ -87,8 +87,8 @@ async function targetsOf(store: StoreReader, cache: Map<number, ViewLayout>, sou
     const sources = [...new Set(all.flatMap((l) => (l.push ? [l.push.source] : [])))];
     throw new OnlineError(
       "BAD_REQUEST",
-      `no loaded view reads push source '${source}' (push sources loaded: ${sources.length > 0 ? sources.join(", ") : "none"}); ` +
-        `declare the source with 'push: true' in the project, then run 'fcompile materialize' and 'fcompile load'`,
+      `no loaded view reads push source '${source}' (push sources loaded: ${sources.length > 0 ? sources.join(", ") : "none"}): ` +
+        `check the name; a source of the project takes pushes once it has 'push: true' and a plain or aggregation view over it is loaded ('fcompile materialize', then 'fcompile load')`,
     );
   }
   return targets;

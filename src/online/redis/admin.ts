@@ -50,6 +50,23 @@ export async function inspectRedis(store: Config, project: string, countEntries:
   }
 }
 
+/** Per view, the project's pushed-event keys (`fc:<project>:push:<view>:<entity key>`, one per entity), by one SCAN. */
+export async function pushedEntriesRedis(store: Config, project: string): Promise<Map<string, number>> {
+  const redis = await connectRedis(store.url);
+  const prefix = `fc:${project}:push:`;
+  const counts = new Map<string, number>();
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>)
+      for (const key of keys) {
+        const view = key.slice(prefix.length, key.indexOf(":", prefix.length));
+        counts.set(view, (counts.get(view) ?? 0) + 1);
+      }
+    return counts;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export async function clearRedis(store: Config, project: string, onProgress?: (removed: number) => void): Promise<ClearedOnline> {
   const redis = await connectRedis(store.url);
   try {

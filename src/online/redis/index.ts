@@ -22,6 +22,10 @@ export const redisStore: OnlineStore<Config> = {
     const { inspectRedis } = await import("./admin.js");
     return inspectRedis(config, project, countEntries);
   },
+  async pushedEntries(config, project) {
+    const { pushedEntriesRedis } = await import("./admin.js");
+    return pushedEntriesRedis(config, project);
+  },
   async clear(config, project, onProgress) {
     const { clearRedis } = await import("./admin.js");
     return clearRedis(config, project, onProgress);

@@ -46,6 +46,24 @@ export async function inspectSqlite(store: Config, project: string, countEntries
   }
 }
 
+/** Per view, the project's rows of `fc_pushed` (one per entity with pushed events). */
+export async function pushedEntriesSqlite(store: Config, project: string): Promise<Map<string, number>> {
+  if (!existsSync(store.path)) return new Map();
+  const { default: Database } = await import("better-sqlite3");
+  const db = new Database(store.path, { readonly: true, fileMustExist: true, timeout: 5000 });
+  try {
+    const have = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'fc_pushed'").pluck().get();
+    if (have === undefined) return new Map();
+    const rows = db.prepare("SELECT view, count(*) AS n FROM fc_pushed WHERE project = ? GROUP BY view").all(project) as {
+      view: string;
+      n: number;
+    }[];
+    return new Map(rows.map((r) => [r.view, r.n]));
+  } finally {
+    db.close();
+  }
+}
+
 export async function clearSqlite(store: Config, project: string): Promise<ClearedOnline> {
   if (!existsSync(store.path)) return { removed: 0, fileRemoved: false };
   const { default: Database } = await import("better-sqlite3");

@@ -21,6 +21,10 @@ export const sqliteStore: OnlineStore<Config> = {
     const { inspectSqlite } = await import("./admin.js");
     return inspectSqlite(config, project, countEntries);
   },
+  async pushedEntries(config, project) {
+    const { pushedEntriesSqlite } = await import("./admin.js");
+    return pushedEntriesSqlite(config, project);
+  },
   async clear(config, project) {
     const { clearSqlite } = await import("./admin.js");
     return clearSqlite(config, project);
