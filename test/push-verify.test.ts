@@ -58,13 +58,13 @@ const PUSHED =
   "13,1004,2025-06-15 00:00:00,50\n" + // a new customer
   "11,1002,2025-06-11 08:00:00,12\n"; // a duplicate
 
-const ONLINE_HINT = (n: number): string =>
-  `hint: view 'customer_orders' holds events pushed online (for ${n} entities): if some were pushed with 'to: online' ` +
+const ONLINE_HINT = (n: number, view = "customer_orders"): string =>
+  `hint: view '${view}' holds events pushed online (for ${n} entities): if some were pushed with 'to: online' ` +
   `(the default of fcompile push, POST /push and client.push), they are not in the warehouse, so training cannot see them ` +
   `and they show here as mismatches; push with 'to: online_and_offline' ('fcompile push --to online_and_offline', ` +
   `"to": "online_and_offline" in POST /push) for training to see them too`;
-const LATE_HINT =
-  "hint: view 'customer_orders' has 'lateness: 10d': if events pushed offline to source 'orders' were late for it, " +
+const LATE_HINT = (view = "customer_orders"): string =>
+  `hint: view '${view}' has 'lateness: 10d': if events pushed offline to source 'orders' were late for it, ` +
   "they are in the warehouse (training counts them) but were not written online, and show here as mismatches until " +
   "the next 'fcompile materialize' and 'fcompile load' (push reports count them as late)";
 
@@ -130,10 +130,9 @@ describe.each(["duckdb", "postgres"] as const)("verify after pushes (%s)", (kind
     expect(after.stdout + after.stderr).toMatch(/customer_orders_hop:n_2d/);
     // verify says where such differences come from: pushes online only, and late events.
     const hints = (out: string) => out.split("\n").filter((l) => l.startsWith("hint: "));
-    expect(hints(after.stdout)).toEqual([ONLINE_HINT(3), LATE_HINT]);
-    expect((await verify({ projectDir: dir, end: "2025-06-10", sample: 50 })).hints).toEqual(
-      [ONLINE_HINT(3), LATE_HINT].map((h) => h.slice(6)),
-    );
+    const want = [ONLINE_HINT(3), LATE_HINT(), ONLINE_HINT(3, "customer_orders_hop"), LATE_HINT("customer_orders_hop")];
+    expect(hints(after.stdout)).toEqual(want);
+    expect((await verify({ projectDir: dir, end: "2025-06-10", sample: 50 })).hints).toEqual(want.map((h) => h.slice(6)));
   });
 
   it("no hint when nothing differs; a late event pushed online_and_offline gets the lateness hint alone", async () => {
@@ -148,6 +147,6 @@ describe.each(["duckdb", "postgres"] as const)("verify after pushes (%s)", (kind
     expect(out).toContain("online customer_orders: 0 applied, 1 late");
     const r = await fcompileIn(dir, "verify", "--end", "2025-06-10", "--sample", "50");
     expect(r.status).toBe(1);
-    expect(r.stdout.split("\n").filter((l) => l.startsWith("hint: "))).toEqual([LATE_HINT]);
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("hint: "))).toEqual([LATE_HINT(), LATE_HINT("customer_orders_hop")]);
   });
 });
