@@ -569,7 +569,7 @@ export class EventStateReader {
       if (t >= tNum || t < lower) continue;
       if ((flags !== undefined && flags[e] !== 1) || (nulls !== undefined && nulls[e] === 1)) continue;
       const x = values[e]!;
-      if (!found || (min ? x < best : x > best)) best = x;
+      if (!found || (min ? numberBefore(x, best) : numberBefore(best, x))) best = x;
       found = true;
     }
     return found ? best : null;
@@ -639,11 +639,21 @@ function laterEvent(events: DecodedEvents, a: number, b: number, values: OnlineV
   return compareValues(values[a]!, values[b]!);
 }
 
-/** Compares two non-NULL values of one type: numbers and bigints by value, booleans false < true, strings by code point. */
+/**
+ * Compares two non-NULL values of one type: numbers and bigints by value, NaN after every other
+ * number and equal to itself (as DuckDB and PostgreSQL order floats: min, max and the ties of
+ * `last` come out as in training), booleans false < true, strings by code point.
+ */
 export function compareValues(a: OnlineValue, b: OnlineValue): number {
   if (typeof a === "string" && typeof b === "string") return compareStrings(a, b);
   if (typeof a === "boolean" && typeof b === "boolean") return a === b ? 0 : a ? 1 : -1;
+  if (a !== a || b !== b) return a !== a ? (b !== b ? 0 : 1) : -1;
   return a! < b! ? -1 : a! > b! ? 1 : 0;
+}
+
+/** Number `a` sorts before `b`, NaN after every other number (compareValues' order, without its dispatch). */
+export function numberBefore(a: number, b: number): boolean {
+  return a < b || (b !== b && a === a);
 }
 
 /** A key for distinctness: a value's type and text (1 and 1n, "1" and 1, stay apart). */

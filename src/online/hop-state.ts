@@ -20,7 +20,7 @@
  * mean, M2) for stddev to floating-point precision. Imports nothing but the codec and the exact
  * reader, so the client stays small.
  */
-import { EventStateReader, NO_EVENT, compareValues } from "./aggregation-state.js";
+import { EventStateReader, NO_EVENT, compareValues, numberBefore } from "./aggregation-state.js";
 import {
   INT64_HALVES,
   ValuePacker,
@@ -581,7 +581,7 @@ export class HopStateReader {
       if (kind === "min" || kind === "max") {
         if (nulls[at]![i] === 1) continue;
         const x = values[i]!;
-        if (!found || (kind === "min" ? x < best : x > best)) best = x;
+        if (!found || (kind === "min" ? numberBefore(x, best) : numberBefore(best, x))) best = x;
         found = true;
         continue;
       }
