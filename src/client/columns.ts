@@ -9,7 +9,7 @@ import type { ViewLayout } from "../online/layout.js";
 import { NO_EVENT } from "../online/aggregation-state.js";
 import { aggregationStateReader } from "../online/hop-state.js";
 import type { AggregationStateReader } from "../online/hop-state.js";
-import { isoMicros } from "./iso-micros.js";
+import { isoMicros, isoMicrosNumber } from "./iso-micros.js";
 import type { FeatureColumn, FeatureScalar, FeatureStatus, FeatureValue, OnlineRow } from "./types.js";
 import { OnlineError } from "../online/store-reader.js";
 
@@ -68,7 +68,8 @@ export function makePlan(
     aggregations: layouts.map((l) => (l?.aggregation ? aggregationStateReader(l.aggregation) : undefined)),
     numberColumns: features.filter((f) => f.number).length,
     int64Columns: features.filter((f) => f.int64).length,
-    template: Object.fromEntries(wanted.map((w) => [w.name, null])),
+    // Made by JSON.parse, which keeps every property in the object itself: copies of it then need no separate property store.
+    template: JSON.parse(`{${wanted.map((w) => `${JSON.stringify(w.name)}:null`).join(",")}}`) as Record<string, null>,
   };
 }
 
@@ -178,26 +179,56 @@ export function decodeRead(plan: AnswerPlan, read: (Uint8Array | null)[][], at: 
   return { rowCount: n, columns, stamps };
 }
 
-/** Columns → one object per row and feature; each view's event time is formatted once per row. */
+/**
+ * Columns → one object per row and feature; each view's event time is formatted once per row.
+ * Per row it makes only what the answer holds: the row, its features object (a copy of the plan's
+ * template, its properties in the object itself), one `{ value, eventTimestamp, status }` per
+ * feature with its boxed value, and one event time text per view. Event times are read as two
+ * int32 halves where they fit a double exactly, so no bigint is made for them.
+ */
 export function toRows<F>(entityRows: readonly Record<string, unknown>[], plan: AnswerPlan, read: DecodedRead): OnlineRow<F>[] {
   const { columns, stamps } = read;
-  const isos: (string | undefined)[] = new Array(stamps.length);
+  const nv = stamps.length;
+  const nf = columns.length;
+  const names = plan.features.map((f) => f.name);
+  const vis = plan.features.map((f) => f.vi);
+  const values = columns.map((c) => c.values as ArrayLike<FeatureScalar | null>);
+  const statuses = columns.map((c) => c.statuses);
+  const halves = LITTLE_ENDIAN ? stamps.map((s) => new Int32Array(s.buffer, s.byteOffset, 2 * s.length)) : undefined;
+  // Per view, the current row's event time text: undefined until a feature needs it, null for none.
+  const isos: (string | null | undefined)[] = new Array(nv);
   const rows: OnlineRow<F>[] = new Array(read.rowCount);
   for (let r = 0; r < rows.length; r++) {
-    isos.fill(undefined);
+    for (let vi = 0; vi < nv; vi++) isos[vi] = undefined;
     // A copy of a template with every name: the stores below then only fill existing properties.
     const features: Record<string, FeatureValue | null> = { ...plan.template };
-    for (let k = 0; k < columns.length; k++) {
-      const f = plan.features[k]!;
-      const c = columns[k]!;
-      const status = c.statuses[r]!;
-      const stamp = stamps[f.vi]![r]!;
-      const eventTimestamp = status === "NOT_FOUND" || stamp === NO_EVENT ? null : (isos[f.vi] ??= isoMicros(stamp));
-      features[f.name] = { value: status === "PRESENT" ? c.values[r]! : null, eventTimestamp, status };
+    for (let k = 0; k < nf; k++) {
+      const status = statuses[k]![r]!;
+      let eventTimestamp: string | null = null;
+      if (status !== "NOT_FOUND") {
+        const vi = vis[k]!;
+        let iso = isos[vi];
+        if (iso === undefined) iso = isos[vi] = eventText(stamps[vi]!, halves?.[vi], r);
+        eventTimestamp = iso;
+      }
+      features[names[k]!] = { value: status === "PRESENT" ? values[k]![r]! : null, eventTimestamp, status };
     }
     rows[r] = { entity: entityRows[r]!, features: features as unknown as F };
   }
   return rows;
+}
+
+/** Row r's event time as ISO text (null for NO_EVENT), from its two int32 halves when the time is a safe integer. */
+function eventText(stamp: BigInt64Array, halves: Int32Array | undefined, r: number): string | null {
+  if (halves !== undefined) {
+    const hi = halves[2 * r + 1]!;
+    if (hi > -0x200000 && hi < 0x200000) {
+      const text = isoMicrosNumber(hi * 4294967296 + (halves[2 * r]! >>> 0));
+      if (text !== undefined) return text;
+    }
+  }
+  const micros = stamp[r]!;
+  return micros === NO_EVENT ? null : isoMicros(micros);
 }
 
 const INT64_MAX = 2n ** 63n - 1n;
