@@ -6,6 +6,7 @@ import { suggest } from "../registry/suggest.js";
 import type { FeatureView } from "../registry/types.js";
 import { formatTimestamp, nowMicros, parseTimestamp } from "../timestamps.js";
 import type { ExecutedStatement, MaterializeStep } from "../warehouse/warehouse.js";
+import { incrementalReread } from "./incremental-reread.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";
 
@@ -28,7 +29,10 @@ export interface MaterializeOptions extends ProjectOptions {
 export interface MaterializedView {
   view: string;
   mode: MaterializeRunMode;
-  /** Rows read since (incremental and `--start`). */
+  /**
+   * Rows read since (incremental and `--start`); for a view over a push source with `lateness:`, at
+   * the latest the previous end − lateness (src/commands/incremental-reread.ts).
+   */
   start: string | null;
   /** Rows materialized: entities (one row each), or for an aggregation view its events. */
   rows: number;
@@ -104,6 +108,12 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       }
       if (opts.incremental && !prev) note = "no earlier materialization: built in full";
       else if (opts.incremental && !mergeable) note = "its definition changed since the last materialization: rebuilt in full";
+      if (mode === "incremental") {
+        // A push may have appended rows older than the previous end: read them again, or build in full.
+        const reread = incrementalReread(registry, view, since!, prevEnd!);
+        if (reread.full !== undefined) [mode, since, note] = ["full", undefined, reread.full];
+        else if (reread.reread !== undefined) since = reread.reread;
+      }
       const script = compileMaterializeScript(registry, view, ct, mode);
       const step: MaterializeStep = {
         view: view.name,

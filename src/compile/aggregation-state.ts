@@ -128,8 +128,9 @@ export function aggregationStateColumns(view: AggregationView, t: CompileTarget,
 /**
  * The query that materializes an aggregation view's state at the end time: its events with keys,
  * in `[end − longest window, end)` (every event before the end when a window is `lifetime`).
- * `previous` (incremental): the state materialized up to `start` (the last end), kept where still
- * inside the window, and the events of `[start, end)` added.
+ * `previous` (incremental): the state materialized up to the last end, its events before `start`
+ * kept where still inside the window, and the events of `[start, end)` read afresh (`start` is the
+ * last end, or earlier: the last end − lateness for a view over a push source, a `--start`).
  */
 export function compileAggregationState(
   reg: Registry,
@@ -171,8 +172,11 @@ export function compileAggregationState(
   return [
     ...header,
     `-- Incremental: the state up to the last end (${incremental.previous}), without the events that`,
-    "-- left the window, and the events since.",
-    `SELECT * FROM ${incremental.previous}${lower ? `\nWHERE ${q(s.ts)} >= ${lower}` : ""}`,
+    "-- left the window and those at or after the start, and the events since the start (the last",
+    "-- end, or for a view over a push source with lateness the last end - lateness: the events of",
+    "-- [start, last end) are read again, with any late event pushed offline among them).",
+    `SELECT * FROM ${incremental.previous}`,
+    `WHERE ${q(s.ts)} < ${incremental.start}${lower ? `\n  AND ${q(s.ts)} >= ${lower}` : ""}`,
     "UNION ALL",
     ...fresh,
   ].join("\n");

@@ -9,9 +9,12 @@ CREATE TABLE "push"."mat__customer_orders__fc_new" AS
 -- value and filter flag; `load` packs each entity's events, and a read finishes every aggregate
 -- over the events of its window at the read time (docs/aggregations.md).
 -- Incremental: the state up to the last end ("push"."mat__customer_orders"), without the events that
--- left the window, and the events since.
+-- left the window and those at or after the start, and the events since the start (the last
+-- end, or for a view over a push source with lateness the last end - lateness: the events of
+-- [start, last end) are read again, with any late event pushed offline among them).
 SELECT * FROM "push"."mat__customer_orders"
-WHERE "__fc_ts" >= CAST(current_setting('fcompile.end_time') AS TIMESTAMP) - INTERVAL '7 days'
+WHERE "__fc_ts" < CAST(current_setting('fcompile.start_time') AS TIMESTAMP)
+  AND "__fc_ts" >= CAST(current_setting('fcompile.end_time') AS TIMESTAMP) - INTERVAL '7 days'
 UNION ALL
 SELECT
   "customer_id",

@@ -8,11 +8,12 @@ CREATE TABLE "push"."mat__last_click__fc_new" AS
 -- The latest row per entity as of the end time (within ttl): exactly what training returns
 -- for an entity row at T = end (rows with a NULL key match no entity, so they are left out).
 -- Incremental: merges the previous materialization, "push"."mat__last_click",
--- with the view's rows since the start (the last end time). Rows at the start itself are read
--- again: taking the latest is idempotent.
+-- with the view's rows since the start: the last end time, or for a view over a push source
+-- with lateness the last end - lateness (a late event pushed offline can be that old). Rows the
+-- previous materialization already holds are read again: taking the latest is idempotent.
 -- Set the bounds first, e.g.
 --   SET fcompile.end_time = '2025-06-01 00:00:00';
---   SET fcompile.start_time = '2025-05-01 00:00:00';  -- the last end time
+--   SET fcompile.start_time = '2025-05-01 00:00:00';  -- the last end time (- lateness over a push source)
 SELECT DISTINCT ON ("customer_id")
   "customer_id",
   __fc_ts AS "ts",
