@@ -173,3 +173,54 @@ describe.each(["duckdb", "postgres"] as const)("incremental materialization afte
     expect((await verify({ projectDir: dir, end: "2025-06-10 13:00", sample: 50 })).mismatches).toEqual([]);
   });
 });
+
+describe("merges after --start, and SQL over a push source (duckdb)", () => {
+  const defs = `entities: [{name: customer, join_keys: [{name: customer_id, type: int64}]}]
+sources:
+  - {name: orders, path: ../data/orders.csv, timestamp: ts}
+  - {name: pushed, path: ../data/orders.csv, timestamp: ts, push: true}
+feature_views:
+  - name: counts
+    entities: [customer]
+    source: orders
+    aggregations:
+      - {name: n, function: count, window: lifetime}
+  - name: pushed_sql
+    entities: [customer]
+    timestamp: ts
+    sql: pushed.sql
+    features:
+      - {name: amount, type: float64}
+`;
+  it("a --start before or after the last end neither counts an event twice nor skips one; SQL over a push source is built in full", async () => {
+    const name = testProject("t_incr_start");
+    const cfg = `name: ${name}\ntarget: w\ntargets:\n  w: {type: duckdb, path: warehouse.duckdb}\nonline: {type: sqlite, path: online.sqlite}\n`;
+    const dir = tempProject({
+      "fcompile.yaml": cfg,
+      "definitions/d.yml": defs,
+      "definitions/pushed.sql": 'SELECT customer_id, ts, amount FROM {{source "pushed"}}\n',
+      "data/orders.csv": ORDERS,
+    });
+    cleanups.push(() => removeProject(dir));
+    for (const step of [["build"], ["run"], ["materialize", "--end", "2025-06-10 10:00"]]) await fcompileOk(dir, ...step);
+    // Events at 08:00 and 09:00 are in the state; 11:00 comes after.
+    const before = await materialize({ projectDir: dir, start: "2025-06-10 08:30", end: "2025-06-10 12:00" });
+    expect(before.views.map((v) => [v.view, v.mode, v.start, v.rows, v.note])).toEqual([
+      ["counts", "incremental", "2025-06-10 08:30:00", 3, undefined],
+      [
+        "pushed_sql",
+        "full",
+        null,
+        3,
+        expect.stringMatching(/^its SQL reads push source 'pushed', whose rows pushed offline may be of any age/),
+      ],
+    ]);
+    await fcompileOk(dir, "materialize", "--end", "2025-06-10 10:00");
+    const after = await materialize({ projectDir: dir, start: "2025-06-10 11:30", end: "2025-06-10 12:00" });
+    // The merge reads from the last end (10:00), not --start: the 11:00 event is kept.
+    expect(after.views.map((v) => [v.view, v.mode, v.start, v.rows])).toEqual([
+      ["counts", "incremental", "2025-06-10 10:00:00", 3],
+      ["pushed_sql", "full", null, 3],
+    ]);
+  });
+});

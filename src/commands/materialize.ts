@@ -101,6 +101,8 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       let note: string | undefined;
       if (opts.incremental && mergeable) [mode, since] = ["incremental", prevEnd];
       else if (start !== undefined) [mode, since] = [mergeable ? "incremental" : "window", start];
+      // An aggregation state needs every event of its windows: a merge after --start leaves no gap since the last end.
+      if (view.kind === "aggregation" && mode === "incremental" && since! > prevEnd!) since = prevEnd;
       if (view.kind === "aggregation" && mode === "window") {
         // Its windows need every event of the longest window, not only those since --start.
         [mode, since] = ["full", undefined];
