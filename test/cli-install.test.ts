@@ -90,12 +90,12 @@ describe("the npm package", () => {
     const demo = path.join(app, "demo");
     for (const [args, out] of [
       [["build"], /^build ok: \d+ files/],
-      [["run"], /^run ok: 1 relations built/],
+      [["run"], /^run ok: 1 relation built/],
       [
         ["train", "--service", "driver_ranking", "--entities", "data/driver_labels.csv", "--out", "train.csv"],
         /^train ok: 4 rows x 3 features/,
       ],
-      [["materialize", "--end", "2025-01-01T12:00:00Z"], /materialize ok: 1 views, 3 rows/],
+      [["materialize", "--end", "2025-01-01T12:00:00Z"], /materialize ok: 1 view, 3 rows/],
     ] as const) {
       const r = fcompile(demo, ...args);
       expect(r.status, `${args.join(" ")}: ${r.stderr}`).toBe(0);

@@ -135,16 +135,19 @@ describe.concurrent.each(Object.entries(setups))("fcompile status on %s", (label
     // Past the ttl every value is gone: materialize warns, the load it runs refuses to empty the view.
     const past = await fcompile(dir, "materialize", "--end", "2025-06-01T00:00:00Z", "--load");
     expect(past.status).toBe(1);
-    expect(past.stdout).toMatch(/^materialize ok: 1 views, 0 rows as of 2025-06-01 00:00:00 UTC/m);
+    expect(past.stdout).toMatch(/^materialize ok: 1 view, 0 rows as of 2025-06-01 00:00:00 UTC/m);
     expect(past.stderr).toMatch(/^warning: view 'driver_stats' materialized 0 rows: its rows may all be older than its ttl \(2d\)/m);
     expect(past.stderr).toMatch(/the materialization above is committed; the load failed.*Run 'fcompile load' to retry/);
     expect((await states(dir)).driver_stats).toEqual(["load-behind", "2025-06-01 00:00:00", "2025-01-01 14:00:00"]);
+    // One view: its counts in the singular.
+    expect((await fcompile(dir, "status")).stdout).toMatch(/\n1 of 1 view needs attention\n$/);
     const stray = await fcompile(dir, "materialize", "--force");
     expect(stray.status).toBe(2);
     expect(stray.stderr).toMatch(/--allow-empty, --force, --max-shrink and --grace-ms apply to the load: add --load/);
     // --allow-empty goes through to the load.
-    expect(await ok(dir, "materialize", "--end", "2025-06-01T00:00:00Z", "--load", "--allow-empty")).toMatch(/^load ok: 1 views, 0 rows/m);
+    expect(await ok(dir, "materialize", "--end", "2025-06-01T00:00:00Z", "--load", "--allow-empty")).toMatch(/^load ok: 1 view, 0 rows/m);
     expect((await statusOf(dir)).views[0]).toMatchObject({ state: "fresh", online: { end: "2025-06-01 00:00:00", rows: 0 } });
+    expect(await ok(dir, "status")).toMatch(/\nthe 1 view fresh\n$/);
   });
 });
 

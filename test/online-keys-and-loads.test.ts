@@ -176,7 +176,7 @@ for (const store of STORE_TYPES) {
       const refused = await cli(dir, "load");
       expect(refused.status).toBe(1);
       expect(refused.stderr).toMatch(
-        /error FC016: load refused: view 'stats' would go from 1 rows to 0 in the online store at .*: its materialization \(as of 2025-03-01 00:00:00\) is empty/,
+        /error FC016: load refused: view 'stats' would go from 1 row to 0 in the online store at .*: its materialization \(as of 2025-03-01 00:00:00\) is empty/,
       );
       expect(refused.stderr).toMatch(/past its ttl \(1d\).*fcompile materialize --end <the time of your data>.*--allow-empty/);
       expect(refused.stdout).toBe("");

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { plural } from "../diagnostics/plural.js";
 import { build } from "../commands/build.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
@@ -22,7 +23,7 @@ export function registerBuild(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        process.stdout.write(`build ok: ${r.files} files written to target/ in ${Math.round(performance.now() - started)} ms\n`);
+        process.stdout.write(`build ok: ${plural(r.files, "file")} written to target/ in ${Math.round(performance.now() - started)} ms\n`);
       }),
     );
 }

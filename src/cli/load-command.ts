@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { noun, plural } from "../diagnostics/plural.js";
 import { DEFAULT_MAX_SHRINK, load } from "../commands/load.js";
 import { usageError } from "../diagnostics/diagnostic.js";
 import { integerOption, withProjectOptions } from "./common-options.js";
@@ -71,7 +72,7 @@ export async function runLoad(opts: LoadFlags, { maxShrink, graceMs }: { maxShri
       force: !!opts.force,
       onProgress: (done, total) =>
         progress.update(
-          `loading ${done.toLocaleString("en")}/${total.toLocaleString("en")} rows (${Math.floor((100 * done) / Math.max(total, 1))}%)`,
+          `loading ${done.toLocaleString("en")}/${total.toLocaleString("en")} ${noun(total, "row")} (${Math.floor((100 * done) / Math.max(total, 1))}%)`,
         ),
     });
   } finally {
@@ -82,9 +83,9 @@ export async function runLoad(opts: LoadFlags, { maxShrink, graceMs }: { maxShri
   const rows = r.views.reduce((n, v) => n + v.rows, 0);
   const secs = r.ms / 1000;
   process.stdout.write(
-    `load ok: ${r.views.length} views, ${rows.toLocaleString("en")} rows into ${r.store} in ${secs.toFixed(1)} s ` +
+    `load ok: ${plural(r.views.length, "view")}, ${rows.toLocaleString("en")} ${noun(rows, "row")} into ${r.store} in ${secs.toFixed(1)} s ` +
       `(${Math.round(rows / Math.max(secs, 1e-3)).toLocaleString("en")} rows/s; as of ${[...new Set(r.views.map((v) => v.end))].join(", ")})` +
-      (r.removed > 0 ? `; ${r.removed.toLocaleString("en")} replaced values removed` : "") +
+      (r.removed > 0 ? `; ${r.removed.toLocaleString("en")} replaced ${noun(r.removed, "value")} removed` : "") +
       "\n",
   );
 }

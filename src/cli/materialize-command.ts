@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { noun, plural } from "../diagnostics/plural.js";
 import { DEFAULT_MAX_SHRINK } from "../commands/load.js";
 import { loadNumbers, runLoad } from "./load-command.js";
 import { usageError } from "../diagnostics/diagnostic.js";
@@ -71,11 +72,13 @@ load): run 'fcompile load' to retry. The load pushes every materialized view, no
         progress.done();
         for (const v of r.views) {
           const how = v.mode === "full" ? "full" : `${v.mode} since ${v.start}`;
-          process.stdout.write(`  ${v.view}: ${v.rows} ${v.unit} (${how})${v.note ? ` — ${v.note}` : ""}\n`);
+          process.stdout.write(
+            `  ${v.view}: ${v.rows} ${v.unit === "events" ? noun(v.rows, "event") : noun(v.rows, "entity", "entities")} (${how})${v.note ? ` — ${v.note}` : ""}\n`,
+          );
         }
         const total = r.views.reduce((n, v) => n + v.rows, 0);
         process.stdout.write(
-          `materialize ok: ${r.views.length} views, ${total} rows as of ${r.end} UTC in ${(r.ms / 1000).toFixed(1)} s\n`,
+          `materialize ok: ${plural(r.views.length, "view")}, ${total} ${noun(total, "row")} as of ${r.end} UTC in ${(r.ms / 1000).toFixed(1)} s\n`,
         );
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
         if (opts.load) await loadAfter(opts, numbers);

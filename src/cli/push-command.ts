@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { noun } from "../diagnostics/plural.js";
 import { usageError } from "../diagnostics/diagnostic.js";
 import type { ProjectPusher } from "../commands/push-online.js";
 import type { PushTo } from "../server/feast-push.js";
@@ -68,7 +69,7 @@ async function runPush(opts: PushFlags): Promise<void> {
         to === "offline"
           ? undefined
           : async (source, rows) => (pusher ??= await projectPusher(opts.project, { batchSize })).push(source, rows),
-      onRows: (n) => progress.update(`pushing ${n.toLocaleString("en")} rows from ${opts.file} …`),
+      onRows: (n) => progress.update(`pushing ${n.toLocaleString("en")} ${noun(n, "row")} from ${opts.file} …`),
     });
   } catch (err) {
     const problems = (err as { problems?: { row: number; column?: string; reason: string }[] }).problems;

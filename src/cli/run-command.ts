@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { plural } from "../diagnostics/plural.js";
 import { run } from "../commands/run.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
@@ -18,7 +19,7 @@ export function registerRun(program: Command): void {
             progress.update(`[${i + 1}/${n}] ${s.kind === "file-source" ? "loading source" : "building view"} ${s.name}…`),
         });
         progress.done();
-        process.stdout.write(`run ok: ${r.steps} relations built in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+        process.stdout.write(`run ok: ${plural(r.steps, "relation")} built in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
       }),
     );
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { plural } from "../diagnostics/plural.js";
 import { status } from "../commands/status.js";
 import type { StatusResult } from "../commands/status.js";
 import { withProjectOptions } from "./common-options.js";
@@ -60,7 +61,11 @@ function table(r: StatusResult): string {
     ...rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")),
     "",
     ...r.views.filter((v) => v.state !== "fresh").map((v) => `${v.view}: ${v.detail}`),
-    r.stale === 0 ? `all ${r.views.length} views fresh` : `${r.stale} of ${r.views.length} views need attention`,
+    r.stale === 0
+      ? r.views.length === 1
+        ? "the 1 view fresh"
+        : `all ${r.views.length} views fresh`
+      : `${r.stale} of ${plural(r.views.length, "view")} ${r.stale === 1 ? "needs" : "need"} attention`,
   ];
   return lines.map((l) => `${l}\n`).join("");
 }

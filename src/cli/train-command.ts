@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { plural } from "../diagnostics/plural.js";
 import { train } from "../commands/train.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
@@ -52,7 +53,9 @@ Run 'fcompile run' first so file sources and SQL views exist in the warehouse.`,
         });
         progress.done();
         for (const note of r.notes) process.stdout.write(`${note}\n`);
-        process.stdout.write(`train ok: ${r.rows} rows x ${r.features} features -> ${opts.out} in ${(r.ms / 1000).toFixed(2)} s\n`);
+        process.stdout.write(
+          `train ok: ${plural(r.rows, "row")} x ${plural(r.features, "feature")} -> ${opts.out} in ${(r.ms / 1000).toFixed(2)} s\n`,
+        );
       }),
     );
 }

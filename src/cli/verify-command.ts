@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { plural } from "../diagnostics/plural.js";
 import { verify } from "../commands/verify.js";
 import { toJson } from "../client/json.js";
 import { integerOption, withProjectOptions } from "./common-options.js";
@@ -27,7 +28,8 @@ training value, online value and status) and exits 1 if there is any; the expect
 For mismatching views over a push source, 'hint:' lines name the causes pushes can have: events
 pushed with --to online (training cannot see them), and late events (in the warehouse, not online).
 Aggregation views are also read at later times (a minute, half and whole of their shortest and
-longest windows after the end), against training at those times over the events before the end.
+longest windows after the end), against training at those times over the events before the end;
+a plain view over a push source with events pushed after the end is read at the newest of them.
 
 Example:
   fcompile verify --end 2025-06-01 --sample 500`,
@@ -54,8 +56,10 @@ Example:
           .map((k) => [k, r.statuses[k]])
           .map(([k, n]) => `${n} ${k}`)
           .join(", ");
-        const times = r.laterReads > 0 ? ` at the end and ${r.laterReads} later read times (aggregation views)` : " at the end";
-        const line = `${r.compared} values of ${r.entities} entities compared${times} (${statuses}), ${r.mismatches.length} mismatches`;
+        const times = r.laterReads > 0 ? ` at the end and ${plural(r.laterReads, "later read time")} (aggregation views)` : " at the end";
+        const line =
+          `${plural(r.compared, "value")} of ${plural(r.entities, "entity", "entities")} compared${times} (${statuses}), ` +
+          plural(r.mismatches.length, "mismatch", "mismatches");
         if (r.mismatches.length > 0) {
           process.stdout.write(`verify FAILED: ${line}\n`);
           process.exitCode = 1;

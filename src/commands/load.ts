@@ -1,4 +1,5 @@
 import { materializationRelation } from "../compile/relations.js";
+import { noun } from "../diagnostics/plural.js";
 import { FcUserError, userError } from "../diagnostics/diagnostic.js";
 import { encodeKey, int64KeyText, ValuePacker } from "../online/codec.js";
 import type { OnlineValue } from "../online/codec.js";
@@ -340,7 +341,7 @@ function refuseShrink(
     const after = mark.rows;
     if (before === 0 || after >= before) continue;
     const ttl = v.ttl ? `its ttl (${v.ttl})` : "the time of its data";
-    const shown = `view '${v.name}' would go from ${before.toLocaleString("en")} rows to ${after.toLocaleString("en")} in the online store at ${where}`;
+    const shown = `view '${v.name}' would go from ${before.toLocaleString("en")} ${noun(before, "row")} to ${after.toLocaleString("en")} in the online store at ${where}`;
     if (after === 0) {
       if (!opts.allowEmpty)
         problems.push(

@@ -1,13 +1,17 @@
-import { pushedTable, viewRowsRelation } from "../compile/relations.js";
+import { rowsKeptSince } from "../compile/pushed-rows.js";
+import { pushedTable, sourceRelation, viewRowsRelation } from "../compile/relations.js";
+import type { CompileTarget } from "../compile/relations.js";
 import { compileTraining, outputName } from "../compile/training.js";
 import { createOnlineClient } from "../client/index.js";
 import type { FeatureValue, OnlineClient } from "../client/index.js";
 import { usageError, userError } from "../diagnostics/diagnostic.js";
+import { plural } from "../diagnostics/plural.js";
 import { resolveOnline } from "../project/online-config.js";
-import type { AggregationFeature, FeatureRef, FeatureType, Registry } from "../registry/types.js";
+import type { AggregationFeature, FeatureRef, FeatureType, FeatureView, Registry } from "../registry/types.js";
 import { rowSourceOf } from "../registry/types.js";
 import { onlineStore } from "../online/stores.js";
-import type { OnlineStoreConfig } from "../project/online-config.js";
+import type { PushedState } from "../online/stores.js";
+import type { Warehouse } from "../warehouse/warehouse.js";
 import { formatTimestamp, parseTimestamp } from "../timestamps.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";
@@ -68,7 +72,8 @@ export async function verify(opts: VerifyOptions): Promise<{
     if (!s) throw userError("FC006", `unknown feature service '${opts.service}'`);
     refs = s.features;
   } else refs = [...registry.views.values()].flatMap((v) => v.features.map((f) => ({ view: v.name, feature: f.name })));
-  const client = await createOnlineClient({ project: config.name, store: resolveOnline(config), timeoutMs: 10_000 });
+  const store = resolveOnline(config);
+  const client = await createOnlineClient({ project: config.name, store, timeoutMs: 10_000 });
   try {
     await checkLoadedAt(client, [...new Set(refs.map((r) => r.view))], end, opts.end);
   } catch (err) {
@@ -82,6 +87,7 @@ export async function verify(opts: VerifyOptions): Promise<{
   const later = new Set<bigint>();
   const statuses: Record<string, number> = {};
   const pushedSources = new Set<string>();
+  let hints: string[] = [];
   try {
     await checkReady(
       wh,
@@ -89,9 +95,14 @@ export async function verify(opts: VerifyOptions): Promise<{
       ct,
       refs.map((r) => r.view),
     );
-    // Push sources with pushed rows offline: aggregation views read later also count the events pushed since the end.
+    // Push sources with pushed rows offline (`run` creates pushed__<source> empty): aggregation views
+    // read later, and plain views read at their newest pushed time, also count the events pushed since the end.
     for (const src of registry.sources.values())
-      if (src.push && (await wh.tableExists(ct.schema, pushedTable(src, ct)[1]))) pushedSources.add(src.name);
+      if (src.push && (await wh.tableExists(ct.schema, pushedTable(src, ct)[1]))) {
+        const n = await firstValue(wh.readRows(`SELECT count(*) FROM ${ct.dialect.qualified(pushedTable(src, ct))}`));
+        if (Number(n) > 0) pushedSources.add(src.name);
+      }
+    const pushed = await onlineStore(store).pushedState(store, config.name, PUSHED_IDS_CHECKED);
     // Views sharing join keys are checked together, on a sample of the entities that occur in their rows.
     const groups = new Map<string, FeatureRef[]>();
     for (const r of refs) {
@@ -117,12 +128,28 @@ export async function verify(opts: VerifyOptions): Promise<{
       // Every feature at the end; aggregation features also at later read times, over the events
       // before the end (what the store holds): their windows must move on exactly as training's.
       const aggregated = group.filter((r) => registry.views.get(r.view)!.kind === "aggregation");
-      const readTimes: { at: bigint; refs: FeatureRef[] }[] = [
-        { at: end, refs: group },
+      // A plain view over a push source serves its latest row, pushed after the end or not: it is
+      // read (its ttl evaluated) at the newest event time pushed to it, against training then over
+      // the rows at or before the end plus those pushed offline (rowsKeptSince).
+      const pushedLater = new Map<string, bigint>();
+      for (const v of new Set(group.map((r) => r.view))) {
+        const view = registry.views.get(v)!;
+        const newest = pushed.newest.get(v);
+        if (view.kind === "plain" && registry.sources.get(view.source)?.push && newest !== undefined && newest > end)
+          pushedLater.set(v, newest);
+      }
+      const readTimes: { at: bigint; refs: FeatureRef[]; rowsKept?: ReadonlyMap<string, string> }[] = [
+        { at: end, refs: group.filter((r) => !pushedLater.has(r.view)) },
+        ...[...pushedLater].map(([v, at]) => ({
+          at,
+          refs: group.filter((r) => r.view === v),
+          rowsKept: new Map([[v, rowsKeptSince(registry, registry.views.get(v)!, ct, timestampSql(ct, end), pushedSources, true)]]),
+        })),
         ...laterReadTimes(registry, aggregated).map((offset) => ({ at: end + offset, refs: aggregated })),
       ];
-      for (const { at } of readTimes.slice(1)) later.add(at);
-      for (const { at, refs: atRefs } of readTimes) {
+      for (const { at, refs: atRefs } of readTimes) if (at !== end && atRefs.some((r) => aggregated.includes(r))) later.add(at);
+      for (const { at, refs: atRefs, rowsKept } of readTimes) {
+        if (atRefs.length === 0) continue;
         const values = picked.map(
           (row) => `(${row.map(literal).join(", ")}, CAST(${ct.dialect.stringLiteral(formatTimestamp(at))} AS TIMESTAMP))`,
         );
@@ -137,8 +164,9 @@ export async function verify(opts: VerifyOptions): Promise<{
             timestampColumn: "event_timestamp",
             fullNames: true,
             entityColumns: rel.columns,
-            eventsBefore: at === end ? undefined : `CAST(${ct.dialect.stringLiteral(formatTimestamp(end))} AS TIMESTAMP)`,
+            eventsBefore: at === end ? undefined : timestampSql(ct, end),
             pushedSources,
+            rowsKept,
           });
           const features = part.map((r) => registry.views.get(r.view)!.features.find((f) => f.name === r.feature)!);
           const types = features.map((f) => f.type);
@@ -185,26 +213,33 @@ export async function verify(opts: VerifyOptions): Promise<{
         }
       }
     }
+    if (mismatches.length > 0) hints = await pushHints(registry, wh, ct, end, mismatches, pushedSources, pushed);
   } finally {
     await wh.close();
     await client.close();
   }
-  const hints = mismatches.length > 0 ? await pushHints(registry, config.name, resolveOnline(config), mismatches, pushedSources) : [];
   return { entities, features: refs.length, compared, laterReads: later.size, statuses, mismatches, hints };
 }
 
+/** How many of a source's newest pushed ids the store keeps `verify` looks up in the warehouse (pushHints). */
+const PUSHED_IDS_CHECKED = 10_000;
+
 /**
  * Why mismatching views over a push source may differ, as far as verify can tell (docs/push.md,
- * "verify after pushes"): a view that holds pushed events online may have had some pushed with
+ * "verify after pushes"): a view that holds pushed events online, or whose source took pushed
+ * events (known by their dedupe_key) that are not in the warehouse, may have had some pushed with
  * `to: online`, which training cannot see; a view with `lateness:` whose source took pushes offline
- * may have had late events, in the warehouse but not online.
+ * that may have been late for it (older than its newest event time by more than its lateness) may
+ * have had late events, in the warehouse but not online.
  */
 async function pushHints(
   reg: Registry,
-  project: string,
-  store: OnlineStoreConfig,
+  wh: Warehouse,
+  ct: CompileTarget,
+  end: bigint,
   mismatches: readonly Mismatch[],
   pushedSources: ReadonlySet<string>,
+  pushed: PushedState,
 ): Promise<string[]> {
   const views = [...new Set(mismatches.map((m) => m.feature.split(":")[0]!))].sort();
   const overPush = views.flatMap((name) => {
@@ -213,19 +248,29 @@ async function pushHints(
     const src = source === undefined ? undefined : reg.sources.get(source);
     return src?.push ? [{ view, src }] : [];
   });
-  if (overPush.length === 0) return [];
-  const pushed = await onlineStore(store).pushedEntries(store, project);
+  const unseen = new Map<string, number>();
   const hints: string[] = [];
+  const pushWith =
+    `push with 'to: online_and_offline' ('fcompile push --to online_and_offline', "to": "online_and_offline" in POST /push) ` +
+    `for training to see them too`;
+  const toOnline = "pushed with 'to: online' (the default of fcompile push, POST /push and client.push)";
   for (const { view, src } of overPush) {
-    const n = pushed.get(view.name) ?? 0;
+    const n = pushed.entries.get(view.name) ?? 0;
+    if (!unseen.has(src.name)) unseen.set(src.name, await idsNotInWarehouse(reg, wh, ct, src.name, pushed.ids.get(src.name) ?? []));
+    const m = unseen.get(src.name)!;
     if (n > 0)
       hints.push(
-        `view '${view.name}' holds events pushed online (for ${n} entit${n === 1 ? "y" : "ies"}): if some were pushed with 'to: online' ` +
-          `(the default of fcompile push, POST /push and client.push), they are not in the warehouse, so training cannot see them ` +
-          `and they show here as mismatches; push with 'to: online_and_offline' ('fcompile push --to online_and_offline', ` +
-          `"to": "online_and_offline" in POST /push) for training to see them too`,
+        `view '${view.name}' holds events pushed online (for ${plural(n, "entity", "entities")}): if some were ${toOnline}, ` +
+          `they are not in the warehouse, so training cannot see them and they show here as mismatches; ${pushWith}`,
       );
-    if (view.lateness !== undefined && pushedSources.has(src.name))
+    // Events pushed before the end go into an aggregation view's loaded state, not the push area: known by their ids.
+    else if (m > 0)
+      hints.push(
+        `view '${view.name}' reads source '${src.name}', and the online store keeps ${plural(m, "event")} pushed to it ` +
+          `(known by '${src.dedupeKey}') that ${m === 1 ? "is" : "are"} not in the warehouse: if ${m === 1 ? "it was" : "they were"} ` +
+          `${toOnline}, training cannot see ${m === 1 ? "it, and it shows" : "them, and they show"} here as mismatches; ${pushWith}`,
+      );
+    if (view.lateness !== undefined && pushedSources.has(src.name) && (await mayBeLate(reg, wh, ct, view, end, pushed)))
       hints.push(
         `view '${view.name}' has 'lateness: ${view.lateness}': if events pushed offline to source '${src.name}' were late for it, ` +
           `they are in the warehouse (training counts them) but were not written online, and show here as mismatches until ` +
@@ -233,6 +278,59 @@ async function pushHints(
       );
   }
   return hints;
+}
+
+/** SQL of a TIMESTAMP literal at `micros`. */
+function timestampSql(ct: CompileTarget, micros: bigint): string {
+  return `CAST(${ct.dialect.stringLiteral(formatTimestamp(micros))} AS TIMESTAMP)`;
+}
+
+/** The first value of a query's first row. */
+async function firstValue(rows: AsyncIterable<unknown[][]>): Promise<unknown> {
+  let value: unknown;
+  for await (const batch of rows) if (value === undefined && batch.length > 0) value = batch[0]![0];
+  return value;
+}
+
+/**
+ * How many of `ids` (event ids the online store keeps for a push source with a dedupe_key) are not
+ * in the source's rows in the warehouse: events pushed online only. Compared as text.
+ */
+async function idsNotInWarehouse(reg: Registry, wh: Warehouse, ct: CompileTarget, source: string, ids: readonly string[]): Promise<number> {
+  const src = reg.sources.get(source)!;
+  if (src.dedupeKey === undefined || ids.length === 0) return 0;
+  const k = ct.dialect.quote(src.dedupeKey);
+  let missing = 0;
+  for (let i = 0; i < ids.length; i += 1000) {
+    const values = ids.slice(i, i + 1000).map((id) => `(${ct.dialect.stringLiteral(id)})`);
+    const sql =
+      `SELECT count(*) FROM (VALUES ${values.join(", ")}) AS i(id) WHERE i.id NOT IN ` +
+      `(SELECT CAST(${k} AS VARCHAR) FROM ${sourceRelation(src, ct)} WHERE ${k} IS NOT NULL)`;
+    missing += Number(await firstValue(wh.readRows(sql)));
+  }
+  return missing;
+}
+
+/**
+ * Whether some rows pushed offline to the view's source may have been late for it: older than its
+ * newest event time now (the end, or the newest pushed since) by more than its lateness. None can
+ * have been late otherwise, as the newest time only grows.
+ */
+async function mayBeLate(
+  reg: Registry,
+  wh: Warehouse,
+  ct: CompileTarget,
+  view: FeatureView,
+  end: bigint,
+  pushed: PushedState,
+): Promise<boolean> {
+  if (view.latenessSeconds === undefined) return true;
+  const newest = pushed.newest.get(view.name) ?? end;
+  const horizon = (newest > end ? newest : end) - BigInt(view.latenessSeconds) * 1_000_000n;
+  const src = reg.sources.get(rowSourceOf(view)!)!;
+  const ts = `CAST(${ct.dialect.quote(view.timestamp)} AS TIMESTAMP)`;
+  const sql = `SELECT count(*) FROM ${ct.dialect.qualified(pushedTable(src, ct))} WHERE ${ts} < ${timestampSql(ct, horizon)}`;
+  return Number(await firstValue(wh.readRows(sql))) > 0;
 }
 
 /**

@@ -5,7 +5,8 @@ import { tilesContext } from "./aggregation-tiles.js";
 import type { AggregationShapeChoice } from "./training-shapes.js";
 import type { NamePicker } from "./internal-names.js";
 import type { CompileTarget } from "./relations.js";
-import { pushedTable, viewRowsRelation } from "./relations.js";
+import { viewRowsRelation } from "./relations.js";
+import { rowsKeptSince } from "./pushed-rows.js";
 
 /** The type an aggregation's value is cast to before it is aggregated. */
 function valueType(f: AggregationFeature): FeatureType | undefined {
@@ -102,7 +103,7 @@ export function aggregationViewContext(
     eventColumns,
     eventTs,
     ts: q(view.timestamp),
-    eventsBefore: eventsBefore !== undefined ? eventsKept(reg, view, t, eventsBefore, pushedSources) : undefined,
+    eventsBefore: eventsBefore !== undefined ? rowsKeptSince(reg, view, t, eventsBefore, pushedSources) : undefined,
     longestWindow: longest !== undefined ? d.interval(longest) : undefined,
     buckets: undefined,
     aggregates: [],
@@ -181,27 +182,4 @@ export function aggregationViewContext(
   }
   context.results = [{ cte: context.cte, alias }];
   return { context, outputs };
-}
-
-/**
- * The condition keeping a view's events before `before` (SQL of a TIMESTAMP), plus — for a push
- * source — those pushed at or after it, as `pushed__<source>` records them: what the online store
- * holds after a materialization at `before` and pushes `online_and_offline` since (docs/push.md,
- * "verify"); only for the sources in `pushedSources` (those whose pushed__ table exists). A pushed event is known by its `dedupe_key`, or else by its join keys and timestamp.
- */
-function eventsKept(reg: Registry, view: AggregationView, t: CompileTarget, before: string, pushedSources: ReadonlySet<string>): string {
-  const d = t.dialect;
-  const q = (s: string): string => d.quote(s);
-  const ts = (rel?: string): string => `CAST(${rel ? `${rel}.` : ""}${q(view.timestamp)} AS TIMESTAMP)`;
-  const older = `${ts()} < ${before}`;
-  const src = view.events.kind === "source" ? reg.sources.get(view.events.source) : undefined;
-  if (!src?.push || !pushedSources.has(src.name)) return older;
-  const rel = viewRowsRelation(reg, view, t);
-  const pushed = d.qualified(pushedTable(src, t));
-  if (src.dedupeKey !== undefined) {
-    const k = q(src.dedupeKey);
-    return `(${older} OR ${rel}.${k} IN (SELECT p.${k} FROM ${pushed} AS p WHERE ${ts("p")} >= ${before}))`;
-  }
-  const same = [...view.joinKeys.map((k) => `p.${q(k)} = ${rel}.${q(k)}`), `p.${q(view.timestamp)} = ${rel}.${q(view.timestamp)}`];
-  return `(${older} OR EXISTS (SELECT 1 FROM ${pushed} AS p WHERE ${same.join(" AND ")}))`;
 }

@@ -58,6 +58,11 @@ export interface TrainingRequest {
    * the events pushed at or after that time (docs/push.md, "verify").
    */
   pushedSources?: ReadonlySet<string>;
+  /**
+   * Per point-in-time view name, a condition (SQL over its relation, rowsKeptSince) that its rows
+   * must meet: `verify` reads a plain view over a push source as the online store holds it.
+   */
+  rowsKept?: ReadonlyMap<string, string>;
 }
 
 /** The output column name of a feature: the registry's rule (featureOutputName), which checks names for clashes. */
@@ -93,8 +98,10 @@ export function compileTrainingWithShapes(reg: Registry, t: CompileTarget, req: 
   const smOutputs = new Map<string, Map<string, string>>();
   const views = viewsUsed.map((view, i): TrainingViewContext => {
     const cols = viewColumns(view, t);
-    const relation = viewRowsRelation(reg, view, t);
-    const choice = chooseShape(t.dialect, view, relation, req.indexes?.get(view.name) ?? "assumed", req.uniqueViews?.has(view.name));
+    const rowsRelation = viewRowsRelation(reg, view, t);
+    const choice = chooseShape(t.dialect, view, rowsRelation, req.indexes?.get(view.name) ?? "assumed", req.uniqueViews?.has(view.name));
+    const kept = req.rowsKept?.get(view.name);
+    const relation = kept === undefined ? rowsRelation : `(SELECT * FROM ${rowsRelation} WHERE ${kept})`;
     // Inside a view's CTE or lookup the keys keep their names, and so do the features unless one
     // is named like a key or like an internal column.
     const inside = new NamePicker([...view.joinKeys, ...Object.values(names.raw)]);

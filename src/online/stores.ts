@@ -13,6 +13,16 @@ import { sqliteStore } from "./sqlite/index.js";
 import { OnlineError } from "./store-reader.js";
 import type { StoreReader } from "./store-reader.js";
 
+/** What pushes left in a store (OnlineStore.pushedState); views and sources without any are left out. */
+export interface PushedState {
+  /** Per view: entities holding pushed events in the push area (aggregation events at or after the load's end, plain rows). */
+  entries: Map<string, number>;
+  /** Per view: the newest event time pushed to it since its load, in µs, when later than the load's end. */
+  newest: Map<string, bigint>;
+  /** Per push source with a dedupe_key: ids of events pushed to it that the store keeps (newest first, at most idLimit). */
+  ids: Map<string, string[]>;
+}
+
 /** The config types of the online stores (fcompile.yaml `online.type`). */
 export type OnlineStoreType = OnlineStoreConfig["type"];
 
@@ -27,10 +37,12 @@ export interface OnlineStore<C extends OnlineStoreConfig> {
   /** What a project has in the store (`status`, `clean`); `countEntries` also counts its keys or rows. */
   inspect(config: C, project: string, countEntries: boolean): Promise<OnlineContents>;
   /**
-   * Per view of the project, how many entities hold pushed events online (`verify`'s hints); views
-   * without any are left out. A store that has never taken a push answers an empty map.
+   * What pushes left in the store for a project (`verify`): per view, how many entities hold pushed
+   * events in the push area and the newest event time pushed to it (µs) since its load; per push
+   * source with a dedupe_key, the ids of the events pushed to it (the newest `idLimit` kept ones).
+   * A store that has never taken a push answers empty maps.
    */
-  pushedEntries(config: C, project: string): Promise<Map<string, number>>;
+  pushedState(config: C, project: string, idLimit: number): Promise<PushedState>;
   /** Removes a project from the store (`clean`); never while one of its loads runs. */
   clear(config: C, project: string, onProgress?: (removed: number) => void): Promise<ClearedOnline>;
 }

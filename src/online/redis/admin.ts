@@ -8,6 +8,7 @@ import type { OnlineStoreConfig } from "../../project/online-config.js";
 import { layoutsOf } from "../admin.js";
 import type { ClearedOnline, OnlineContents } from "../admin.js";
 import { redisKeys } from "../layout.js";
+import type { PushedState } from "../stores.js";
 import { redisError } from "./errors.js";
 import { DEFAULT_REDIS_URL, redactRedisUrl } from "./url.js";
 
@@ -50,18 +51,28 @@ export async function inspectRedis(store: Config, project: string, countEntries:
   }
 }
 
-/** Per view, the project's pushed-event keys (`fc:<project>:push:<view>:<entity key>`, one per entity), by one SCAN. */
-export async function pushedEntriesRedis(store: Config, project: string): Promise<Map<string, number>> {
+/**
+ * What pushes left for the project (OnlineStore.pushedState): its pushed-event keys
+ * (`fc:<project>:push:<view>:<entity key>`, one per entity) by one SCAN, the newest hash, and the
+ * pushed-ids sorted sets (`fc:<project>:pushed-ids:<source>`), newest first.
+ */
+export async function pushedStateRedis(store: Config, project: string, idLimit: number): Promise<PushedState> {
   const redis = await connectRedis(store.url);
+  const k = redisKeys(project);
   const prefix = `fc:${project}:push:`;
-  const counts = new Map<string, number>();
+  const idsPrefix = k.pushedIds("");
+  const state: PushedState = { entries: new Map(), newest: new Map(), ids: new Map() };
   try {
     for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>)
       for (const key of keys) {
         const view = key.slice(prefix.length, key.indexOf(":", prefix.length));
-        counts.set(view, (counts.get(view) ?? 0) + 1);
+        state.entries.set(view, (state.entries.get(view) ?? 0) + 1);
       }
-    return counts;
+    if (idLimit > 0)
+      for await (const keys of redis.scanStream({ match: `${idsPrefix}*`, count: 1000 }) as AsyncIterable<string[]>)
+        for (const key of keys) state.ids.set(key.slice(idsPrefix.length), await redis.zrevrange(key, 0, idLimit - 1));
+    for (const [view, micros] of Object.entries(await redis.hgetall(k.newest))) state.newest.set(view, BigInt(micros));
+    return state;
   } finally {
     redis.disconnect();
   }

@@ -22,9 +22,9 @@ export const redisStore: OnlineStore<Config> = {
     const { inspectRedis } = await import("./admin.js");
     return inspectRedis(config, project, countEntries);
   },
-  async pushedEntries(config, project) {
-    const { pushedEntriesRedis } = await import("./admin.js");
-    return pushedEntriesRedis(config, project);
+  async pushedState(config, project, idLimit) {
+    const { pushedStateRedis } = await import("./admin.js");
+    return pushedStateRedis(config, project, idLimit);
   },
   async clear(config, project, onProgress) {
     const { clearRedis } = await import("./admin.js");

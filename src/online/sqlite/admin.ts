@@ -8,6 +8,7 @@ import type { OnlineStoreConfig } from "../../project/online-config.js";
 import { layoutsOf } from "../admin.js";
 import type { ClearedOnline, OnlineContents } from "../admin.js";
 import type { ViewLayout } from "../layout.js";
+import type { PushedState } from "../stores.js";
 
 type Config = Extract<OnlineStoreConfig, { type: "sqlite" }>;
 
@@ -46,19 +47,32 @@ export async function inspectSqlite(store: Config, project: string, countEntries
   }
 }
 
-/** Per view, the project's rows of `fc_pushed` (one per entity with pushed events). */
-export async function pushedEntriesSqlite(store: Config, project: string): Promise<Map<string, number>> {
-  if (!existsSync(store.path)) return new Map();
+/** What pushes left for the project (OnlineStore.pushedState): rows of fc_pushed per view, fc_push_newest, fc_pushed_ids. */
+export async function pushedStateSqlite(store: Config, project: string, idLimit: number): Promise<PushedState> {
+  const state: PushedState = { entries: new Map(), newest: new Map(), ids: new Map() };
+  if (!existsSync(store.path)) return state;
   const { default: Database } = await import("better-sqlite3");
   const db = new Database(store.path, { readonly: true, fileMustExist: true, timeout: 5000 });
   try {
-    const have = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'fc_pushed'").pluck().get();
-    if (have === undefined) return new Map();
-    const rows = db.prepare("SELECT view, count(*) AS n FROM fc_pushed WHERE project = ? GROUP BY view").all(project) as {
-      view: string;
-      n: number;
-    }[];
-    return new Map(rows.map((r) => [r.view, r.n]));
+    const have = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+    if (have.includes("fc_pushed"))
+      for (const r of db.prepare("SELECT view, count(*) AS n FROM fc_pushed WHERE project = ? GROUP BY view").all(project) as {
+        view: string;
+        n: number;
+      }[])
+        state.entries.set(r.view, r.n);
+    if (have.includes("fc_push_newest"))
+      for (const r of db.prepare("SELECT view, micros FROM fc_push_newest WHERE project = ?").safeIntegers().all(project) as {
+        view: string;
+        micros: bigint;
+      }[])
+        state.newest.set(r.view, r.micros);
+    if (have.includes("fc_pushed_ids")) {
+      const sources = db.prepare("SELECT DISTINCT source FROM fc_pushed_ids WHERE project = ?").pluck().all(project) as string[];
+      const ids = db.prepare("SELECT id FROM fc_pushed_ids WHERE project = ? AND source = ? ORDER BY micros DESC LIMIT ?").pluck();
+      for (const source of sources) state.ids.set(source, ids.all(project, source, idLimit) as string[]);
+    }
+    return state;
   } finally {
     db.close();
   }

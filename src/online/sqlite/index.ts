@@ -21,9 +21,9 @@ export const sqliteStore: OnlineStore<Config> = {
     const { inspectSqlite } = await import("./admin.js");
     return inspectSqlite(config, project, countEntries);
   },
-  async pushedEntries(config, project) {
-    const { pushedEntriesSqlite } = await import("./admin.js");
-    return pushedEntriesSqlite(config, project);
+  async pushedState(config, project, idLimit) {
+    const { pushedStateSqlite } = await import("./admin.js");
+    return pushedStateSqlite(config, project, idLimit);
   },
   async clear(config, project) {
     const { clearSqlite } = await import("./admin.js");

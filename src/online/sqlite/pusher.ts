@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { plural } from "../../diagnostics/plural.js";
 import type { Statement } from "better-sqlite3";
 import { setImmediate as yieldToLoop, setTimeout as sleep } from "node:timers/promises";
 import { SQLITE_SCHEMA } from "../layout.js";
@@ -153,7 +154,7 @@ export class SqlitePusher {
         throw new OnlineError(
           "TIMEOUT",
           `push to '${batch.source}' (project '${this.project}'): the online store ${this.db.name} stayed locked by another writer ` +
-            `(a load, or pushes from another process) for ${this.timeoutMs} ms, so this step of ${batch.n} rows was not written; ` +
+            `(a load, or pushes from another process) for ${this.timeoutMs} ms, so this step of ${plural(batch.n, "row")} was not written; ` +
             `push it again once the load has finished (with a dedupe_key on the source, rows already applied are skipped), ` +
             `or raise the client's timeoutMs above the time a load takes`,
         );
