@@ -98,7 +98,7 @@ describe("fcompile push", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
       "in/bad.csv:3: error FC019: row 2, column 'customer_id': is required (a join key of the views over the source)\n" +
-        "in/bad.csv:4: error FC019: row 3, column 'amount': value 'lots' does not convert to DOUBLE\n" +
+        "in/bad.csv:4: error FC019: row 3, column 'amount': \"lots\" is not a number\n" +
         "2 bad rows; nothing was written.\n",
     );
     expect(r.stdout).toBe("");

@@ -63,7 +63,7 @@ describe("column-shaped push encoding", () => {
       created: i % 3 === 0 ? null : ts - 7n,
       amount: i % 2 ? null : i + 0.25,
     }));
-    const out = encodePush("orders", [agg, plain], rows);
+    const out = encodePush("orders", [agg, plain], rows, { nowMicros: null });
     expect(out.problems).toEqual([]);
     const e = out.push!;
     expect(e.n).toBe(times.length);
@@ -89,12 +89,12 @@ describe("column-shaped push encoding", () => {
     const edge = Math.floor(Number(MAX_PUSH_MICROS) / 1000);
     const rows = [edge, -edge, edge + 1, -edge - 1].map((ms, i) => ({ customer_id: i, ts: new Date(ms), amount: 1 }));
     const beyond = "the event timestamp is beyond the year 2255 (or before 1684), which pushes do not take";
-    expect(encodePush("orders", [plain], rows).problems).toEqual([
+    expect(encodePush("orders", [plain], rows, { nowMicros: null }).problems).toEqual([
       { row: 3, column: "ts", reason: beyond },
       { row: 4, column: "ts", reason: beyond },
     ]);
-    expect([...encodePush("orders", [plain], rows.slice(0, 2)).push!.ts]).toEqual([edge * 1000, -edge * 1000]);
-    expect(encodePush("orders", [plain], [{ customer_id: 1, ts: MAX_PUSH_MICROS + 1n, amount: 1 }]).problems).toEqual([
+    expect([...encodePush("orders", [plain], rows.slice(0, 2), { nowMicros: null }).push!.ts]).toEqual([edge * 1000, -edge * 1000]);
+    expect(encodePush("orders", [plain], [{ customer_id: 1, ts: MAX_PUSH_MICROS + 1n, amount: 1 }], { nowMicros: null }).problems).toEqual([
       { row: 1, column: "ts", reason: beyond },
     ]);
   });

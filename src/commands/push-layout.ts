@@ -1,4 +1,4 @@
-import type { PushLayout } from "../online/layout.js";
+import type { ColumnCheck, PushLayout } from "../online/layout.js";
 import type { FeatureView, Registry } from "../registry/types.js";
 import { rowSourceOf } from "../registry/types.js";
 import type { AggregationStateColumns } from "../compile/aggregation-state.js";
@@ -50,6 +50,33 @@ export function pushLayout(reg: Registry, view: FeatureView, state?: Aggregation
 /** Float and decimal column types as DuckDB and PostgreSQL describe them (NaN and ±Infinity are refused in them). */
 export const FLOAT_TYPE = /^(FLOAT|FLOAT4|FLOAT8|REAL|DOUBLE|DOUBLE PRECISION|DECIMAL|NUMERIC)\b/i;
 
+const INTEGER_BITS: Record<string, 16 | 32 | 64> = {
+  SMALLINT: 16,
+  INT2: 16,
+  INTEGER: 32,
+  INT: 32,
+  INT4: 32,
+  BIGINT: 64,
+  INT8: 64,
+};
+
+/**
+ * The check of pushed values for a column of `engineType` as DuckDB or PostgreSQL describes it
+ * (ColumnCheck, src/online/layout.ts); undefined for the types pushes do not check (text, dates,
+ * unsigned or 128-bit integers, …: the warehouse decides offline, the views' types online).
+ */
+export function columnCheckOf(engineType: string): ColumnCheck | undefined {
+  const t = engineType.trim().toUpperCase();
+  const bits = INTEGER_BITS[t];
+  if (bits) return { kind: "integer", bits };
+  if (/^(FLOAT|FLOAT4|FLOAT8|REAL|DOUBLE|DOUBLE PRECISION)$/.test(t)) return { kind: "float" };
+  const d = /^(DECIMAL|NUMERIC)(?:\((\d+)(?:,\s*(\d+))?\))?$/.exec(t);
+  if (d) return d[2] === undefined ? { kind: "decimal" } : { kind: "decimal", precision: Number(d[2]), scale: Number(d[3] ?? 0) };
+  if (t === "BOOLEAN" || t === "BOOL") return { kind: "bool" };
+  if (t === "TIMESTAMP" || t === "TIMESTAMP WITHOUT TIME ZONE") return { kind: "timestamp" };
+  return undefined;
+}
+
 /**
  * Completes the push layouts from the warehouse's description of each push source (docs/push.md):
  * its columns (a pushed row with another column is refused) and its float columns (NaN and
@@ -75,6 +102,7 @@ export async function settlePushLayouts(
     if (!cols) described.set(push.source, (cols = await wh.describe(sourceRelation(reg.sources.get(push.source)!, ct))));
     push.columns = cols.map((c) => c.name);
     push.floatColumns = cols.filter((c) => FLOAT_TYPE.test(c.type.trim())).map((c) => c.name);
+    push.columnChecks = Object.fromEntries(cols.flatMap((c) => (columnCheckOf(c.type) ? [[c.name, columnCheckOf(c.type)!]] : [])));
     const types = new Map(cols.map((c) => [c.name, c.type]));
     if (push.dedupeKey !== null) {
       const type = types.get(push.dedupeKey) ?? "unknown";

@@ -1,6 +1,6 @@
 import { rowsAndProblems } from "../online/push/types.js";
-import { isNonFinite, notFinite } from "../online/push/values.js";
-import { FLOAT_TYPE } from "./push-layout.js";
+import { columnValueProblem, isNonFinite, notFinite } from "../online/push/values.js";
+import { FLOAT_TYPE, columnCheckOf } from "./push-layout.js";
 import { compilePushAppend, isTimestampType, requiredPushColumns } from "../compile/push-append.js";
 import type { CompileTarget } from "../compile/relations.js";
 import { sourceRelation } from "../compile/relations.js";
@@ -90,8 +90,11 @@ export async function appendOffline(
         if (required.includes(c.name)) problems.push({ row: i + 1, column: c.name, reason: `is required (${roleOf(src, c.name)})` });
         return null;
       }
-      if (FLOAT_TYPE.test(c.type.trim()) && isNonFinite(v)) {
-        problems.push({ row: i + 1, column: c.name, reason: notFinite(v) });
+      // The checks pushes online make (src/commands/push-layout.ts): what the warehouse would refuse or change.
+      const check = columnCheckOf(c.type);
+      const wrong = check ? columnValueProblem(v, check) : FLOAT_TYPE.test(c.type.trim()) && isNonFinite(v) ? notFinite(v) : undefined;
+      if (wrong !== undefined) {
+        problems.push({ row: i + 1, column: c.name, reason: wrong });
         return null;
       }
       const out = valueText(v, isTimestampType(c.type), INTEGER_TYPE.test(c.type.trim()));

@@ -118,7 +118,26 @@ export interface PushLayout {
    * ±Infinity in them are refused. Absent in layouts loaded before it existed.
    */
   floatColumns?: string[];
+  /**
+   * What each source column takes, as the warehouse describes it at load (column → check): a
+   * pushed value the warehouse would refuse or change — a fraction in an integer column, more
+   * decimal places than a decimal column keeps, NaN in a float — is a bad row online as offline
+   * (docs/push.md, "Bad rows"). Absent in layouts loaded before it existed (then `floatColumns`).
+   */
+  columnChecks?: Record<string, ColumnCheck>;
 }
+
+/**
+ * A source column's type as far as a pushed value's check needs it: an integer of `bits`, a float,
+ * a decimal of `precision` digits with `scale` after the point (absent: unbounded, PostgreSQL's
+ * bare numeric), a boolean or a timestamp without zone. Other types are not checked online.
+ */
+export type ColumnCheck =
+  | { kind: "integer"; bits: 16 | 32 | 64 }
+  | { kind: "float" }
+  | { kind: "decimal"; precision?: number; scale?: number }
+  | { kind: "bool" }
+  | { kind: "timestamp" };
 
 /**
  * The kinds of source column whose text (count_distinct's value) a pushed value is written in

@@ -160,11 +160,14 @@ export class PostgresWarehouse implements Warehouse {
   async describe(relationSql: string): Promise<ColumnInfo[]> {
     const r = await this.exec(`SELECT * FROM ${relationSql} LIMIT 0`);
     const fields = r.fields.filter((f) => f.name !== "__fc_row_id");
-    const types = await this.client.query("SELECT oid, format_type(oid, NULL) AS name FROM pg_type WHERE oid = ANY($1)", [
-      [...new Set(fields.map((f) => f.dataTypeID))],
-    ]);
-    const byOid = new Map((types.rows as { oid: number; name: string }[]).map((t) => [Number(t.oid), t.name]));
-    return fields.map((f) => ({ name: f.name, type: byOid.get(f.dataTypeID) ?? `oid ${f.dataTypeID}` }));
+    // With each column's modifier: numeric(10,2), not numeric (pushes check a value's decimal places against it).
+    const pairs = [...new Map(fields.map((f) => [`${f.dataTypeID}/${f.dataTypeModifier}`, f])).values()];
+    const types = await this.client.query(
+      "SELECT o AS oid, m AS mod, format_type(o, CASE WHEN m < 0 THEN NULL ELSE m END) AS name FROM unnest($1::oid[], $2::int[]) AS t(o, m)",
+      [pairs.map((f) => f.dataTypeID), pairs.map((f) => f.dataTypeModifier)],
+    );
+    const byType = new Map((types.rows as { oid: number; mod: number; name: string }[]).map((t) => [`${t.oid}/${t.mod}`, t.name]));
+    return fields.map((f) => ({ name: f.name, type: byType.get(`${f.dataTypeID}/${f.dataTypeModifier}`) ?? `oid ${f.dataTypeID}` }));
   }
 
   async tableExists(schema: string, table: string): Promise<boolean> {

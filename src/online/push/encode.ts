@@ -9,10 +9,10 @@ import { ValuePacker, encodeKey, int64KeyText, varintSize, writeVarint } from ".
 import type { OnlineValue } from "../codec.js";
 import { evaluateFilter, FilterEvalError } from "../filter-eval.js";
 import type { FilterExpr, FilterNode } from "../filter-eval.js";
-import type { OnlineType, PushLayout, ViewLayout } from "../layout.js";
+import type { ColumnCheck, OnlineType, PushLayout, ViewLayout } from "../layout.js";
 import { parseTimestamp } from "../../timestamps.js";
 import type { PushRowProblem, PushRows } from "./types.js";
-import { BadValue, isNonFinite, notFinite, toFilterValue, toMicros, toOnline, toText } from "./values.js";
+import { BadValue, columnValueProblem, toFilterValue, toMicros, toOnline, toText } from "./values.js";
 import { hopEventEncoder } from "./encode-hop.js";
 
 /** A view a push writes to, as the store needs it. */
@@ -71,6 +71,22 @@ export function pushStep(push: EncodedPush, from: number, to: number): EncodedPu
 /** The bytes of entry x of a step (a view into its bytes). */
 export function entryBytes(push: EncodedPush, x: number): Uint8Array {
   return push.bytes.subarray(push.starts[x]!, push.starts[x + 1]!);
+}
+
+/**
+ * How far after the pushing machine's clock an event time may be (1 day of clock skew): a later
+ * one is a bad row. One event from the future would make the view's newest event time jump, and
+ * every real event after it late (docs/push.md, "Lateness"); replays of the past are not affected.
+ */
+export const MAX_FUTURE_MICROS = 86_400_000_000;
+
+const FUTURE =
+  "the event timestamp is more than a day after this machine's clock: an event from the future would make every later real event late; check its time zone and unit";
+
+/** Options of encodePush. */
+export interface EncodeOptions {
+  /** The clock (µs since 1970) event times are checked against (MAX_FUTURE_MICROS); default now; null: not checked. */
+  nowMicros?: number | null;
 }
 
 /** The largest |event time| in µs a push takes: the Redis script compares event times as doubles, exact up to 2^53 (the year 2255). */
@@ -233,6 +249,7 @@ export function encodePush(
   source: string,
   layouts: readonly ViewLayout[],
   rows: PushRows,
+  opts: EncodeOptions = {},
 ): { push: EncodedPush; problems: [] } | { push?: undefined; problems: PushRowProblem[] } {
   const access = rowAccess(rows);
   const get = access.get;
@@ -246,8 +263,17 @@ export function encodePush(
     for (const u of access.unknownColumns(columns))
       problems.push({ row: u.row, column: u.column, reason: `no such column in push source '${source}' (columns: ${known.join(", ")})` });
   }
-  // NaN and ±Infinity are refused in every float column of the source, read by a view or not.
-  const floats = layouts.find((l) => l.push?.floatColumns)?.push?.floatColumns ?? [];
+  // Every value is checked against its source column (ColumnCheck), read by a view or not: what the
+  // warehouse would refuse or change is a bad row, online as offline. Older layouts: NaN in floats only.
+  const checks = layouts.find((l) => l.push?.columnChecks)?.push?.columnChecks;
+  // (the timestamp, the dedupe key, join keys and created timestamps have checks of their own below)
+  const ownChecks = new Set([first.timestamp, first.dedupeKey, ...views.flatMap((v) => [...v.push.keys, v.push.created])]);
+  const checked: [string, ColumnCheck][] = (
+    checks
+      ? Object.entries(checks)
+      : (layouts.find((l) => l.push?.floatColumns)?.push?.floatColumns ?? []).map((c): [string, ColumnCheck] => [c, { kind: "float" }])
+  ).filter(([c]) => !ownChecks.has(c));
+  const horizon = opts.nowMicros === null ? Infinity : (opts.nowMicros ?? Date.now() * 1000) + MAX_FUTURE_MICROS;
   const n = access.n;
   const ids = new Array<string | null>(n);
   const tss = new Float64Array(n);
@@ -296,10 +322,17 @@ export function encodePush(
         }
       else problem(first.dedupeKey, "the dedupe_key must be text or a number");
     }
-    for (let i = 0; i < floats.length; i++) {
-      const v = get(r, floats[i]!);
-      if (isNonFinite(v)) problem(floats[i], notFinite(v));
+    for (let i = 0; i < checked.length; i++) {
+      const [column, check] = checked[i]!;
+      const wrong = columnValueProblem(get(r, column), check);
+      if (wrong !== undefined) problem(column, wrong);
     }
+    if (ts > horizon) {
+      problem(first.timestamp, FUTURE);
+      ts = NaN;
+    }
+    // A row already bad in its values is not evaluated further (a filter over a bad value would only repeat it).
+    const badValues = problems.length > 0 && problems[problems.length - 1]!.row === r + 1;
     ids[r] = id;
     tss[r] = ts;
     for (let j = 0; j < nv; j++) {
@@ -331,8 +364,8 @@ export function encodePush(
       }
       let nvals = 0;
       if (layout.aggregation?.created) values[nvals++] = created;
-      let bad = false;
-      for (let i = 0; i < push.values.length; i++) {
+      let bad = badValues;
+      for (let i = 0; i < push.values.length && !badValues; i++) {
         const spec = push.values[i]!;
         const v = get(r, spec.column);
         try {
@@ -350,7 +383,7 @@ export function encodePush(
           bad = true;
         }
       }
-      for (let i = 0; i < push.filters.length; i++) {
+      for (let i = 0; i < push.filters.length && !bad; i++) {
         const filterRow: Record<string, unknown> = {};
         try {
           for (const [c, t] of p.filterColumns[i]!) filterRow[c] = toFilterValue(get(r, c), t);

@@ -5,7 +5,7 @@
  */
 import { formatTimestamp, parseTimestamp } from "../../timestamps.js";
 import type { OnlineValue } from "../codec.js";
-import type { DistinctTextKind, OnlineType } from "../layout.js";
+import type { ColumnCheck, DistinctTextKind, OnlineType } from "../layout.js";
 
 /** A value that does not convert: its message is the row problem's reason. */
 export class BadValue extends Error {}
@@ -146,4 +146,64 @@ export function toFilterValue(v: unknown, type: string): unknown {
     default:
       return v;
   }
+}
+
+/**
+ * Why a pushed value does not fit its source column (ColumnCheck), or undefined when it does:
+ * the warehouse would refuse it or store another value, so the row is bad online and offline
+ * alike (docs/push.md, "Bad rows"). NULL fits every column.
+ */
+export function columnValueProblem(v: unknown, check: ColumnCheck): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  try {
+    switch (check.kind) {
+      case "integer": {
+        let b: bigint;
+        try {
+          b = toInteger(v, "int64");
+        } catch (err) {
+          // (toInteger's hint about JS numbers beyond 2^53 is kept)
+          return (err as Error).message.replace(/ is not an int64/, " is not an integer (the column is an integer)");
+        }
+        const lim = 2n ** BigInt(check.bits - 1);
+        if (b < -lim || b >= lim) return `${show(v)} is out of the range of a ${check.bits}-bit integer column`;
+        return undefined;
+      }
+      case "float":
+        if (isNonFinite(v)) return notFinite(v);
+        toOnline(v, "float64");
+        return undefined;
+      case "decimal":
+        return decimalProblem(v, check.precision, check.scale);
+      case "bool":
+        toOnline(v, "bool");
+        return undefined;
+      case "timestamp":
+        toMicros(v);
+        return undefined;
+    }
+  } catch (err) {
+    if (err instanceof BadValue) return err.message;
+    throw err;
+  }
+}
+
+/** Why `v` does not fit a decimal column of `precision` digits, `scale` of them after the point (undefined: it does). */
+function decimalProblem(v: unknown, precision: number | undefined, scale: number | undefined): string | undefined {
+  if (isNonFinite(v)) return notFinite(v);
+  const text = typeof v === "bigint" ? v.toString() : typeof v === "number" ? String(v) : typeof v === "string" ? v.trim() : undefined;
+  const m = text === undefined ? null : /^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m || (m[1] === "" && (m[2] ?? "") === "")) return `${show(v)} is not a number`;
+  if (precision === undefined || scale === undefined) return undefined;
+  // The digits and where the point falls, after the exponent: count the places each side of it.
+  const digits = (m[1] ?? "") + (m[2] ?? "");
+  const point = (m[1] ?? "").length + Number(m[3] ?? 0);
+  const significant = digits.replace(/^0+/, "");
+  const lead = digits.length - significant.length;
+  const fraction = Math.max(0, digits.replace(/0+$/, "").length - point);
+  const integer = Math.max(0, point - lead);
+  if (fraction > scale)
+    return `${show(v)} has ${fraction} decimal places; the column keeps ${scale} (decimal(${precision},${scale})): round it before pushing`;
+  if (integer > precision - scale) return `${show(v)} does not fit the column's decimal(${precision},${scale})`;
+  return undefined;
 }
