@@ -71,7 +71,7 @@ async function runPush(opts: PushFlags): Promise<void> {
       onRows: (n) => progress.update(`pushing ${n.toLocaleString("en")} rows from ${opts.file} …`),
     });
   } catch (err) {
-    const problems = (err as { problems?: { row: number; column?: string; reason: string }[] }).problems;
+    const problems = (err as { problems?: { row: number; line?: number; column?: string; reason: string }[] }).problems;
     if (!Array.isArray(problems)) throw err;
     printBadRows(opts.file, problems);
     process.exitCode = 1;
@@ -95,10 +95,9 @@ async function runPush(opts: PushFlags): Promise<void> {
   process.stdout.write(lines.join("\n") + "\n");
 }
 
-/** Bad rows as `FILE:LINE: error FC019: row N, column 'c': reason` (LINE: the CSV line with its header, the NDJSON line; Parquet: the row). */
-function printBadRows(file: string, problems: { row: number; column?: string; reason: string }[]): void {
-  const line = (row: number): number => (/\.csv$/i.test(file) ? row + 1 : row);
+/** Bad rows as `FILE:LINE: error FC019: row N, column 'c': reason` (LINE: the row's first line in the file, pushFile's `line`; Parquet: the row). */
+function printBadRows(file: string, problems: { row: number; line?: number; column?: string; reason: string }[]): void {
   for (const p of problems)
-    process.stderr.write(`${file}:${line(p.row)}: error FC019: row ${p.row}${p.column ? `, column '${p.column}'` : ""}: ${p.reason}\n`);
+    process.stderr.write(`${file}:${p.line ?? p.row}: error FC019: row ${p.row}${p.column ? `, column '${p.column}'` : ""}: ${p.reason}\n`);
   process.stderr.write(`${rowsAndProblems(problems)}; nothing was written.\n`);
 }
