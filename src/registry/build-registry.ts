@@ -15,7 +15,7 @@ import type { AggregationView, Feature, FeatureService, FeatureView, FileSource,
 import { readAggregations, readHop, typeAggregations } from "./aggregations.js";
 import { rowSourceOf, unreachable } from "./types.js";
 import { splitUserSql } from "./user-sql.js";
-import { suggest } from "./suggest.js";
+import { suggest } from "../suggest.js";
 import { checkPush } from "./push-checks.js";
 
 type Obj = Record<string, unknown>;
