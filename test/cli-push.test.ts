@@ -196,6 +196,22 @@ describe("fcompile push", () => {
     expect(bad.stderr).toMatch(/^error FC011: cannot read in\/malformed.ndjson: line 2: /);
   });
 
+  it("fails at once while another process holds the DuckDB warehouse, writing nothing, and says to push again", async () => {
+    const before = await orderIds();
+    const inst = await DuckDBInstance.create(path.join(dir, "warehouse.duckdb"));
+    let r;
+    try {
+      r = await fcompileIn(dir, "push", "--source", "orders", "--file", "in/two.csv", "--to", "online_and_offline");
+    } finally {
+      inst.closeSync();
+    }
+    expect([r.status, r.stdout]).toEqual([1, ""]);
+    expect(r.stderr).toMatch(
+      /^error FC016: cannot open DuckDB warehouse .*warehouse\.duckdb of target 'w': .*lock.* \(another process has the warehouse open, and DuckDB lets one process write at a time: nothing was done; run the command again once that process has finished or closed it\)\n/,
+    );
+    expect(await orderIds()).toEqual(before);
+  });
+
   it("refuses an unknown format and a bad --to (usage: exit 2), a source without push: true (exit 1), naming the fix", async () => {
     const txt = await fcompileIn(dir, "push", "--source", "orders", "--file", "in/notes.txt");
     expect(txt.status).toBe(2);

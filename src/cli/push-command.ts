@@ -28,7 +28,8 @@ export function registerPush(program: Command): void {
       `
 Each row is an event of the source: its columns by name (the source's timestamp, the join keys
 of its views, the aggregated or feature columns, and its dedupe_key if it has one). DuckDB reads
-the file and types its columns.
+and types CSV and Parquet; NDJSON keeps each value's JSON type (timestamps: ISO 8601 text or
+integer microseconds since 1970).
 
   --to online              every view over the source, online, at once (default, as Feast)
   --to offline             appended where training reads the source: the source's table, or for a
