@@ -76,6 +76,25 @@ describe("diagnostics point at file, line and column", () => {
     ]);
   });
 
+  it("a bad hop or created_timestamp is left out: the view's and the source's other problems still come out", async () => {
+    const yml = [
+      ENTITY,
+      "sources:",
+      "  - {name: stats, table: raw.stats, timestamp: ts, created_timestamp: bad-col}",
+      "feature_views:",
+      "  - name: v",
+      "    entities: [custmer]",
+      "    source: stats",
+      "    hop: 1 hour",
+      "    aggregations: [{name: n, function: count, window: 1d}]",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      expect.stringMatching(/^definitions\/a\.yml:6:71: error FC009: unsafe identifier "bad-col" for 'created_timestamp': a column name: /),
+      "definitions/a.yml:9:16: error FC006: unknown entity 'custmer' in view 'v'; did you mean 'customer'?",
+      `definitions/a.yml:11:10: error FC003: invalid value "1 hour" for 'hop': a duration (s m h d w); aggregation views only: online reads from per-hop partial aggregates, each window's lower edge rounded down to a multiple of the hop (docs/aggregations.md, Hop).`,
+    ]);
+  });
+
   it("dangling references to entity, source, view and feature", async () => {
     const yml = [
       ENTITY,

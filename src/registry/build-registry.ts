@@ -47,8 +47,8 @@ interface Item {
  */
 const ISOLATED_KEYS: Record<"entities" | "sources" | "views" | "services", readonly string[]> = {
   entities: ["description", "owner", "tags"],
-  sources: ["push", "dedupe_key", "description", "owner", "tags"],
-  views: ["lateness", "ttl", "description", "owner", "tags"],
+  sources: ["push", "dedupe_key", "created_timestamp", "description", "owner", "tags"],
+  views: ["lateness", "ttl", "hop", "created_timestamp", "description", "owner", "tags"],
   services: ["description", "owner", "tags"],
 };
 
