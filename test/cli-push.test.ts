@@ -37,6 +37,13 @@ feature_views:
       "in/extra.csv": "order_id,customer_id,ts,amount,coupon\n11,1001,2025-06-13 00:00:00,1,X\n",
       "in/nan.csv":
         "order_id,customer_id,ts,amount\n12,1001,2025-06-13 00:00:00,NaN\n13,1001,2025-06-13 00:00:00,inf\n14,1001,2025-06-13 00:00:00,-Infinity\n15,1001,2025-06-13 00:00:00,1\n",
+      // A numeric µs timestamp in one row: each value keeps its JSON type (DuckDB typed the column JSON and refused the text ones).
+      "in/mixed.ndjson":
+        '{"order_id": 20, "customer_id": 1001, "ts": "2025-06-15T00:00:00Z", "amount": 1}\n' +
+        '{"order_id": 21, "customer_id": 1001, "ts": 1749945600000000, "amount": 2}\n',
+      "in/multiline.csv": 'order_id,customer_id,ts,amount\n"2\n2",1001,2025-06-13 00:00:00,1\n23,,2025-06-13 00:00:00,1\n',
+      "in/blank.ndjson": '\n\n{"order_id": 24, "ts": "2025-06-13T00:00:00Z", "amount": 1}\n',
+      "in/malformed.ndjson": '{"order_id": 25, "customer_id": 1001, "ts": "2025-06-13T00:00:00Z", "amount": 1}\n{"order_id": 26,\n',
       "in/nan.ndjson":
         '{"order_id": 16, "customer_id": 1001, "ts": "2025-06-13T00:00:00Z", "amount": "NaN"}\n{"order_id": 17, "customer_id": 1001, "ts": "2025-06-13T00:00:00Z", "amount": 2}\n',
     },
@@ -134,16 +141,75 @@ describe("fcompile push", () => {
           `in/nan.csv:4: error FC019: row 3, column 'amount': -Infinity ${notFinite}\n` +
           "3 bad rows; nothing was written.\n",
       ]);
-      // NDJSON of mixed types: DuckDB reads the column as JSON, a string as its JSON text.
+      // NDJSON of mixed types: each value keeps its JSON type (the text "NaN", not its JSON text "\"NaN\"").
       const text = await push("in/nan.ndjson", to);
       expect([text.status, text.stdout, text.stderr]).toEqual([
         1,
         "",
-        `in/nan.ndjson:1: error FC019: row 1, column 'amount': "\\"NaN\\"" ${notFinite}\n1 bad row; nothing was written.\n`,
+        `in/nan.ndjson:1: error FC019: row 1, column 'amount': "NaN" ${notFinite}\n1 bad row; nothing was written.\n`,
       ]);
     }
     expect(await orderIds()).toEqual(before);
     expect(await total()).toBe(totalBefore);
+  });
+
+  it("reads NDJSON value by value: a numeric µs timestamp beside ISO text is taken online and offline", async () => {
+    expect(await fcompileOk(dir, "push", "--source", "orders", "--file", "in/mixed.ndjson", "--to", "online_and_offline")).toBe(
+      "push ok: 2 rows from in/mixed.ndjson to source 'orders' (online_and_offline)\n" +
+        "  online customer_orders: 2 applied, 0 late\n" +
+        "  online duplicates (dedupe_key): 0\n" +
+        "  offline: 2 appended, 0 duplicates (dedupe_key)\n",
+    );
+    const inst = await DuckDBInstance.create(path.join(dir, "warehouse.duckdb"));
+    const c = await inst.connect();
+    try {
+      const rows = (
+        await c.runAndReadAll("SELECT order_id, CAST(ts AS VARCHAR) AS ts FROM t_cli_push.source__orders WHERE order_id >= 20 ORDER BY 1")
+      ).getRowObjectsJS();
+      expect(rows).toEqual([
+        { order_id: 20n, ts: "2025-06-15 00:00:00" },
+        { order_id: 21n, ts: "2025-06-15 00:00:00" },
+      ]);
+    } finally {
+      c.closeSync();
+      inst.closeSync();
+    }
+  });
+
+  it("names each bad row by its first physical line: quoted multi-line CSV fields, blank NDJSON lines, malformed NDJSON", async () => {
+    const push = (file: string) => fcompileIn(dir, "push", "--source", "orders", "--file", file, "--to", "offline");
+    const ml = await push("in/multiline.csv");
+    expect([ml.status, ml.stderr]).toEqual([
+      1,
+      "in/multiline.csv:2: error FC019: row 1, column 'order_id': \"2\\n2\" is not an integer (the column is an integer)\n" +
+        "in/multiline.csv:4: error FC019: row 2, column 'customer_id': is required (a join key of the views over the source)\n" +
+        "2 bad rows; nothing was written.\n",
+    ]);
+    const blank = await push("in/blank.ndjson");
+    expect([blank.status, blank.stderr]).toEqual([
+      1,
+      "in/blank.ndjson:3: error FC019: row 1, column 'customer_id': is required (a join key of the views over the source)\n" +
+        "1 bad row; nothing was written.\n",
+    ]);
+    const bad = await push("in/malformed.ndjson");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^error FC011: cannot read in\/malformed.ndjson: line 2: /);
+  });
+
+  it("fails at once while another process holds the DuckDB warehouse, writing nothing, and says to push again", async () => {
+    const before = await orderIds();
+    const inst = await DuckDBInstance.create(path.join(dir, "warehouse.duckdb"));
+    let r;
+    try {
+      r = await fcompileIn(dir, "push", "--source", "orders", "--file", "in/two.csv", "--to", "online_and_offline");
+    } finally {
+      inst.closeSync();
+    }
+    expect([r.status, r.stdout]).toEqual([1, ""]);
+    expect(r.stderr).toMatch(
+      /^error FC016: cannot open DuckDB warehouse .*warehouse\.duckdb of target 'w': .*lock.* \(another process has the warehouse open, and DuckDB lets one process write at a time: nothing was done; run the command again once that process has finished or closed it\)\n/,
+    );
+    expect(await orderIds()).toEqual(before);
   });
 
   it("refuses an unknown format and a bad --to (usage: exit 2), a source without push: true (exit 1), naming the fix", async () => {

@@ -43,9 +43,55 @@ describe("diagnostics point at file, line and column", () => {
     ].join("\n");
     expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
       "definitions/a.yml:14:5: error FC002: unknown key 'colour'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, lateness, owner, description, tags, features, aggregations, hop",
-      `definitions/a.yml:15:10: error FC003: invalid value "30 days" for 'ttl': A duration: a whole number and a unit, s m h d or w (e.g. 30d).`,
+      `definitions/a.yml:15:10: error FC003: invalid value "30 days" for 'ttl': a duration: a whole number and a unit, s m h d or w (e.g. 30d).`,
       `definitions/a.yml:17:25: error FC003: 'type' must be one of: int32, int64, float32, float64, string, bool, timestamp (got "integer")`,
       "definitions/a.yml:18:9: error FC004: missing required key 'name' in item 2 of 'features'",
+    ]);
+  });
+
+  it("an unknown key hides none of its item's other problems (a view's, a source's, an aggregation's)", async () => {
+    const yml = [
+      ENTITY,
+      "sources:",
+      "  - {name: stats, path: ../data/stats.csv, timestamp: ts, bogus: 1}",
+      "feature_views:",
+      "  - name: v",
+      "    entities: [customer]",
+      "    source: stats",
+      "    late_ness: 1h",
+      "    hop: 1h",
+      "    features: [{name: f, type: int64, colour: red}]",
+      "  - name: a",
+      "    entities: [customer]",
+      "    source: stats",
+      "    aggregations: [{name: n, function: count, window: 1d, wat: 2}, {name: s, function: sum, column: nope, window: 1d}]",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml, "data/stats.csv": "customer_id,ts,f\n1,2025-01-01 00:00:00,2\n" })).toEqual([
+      "definitions/a.yml:6:59: error FC002: unknown key 'bogus'; expected one of: name, path, table, timestamp, created_timestamp, push, dedupe_key, description, owner, tags",
+      "definitions/a.yml:11:5: error FC002: unknown key 'late_ness'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, lateness, owner, description, tags, features, aggregations, hop",
+      "definitions/a.yml:12:10: error FC003: 'hop' applies only to aggregation views; feature view 'v' has no aggregations",
+      "definitions/a.yml:13:39: error FC002: unknown key 'colour'; expected one of: name, type, description, owner, tags",
+      "definitions/a.yml:17:59: error FC002: unknown key 'wat'; expected one of: name, function, column, window, filter, type, description, owner, tags",
+      "definitions/a.yml:17:75: error FC017: column 'nope' of sum in view 'a' is not in data/stats.csv (columns: customer_id, ts, f)",
+    ]);
+  });
+
+  it("a bad hop or created_timestamp is left out: the view's and the source's other problems still come out", async () => {
+    const yml = [
+      ENTITY,
+      "sources:",
+      "  - {name: stats, table: raw.stats, timestamp: ts, created_timestamp: bad-col}",
+      "feature_views:",
+      "  - name: v",
+      "    entities: [custmer]",
+      "    source: stats",
+      "    hop: 1 hour",
+      "    aggregations: [{name: n, function: count, window: 1d}]",
+    ].join("\n");
+    expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
+      expect.stringMatching(/^definitions\/a\.yml:6:71: error FC009: unsafe identifier "bad-col" for 'created_timestamp': a column name: /),
+      "definitions/a.yml:9:16: error FC006: unknown entity 'custmer' in view 'v'; did you mean 'customer'?",
+      `definitions/a.yml:11:10: error FC003: invalid value "1 hour" for 'hop': a duration (s m h d w); aggregation views only: online reads from per-hop partial aggregates, each window's lower edge rounded down to a multiple of the hop (docs/aggregations.md, Hop).`,
     ]);
   });
 
@@ -80,8 +126,8 @@ describe("diagnostics point at file, line and column", () => {
   it("unsafe identifiers", async () => {
     const yml = 'entities:\n  - name: "Bad-Name"\n    join_keys: ["id; DROP TABLE x"]\n';
     expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
-      `definitions/a.yml:2:11: error FC009: unsafe identifier "Bad-Name" for 'name': Lower-case name: a letter, then letters, digits or underscores; a name containing __fc is reserved (fcompile's internal tables end with it).`,
-      `definitions/a.yml:3:17: error FC009: unsafe identifier "id; DROP TABLE x" for item 1 of 'join_keys': A column name: a letter or underscore, then letters, digits or underscores; a name starting with __fc (in any case) is reserved (fcompile's internal columns start with it).`,
+      `definitions/a.yml:2:11: error FC009: unsafe identifier "Bad-Name" for 'name': lower-case name: a letter, then letters, digits or underscores; a name containing __fc is reserved (fcompile's internal tables end with it).`,
+      `definitions/a.yml:3:17: error FC009: unsafe identifier "id; DROP TABLE x" for item 1 of 'join_keys': a column name: a letter or underscore, then letters, digits or underscores; a name starting with __fc (in any case) is reserved (fcompile's internal columns start with it).`,
     ]);
   });
 
@@ -95,7 +141,7 @@ describe("diagnostics point at file, line and column", () => {
       "  - {name: v, entities: [c], source: s, timestamp: __fc_entity_ts, features: [{name: __fc_x, type: int64}]}",
     ].join("\n");
     const reserved = (at: string, value: string, where: string) =>
-      `definitions/a.yml:${at}: error FC009: reserved name "${value}" for ${where}: A column name: a letter or underscore, then letters, digits or underscores; a name starting with __fc (in any case) is reserved (fcompile's internal columns start with it). Rename it.`;
+      `definitions/a.yml:${at}: error FC009: reserved name "${value}" for ${where}: a column name: a letter or underscore, then letters, digits or underscores; a name starting with __fc (in any case) is reserved (fcompile's internal columns start with it). Rename it.`;
     expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
       reserved("2:27", "__fc_row_id", "item 1 of 'join_keys'"),
       reserved("2:47", "__FC_key", "'name'"),
@@ -109,7 +155,7 @@ describe("diagnostics point at file, line and column", () => {
   it("object names containing __fc (temporary tables are named <table>__fc_new)", async () => {
     const yml = "entities:\n  - {name: c, join_keys: [id]}\nsources:\n  - {name: s__fc_new, table: raw.s, timestamp: ts}\n";
     expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
-      `definitions/a.yml:4:12: error FC009: reserved name "s__fc_new" for 'name': Lower-case name: a letter, then letters, digits or underscores; a name containing __fc is reserved (fcompile's internal tables end with it). Rename it.`,
+      `definitions/a.yml:4:12: error FC009: reserved name "s__fc_new" for 'name': lower-case name: a letter, then letters, digits or underscores; a name containing __fc is reserved (fcompile's internal tables end with it). Rename it.`,
     ]);
   });
 
@@ -304,7 +350,7 @@ describe("diagnostics point at file, line and column", () => {
       "definitions/a.yml:11:10: error FC003: hop '2h' of view 'long_hop' is longer than its shortest window ('count_1h', 1h): a hop rounds each window's start down by up to the hop, so it must be at most the shortest window",
       "definitions/a.yml:14:20: error FC003: count_distinct ('status_count_distinct_1d') cannot be served with 'hop' in view 'long_hop': its partial state is the set of distinct values, which no hop bounds; move it to a view without 'hop'",
       "definitions/a.yml:19:10: error FC003: hop '0s' of view 'zero_hop' must be a duration of at least 1s (s m h d w)",
-      `definitions/a.yml:24:10: error FC003: invalid value "1 hour" for 'hop': A duration (s m h d w); aggregation views only: online reads from per-hop partial aggregates, each window's lower edge rounded down to a multiple of the hop (docs/aggregations.md, Hop).`,
+      `definitions/a.yml:24:10: error FC003: invalid value "1 hour" for 'hop': a duration (s m h d w); aggregation views only: online reads from per-hop partial aggregates, each window's lower edge rounded down to a multiple of the hop (docs/aggregations.md, Hop).`,
       "definitions/a.yml:29:10: error FC003: 'hop' applies only to aggregation views; feature view 'plain' has no aggregations",
     ]);
   });
@@ -445,11 +491,11 @@ describe("diagnostics point at file, line and column", () => {
     ].join("\n");
     expect(await diagnose({ "definitions/a.yml": lateness, "data/orders.csv": orders })).toEqual([
       "definitions/a.yml:10:16: error FC006: unknown entity 'shopper' in view 'w'",
-      "definitions/a.yml:12:15: error FC003: invalid value \"5 minutes\" for 'lateness': A duration: a whole number and a unit, s m h d or w (e.g. 30d).",
-      "definitions/a.yml:14:44: error FC003: invalid value \"1x\" for 'window': From 1m to 365d (s m h d w), or lifetime.",
+      "definitions/a.yml:12:15: error FC003: invalid value \"5 minutes\" for 'lateness': a duration: a whole number and a unit, s m h d or w (e.g. 30d).",
+      "definitions/a.yml:14:44: error FC003: invalid value \"1x\" for 'window': from 1m to 365d (s m h d w), or lifetime.",
       "definitions/a.yml:15:16: error FC017: column 'amont' of sum in view 'w' is not in data/orders.csv (columns: order_id, customer_id, ts, amount)",
       "definitions/a.yml:16:62: error FC003: 'lateness' applies only to views over a push source: source 'plain' of view 'p' is not a push source; add 'push: true' to it",
-      "definitions/a.yml:16:71: error FC003: invalid value \"2 days\" for 'ttl': A duration: a whole number and a unit, s m h d or w (e.g. 30d).",
+      "definitions/a.yml:16:71: error FC003: invalid value \"2 days\" for 'ttl': a duration: a whole number and a unit, s m h d or w (e.g. 30d).",
       "definitions/a.yml:16:97: error FC017: feature column 'amont' is not in data/orders.csv (columns: order_id, customer_id, ts, amount)",
     ]);
   });
@@ -473,7 +519,7 @@ describe("diagnostics point at file, line and column", () => {
     dirs.push(dir);
     const r = await build({ projectDir: dir });
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
-      `fcompile.yaml:1:7: error FC009: unsafe identifier "Shop" for 'name': Project name: a lower-case letter, then lower-case letters, digits or underscores. Namespaces online keys and warehouse objects.`,
+      `fcompile.yaml:1:7: error FC009: unsafe identifier "Shop" for 'name': project name: a lower-case letter, then lower-case letters, digits or underscores. Namespaces online keys and warehouse objects.`,
       `fcompile.yaml:3:17: error FC003: 'type' must be one of: duckdb, postgres (got "oracle")`,
       "fcompile.yaml:4:1: error FC013: unknown key 'extra'; expected one of: name, definitions, target, targets, online",
     ]);

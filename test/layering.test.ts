@@ -10,6 +10,7 @@ const STAGES = [
   "diagnostics",
   "timestamps.ts",
   "version.ts",
+  "suggest.ts",
   "project",
   "registry",
   "dialects",

@@ -195,7 +195,14 @@ for (const store of STORE_TYPES) {
       };
       await bad({ service: "nope", entityRows: [] }, /unknown feature service 'nope'.*svc/);
       await bad({ features: ["nope:x"], entityRows: [] }, /feature view 'nope' has not been loaded/);
-      await bad({ features: ["typed_view:zzz"], entityRows: [] }, /has no feature 'zzz'/);
+      await bad(
+        { features: ["typed_view:zzz"], entityRows: [] },
+        /^feature view 'typed_view' has no feature 'zzz' \(it has: i32, i64, f32, f64, s, b, t\)$/,
+      );
+      await bad(
+        { features: ["typed_view:f6"], entityRows: [] },
+        /^feature view 'typed_view' has no feature 'f6'; did you mean 'f64'\? \(it has: i32, i64, f32, f64, s, b, t\)$/,
+      );
       await bad({ features: ["typed_view:s"], entityRows: [{ id: 1 }] }, /entity row 1 has no value for join key 'user_id'/);
       await bad({ features: ["typed_view:s"], entityRows: [], at: "tomorrow" }, /'at' must be an ISO 8601 timestamp/);
       await bad({ service: "svc", features: ["typed_view:s"], entityRows: [] }, /exactly one of service or features/);

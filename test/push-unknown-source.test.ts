@@ -3,6 +3,7 @@
  * `POST /push` (which know the project) say which mistake it is and how to fix it, whatever `to`;
  * `client.push` (which knows only the loaded layouts) gives one message right for both.
  */
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOnlineClient } from "../src/client/index.js";
@@ -86,5 +87,47 @@ describe("a push to a source that is not a push source", () => {
         code: "BAD_REQUEST",
         message: CLIENT(source),
       });
+  });
+});
+
+describe("a push online before the source's views are loaded as push views", () => {
+  it("fcompile push says the source's views need materialize and load (and a source no view pushes update says so)", async () => {
+    // Loaded before 'push: true' was added: the store holds the views, none of them as a push view.
+    const defs = (push: string) => `entities: [{name: customer, join_keys: [{name: customer_id, type: int64}]}]
+sources:
+  - {name: orders, path: ../data/orders.csv, timestamp: ts${push}}
+  - {name: clicks, path: ../data/orders.csv, timestamp: ts${push}}
+feature_views:
+  - {name: customer_orders, entities: [customer], source: orders, aggregations: [{name: n, function: count, window: 30d}]}
+  - {name: last_order, entities: [customer], source: orders, features: [{name: ts2, type: timestamp}]}
+`;
+    const fresh = tempProject(
+      {
+        "fcompile.yaml":
+          "name: t_push_unloaded\ntarget: w\ntargets:\n  w: {type: duckdb, path: warehouse.duckdb}\nonline: {type: sqlite, path: online.sqlite}\n",
+        "definitions/defs.yml": defs(""),
+        "data/orders.csv": "customer_id,ts,ts2\n1001,2025-06-01 00:00:00,2025-06-01 00:00:00\n",
+        "in/one.csv": "customer_id,ts\n1001,2025-06-11 00:00:00\n",
+      },
+      "fc-push-unloaded-",
+    );
+    try {
+      for (const step of [["build"], ["run"], ["materialize", "--end", "2025-06-10"], ["load"]]) await fcompileOk(fresh, ...step);
+      writeFileSync(path.join(fresh, "definitions/defs.yml"), defs(", push: true"));
+      expect(await fcompileIn(fresh, "push", "--source", "orders", "--file", "in/one.csv")).toEqual({
+        status: 1,
+        stdout: "",
+        stderr:
+          "error FC015: no view over push source 'orders' is loaded in the online store yet: its views (customer_orders, last_order) take pushes once they are materialized and loaded; run 'fcompile materialize --end TS' and 'fcompile load', then push again\n",
+      });
+      expect(await fcompileIn(fresh, "push", "--source", "clicks", "--file", "in/one.csv")).toEqual({
+        status: 1,
+        stdout: "",
+        stderr:
+          "error FC015: push source 'clicks' has no plain or aggregation view over it (pushes do not update SQL views): nothing online takes its events; push to offline only, or add a view over it\n",
+      });
+    } finally {
+      removeProject(fresh);
+    }
   });
 });

@@ -54,7 +54,7 @@ describe("YAML merge keys", () => {
     expect(m.feature_views.b).toMatchObject({ entities: ["customer"], source: "stats", ttl: "7d", owner: "growth" });
   });
 
-  it("a wrong key or value inside the anchor is reported once, at the anchor's line", async () => {
+  it("a wrong key or value inside the anchor is reported once, at the anchor's line; the views' other problems too", async () => {
     const yml = [
       HEAD,
       "feature_views:",
@@ -70,9 +70,12 @@ describe("YAML merge keys", () => {
     ].join("\n");
     const r = await buildWith(yml);
     expect(r.ok).toBe(false);
+    // The unknown key hides no other problem: each view's unknown entity, at the anchor's line.
     expect(r.diagnostics).toEqual([
+      "definitions/d.yml:8:16: error FC006: unknown entity 'customr' in view 'a'; did you mean 'customer'?",
+      "definitions/d.yml:8:16: error FC006: unknown entity 'customr' in view 'b'; did you mean 'customer'?",
       "definitions/d.yml:10:5: error FC002: unknown key 'colour'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, lateness, owner, description, tags, features, aggregations, hop",
-      `definitions/d.yml:11:10: error FC003: invalid value "30 days" for 'ttl': A duration: a whole number and a unit, s m h d or w (e.g. 30d).`,
+      `definitions/d.yml:11:10: error FC003: invalid value "30 days" for 'ttl': a duration: a whole number and a unit, s m h d or w (e.g. 30d).`,
     ]);
   });
 

@@ -29,7 +29,8 @@ export function registerPush(program: Command): void {
       `
 Each row is an event of the source: its columns by name (the source's timestamp, the join keys
 of its views, the aggregated or feature columns, and its dedupe_key if it has one). DuckDB reads
-the file and types its columns.
+and types CSV and Parquet; NDJSON keeps each value's JSON type (timestamps: ISO 8601 text or
+integer microseconds since 1970).
 
   --to online              every view over the source, online, at once (default, as Feast)
   --to offline             appended where training reads the source: the source's table, or for a
@@ -72,7 +73,7 @@ async function runPush(opts: PushFlags): Promise<void> {
       onRows: (n) => progress.update(`pushing ${n.toLocaleString("en")} ${noun(n, "row")} from ${opts.file} …`),
     });
   } catch (err) {
-    const problems = (err as { problems?: { row: number; column?: string; reason: string }[] }).problems;
+    const problems = (err as { problems?: { row: number; line?: number; column?: string; reason: string }[] }).problems;
     if (!Array.isArray(problems)) throw err;
     printBadRows(opts.file, problems);
     process.exitCode = 1;
@@ -96,10 +97,9 @@ async function runPush(opts: PushFlags): Promise<void> {
   process.stdout.write(lines.join("\n") + "\n");
 }
 
-/** Bad rows as `FILE:LINE: error FC019: row N, column 'c': reason` (LINE: the CSV line with its header, the NDJSON line; Parquet: the row). */
-function printBadRows(file: string, problems: { row: number; column?: string; reason: string }[]): void {
-  const line = (row: number): number => (/\.csv$/i.test(file) ? row + 1 : row);
+/** Bad rows as `FILE:LINE: error FC019: row N, column 'c': reason` (LINE: the row's first line in the file, pushFile's `line`; Parquet: the row). */
+function printBadRows(file: string, problems: { row: number; line?: number; column?: string; reason: string }[]): void {
   for (const p of problems)
-    process.stderr.write(`${file}:${line(p.row)}: error FC019: row ${p.row}${p.column ? `, column '${p.column}'` : ""}: ${p.reason}\n`);
+    process.stderr.write(`${file}:${p.line ?? p.row}: error FC019: row ${p.row}${p.column ? `, column '${p.column}'` : ""}: ${p.reason}\n`);
   process.stderr.write(`${rowsAndProblems(problems)}; nothing was written.\n`);
 }

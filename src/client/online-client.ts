@@ -8,6 +8,7 @@ import type { PushOptions, PushReport, PushRows } from "../online/push/types.js"
 import { pushEvents } from "../online/push/push-events.js";
 import { mergeAggregation, mergePlain } from "../online/push/merge.js";
 import { OnlineError } from "../online/store-reader.js";
+import { suggest } from "../suggest.js";
 import type {
   FeatureColumn,
   FeatureValue,
@@ -251,7 +252,13 @@ export class OnlineClient {
       }
       const names = feature === "*" ? layout.features.map((f) => f[0]) : [feature];
       for (const f of names) {
-        if (!layout.features.some((x) => x[0] === f)) throw new OnlineError("BAD_REQUEST", `feature view '${view}' has no feature '${f}'`);
+        if (!layout.features.some((x) => x[0] === f)) {
+          const known = layout.features.map((x) => x[0]);
+          throw new OnlineError(
+            "BAD_REQUEST",
+            `feature view '${view}' has no feature '${f}'${suggest(f, known)} (it has: ${known.join(", ")})`,
+          );
+        }
         out.push({ view, feature: f, name: req.fullNames ? `${view}__${f}` : f });
       }
     }

@@ -2,7 +2,7 @@ import { compileMaterializeFrame, compileMaterializeScript } from "../compile/ma
 import type { MaterializeRunMode } from "../compile/materialize.js";
 import { usageError, userError } from "../diagnostics/diagnostic.js";
 import { materializationHash } from "../registry/manifest.js";
-import { suggest } from "../registry/suggest.js";
+import { suggest } from "../suggest.js";
 import type { FeatureView } from "../registry/types.js";
 import { formatTimestamp, nowMicros, parseTimestamp } from "../timestamps.js";
 import type { ExecutedStatement, MaterializeStep } from "../warehouse/warehouse.js";

@@ -26,10 +26,12 @@ export interface PushFileResult extends PushSummary {
 }
 
 /**
- * `fcompile push --source S --file F`: reads F with DuckDB (typed by its detection), then appends
+ * `fcompile push --source S --file F`: reads F (openPushFile: CSV and Parquet typed by DuckDB's
+ * detection, NDJSON value by value), then appends
  * its rows offline in one transaction and pushes them online (client.push checks every row
  * first, then applies them in atomic steps). A bad row: nothing is written on that side, and the
- * error lists every bad row (PushRowsRejected offline, PushRowsError online).
+ * error lists every bad row (PushRowsRejected offline, PushRowsError online), each problem with
+ * `line`: its row's first physical line in F (CSV: the header is line 1; Parquet: the row number).
  */
 export async function pushFile(opts: PushFileOptions): Promise<PushFileResult> {
   const { pushFileFormat, openPushFile } = await import("../warehouse/push-file.js");
@@ -47,5 +49,12 @@ export async function pushFile(opts: PushFileOptions): Promise<PushFileResult> {
   const rows: Record<string, unknown>[] = [];
   for await (const b of file.batches(10_000)) rows.push(...b);
   opts.onRows?.(rows.length);
-  return { ...(await pushRows(s, opts.source, rows, opts.to)), format };
+  try {
+    return { ...(await pushRows(s, opts.source, rows, opts.to)), format };
+  } catch (err) {
+    // Bad rows (PushRowsRejected, PushRowsError): each problem gets its row's first line in the file.
+    const problems = (err as { problems?: { row: number; line?: number }[] }).problems;
+    if (Array.isArray(problems)) for (const p of problems) p.line = file.lines?.[p.row - 1] ?? (format === "csv" ? p.row + 1 : p.row);
+    throw err;
+  }
 }

@@ -140,7 +140,7 @@ const INTEGER_TYPE = /^(TINYINT|SMALLINT|INTEGER|INT|INT2|INT4|INT8|BIGINT|HUGEI
 
 /**
  * A pushed value as the text the warehouse casts; timestamps normalized to UTC
- * `YYYY-MM-DD HH:MM:SS[.ffffff]`. An integer column takes integers only: DuckDB would round
+ * `YYYY-MM-DD HH:MM:SS[.ffffff]` (from ISO 8601 text, a Date, or a bigint of µs since 1970). An integer column takes integers only: DuckDB would round
  * '7.5' to 8 where PostgreSQL refuses it, and neither should change a pushed value.
  */
 function valueText(v: unknown, timestamp: boolean, integer: boolean): { text: string } | { reason: string } {
@@ -148,7 +148,15 @@ function valueText(v: unknown, timestamp: boolean, integer: boolean): { text: st
     if (v instanceof Date) {
       return Number.isNaN(v.getTime()) ? { reason: "is an invalid Date" } : { text: formatTimestamp(BigInt(v.getTime()) * 1000n) };
     }
-    if (typeof v !== "string") return { reason: `is ${typeof v}, not a timestamp: write ISO 8601 text, e.g. 2025-06-01T12:00:00Z` };
+    // Microseconds since 1970 UTC as an integer (a bigint: NDJSON integers, client rows), as online (toMicros).
+    if (typeof v === "bigint") {
+      const text = inTimestampRange(v) ? formatTimestamp(v) : undefined;
+      return text === undefined ? { reason: `${v} is not a timestamp: microseconds since 1970 out of range` } : { text };
+    }
+    if (typeof v !== "string")
+      return {
+        reason: `is ${typeof v}, not a timestamp: write ISO 8601 text, e.g. 2025-06-01T12:00:00Z, or microseconds since 1970 as an integer`,
+      };
     const t = parseTimestamp(v);
     return t === undefined
       ? { reason: `'${v}' is not a timestamp: write ISO 8601, e.g. 2025-06-01T12:00:00Z` }
@@ -167,4 +175,9 @@ function valueText(v: unknown, timestamp: boolean, integer: boolean): { text: st
     default:
       return v instanceof Date ? { text: v.toISOString() } : { reason: `is not a single value (${JSON.stringify(v)})` };
   }
+}
+
+/** Years 1 to 9999 in µs since 1970: the range both warehouses' TIMESTAMP write as `YYYY-MM-DD …`. */
+function inTimestampRange(us: bigint): boolean {
+  return us >= -62135596800000000n && us < 253402300800000000n;
 }

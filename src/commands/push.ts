@@ -2,7 +2,8 @@ import type { CompileTarget } from "../compile/relations.js";
 import type { ProjectConfig } from "../project/read-project.js";
 import type { PushReport } from "../client/index.js";
 import type { Registry } from "../registry/types.js";
-import { sqlRowsOf } from "../registry/types.js";
+import { rowSourceOf, sqlRowsOf } from "../registry/types.js";
+import { OnlineError } from "../online/store-reader.js";
 import type { PushTo } from "../server/feast-push.js";
 import type { TargetConfig } from "../warehouse/targets.js";
 import { compileTargetFor, openWarehouse } from "./common.js";
@@ -63,10 +64,34 @@ export async function pushRows(s: PushSession, source: string, rows: Record<stri
   }
   if (to !== "offline") {
     if (!s.online) throw new Error("pushRows: no online store to push to");
-    const report = await s.online(source, rows);
+    const report = await s.online(source, rows).catch((err: unknown) => {
+      throw notLoaded(s.registry, source, err);
+    });
     Object.assign(summary, { applied: report.applied, late: report.late, duplicates: report.duplicates });
   }
   return summary;
+}
+
+/**
+ * The online store's "no loaded view reads push source S" (it knows only what is loaded) said
+ * with the project known: S is a push source, so its views need `materialize` and `load` (or it
+ * has no view that pushes update). Any other error as it is.
+ */
+function notLoaded(reg: Registry, source: string, err: unknown): unknown {
+  if (
+    !(err instanceof OnlineError) ||
+    err.code !== "BAD_REQUEST" ||
+    !err.message.startsWith(`no loaded view reads push source '${source}'`)
+  )
+    return err;
+  const views = [...reg.views.values()].filter((v) => rowSourceOf(v) === source).map((v) => v.name);
+  return new OnlineError(
+    "BAD_REQUEST",
+    views.length > 0
+      ? `no view over push source '${source}' is loaded in the online store yet: its views (${views.sort().join(", ")}) take pushes once they are materialized and loaded; run 'fcompile materialize --end TS' and 'fcompile load', then push again`
+      : `push source '${source}' has no plain or aggregation view over it (pushes do not update SQL views): nothing online takes its events; push to offline only, or add a view over it`,
+    { cause: err },
+  );
 }
 
 /**

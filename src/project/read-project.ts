@@ -33,6 +33,8 @@ export interface ProjectConfig {
 export interface DefinitionFile {
   yaml: YamlFile;
   broken: Set<string>;
+  /** JSON pointers of unknown keys (reported; the objects holding them are not broken). */
+  unknownKeys: Set<string>;
 }
 
 /** Everything read from disk, before meaning is given to it. */
@@ -88,7 +90,8 @@ export function readProject(dir: string, bag: DiagnosticBag): RawProject | undef
       if (rel.startsWith("target/")) continue;
       const y = parseYamlFile(readTextIfExists(f) ?? "", rel, f, bag);
       if (!y) continue;
-      files.push({ yaml: y, broken: checkAgainstSchema(y, "definitions", bag) });
+      const unknownKeys = new Set<string>();
+      files.push({ yaml: y, broken: checkAgainstSchema(y, "definitions", bag, unknownKeys), unknownKeys });
     }
   }
   return { config, files };

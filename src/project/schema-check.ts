@@ -25,15 +25,29 @@ function compiled(): { definitions: ValidateFunction; config: ValidateFunction }
 /**
  * Checks a parsed YAML file against the JSON Schema that editors also use, reporting every
  * violation at its node. Returns the JSON paths that had errors so later stages can skip them.
+ * With `unknownKeys`, an unknown key (additionalProperties) is not a broken path: its own pointer
+ * (`/feature_views/0/late_ness`) goes there instead, so the object holding it is still checked
+ * (nothing reads an unknown key) and its other problems come out in the same run.
  */
-export function checkAgainstSchema(y: YamlFile, kind: "definitions" | "config", bag: DiagnosticBag): Set<string> {
+export function checkAgainstSchema(
+  y: YamlFile,
+  kind: "definitions" | "config",
+  bag: DiagnosticBag,
+  unknownKeys?: Set<string>,
+): Set<string> {
   const validate = compiled()[kind];
   const value: unknown = y.value;
   const broken = new Set<string>();
   if (validate(value ?? {})) return broken;
   for (const e of dedupe(validate.errors ?? [])) {
     const path = pointerToPath(e.instancePath);
-    broken.add(e.instancePath);
+    if (unknownKeys && e.keyword === "additionalProperties") {
+      unknownKeys.add(
+        `${e.instancePath}/${String((e.params as { additionalProperty: string }).additionalProperty)
+          .replace(/~/g, "~0")
+          .replace(/\//g, "~1")}`,
+      );
+    } else broken.add(e.instancePath);
     const { code, message, key } = describe(e, kind);
     const at = key !== undefined ? locate(y, [...path, key], true) : locate(y, path);
     bag.error(code, message, at);
@@ -100,12 +114,15 @@ function describe(e: ErrorObject, kind: string): { code: DiagnosticCode; message
       const schema = e.parentSchema as { "x-fc-code"?: DiagnosticCode; description?: string };
       const code = schema["x-fc-code"] ?? "FC003";
       if (code === "FC009" && typeof e.data === "string" && RESERVED.test(e.data) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(e.data)) {
-        return { code, message: `reserved name ${JSON.stringify(e.data)} for ${where(e, kind)}: ${schema.description ?? ""} Rename it.` };
+        return {
+          code,
+          message: `reserved name ${JSON.stringify(e.data)} for ${where(e, kind)}: ${tail(schema.description ?? "")} Rename it.`,
+        };
       }
       const what = code === "FC009" ? "unsafe identifier" : "invalid value";
       return {
         code,
-        message: `${what} ${JSON.stringify(e.data)} for ${where(e, kind)}: ${schema.description ?? `must match ${String(p.pattern)}`}`,
+        message: `${what} ${JSON.stringify(e.data)} for ${where(e, kind)}: ${schema.description !== undefined ? tail(schema.description) : `must match ${String(p.pattern)}`}`,
       };
     }
     case "minItems":
@@ -120,6 +137,11 @@ function describe(e: ErrorObject, kind: string): { code: DiagnosticCode; message
     default:
       return { code: "FC003", message: `${where(e, kind)} ${e.message ?? "is invalid"}` };
   }
+}
+
+/** A schema description (a sentence for editors' hovers) as a message's tail: its first letter lower-case, unless a word in capitals (SQL). */
+function tail(description: string): string {
+  return /^[A-Z](?![A-Z])/.test(description) ? description[0]!.toLowerCase() + description.slice(1) : description;
 }
 
 function article(type: string): string {

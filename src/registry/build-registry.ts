@@ -15,7 +15,7 @@ import type { AggregationView, Feature, FeatureService, FeatureView, FileSource,
 import { readAggregations, readHop, typeAggregations } from "./aggregations.js";
 import { rowSourceOf, unreachable } from "./types.js";
 import { splitUserSql } from "./user-sql.js";
-import { suggest } from "./suggest.js";
+import { suggest } from "../suggest.js";
 import { checkPush } from "./push-checks.js";
 
 type Obj = Record<string, unknown>;
@@ -47,8 +47,8 @@ interface Item {
  */
 const ISOLATED_KEYS: Record<"entities" | "sources" | "views" | "services", readonly string[]> = {
   entities: ["description", "owner", "tags"],
-  sources: ["push", "dedupe_key", "description", "owner", "tags"],
-  views: ["lateness", "ttl", "description", "owner", "tags"],
+  sources: ["push", "dedupe_key", "created_timestamp", "description", "owner", "tags"],
+  views: ["lateness", "ttl", "hop", "created_timestamp", "description", "owner", "tags"],
   services: ["description", "owner", "tags"],
 };
 

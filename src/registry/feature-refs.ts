@@ -1,6 +1,6 @@
 import type { DiagnosticBag, SourceLocation } from "../diagnostics/diagnostic.js";
 import type { DiagnosticCode } from "../diagnostics/codes.js";
-import { suggest } from "./suggest.js";
+import { suggest } from "../suggest.js";
 import type { FeatureRef, Registry } from "./types.js";
 
 /**

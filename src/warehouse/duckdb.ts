@@ -49,7 +49,10 @@ export class DuckDbWarehouse implements Warehouse {
       instance = await DuckDBInstance.create(target.path, readOnly ? { access_mode: "READ_ONLY" } : {});
     } catch (err) {
       const msg = (err as Error).message;
-      const hint = /lock/i.test(msg) ? " (another process has the warehouse open; wait for it or close it)" : "";
+      // DuckDB allows one writer process and does not wait for it: the command fails at once.
+      const hint = /lock/i.test(msg)
+        ? " (another process has the warehouse open, and DuckDB lets one process write at a time: nothing was done; run the command again once that process has finished or closed it)"
+        : "";
       throw new WarehouseError(`cannot open DuckDB warehouse ${target.path} of target '${target.name}': ${msg}${hint}`);
     }
     const conn = await instance.connect();

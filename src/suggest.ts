@@ -1,3 +1,4 @@
+/** Name suggestions for messages; imports nothing (the client uses it too). */
 /** ", did you mean 'x'?" when a known name is close to the misspelt one. */
 export function suggest(name: string, known: Iterable<string>): string {
   let best: string | undefined;
