@@ -42,7 +42,7 @@ describe("diagnostics point at file, line and column", () => {
       "      - {type: int64}",
     ].join("\n");
     expect(await diagnose({ "definitions/a.yml": yml })).toEqual([
-      "definitions/a.yml:14:5: error FC002: unknown key 'colour'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, lateness, owner, description, tags, features, aggregations, hop",
+      "definitions/a.yml:14:5: error FC002: unknown key 'colour'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, lateness, owner, description, tags, features, aggregations, hop, freshness, tests",
       `definitions/a.yml:15:10: error FC003: invalid value "30 days" for 'ttl': a duration: a whole number and a unit, s m h d or w (e.g. 30d).`,
       `definitions/a.yml:17:25: error FC003: 'type' must be one of: int32, int64, float32, float64, string, bool, timestamp (got "integer")`,
       "definitions/a.yml:18:9: error FC004: missing required key 'name' in item 2 of 'features'",

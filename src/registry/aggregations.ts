@@ -1,3 +1,4 @@
+import { fitTestsToType, readDrift, readFeatureTests } from "./governance.js";
 import type { DiagnosticBag, SourceLocation } from "../diagnostics/diagnostic.js";
 import type { YamlPath } from "../project/yaml-file.js";
 import { parseDuration } from "./durations.js";
@@ -77,6 +78,7 @@ export function readAggregations(
   view: string,
   bag: DiagnosticBag,
   at: (...p: YamlPath) => SourceLocation,
+  brokenKey: (index: number, key: string) => boolean = () => false,
 ): AggregationFeature[] {
   const out: AggregationFeature[] = [];
   raw.forEach((item, i) => {
@@ -125,13 +127,20 @@ export function readAggregations(
       ...(windowSeconds !== undefined && window !== "lifetime" ? { windowSeconds } : {}),
       ...(typeof a.filter === "string" ? { filter: a.filter, filterAt: at(i, "filter") } : {}),
     };
+    const fine = (key: string): boolean => !brokenKey(i, key);
+    const atA = (...p: YamlPath): SourceLocation => at(i, ...p);
+    // (the type of sum, min, max and last is known here only when declared; typeAggregations checks the tests again then)
+    const tests = fine("tests") ? readFeatureTests(a.tests, name, view, declared ?? fixed, bag, atA, (j) => !fine(`tests/${j}`)) : [];
+    const drift = fine("drift") ? readDrift(a.drift, atA) : undefined;
     if (!ok) return;
     out.push({
       name,
       type: declared ?? fixed ?? ("" as FeatureType),
-      description: typeof a.description === "string" ? a.description : undefined,
-      owner: typeof a.owner === "string" ? a.owner : undefined,
-      tags: (a.tags && typeof a.tags === "object" ? a.tags : {}) as Tags,
+      description: typeof a.description === "string" && fine("description") ? a.description : undefined,
+      owner: typeof a.owner === "string" && fine("owner") ? a.owner : undefined,
+      tags: (a.tags && typeof a.tags === "object" && fine("tags") ? a.tags : {}) as Tags,
+      tests,
+      ...(drift ? { drift } : {}),
       view,
       at: typeof a.name === "string" ? at(i, "name") : at(i),
       aggregation,
@@ -183,6 +192,10 @@ export function typeAggregations(
           f.at,
         );
         continue;
+      }
+      if (!f.type) {
+        // Its tests were read before its type was known: those that do not fit it now are reported and dropped.
+        f.tests = fitTestsToType(f.tests, f.name, view.name, derived, bag);
       }
       f.type = derived;
     } else if (!f.type) {

@@ -13,6 +13,7 @@ import { resolveFeatureRefs } from "./feature-refs.js";
 import { orderSqlViews } from "./sql-view-order.js";
 import type { AggregationView, Feature, FeatureService, FeatureView, FileSource, Registry, Source, SqlPart, SqlRows } from "./types.js";
 import { readAggregations, readHop, typeAggregations } from "./aggregations.js";
+import { checkLabels, readDrift, readFeatureTests, readFreshness, readViewTests } from "./governance.js";
 import { rowSourceOf, unreachable } from "./types.js";
 import { splitUserSql } from "./user-sql.js";
 import { suggest } from "../suggest.js";
@@ -47,10 +48,13 @@ interface Item {
  */
 const ISOLATED_KEYS: Record<"entities" | "sources" | "views" | "services", readonly string[]> = {
   entities: ["description", "owner", "tags"],
-  sources: ["push", "dedupe_key", "created_timestamp", "description", "owner", "tags"],
-  views: ["lateness", "ttl", "hop", "created_timestamp", "description", "owner", "tags"],
+  sources: ["push", "dedupe_key", "labels", "created_timestamp", "description", "owner", "tags"],
+  views: ["lateness", "ttl", "hop", "created_timestamp", "freshness", "tests", "description", "owner", "tags"],
   services: ["description", "owner", "tags"],
 };
+
+/** The same for a view's features and aggregations (brokenKeys holds them as `features/<i>/<key>`). */
+const NESTED_ISOLATED_KEYS: readonly string[] = ["tests", "drift", "description", "owner", "tags"];
 
 /** How the registry treats data files. */
 export interface DataFileOptions {
@@ -117,6 +121,7 @@ export async function buildRegistry(raw: RawProject, bag: DiagnosticBag, opts: D
       createdTimestamp: v.created_timestamp as string | undefined,
       push: v.push === true,
       ...(typeof v.dedupe_key === "string" ? { dedupeKey: v.dedupe_key } : {}),
+      labels: strings(v.labels),
     };
     if (typeof v.path === "string" && typeof v.table === "string") {
       bag.error("FC003", `source '${common.name}' has both 'path' and 'table'; give one`, at(it, "table"));
@@ -183,6 +188,7 @@ export async function buildRegistry(raw: RawProject, bag: DiagnosticBag, opts: D
       evidence.push(...keyEvidence(reg, name, src.projectPath, cols, (i) => at(it, "entities", i)));
     }
     inferKeyTypes(reg, evidence, bag);
+    checkLabels(reg, bag, (source, i) => at(sourceItems.get(source)!, "labels", i));
   }
   // Aggregations over a column take its type: from the data file where it was read, else declared.
   for (const [name, view] of reg.views) {
@@ -237,9 +243,19 @@ function collect(files: DefinitionFile[]): Record<"entities" | "sources" | "view
         if (!value || typeof value !== "object" || Array.isArray(value)) return;
         const pointer = `/${key}/${i}`;
         const aggregation = new RegExp(`^${pointer}/aggregations/(\\d+)(/|$)`);
+        const nestedIsolated = new RegExp(`^${pointer}/(features|aggregations)/(\\d+)/(${NESTED_ISOLATED_KEYS.join("|")})(/(\\d+))?(/|$)`);
         const brokenAggregations = new Set<number>();
         const brokenKeys = new Set<string>();
         const broken = [...file.broken].some((b) => {
+          // A feature's or aggregation's governance keys (tests, drift, description…) are isolated too.
+          const nested = kind === "views" ? nestedIsolated.exec(b) : null;
+          if (nested) {
+            // A bad item of a list of tests drops that item alone (`features/<i>/tests/<j>`).
+            brokenKeys.add(
+              `${nested[1]}/${nested[2]}/${nested[3]}${nested[3] === "tests" && nested[5] !== undefined ? `/${nested[5]}` : ""}`,
+            );
+            return false;
+          }
           const m = kind === "views" ? aggregation.exec(b) : null;
           if (m) brokenAggregations.add(Number(m[1]));
           const isolated = ISOLATED_KEYS[kind].find((k) => b === `${pointer}/${k}` || b.startsWith(`${pointer}/${k}/`));
@@ -282,18 +298,26 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
   const features: Feature[] = (Array.isArray(v.features) ? (v.features as unknown[]) : []).flatMap((raw, i) => {
     const f = (raw && typeof raw === "object" ? raw : {}) as Obj;
     if (typeof f.name !== "string") return [];
+    const fine = (key: string): boolean => !it.brokenKeys.has(`features/${i}/${key}`);
+    const atF = (...p: YamlPath): SourceLocation => at(it, "features", i, ...p);
+    const drift = fine("drift") ? readDrift(f.drift, atF) : undefined;
     return [
       {
         name: f.name,
         type: f.type as Feature["type"],
-        description: typeof f.description === "string" ? f.description : undefined,
-        owner: typeof f.owner === "string" ? f.owner : undefined,
-        tags: (f.tags ?? {}) as Tags,
+        description: typeof f.description === "string" && fine("description") ? f.description : undefined,
+        owner: typeof f.owner === "string" && fine("owner") ? f.owner : undefined,
+        tags: (fine("tags") ? (f.tags ?? {}) : {}) as Tags,
         view: name,
-        at: at(it, "features", i, "name"),
+        at: atF("name"),
+        tests: fine("tests")
+          ? readFeatureTests(f.tests, f.name, name, f.type as Feature["type"], bag, atF, (j) => !fine(`tests/${j}`))
+          : [],
+        ...(drift ? { drift } : {}),
       },
     ];
   });
+  const freshness = readFreshness(v.freshness, name, bag, (...p) => at(it, ...p));
   const ttl = typeof v.ttl === "string" ? v.ttl : undefined;
   const lateness = typeof v.lateness === "string" ? v.lateness : undefined;
   const base = {
@@ -307,6 +331,8 @@ function readView(it: Item, reg: Registry, bag: DiagnosticBag, at: At): FeatureV
     features,
     timestamp: (v.timestamp as string) ?? "",
     createdTimestamp: v.created_timestamp as string | undefined,
+    ...(freshness ? { freshness } : {}),
+    tests: readViewTests(v.tests, (...p) => at(it, ...p)),
   };
   if (it.broken) {
     // Registered so references to it resolve; its own problems are already reported.
@@ -368,7 +394,13 @@ function readAggregationView(
     bag.error("FC003", `'ttl' does not apply to aggregation view '${name}': each aggregation has its own window`, at(it, "ttl"));
   }
   const items = (v.aggregations as unknown[]).map((a, i) => (it.brokenAggregations.has(i) ? undefined : a));
-  const features = readAggregations(items, name, bag, (...p) => at(it, "aggregations", ...p));
+  const features = readAggregations(
+    items,
+    name,
+    bag,
+    (...p) => at(it, "aggregations", ...p),
+    (i, key) => it.brokenKeys.has(`aggregations/${i}/${key}`),
+  );
   checkFeatureNames(features, name, bag, (i) => features[i]!.at);
   const hop = typeof v.hop === "string" ? readHop(v.hop, name, features, bag, at(it, "hop")) : undefined;
   // Bad aggregations were left out of `features` (and reported); the others are still checked.

@@ -20,7 +20,30 @@ function canonicalJson(value: unknown): string {
 
 /** Drops positions and derived fields: what a hash and the manifest describe is the definition. */
 function strip<T extends object>(obj: T, ...drop: string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(obj).filter(([k, v]) => k !== "at" && !drop.includes(k) && v !== undefined));
+  return Object.fromEntries(
+    Object.entries(obj)
+      .filter(
+        ([k, v]) => k !== "at" && !drop.includes(k) && v !== undefined && !(EMPTY_DROPPED.has(k) && Array.isArray(v) && v.length === 0),
+      )
+      .map(([k, v]) => [k, GOVERNANCE_KEYS.has(k) ? withoutLocations(v) : v]),
+  );
+}
+
+/** Lists left out of the manifest when empty (a project without governance declarations keeps its manifest). */
+const EMPTY_DROPPED: ReadonlySet<string> = new Set(["tests", "labels"]);
+/** Governance declarations (src/registry/governance.ts), whose parts carry source locations. */
+const GOVERNANCE_KEYS: ReadonlySet<string> = new Set(["tests", "drift", "freshness"]);
+
+/** A declaration without its `at` locations (they change with formatting, not meaning). */
+function withoutLocations(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutLocations);
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => k !== "at")
+        .map(([k, x]) => [k, withoutLocations(x)]),
+    );
+  return v;
 }
 
 function withHash(obj: Record<string, unknown>): Record<string, unknown> {
@@ -44,11 +67,11 @@ function pushDedupeKey(src: Source | undefined): string | undefined {
 }
 
 /**
- * A source's entry without what only pushes read (`push`, `dedupe_key`): making a source a push
- * source changes no materialized value (an aggregation state's id column is hashed apart).
+ * A source's entry without what only pushes and lint read (`push`, `dedupe_key`, `labels`): making
+ * a source a push source changes no materialized value (an aggregation state's id column is hashed apart).
  */
 function materializedSourceEntry(src: Source): Record<string, unknown> {
-  const { push: _push, dedupeKey: _dedupeKey, ...rest } = sourceEntry(src);
+  const { push: _push, dedupeKey: _dedupeKey, labels: _labels, ...rest } = sourceEntry(src);
   return rest;
 }
 

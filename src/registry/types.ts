@@ -40,6 +40,11 @@ export interface Entity extends Meta {
  * `POST /push` add online (and offline) at once.
  */
 interface PushDecl {
+  /**
+   * Columns that hold labels (`labels:`; docs/governance.md): what models predict, known only
+   * after the event. A feature computed from one leaks the label (lint).
+   */
+  labels: string[];
   /** A push source: its views take pushed events. */
   push: boolean;
   /** An event-id column (`dedupe_key:`, needs `push`): an event whose id was pushed before is skipped as a duplicate. */
@@ -75,7 +80,52 @@ export interface Feature {
   tags: Record<string, string | number | boolean>;
   view: string;
   at: SourceLocation;
+  /** Data tests of its values (`tests:`; docs/governance.md), in the order written. */
+  tests: FeatureTest[];
+  /** A drift check against a saved profile (`drift:`; docs/governance.md). */
+  drift?: DriftCheck;
 }
+
+/**
+ * A data test of one feature's values (`tests:` of a feature; docs/governance.md), compiled to SQL
+ * that returns the failing rows, as dbt's tests do: `not_null` (no NULL), `max_null_rate` (the
+ * share of NULLs at most `rate`, 0 … 1), `range` (every non-NULL value in `[min, max]`, either
+ * bound optional), `accepted_values` (every non-NULL value one of `values`). `at`: where it is written.
+ */
+export type FeatureTest =
+  | { kind: "not_null"; at: SourceLocation }
+  | { kind: "max_null_rate"; rate: number; at: SourceLocation }
+  | { kind: "range"; min?: number; max?: number; at: SourceLocation }
+  | { kind: "accepted_values"; values: (string | number | boolean)[]; at: SourceLocation };
+
+/**
+ * `drift:` of a feature (docs/governance.md): the tested rows' distribution against the saved
+ * profile `profiles/<baseline>.json`; fails when the population stability index exceeds `maxPsi`
+ * (default 0.25: the usual "major change" band) or, for numbers, the Kolmogorov–Smirnov statistic
+ * exceeds `maxKs` (no limit unless given).
+ */
+export interface DriftCheck {
+  baseline: string;
+  maxPsi: number;
+  maxKs?: number;
+  at: SourceLocation;
+}
+
+/**
+ * `freshness:` of a view (docs/governance.md): how old its newest event may be, against now (or
+ * `fcompile test --at`), before `fcompile test` warns and fails; as written (`2d`) and in seconds.
+ * At least one is given; `warnAfter` ≤ `errorAfter` when both are.
+ */
+export interface Freshness {
+  warnAfter?: string;
+  warnAfterSeconds?: number;
+  errorAfter?: string;
+  errorAfterSeconds?: number;
+  at: SourceLocation;
+}
+
+/** A data test of a view's rows (`tests:` of a view): `unique_per_entity_and_time` (no two rows share join keys and timestamp). */
+export type ViewTest = { kind: "unique_per_entity_and_time"; at: SourceLocation };
 
 /** A piece of user SQL: text, or a `{{source "x"}}` / `{{ref "y"}}` placeholder. */
 export type SqlPart = string | { kind: "source" | "ref"; name: string; at: SourceLocation; raw: string };
@@ -99,6 +149,10 @@ interface ViewBase extends Meta {
    */
   lateness?: string;
   latenessSeconds?: number;
+  /** The expected update frequency (`freshness:`; docs/governance.md). */
+  freshness?: Freshness;
+  /** Data tests of the view's rows (`tests:` of the view). */
+  tests: ViewTest[];
 }
 
 /** A view whose rows are a source's rows. */
