@@ -18,6 +18,7 @@ const STAGES = [
   "online",
   "client",
   "server",
+  "governance",
   "commands",
   "cli",
   "index.ts",
