@@ -5,6 +5,7 @@ import { registerClean } from "./clean-command.js";
 import { registerGet } from "./get-command.js";
 import { registerInit } from "./init-command.js";
 import { registerLoad } from "./load-command.js";
+import { registerLs } from "./ls-command.js";
 import { registerMaterialize } from "./materialize-command.js";
 import { registerPlan } from "./plan-command.js";
 import { registerPush } from "./push-command.js";
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<void> {
   registerServe(program);
   registerStatus(program);
   registerPlan(program);
+  registerLs(program);
   registerClean(program);
   // A usage error commander finds (an unknown option, a missing required option or argument) names the command's help.
   for (const cmd of program.commands) cmd.showHelpAfterError(`(${usageHint(cmd.name())})`);
@@ -56,6 +58,7 @@ Typical session:
   fcompile push --source orders --file new_orders.csv   fresh events, online at once
   fcompile status                what is materialized, what is loaded, what is stale
   fcompile plan --against deployed/manifest.json   what a change breaks, what must be backfilled
+  fcompile ls features --owner growth-team   what the project holds, by owner and tag
   fcompile clean                 what the project created in the warehouse and online store (--yes removes it)`,
   );
   try {
