@@ -154,6 +154,24 @@ describe("fcompile plan: breaking changes", () => {
     );
   });
 
+  it("a join key type unknown at the deployed build (no declared type, no data file) that is now known is not breaking", async () => {
+    const old = JSON.parse(readFileSync(deployed, "utf8")) as Record<string, Record<string, { keyTypes?: Record<string, unknown> }>>;
+    for (const section of ["entities", "feature_views"]) for (const o of Object.values(old[section]!)) o.keyTypes = { customer_id: null };
+    writeFileSync(path.join(dir, "untyped.json"), JSON.stringify(old));
+    const r = await plan({ projectDir: dir, against: path.join(dir, "untyped.json") });
+    expect(formatPlan("untyped.json", r.items, false)).toBe(
+      lines(
+        "plan against untyped.json: 0 breaking, 0 backfill, 4 non-breaking, 0 documentation-only",
+        "",
+        "NON-BREAKING (4)",
+        "  entity customer   join key types {customer_id: null} → {customer_id: int64} (unknown at build on one side)",
+        "  view order_stats  join key types {customer_id: null} → {customer_id: int64} (unknown at build on one side)",
+        "  view profile      join key types {customer_id: null} → {customer_id: int64} (unknown at build on one side)",
+        "  view unused       join key types {customer_id: null} → {customer_id: int64} (unknown at build on one side)",
+      ),
+    );
+  });
+
   it("a changed window, function, column or filter of an aggregation", async () => {
     const r = await planWith((d) =>
       d

@@ -22,7 +22,9 @@ export function compareManifests(before: Manifest, after: Manifest): PlanItem[] 
       continue;
     }
     for (const k of changedKeys(a!, b!))
-      out.add(classOf(k, ["joinKeys", "keyTypes"]), "entity", name, change, describeChange(k, a![k], b![k]));
+      if (k === "keyTypes" && onlyNowKnown(a![k], b![k]))
+        out.add("non-breaking", "entity", name, change, `${describeChange(k, a![k], b![k])} (unknown at build on one side)`);
+      else out.add(classOf(k, ["joinKeys", "keyTypes"]), "entity", name, change, describeChange(k, a![k], b![k]));
   }
 
   for (const [name, change, a, b] of pairs(before.sources, after.sources)) {
@@ -47,6 +49,8 @@ export function compareManifests(before: Manifest, after: Manifest): PlanItem[] 
     for (const k of changedKeys(a!, b!, ["features"])) {
       const why = describeChange(k, a![k], b![k]);
       if (k === "ttl" && served) out.add("breaking", "view", name, change, `${why} (a served view: online values expire differently)`);
+      else if (k === "keyTypes" && onlyNowKnown(a![k], b![k]))
+        out.add("non-breaking", "view", name, change, `${why} (unknown at build on one side)`);
       else out.add(classOf(k, ["entities", "joinKeys", "keyTypes"]), "view", name, change, why);
     }
     const backfill = backfillReasons(before, after, name, a!, b!);
@@ -105,6 +109,17 @@ export function compareManifests(before: Manifest, after: Manifest): PlanItem[] 
 function classOf(key: string, breaking: readonly string[]): PlanClass {
   if (breaking.includes(key)) return "breaking";
   return DOCUMENTATION_KEYS.has(key) ? "documentation-only" : "non-breaking";
+}
+
+/**
+ * Join key types that differ only where one side was unknown at build (null: no declared type and
+ * no data file to infer it from): the warehouse typed the key then, so nothing is known to change.
+ */
+function onlyNowKnown(a: unknown, b: unknown): boolean {
+  const ta = (a ?? {}) as Record<string, string | null>;
+  const tb = (b ?? {}) as Record<string, string | null>;
+  const keys = [...new Set([...Object.keys(ta), ...Object.keys(tb)])].filter((k) => ta[k] !== tb[k]);
+  return keys.length > 0 && keys.every((k) => k in ta && k in tb && (ta[k] === null || tb[k] === null));
 }
 
 /** Objects of both sides by name: [name, change, before, after], in name order; unchanged ones (same hash) left out. */
