@@ -36,6 +36,8 @@ describe("fcompile CLI on the sample project", () => {
       ["serve"],
       ["status"],
       ["clean"],
+      ["plan"],
+      ["ls"],
     ]) {
       const r = fcompile(...cmd, "--help");
       expect(r.status).toBe(0);
@@ -45,9 +47,11 @@ describe("fcompile CLI on the sample project", () => {
     expect(fcompile("materialize", "--help").stdout).toMatch(/--load .*then load/);
     expect(fcompile("status", "--help").stdout).toMatch(/load-behind .*another materialization/);
     expect(fcompile("clean", "--help").stdout).toMatch(/never touched/);
+    expect(fcompile("plan", "--help").stdout).toMatch(/BREAKING .*removed or retyped feature/);
+    expect(fcompile("ls", "--help").stdout).toMatch(/fcompile ls features --owner/);
     // Every command is listed in the top-level help.
     const top = fcompile("--help").stdout;
-    for (const c of ["init", "build", "run", "train", "materialize", "load", "get", "verify", "serve", "status", "clean"])
+    for (const c of ["init", "build", "run", "train", "materialize", "load", "get", "verify", "serve", "status", "clean", "plan", "ls"])
       expect(top).toMatch(new RegExp(`^  ${c}\\b`, "m"));
   });
 

@@ -128,6 +128,7 @@ describe("usage errors exit 2 and name the help to read", () => {
       usage("train", "--entities must be a .csv or .parquet file (got e.txt)"),
     ],
     [["clean", "--warehouse-only", "--online-only"], usage("clean", "give --warehouse-only or --online-only, not both")],
+    [["ls", "--tag", "=gold"], usage("ls", "--tag '=gold' has no key; write key=value, or key for any value")],
     [
       ["init", "new_project", "--name", "9bad"],
       usage("init", "'9bad' is not a project name: use lowercase letters, digits and _, starting with a letter (e.g. bad)"),
@@ -138,7 +139,7 @@ describe("usage errors exit 2 and name the help to read", () => {
     expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({ status: 2, stderr, stdout: "" });
   });
 
-  it.each(["init", "build", "run", "train", "materialize", "load", "get", "verify", "push", "serve", "status", "clean"])(
+  it.each(["init", "build", "run", "train", "materialize", "load", "get", "verify", "push", "serve", "status", "clean", "plan", "ls"])(
     "fcompile %s with an unknown option exits 2 naming its help",
     async (command) => {
       const r = await fcompileIn(dir, command, "--bogus");

@@ -19,6 +19,7 @@ const STAGES = [
   "online",
   "client",
   "server",
+  "governance",
   "commands",
   "cli",
   "index.ts",

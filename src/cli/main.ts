@@ -5,7 +5,9 @@ import { registerClean } from "./clean-command.js";
 import { registerGet } from "./get-command.js";
 import { registerInit } from "./init-command.js";
 import { registerLoad } from "./load-command.js";
+import { registerLs } from "./ls-command.js";
 import { registerMaterialize } from "./materialize-command.js";
+import { registerPlan } from "./plan-command.js";
 import { registerPush } from "./push-command.js";
 import { registerRun } from "./run-command.js";
 import { registerServe } from "./serve-command.js";
@@ -38,6 +40,8 @@ export async function main(argv: string[]): Promise<void> {
   registerPush(program);
   registerServe(program);
   registerStatus(program);
+  registerPlan(program);
+  registerLs(program);
   registerClean(program);
   // A usage error commander finds (an unknown option, a missing required option or argument) names the command's help.
   for (const cmd of program.commands) cmd.showHelpAfterError(`(${usageHint(cmd.name())})`);
@@ -53,6 +57,8 @@ Typical session:
   fcompile get --service churn_model --entity customer_id=1001
   fcompile push --source orders --file new_orders.csv   fresh events, online at once
   fcompile status                what is materialized, what is loaded, what is stale
+  fcompile plan --against deployed/manifest.json   what a change breaks, what must be backfilled
+  fcompile ls features --owner growth-team   what the project holds, by owner and tag
   fcompile clean                 what the project created in the warehouse and online store (--yes removes it)`,
   );
   try {

@@ -3,27 +3,42 @@ import { compileClientAccessors } from "../compile/client-accessors.js";
 import { compileProject } from "../compile/compile-project.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Registry } from "../registry/types.js";
 import { VERSION } from "../version.js";
 import { compileTargets } from "../warehouse/targets.js";
 import { dataFileColumns, loadProject } from "./common.js";
 import type { ProjectOptions } from "./common.js";
 import { writeTargetDir } from "./target-dir.js";
 
-/** `fcompile build`: validate and compile; writes target/ atomically only when there is no error. */
-export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagnostics: Diagnostic[]; files: number }> {
+/** What `build` would write, compiled in memory: file path under target/ → text. */
+export interface CompiledBuild {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  /** Every file of target/ (`manifest.json`, `compiled/…`, `client/…`); empty when not ok. */
+  files: Map<string, string>;
+  /** The validated project (undefined when it did not load). */
+  registry?: Registry;
+  /** The project folder (undefined when it did not load). */
+  dir?: string;
+}
+
+/**
+ * Validates and compiles a project as `build` does, writing nothing (`build`, and `plan`, which
+ * compares the manifest it would write with a deployed one).
+ */
+export async function compileInMemory(opts: ProjectOptions): Promise<CompiledBuild> {
   let loaded;
   try {
     loaded = await loadProject(opts.projectDir);
   } catch (err) {
-    if (err instanceof FcUserError) return { ok: false, diagnostics: err.diagnostics, files: 0 };
+    if (err instanceof FcUserError) return { ok: false, diagnostics: err.diagnostics, files: new Map() };
     throw err;
   }
   const { config, registry } = loaded;
+  const failed = (ds: Diagnostic[]): CompiledBuild => ({ ok: false, diagnostics: [...loaded.diagnostics, ...ds], files: new Map() });
   // Every dialect the targets use, with the schema of its first target (`${VAR}`s expanded).
   const compiled = compileTargets(config);
-  if (compiled.diagnostics.length > 0) {
-    return { ok: false, diagnostics: [...loaded.diagnostics, ...compiled.diagnostics], files: 0 };
-  }
+  if (compiled.diagnostics.length > 0) return failed(compiled.diagnostics);
   const files = new Map<string, string>();
   files.set("manifest.json", JSON.stringify(buildManifest(registry, VERSION), null, 2) + "\n");
   try {
@@ -33,10 +48,17 @@ export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagno
       for (const [rel, sql] of compileProject(registry, ct, dataFiles)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);
     }
   } catch (err) {
-    if (err instanceof FcUserError) return { ok: false, diagnostics: [...loaded.diagnostics, ...err.diagnostics], files: 0 };
+    if (err instanceof FcUserError) return failed(err.diagnostics);
     throw err;
   }
   for (const [name, ts] of compileClientAccessors(registry)) files.set(`client/${name}`, ts);
-  writeTargetDir(config.dir, files);
-  return { ok: true, diagnostics: loaded.diagnostics, files: files.size };
+  return { ok: true, diagnostics: loaded.diagnostics, files, registry, dir: config.dir };
+}
+
+/** `fcompile build`: validate and compile; writes target/ atomically only when there is no error. */
+export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagnostics: Diagnostic[]; files: number }> {
+  const r = await compileInMemory(opts);
+  if (!r.ok) return { ok: false, diagnostics: r.diagnostics, files: 0 };
+  writeTargetDir(r.dir!, r.files);
+  return { ok: true, diagnostics: r.diagnostics, files: r.files.size };
 }

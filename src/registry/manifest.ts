@@ -149,8 +149,9 @@ function upstreamOfSql(reg: Registry, parts: readonly SqlPart[], acc: { sources:
 /**
  * The registry as `target/manifest.json`: every object with a content hash, every feature with
  * its type and metadata, every entity and view with the type of each join key (`keyTypes`:
- * `int64`, `string`, or null when only the warehouse will know), and lineage from each feature to
- * the source tables or files it reads.
+ * `int64`, `string`, or null when only the warehouse will know), each view's `materializationHash`
+ * (see materializationHash: what `fcompile plan` compares), and lineage from each feature to the
+ * source tables or files it reads.
  */
 export function buildManifest(reg: Registry, version: string): Record<string, unknown> {
   const entities = Object.fromEntries(
@@ -170,6 +171,8 @@ export function buildManifest(reg: Registry, version: string): Record<string, un
       ...def,
       features: v.features.map((f) => f.name),
       hash: contentHash({ def, features: v.features.map((f) => featureEntry(f)) }),
+      // What `fcompile plan` compares to tell which materializations a change invalidates.
+      materializationHash: materializationHash(reg, v),
     };
     const up = upstream(reg, v);
     const tables = [...up.sources].sort().map((s) => {
