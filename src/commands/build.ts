@@ -3,6 +3,7 @@ import { compileClientAccessors } from "../compile/client-accessors.js";
 import { compileProject } from "../compile/compile-project.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { dataTestFiles } from "../governance/test/compile-data-tests.js";
 import { VERSION } from "../version.js";
 import { compileTargets } from "../warehouse/targets.js";
 import { dataFileColumns, loadProject } from "./common.js";
@@ -31,6 +32,7 @@ export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagno
     const dataFiles = compiled.targets.length > 0 ? dataFileColumns(registry, true) : new Map();
     for (const ct of compiled.targets) {
       for (const [rel, sql] of compileProject(registry, ct, dataFiles)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);
+      for (const [rel, sql] of dataTestFiles(registry, ct)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);
     }
   } catch (err) {
     if (err instanceof FcUserError) return { ok: false, diagnostics: [...loaded.diagnostics, ...err.diagnostics], files: 0 };
