@@ -62,6 +62,10 @@ describe.each(DIALECT_NAMES)("fcompile test on %s", (dialect) => {
     expect(t["orders_checked/unique_per_entity_and_time"]).toMatchObject({ status: "fail", failing: 1 });
     expect(Number(t["orders_checked/unique_per_entity_and_time"]!.sample[0]!.row_count)).toBe(2);
     expect(t["order_counts/unique_per_entity_and_time"]).toMatchObject({ status: "fail", failing: 1 });
+    // Aggregation features: the training values at each entity's latest event, whose window [T − 7d, T)
+    // leaves that event out; every customer's events share one time, so none has an earlier one.
+    expect(t["order_counts/orders_7d__range"]).toMatchObject({ status: "pass", failing: 0 });
+    expect(t["order_counts/max_amount_7d__not_null"]).toMatchObject({ status: "fail", failing: 5 });
     for (const n of ["qty__not_null", "qty__range", "qty__accepted_values"])
       expect(t[`orders_qty/${n}`]).toMatchObject({ status: "pass", failing: 0, sample: [] });
     expect(r.freshness.find((f) => f.view === "orders_checked")).toMatchObject({
@@ -131,11 +135,11 @@ describe.each(DIALECT_NAMES)("fcompile test on %s", (dialect) => {
         testsuite: { name: string; tests: string; failures: string; testcase: { name: string; failure?: { message: string } }[] }[];
       };
     };
-    expect(doc.testsuites).toMatchObject({ tests: "11", failures: "6" });
+    expect(doc.testsuites).toMatchObject({ tests: "13", failures: "7" });
     const suites = Object.fromEntries(doc.testsuites.testsuite.map((s) => [s.name, s]));
     expect(suites.orders_checked).toMatchObject({ tests: "6", failures: "5" });
     expect(suites.orders_qty).toMatchObject({ tests: "4", failures: "0" });
-    expect(suites.order_counts).toMatchObject({ tests: "1", failures: "1" });
+    expect(suites.order_counts).toMatchObject({ tests: "3", failures: "2" });
     const amount = suites.orders_checked!.testcase.find((c) => c.name === "amount__not_null")!;
     expect(amount.failure?.message).toBe("1 failing row");
     expect(suites.orders_checked!.testcase.find((c) => c.name === "freshness")!.failure).toBeUndefined();
@@ -170,6 +174,7 @@ describe.each(DIALECT_NAMES)("fcompile test on %s", (dialect) => {
         [
           "freshness:orders_checked/",
           "test:order_counts/unique_per_entity_and_time",
+          "test:order_counts/max_amount_7d__not_null",
           "test:orders_checked/amount__not_null",
           "test:orders_checked/amount__range",
           "test:orders_checked/discount__max_null_rate",

@@ -5,12 +5,15 @@
  * the rate when it exceeds the limit). A view with `freshness:` also gets a query of its newest
  * event time. The tested rows are the view's rows whose event time is in `[fc_start, fc_end)`,
  * both run-time parameters (Dialect.parameter): a plain view's source rows, an SQL view's table
- * after `run`, an aggregation view's events (only its view tests and freshness: the feature tests
- * of aggregation features are not compiled). Pure: no connection.
+ * after `run`, an aggregation view's events (its view tests and freshness); an aggregation
+ * feature's tests read, per entity with events in the window, the training values at its latest
+ * such event (aggregationValues). Pure: no connection.
  */
 import type { CompileTarget } from "../../compile/relations.js";
 import { viewRowsRelation } from "../../compile/relations.js";
-import type { FeatureTest, FeatureView, Registry } from "../../registry/types.js";
+import { entityRowIdColumn } from "../../compile/internal-names.js";
+import { compileTraining } from "../../compile/training.js";
+import type { AggregationView, FeatureTest, FeatureView, Registry } from "../../registry/types.js";
 
 /** One compiled data test. */
 export interface CompiledDataTest {
@@ -64,7 +67,10 @@ export function viewDataTests(reg: Registry, view: FeatureView, t: CompileTarget
   const tested = (columns: string[]): string =>
     `WITH tested AS (\n  SELECT ${[...keys, `${ts} AS ${q(view.timestamp)}`, ...columns].join(", ")}\n  FROM ${relation}\n` +
     `  WHERE ${ts} >= ${d.parameter("fc_start")} AND ${ts} < ${d.parameter("fc_end")}\n)`;
-  if (view.kind !== "aggregation") {
+  // An aggregation view's features are tested at each entity's latest event in the window: the
+  // values training gives an entity row at that time (windows [T − w, T): that event itself not counted).
+  const aggregated = view.kind === "aggregation" ? aggregationValues(reg, view, t) : undefined;
+  {
     for (const f of view.features) {
       const col = q(f.name);
       const cast = `CAST(${col} AS ${d.sqlType(f.type)}) AS ${col}`;
@@ -114,7 +120,7 @@ export function viewDataTests(reg: Registry, view: FeatureView, t: CompileTarget
           name,
           kind: test.kind,
           path: `test/${view.name}/${name}.sql`,
-          sql: `${header(what, returns)}\n${tested([cast])}\n${body}`,
+          sql: `${aggregated ? aggregated.header(what, returns) : header(what, returns)}\n${aggregated ? aggregated.tested : tested([cast])}\n${body}`,
         });
       }
     }
@@ -134,6 +140,42 @@ export function viewDataTests(reg: Registry, view: FeatureView, t: CompileTarget
     });
   }
   return out;
+}
+
+/**
+ * The tested rows of an aggregation view's feature tests: per entity with events in
+ * `[fc_start, fc_end)`, the training values at its latest such event (join keys, that time as the
+ * view's timestamp, every feature), as a `WITH tested AS (…)`.
+ */
+function aggregationValues(
+  reg: Registry,
+  view: AggregationView,
+  t: CompileTarget,
+): { tested: string; header: (what: string, returns: string) => string } {
+  const d = t.dialect;
+  const q = (s: string): string => d.quote(s);
+  const relation = viewRowsRelation(reg, view, t);
+  const ts = `CAST(${q(view.timestamp)} AS ${d.sqlType("timestamp")})`;
+  const keys = view.joinKeys.map(q);
+  const entityColumns = [...view.joinKeys, "event_timestamp"];
+  const rowId = d.numbersEntityRows === "load" ? [`row_number() OVER () AS ${q(entityRowIdColumn(entityColumns))}`] : [];
+  const entities =
+    `(SELECT ${[...keys, `max(${ts}) AS ${q("event_timestamp")}`, ...rowId].join(", ")} FROM ${relation}` +
+    ` WHERE ${ts} >= ${d.parameter("fc_start")} AND ${ts} < ${d.parameter("fc_end")} GROUP BY ${keys.join(", ")})`;
+  const training = compileTraining(reg, t, {
+    title: `data tests of ${view.name}: each entity's latest event in [fc_start, fc_end)`,
+    features: view.features.map((f) => ({ view: view.name, feature: f.name })),
+    entities,
+    timestampColumn: "event_timestamp",
+    fullNames: false,
+    entityColumns,
+  }).trim();
+  const cols = [...keys, `${q("event_timestamp")} AS ${q(view.timestamp)}`, ...view.features.map((f) => q(f.name))];
+  return {
+    header: (what, returns) =>
+      `-- fcompile test: ${what}\n-- Returns ${returns}; tested rows: per entity, the training values at its latest event in [fc_start, fc_end) of ${relation}.`,
+    tested: `WITH tested AS (\n  SELECT ${cols.join(", ")}\n  FROM (\n${training.replace(/;\s*$/, "")}\n  ) AS fc_values\n)`,
+  };
 }
 
 /** A view's newest event time (all its rows, no window), as epoch microseconds in `newest_us`. */
