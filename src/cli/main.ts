@@ -12,6 +12,7 @@ import { registerPush } from "./push-command.js";
 import { registerRun } from "./run-command.js";
 import { registerServe } from "./serve-command.js";
 import { registerStatus } from "./status-command.js";
+import { registerTest } from "./test-command.js";
 import { registerTrain } from "./train-command.js";
 import { registerVerify } from "./verify-command.js";
 import { usageHint } from "./output.js";
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<void> {
   registerPlan(program);
   registerLs(program);
   registerClean(program);
+  registerTest(program);
   // A usage error commander finds (an unknown option, a missing required option or argument) names the command's help.
   for (const cmd of program.commands) cmd.showHelpAfterError(`(${usageHint(cmd.name())})`);
   program.addHelpText(

@@ -4,6 +4,7 @@ import { compileProject } from "../compile/compile-project.js";
 import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Registry } from "../registry/types.js";
+import { dataTestFiles } from "../governance/test/compile-data-tests.js";
 import { VERSION } from "../version.js";
 import { compileTargets } from "../warehouse/targets.js";
 import { dataFileColumns, loadProject } from "./common.js";
@@ -46,6 +47,7 @@ export async function compileInMemory(opts: ProjectOptions): Promise<CompiledBui
     const dataFiles = compiled.targets.length > 0 ? dataFileColumns(registry, true) : new Map();
     for (const ct of compiled.targets) {
       for (const [rel, sql] of compileProject(registry, ct, dataFiles)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);
+      for (const [rel, sql] of dataTestFiles(registry, ct)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);
     }
   } catch (err) {
     if (err instanceof FcUserError) return failed(err.diagnostics);

@@ -309,6 +309,17 @@ export class DuckDbWarehouse implements Warehouse {
     return out;
   }
 
+  async queryWithParameters(sql: string, params: Record<string, string>, what: string): Promise<Record<string, unknown>[]> {
+    const engine = this.engine();
+    for (const [name, value] of Object.entries(params)) await engine.setParameter(name, value);
+    try {
+      // DuckDB's own values: a timestamp's text keeps its microseconds (a JS Date would not).
+      return (await this.conn.runAndReadAll(sql)).getRowObjects() as Record<string, unknown>[];
+    } catch (err) {
+      throw new WarehouseError(`${what}: DuckDB (target '${this.target.name}'): ${(err as Error).message}`, sql);
+    }
+  }
+
   async *readRows(sql: string, { what = "query" }: { what?: string; batchSize?: number } = {}): AsyncGenerator<unknown[][]> {
     let result;
     try {

@@ -269,6 +269,24 @@ $fc$`,
     }
   }
 
+  async queryWithParameters(sql: string, params: Record<string, string>, what: string): Promise<Record<string, unknown>[]> {
+    // Transaction-local settings (Dialect.parameter) live as long as this read-only transaction.
+    await this.exec("BEGIN READ ONLY");
+    try {
+      const engine = this.engine();
+      for (const [name, value] of Object.entries(params)) await engine.setParameter(name, value);
+      let r;
+      try {
+        r = await this.client.query({ text: sql, types: TEXT_TIMESTAMPS });
+      } catch (err) {
+        throw new WarehouseError(`${what}: PostgreSQL (target '${this.target.name}'): ${(err as Error).message}`, sql);
+      }
+      return r.rows as Record<string, unknown>[];
+    } finally {
+      await this.client.query("ROLLBACK").catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
     await this.client.end();
   }
@@ -285,6 +303,12 @@ function makeFifo(file: string): boolean {
 const EXACT_TYPES = {
   getTypeParser: ((oid: number, format?: string) =>
     oid === 20 ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
+
+/** EXACT_TYPES, with timestamps kept as the server writes them (exact; no local-time Date). */
+const TEXT_TIMESTAMPS = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 1114 || oid === 1184 ? (v: string) => v : EXACT_TYPES.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
 };
 
 /** Like psql: without a user in the URL, PGUSER or the login name. */

@@ -154,6 +154,12 @@ export interface Warehouse {
    * (`checkOnly`: only those, writing nothing).
    */
   appendPushed(plan: PushAppendPlan, rows: readonly (readonly (string | null)[])[], opts?: { checkOnly?: boolean }): Promise<AppendResult>;
+  /**
+   * Runs one read-only query with run-time parameters (Dialect.parameter: `fc_start`, `fc_end`
+   * as UTC timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]`, or `-infinity` / `infinity`) and returns
+   * its rows as objects (`fcompile test`). `what` names it in errors.
+   */
+  queryWithParameters(sql: string, params: Record<string, string>, what: string): Promise<Record<string, unknown>[]>;
   /** Called with everything `run` and `materialize` send to the engine, in order (tests record it). */
   onStatement?: (s: ExecutedStatement) => void;
   close(): Promise<void>;

@@ -1,0 +1,154 @@
+import { usageError, userError } from "../diagnostics/diagnostic.js";
+import { compileDataTests } from "../governance/test/compile-data-tests.js";
+import type { DataTestResult, FreshnessResult, TestResult } from "../governance/test/results.js";
+import { parseDuration } from "../registry/durations.js";
+import { suggest } from "../registry/suggest.js";
+import { formatTimestamp, nowMicros } from "../timestamps.js";
+import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
+import type { ProjectOptions } from "./common.js";
+
+export type { DataTestResult, FreshnessResult, TestResult };
+
+/** How many failing rows a result shows. */
+export const SAMPLE_ROWS = 5;
+
+/** Options of `fcompile test` (docs/governance.md, "fcompile test"). */
+export interface TestOptions extends ProjectOptions {
+  /** The time freshness is measured against, and the window's end; default now. */
+  at?: string;
+  /** Test only the rows of `[at − window, at)` (a duration: `7d`); default every row. */
+  window?: string;
+  /** Views to test; default all. */
+  select?: string[];
+}
+
+/**
+ * `fcompile test`: runs the compiled data tests of the chosen views on the warehouse (rows of
+ * `[at − window, at)`, or every row without a window) and measures each view's freshness against
+ * `at`. Throws a usage error for a bad option or an unknown view; FC016 when a view's table is
+ * not built yet.
+ */
+export async function runDataTests(opts: TestOptions): Promise<TestResult> {
+  const at = opts.at !== undefined ? timestampOption("--at", opts.at) : nowMicros();
+  let start: bigint | undefined;
+  if (opts.window !== undefined) {
+    const seconds = parseDuration(opts.window);
+    if (seconds === undefined || seconds <= 0)
+      throw usageError(`--window '${opts.window}' is not a duration; write e.g. 7d, 12h, 30m (s m h d w)`);
+    start = at - BigInt(seconds) * 1_000_000n;
+  }
+  const { config, registry } = await loadProject(opts.projectDir);
+  const { target, ct } = compileTargetFor(config, opts.target);
+  const views = opts.select?.length ? opts.select : [...registry.views.keys()];
+  for (const v of views)
+    if (!registry.views.has(v)) throw usageError(`--select: unknown feature view '${v}'${suggest(v, registry.views.keys())}`);
+  const chosen = new Set(views);
+  const compiled = compileDataTests(registry, ct);
+  const tests = compiled.tests.filter((t) => chosen.has(t.view));
+  const freshness = compiled.freshness.filter((f) => chosen.has(f.view));
+  const params = {
+    fc_start: start === undefined ? "-infinity" : formatTimestamp(start),
+    fc_end: start === undefined ? "infinity" : formatTimestamp(at),
+  };
+  const dir = `target/compiled/${ct.dialect.name}`;
+  const wh = await openWarehouse(target, config.dir, registry, ct.dialect.name === "duckdb");
+  try {
+    await checkReady(wh, registry, ct, new Set([...tests.map((t) => t.view), ...freshness.map((f) => f.view)]));
+    const testResults: DataTestResult[] = [];
+    for (const t of tests) {
+      const what = `data test ${t.view}/${t.name} (${dir}/${t.path})`;
+      const count = await wh.queryWithParameters(`SELECT count(*) AS n FROM (\n${t.sql}\n) AS failing`, params, what);
+      const failing = Number(count[0]?.n ?? 0);
+      const sample =
+        failing === 0
+          ? []
+          : (await wh.queryWithParameters(`SELECT * FROM (\n${t.sql}\n) AS failing\nLIMIT ${SAMPLE_ROWS}`, params, what)).map(plainRow);
+      testResults.push({
+        view: t.view,
+        ...(t.feature !== undefined ? { feature: t.feature } : {}),
+        name: t.name,
+        kind: t.kind,
+        status: failing === 0 ? "pass" : "fail",
+        failing,
+        sample,
+        file: `${dir}/${t.path}`,
+      });
+    }
+    const freshResults: FreshnessResult[] = [];
+    for (const f of freshness) {
+      const view = registry.views.get(f.view)!;
+      const rows = await wh.queryWithParameters(f.sql, {}, `freshness of ${f.view} (${dir}/${f.path})`);
+      const raw = rows[0]?.newest_us;
+      const newest = raw === null || raw === undefined ? undefined : BigInt(raw as string | bigint | number);
+      const age = newest === undefined ? undefined : Number(at - newest) / 1e6;
+      const fr = view.freshness!;
+      const status: FreshnessResult["status"] =
+        age === undefined
+          ? fr.errorAfterSeconds !== undefined
+            ? "fail"
+            : "warn"
+          : fr.errorAfterSeconds !== undefined && age > fr.errorAfterSeconds
+            ? "fail"
+            : fr.warnAfterSeconds !== undefined && age > fr.warnAfterSeconds
+              ? "warn"
+              : "pass";
+      freshResults.push({
+        view: f.view,
+        status,
+        newest: newest === undefined ? null : formatTimestamp(newest),
+        ageSeconds: age ?? null,
+        ...(fr.warnAfter !== undefined ? { warnAfter: fr.warnAfter } : {}),
+        ...(fr.errorAfter !== undefined ? { errorAfter: fr.errorAfter } : {}),
+      });
+    }
+    return {
+      project: registry.project.name,
+      target: target.name,
+      at: formatTimestamp(at),
+      start: start === undefined ? null : formatTimestamp(start),
+      tests: testResults,
+      freshness: freshResults,
+      ok: testResults.every((t) => t.status === "pass") && freshResults.every((f) => f.status !== "fail"),
+    };
+  } finally {
+    await wh.close();
+  }
+}
+
+/** A result row with values JSON can hold: bigints as numbers when exact, engine values (DuckDB timestamps) as their text. */
+function plainRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (v instanceof Date) out[k] = v.toISOString();
+    else if (typeof v === "bigint")
+      out[k] = v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : String(v);
+    else if (v !== null && typeof v === "object") out[k] = String(v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** The failures of a result (failed tests, views past error_after), as `--alert-webhook` posts them. */
+export function failuresOf(r: TestResult): object {
+  return {
+    project: r.project,
+    target: r.target,
+    at: r.at,
+    start: r.start,
+    failures: [
+      ...r.tests.filter((t) => t.status === "fail").map((t) => ({ check: "test", ...t })),
+      ...r.freshness.filter((f) => f.status === "fail").map((f) => ({ check: "freshness", ...f })),
+    ],
+  };
+}
+
+/** POSTs the failures as JSON to `url`; throws FC016 when the server is unreachable or answers other than 2xx. */
+export async function postFailures(url: string, r: TestResult): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(failuresOf(r)) });
+  } catch (err) {
+    throw userError("FC016", `--alert-webhook ${url}: ${(err as Error).message}`);
+  }
+  if (!res.ok) throw userError("FC016", `--alert-webhook ${url}: the server answered ${res.status} ${res.statusText}`);
+}

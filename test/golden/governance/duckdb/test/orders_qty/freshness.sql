@@ -1,0 +1,3 @@
+-- fcompile test: freshness of orders_qty: its newest event time (epoch microseconds; NULL without rows)
+SELECT epoch_us(max(CAST("ts" AS TIMESTAMP))) AS newest_us
+FROM "t"."source__orders";

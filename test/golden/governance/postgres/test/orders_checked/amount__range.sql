@@ -1,0 +1,10 @@
+-- fcompile test: orders_checked.amount range [0, 1000] (definitions/orders.yml:15)
+-- Returns the failing rows; tested rows: "t"."source__orders" with "ts" in [fc_start, fc_end).
+WITH tested AS (
+  SELECT "customer_id", CAST("ts" AS TIMESTAMP) AS "ts", CAST("amount" AS DOUBLE PRECISION) AS "amount"
+  FROM "t"."source__orders"
+  WHERE CAST("ts" AS TIMESTAMP) >= CAST(current_setting('fcompile.start_time') AS TIMESTAMP) AND CAST("ts" AS TIMESTAMP) < CAST(current_setting('fcompile.end_time') AS TIMESTAMP)
+)
+SELECT "customer_id", "ts", "amount"
+FROM tested
+WHERE "amount" IS NOT NULL AND ("amount" < 0 OR "amount" > 1000);
