@@ -18,6 +18,7 @@ const STAGES = [
   "online",
   "client",
   "server",
+  "governance",
   "commands",
   "cli",
   "index.ts",
@@ -32,7 +33,7 @@ function sourceFiles(dir: string): string[] {
 const stageOf = (file: string): string => path.relative("src", file).split(path.sep)[0]!.replace(/\.js$/, ".ts");
 
 describe("layering", () => {
-  it("no stage imports from a later one (project → registry → compile → warehouse → online → client → server → commands → cli)", () => {
+  it("no stage imports from a later one (project → registry → compile → warehouse → online → client → server → governance → commands → cli)", () => {
     const backwards: string[] = [];
     for (const file of sourceFiles("src")) {
       const from = stageOf(file);

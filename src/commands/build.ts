@@ -7,10 +7,22 @@ import { VERSION } from "../version.js";
 import { compileTargets } from "../warehouse/targets.js";
 import { dataFileColumns, loadProject } from "./common.js";
 import type { ProjectOptions } from "./common.js";
+import type { LintDiagnostic } from "../governance/lint/lint-registry.js";
+import { lintProject } from "./lint.js";
 import { writeTargetDir } from "./target-dir.js";
 
-/** `fcompile build`: validate and compile; writes target/ atomically only when there is no error. */
-export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagnostics: Diagnostic[]; files: number }> {
+/**
+ * `fcompile build`: validate and compile; writes target/ atomically only when there is no error.
+ * `lint` holds the lint findings of a project that compiles (docs/governance.md, "lint"), as
+ * warnings unless their rule is set to `error` or `strict` is given: an error among them writes
+ * nothing. `diagnostics` are the project's own problems.
+ */
+export async function build(opts: ProjectOptions & { strict?: boolean }): Promise<{
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  lint?: LintDiagnostic[];
+  files: number;
+}> {
   let loaded;
   try {
     loaded = await loadProject(opts.projectDir);
@@ -37,6 +49,8 @@ export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagno
     throw err;
   }
   for (const [name, ts] of compileClientAccessors(registry)) files.set(`client/${name}`, ts);
+  const lint = lintProject(config, registry, opts.strict);
+  if (lint.some((d) => d.severity === "error")) return { ok: false, diagnostics: loaded.diagnostics, lint, files: 0 };
   writeTargetDir(config.dir, files);
-  return { ok: true, diagnostics: loaded.diagnostics, files: files.size };
+  return { ok: true, diagnostics: loaded.diagnostics, lint, files: files.size };
 }
