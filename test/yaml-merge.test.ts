@@ -71,7 +71,7 @@ describe("YAML merge keys", () => {
     const r = await buildWith(yml);
     expect(r.ok).toBe(false);
     expect(r.diagnostics).toEqual([
-      "definitions/d.yml:10:5: error FC002: unknown key 'colour'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, lateness, owner, description, tags, features, aggregations, hop",
+      "definitions/d.yml:10:5: error FC002: unknown key 'colour'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, lateness, owner, description, tags, features, aggregations, hop, freshness, tests",
       `definitions/d.yml:11:10: error FC003: invalid value "30 days" for 'ttl': A duration: a whole number and a unit, s m h d or w (e.g. 30d).`,
     ]);
   });
