@@ -108,6 +108,9 @@ function labelFindings(reg: Registry, files: FileTexts): LintFinding[] {
       const labelSource = new Map<string, string>();
       for (const s of sources) for (const l of labelsOf(s)) labelSource.set(l, s);
       if (labelSource.size === 0) continue;
+      const words = sqlWords(rows.sqlText);
+      // Parsed only when the SQL names a label at all.
+      if (!words.some((w) => labelSource.has(w.word))) continue;
       const shape = selectShape(rows.parts);
       if (!shape) continue;
       // The outputs the view's features come from: the features (SQL views), the aggregated columns (aggregation views).
@@ -115,7 +118,6 @@ function labelFindings(reg: Registry, files: FileTexts): LintFinding[] {
         view.kind === "sql"
           ? view.features.map((f) => [f.name, f.name] as const)
           : view.features.flatMap((f) => (f.aggregation.column !== undefined ? [[f.name, f.aggregation.column] as const] : []));
-      const words = sqlWords(rows.sqlText);
       for (const [feature, column] of used) {
         const output = shape.outputs.get(column.toLowerCase());
         const label = output && [...output.reads].find((c) => labelSource.has(c));

@@ -24,8 +24,22 @@ export interface SelectShape {
   outputs: Map<string, SelectOutput>;
 }
 
-/** The shape of SQL made of `parts`; undefined when it does not parse or is not one plain SELECT (a UNION, several statements). */
+const shapes = new WeakMap<readonly SqlPart[], SelectShape | null>();
+
+/**
+ * The shape of SQL made of `parts`; undefined when it does not parse or is not one plain SELECT (a
+ * UNION, several statements). Parsed once per `parts` (parsing is most of lint's time).
+ */
 export function selectShape(parts: readonly SqlPart[]): SelectShape | undefined {
+  let shape = shapes.get(parts);
+  if (shape === undefined) {
+    shape = parseShape(parts) ?? null;
+    shapes.set(parts, shape);
+  }
+  return shape ?? undefined;
+}
+
+function parseShape(parts: readonly SqlPart[]): SelectShape | undefined {
   let ast = parseUserSql(parts) as Node | Node[] | undefined;
   if (Array.isArray(ast)) ast = ast.length === 1 ? ast[0] : undefined;
   if (!ast || ast.type !== "select" || ast._next || !Array.isArray(ast.columns)) return undefined;
