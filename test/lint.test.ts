@@ -182,6 +182,45 @@ describe("fcompile lint", () => {
     ]);
   });
 
+  it("compares aggregations over SQL events by their normalized SQL, and finds a label read by a filter, at the word", async () => {
+    const view = (name: string, file: string, feature: string, extra = ""): string[] => [
+      `  - name: ${name}`,
+      `    sql: ${file}`,
+      "    timestamp: ts",
+      ...DOC,
+      "    aggregations:",
+      `      - {name: ${feature}, function: sum, column: amount, type: float64, window: 1d, description: Spend${extra}}`,
+    ];
+    const yml = lines(
+      "feature_views:",
+      ...view("paid_a", "a.sql", "paid_1d"),
+      ...view("paid_b", "b.sql", "paid_day"),
+      "  - name: honest",
+      "    source: orders",
+      ...DOC,
+      "    aggregations:",
+      "      - {name: spend_1d, function: sum, column: amount, window: 1d, filter: NOT is_fraud, description: Honest spend}",
+    );
+    const files = {
+      "definitions/v.yml": yml,
+      "definitions/a.sql": 'SELECT customer_id, ts, amount FROM {{source "orders"}} WHERE amount > 0 AND customer_id <> 0\n',
+      "definitions/b.sql":
+        'select o.customer_id, o.ts, o.amount\nfrom {{source "orders"}} o\nwhere 0 <> o.customer_id and 0 < amount -- same rows\n',
+    };
+    const found = await lintOf(files);
+    // (`0 < amount` is not `amount > 0` once normalized: only commutative operators are reordered)
+    expect(found).toEqual([
+      "definitions/v.yml:24:81: warning FC109: feature 'honest:spend_1d' is computed from 'is_fraud', a label of source 'orders' " +
+        "(known only after the event): drop it, or remove 'is_fraud' from the source's labels if it is not one [label_leak]",
+    ]);
+    files["definitions/b.sql"] =
+      'select o.customer_id, o.ts, o.amount\nfrom {{source "orders"}} o\nwhere 0 <> o.customer_id and amount > 0\n';
+    expect((await lintOf(files)).map((d) => d.split(" ").slice(0, 6).join(" "))).toEqual([
+      "definitions/v.yml:17:16: warning FC105: aggregation 'paid_b:paid_day' computes",
+      "definitions/v.yml:24:81: warning FC109: feature 'honest:spend_1d' is",
+    ]);
+  });
+
   it("finds a view without an owner or freshness and a feature without a description", async () => {
     const yml = lines(
       "feature_views:",
