@@ -5,7 +5,8 @@
 // The project (in a temp folder): 5 entities (one with a composite key), one table source per
 // view (a third with a created_timestamp), plain views of 5 to 8 features each with assorted
 // ttls, spread over --files definition files, and --services feature services that each pick
-// 20 views (half `view:*`, half two named features). Timed: `bin/fcompile build --project DIR`
+// 20 views (half `view:*`, half two named features). The project is lint-clean (every view has an
+// owner and freshness, every feature a description), so build prints no finding. Timed: `bin/fcompile build --project DIR`
 // in a fresh process (node start-up included), and `build()` from dist/index.js in this process.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -50,13 +51,14 @@ export function generateProject(dir, { views = 1000, files = 20, services = 5 } 
         `    source: src_${name}`,
         ...(ttl ? [`    ttl: ${ttl}`] : []),
         `    owner: team-${v % 7}@example.com`,
+        "    freshness: {warn_after: 1d, error_after: 3d}",
         `    description: Generated feature view number ${v}`,
         `    tags: {domain: d${v % 11}, tier: ${v % 2 ? "gold" : "silver"}}`,
         "    features:",
       );
       const feats = [];
       for (let k = 0; k < nFeatures; k++) {
-        const fname = `${name}_f${k}`;
+        const fname = `feat${k}_${String(v).padStart(4, "0")}`; // unique across views, without the view's name (lint)
         feats.push(fname);
         viewLines.push(`      - {name: ${fname}, type: ${TYPES[(v + k) % TYPES.length]}, description: feature ${k} of ${name}}`);
       }

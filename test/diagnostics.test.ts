@@ -521,7 +521,7 @@ describe("diagnostics point at file, line and column", () => {
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
       `fcompile.yaml:1:7: error FC009: unsafe identifier "Shop" for 'name': project name: a lower-case letter, then lower-case letters, digits or underscores. Namespaces online keys and warehouse objects.`,
       `fcompile.yaml:3:17: error FC003: 'type' must be one of: duckdb, postgres (got "oracle")`,
-      "fcompile.yaml:4:1: error FC013: unknown key 'extra'; expected one of: name, definitions, target, targets, online",
+      "fcompile.yaml:4:1: error FC013: unknown key 'extra'; expected one of: name, definitions, target, targets, online, lint",
     ]);
   });
 });

@@ -74,7 +74,7 @@ describe("YAML merge keys", () => {
     expect(r.diagnostics).toEqual([
       "definitions/d.yml:8:16: error FC006: unknown entity 'customr' in view 'a'; did you mean 'customer'?",
       "definitions/d.yml:8:16: error FC006: unknown entity 'customr' in view 'b'; did you mean 'customer'?",
-      "definitions/d.yml:10:5: error FC002: unknown key 'colour'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, lateness, owner, description, tags, features, aggregations, hop",
+      "definitions/d.yml:10:5: error FC002: unknown key 'colour'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, lateness, owner, description, tags, features, aggregations, hop, freshness, tests",
       `definitions/d.yml:11:10: error FC003: invalid value "30 days" for 'ttl': a duration: a whole number and a unit, s m h d or w (e.g. 30d).`,
     ]);
   });

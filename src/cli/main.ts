@@ -4,6 +4,7 @@ import { registerBuild } from "./build-command.js";
 import { registerClean } from "./clean-command.js";
 import { registerGet } from "./get-command.js";
 import { registerInit } from "./init-command.js";
+import { registerLint } from "./lint-command.js";
 import { registerLoad } from "./load-command.js";
 import { registerLs } from "./ls-command.js";
 import { registerMaterialize } from "./materialize-command.js";
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride();
   registerInit(program);
   registerBuild(program);
+  registerLint(program);
   registerRun(program);
   registerTrain(program);
   registerMaterialize(program);
@@ -52,6 +54,7 @@ export async function main(argv: string[]): Promise<void> {
     `
 Typical session:
   fcompile build                 validate and compile (no database needed)
+  fcompile lint                  naming, duplicates, leakage, documentation (--strict in CI)
   fcompile run                   load file sources, build SQL views in the warehouse
   fcompile train --service churn_model --entities labels.csv --out train.parquet
   fcompile materialize --end 2025-06-01   latest values per entity, for the online store

@@ -9,6 +9,9 @@ import { VERSION } from "../version.js";
 import { compileTargets } from "../warehouse/targets.js";
 import { dataFileColumns, loadProject } from "./common.js";
 import type { ProjectOptions } from "./common.js";
+import type { ProjectConfig } from "../project/read-project.js";
+import type { LintDiagnostic } from "../governance/lint/lint-registry.js";
+import { lintProject } from "./lint.js";
 import { writeTargetDir } from "./target-dir.js";
 
 /** What `build` would write, compiled in memory: file path under target/ → text. */
@@ -21,6 +24,8 @@ export interface CompiledBuild {
   registry?: Registry;
   /** The project folder (undefined when it did not load). */
   dir?: string;
+  /** The project's configuration (undefined when it did not load). */
+  config?: ProjectConfig;
 }
 
 /**
@@ -54,13 +59,25 @@ export async function compileInMemory(opts: ProjectOptions): Promise<CompiledBui
     throw err;
   }
   for (const [name, ts] of compileClientAccessors(registry)) files.set(`client/${name}`, ts);
-  return { ok: true, diagnostics: loaded.diagnostics, files, registry, dir: config.dir };
+  return { ok: true, diagnostics: loaded.diagnostics, files, registry, dir: config.dir, config };
 }
 
-/** `fcompile build`: validate and compile; writes target/ atomically only when there is no error. */
-export async function build(opts: ProjectOptions): Promise<{ ok: boolean; diagnostics: Diagnostic[]; files: number }> {
+/**
+ * `fcompile build`: validate and compile; writes target/ atomically only when there is no error.
+ * `lint` holds the lint findings of a project that compiles (docs/governance.md, "lint"), as
+ * warnings unless their rule is set to `error` or `strict` is given: an error among them writes
+ * nothing. `diagnostics` are the project's own problems.
+ */
+export async function build(opts: ProjectOptions & { strict?: boolean }): Promise<{
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  lint?: LintDiagnostic[];
+  files: number;
+}> {
   const r = await compileInMemory(opts);
   if (!r.ok) return { ok: false, diagnostics: r.diagnostics, files: 0 };
+  const lint = lintProject(r.config!, r.registry!, opts.strict);
+  if (lint.some((d) => d.severity === "error")) return { ok: false, diagnostics: r.diagnostics, lint, files: 0 };
   writeTargetDir(r.dir!, r.files);
-  return { ok: true, diagnostics: r.diagnostics, files: r.files.size };
+  return { ok: true, diagnostics: r.diagnostics, lint, files: r.files.size };
 }

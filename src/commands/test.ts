@@ -2,7 +2,7 @@ import { usageError, userError } from "../diagnostics/diagnostic.js";
 import { compileDataTests } from "../governance/test/compile-data-tests.js";
 import type { DataTestResult, FreshnessResult, TestResult } from "../governance/test/results.js";
 import { parseDuration } from "../registry/durations.js";
-import { suggest } from "../registry/suggest.js";
+import { suggest } from "../suggest.js";
 import { formatTimestamp, nowMicros } from "../timestamps.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";

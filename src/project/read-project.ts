@@ -26,6 +26,8 @@ export interface ProjectConfig {
   target?: string;
   targets: Record<string, RawTarget>;
   online: { type: "sqlite" | "redis"; path?: string; url?: string };
+  /** `lint:` as written (src/governance/lint/config.ts reads it); undefined when absent or malformed (reported). */
+  lint?: unknown;
   file: YamlFile;
 }
 
@@ -62,7 +64,7 @@ export function readProject(dir: string, bag: DiagnosticBag): RawProject | undef
   const broken = [...checkAgainstSchema(yaml, "config", bag)];
   // A wrong target or online store is reported and the definitions are still read and checked (every
   // problem in one run); the project's name and definition folders are needed to go on.
-  const beside = (p: string): boolean => /^\/(targets|target|online)(\/|$)/.test(p);
+  const beside = (p: string): boolean => /^\/(targets|target|online|lint)(\/|$)/.test(p);
   if (broken.some((p) => !beside(p))) return undefined;
   const raw = (yaml.value ?? {}) as Partial<ProjectConfig>;
   const config: ProjectConfig = {
@@ -72,6 +74,7 @@ export function readProject(dir: string, bag: DiagnosticBag): RawProject | undef
     target: raw.target,
     targets: raw.targets ?? { local: { type: "duckdb", path: "warehouse.duckdb" } },
     online: raw.online ?? { type: "sqlite", path: "online.sqlite" },
+    lint: broken.some((p) => p.startsWith("/lint")) ? undefined : raw.lint,
     file: yaml,
   };
   const targetsMap = typeof config.targets === "object" && config.targets !== null && !Array.isArray(config.targets);

@@ -122,8 +122,9 @@ export function readAggregations(
     const aggregation: Aggregation = {
       function: fn,
       functionAt: at(i, "function"),
-      ...(column !== undefined ? { column } : {}),
+      ...(column !== undefined ? { column, columnAt: at(i, "column") } : {}),
       window,
+      windowAt: at(i, "window"),
       ...(windowSeconds !== undefined && window !== "lifetime" ? { windowSeconds } : {}),
       ...(typeof a.filter === "string" ? { filter: a.filter, filterAt: at(i, "filter") } : {}),
     };

@@ -111,7 +111,8 @@ function viewInputEntry(reg: Registry, view: FeatureView): unknown {
  */
 function featureEntry(f: Feature | AggregationFeature, withFilterExpr = true): Record<string, unknown> {
   if (!("aggregation" in f)) return strip(f);
-  const drop = withFilterExpr ? ["filterAt", "functionAt", "windowSeconds"] : ["filterAt", "functionAt", "windowSeconds", "filterExpr"];
+  const at = ["filterAt", "functionAt", "columnAt", "windowAt", "windowSeconds"];
+  const drop = withFilterExpr ? at : [...at, "filterExpr"];
   return { ...strip(f, "aggregation"), aggregation: strip(f.aggregation, ...drop) };
 }
 

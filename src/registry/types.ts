@@ -191,8 +191,12 @@ export interface Aggregation {
   functionAt?: SourceLocation;
   /** The aggregated column; absent only for `count` (which then counts events). */
   column?: string;
+  /** Where the column is written (for diagnostics about it, e.g. lint's label leak). */
+  columnAt?: SourceLocation;
   /** The window as written: a duration (`30d`) or `lifetime`. */
   window: string;
+  /** Where the window is written. */
+  windowAt?: SourceLocation;
   /** The window in seconds; undefined for `lifetime`. */
   windowSeconds?: number;
   /** An SQL predicate over the events' columns, as written; events for which it is not true are left out. */
