@@ -67,11 +67,11 @@ describe("diagnostics point at file, line and column", () => {
       "    aggregations: [{name: n, function: count, window: 1d, wat: 2}, {name: s, function: sum, column: nope, window: 1d}]",
     ].join("\n");
     expect(await diagnose({ "definitions/a.yml": yml, "data/stats.csv": "customer_id,ts,f\n1,2025-01-01 00:00:00,2\n" })).toEqual([
-      "definitions/a.yml:6:59: error FC002: unknown key 'bogus'; expected one of: name, path, table, timestamp, created_timestamp, push, dedupe_key, description, owner, tags",
-      "definitions/a.yml:11:5: error FC002: unknown key 'late_ness'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, lateness, owner, description, tags, features, aggregations, hop",
+      "definitions/a.yml:6:59: error FC002: unknown key 'bogus'; expected one of: name, path, table, timestamp, created_timestamp, push, dedupe_key, description, owner, tags, labels",
+      "definitions/a.yml:11:5: error FC002: unknown key 'late_ness'; expected one of: name, entities, source, sql, timestamp, created_timestamp, ttl, lateness, owner, description, tags, features, aggregations, hop, freshness, tests",
       "definitions/a.yml:12:10: error FC003: 'hop' applies only to aggregation views; feature view 'v' has no aggregations",
-      "definitions/a.yml:13:39: error FC002: unknown key 'colour'; expected one of: name, type, description, owner, tags",
-      "definitions/a.yml:17:59: error FC002: unknown key 'wat'; expected one of: name, function, column, window, filter, type, description, owner, tags",
+      "definitions/a.yml:13:39: error FC002: unknown key 'colour'; expected one of: name, type, description, owner, tags, tests, drift",
+      "definitions/a.yml:17:59: error FC002: unknown key 'wat'; expected one of: name, function, column, window, filter, type, description, owner, tags, tests, drift",
       "definitions/a.yml:17:75: error FC017: column 'nope' of sum in view 'a' is not in data/stats.csv (columns: customer_id, ts, f)",
     ]);
   });

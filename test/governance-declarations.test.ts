@@ -115,7 +115,7 @@ describe("governance declarations", () => {
     expect(r.ok).toBe(false);
     expect(r.diagnostics).toEqual([
       "definitions/a.yml:9:24: error FC017: label 'outcome' of source 'orders' is not a column of its data file (columns: customer_id, ts, amount, segment, is_fraud)",
-      `definitions/a.yml:14:10: error FC003: invalid value "30 days" for 'ttl': A duration: a whole number and a unit, s m h d or w (e.g. 30d).`,
+      `definitions/a.yml:14:10: error FC003: invalid value "30 days" for 'ttl': a duration: a whole number and a unit, s m h d or w (e.g. 30d).`,
       "definitions/a.yml:15:29: error FC003: freshness of view 'stats': warn_after (7d) is longer than error_after (2d); a view goes stale in warning first",
       `definitions/a.yml:16:13: error FC003: item 1 of 'tests' must be one of: unique_per_entity_and_time (got "unique_per_key")`,
       "definitions/a.yml:20:25: error FC003: range of feature 'amount' in view 'stats': min 10 is greater than max 1",
