@@ -102,7 +102,12 @@ export async function settlePushLayouts(
     if (!cols) described.set(push.source, (cols = await wh.describe(sourceRelation(reg.sources.get(push.source)!, ct))));
     push.columns = cols.map((c) => c.name);
     push.floatColumns = cols.filter((c) => FLOAT_TYPE.test(c.type.trim())).map((c) => c.name);
-    push.columnChecks = Object.fromEntries(cols.flatMap((c) => (columnCheckOf(c.type) ? [[c.name, columnCheckOf(c.type)!]] : [])));
+    push.columnChecks = Object.fromEntries(
+      cols.flatMap((c) => {
+        const check = columnCheckOf(c.type);
+        return check ? [[c.name, check]] : [];
+      }),
+    );
     const types = new Map(cols.map((c) => [c.name, c.type]));
     if (push.dedupeKey !== null) {
       const type = types.get(push.dedupeKey) ?? "unknown";

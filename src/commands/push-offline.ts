@@ -1,6 +1,6 @@
 import { rowsAndProblems } from "../online/push/types.js";
-import { columnValueProblem, isNonFinite, notFinite } from "../online/push/values.js";
-import { FLOAT_TYPE, columnCheckOf } from "./push-layout.js";
+import { columnValueProblem } from "../online/push/values.js";
+import { columnCheckOf } from "./push-layout.js";
 import { compilePushAppend, isTimestampType, requiredPushColumns } from "../compile/push-append.js";
 import type { CompileTarget } from "../compile/relations.js";
 import { sourceRelation } from "../compile/relations.js";
@@ -82,7 +82,11 @@ export async function appendOffline(
   const required = requiredPushColumns(reg, src);
   for (const c of required) if (!types.has(c)) throw userError("FC017", `column '${c}' of source '${src.name}' is not in ${target}`);
   for (const c of required) if (!seen.has(c)) names.push(c);
-  const columns = names.map((name) => ({ name, type: types.get(name)! }));
+  // Per column, once: the checks pushes online make (src/commands/push-layout.ts) and how its text is written.
+  const columns = names.map((name) => {
+    const type = types.get(name)!;
+    return { name, type, check: columnCheckOf(type), timestamp: isTimestampType(type), integer: INTEGER_TYPE.test(type.trim()) };
+  });
   const text: (string | null)[][] = rows.map((r, i) =>
     columns.map((c) => {
       const v = r[c.name];
@@ -90,14 +94,13 @@ export async function appendOffline(
         if (required.includes(c.name)) problems.push({ row: i + 1, column: c.name, reason: `is required (${roleOf(src, c.name)})` });
         return null;
       }
-      // The checks pushes online make (src/commands/push-layout.ts): what the warehouse would refuse or change.
-      const check = columnCheckOf(c.type);
-      const wrong = check ? columnValueProblem(v, check) : FLOAT_TYPE.test(c.type.trim()) && isNonFinite(v) ? notFinite(v) : undefined;
+      // What the warehouse would refuse or change (every float and decimal type has a check: NaN is one).
+      const wrong = c.check ? columnValueProblem(v, c.check) : undefined;
       if (wrong !== undefined) {
         problems.push({ row: i + 1, column: c.name, reason: wrong });
         return null;
       }
-      const out = valueText(v, isTimestampType(c.type), INTEGER_TYPE.test(c.type.trim()));
+      const out = valueText(v, c.timestamp, c.integer);
       if ("reason" in out) {
         problems.push({ row: i + 1, column: c.name, reason: out.reason });
         return null;
