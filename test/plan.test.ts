@@ -58,8 +58,8 @@ feature_services:
 
 const FILES = {
   "fcompile.yaml": CONFIG,
-  "data/orders.csv": "customer_id,order_ts,amount,status\n1,2025-01-01 00:00:00,10.5,paid\n",
-  "data/profiles.csv": "customer_id,updated_at,segment,age,score,email\n1,2025-01-01 00:00:00,vip,40,0.5,a@b.c\n",
+  "data/orders.csv": "customer_id,store_id,order_ts,amount,status\n1,7,2025-01-01 00:00:00,10.5,paid\n",
+  "data/profiles.csv": "customer_id,store_id,updated_at,segment,age,score,email\n1,7,2025-01-01 00:00:00,vip,40,0.5,a@b.c\n",
   "definitions/shop.yml": DEFS,
 };
 
@@ -150,6 +150,52 @@ describe("fcompile plan: breaking changes", () => {
         "  view unused       materialization hash changed: join key types changed",
         "",
         "4 breaking changes: exit 1 (pass --allow-breaking to accept)",
+      ),
+    );
+  });
+
+  it("a renamed join key of an entity, and a view keyed by another entity", async () => {
+    const store = "entities:\n  - name: store\n    join_keys: [{name: store_id, type: int64}]\n";
+    expect(
+      await planWith((d) => d.replace("join_keys: [{name: customer_id, type: int64}]", "join_keys: [{name: store_id, type: int64}]")),
+    ).toBe(
+      lines(
+        "plan against deployed.json: 4 breaking, 3 backfill, 0 non-breaking, 0 documentation-only",
+        "",
+        "BREAKING (4)",
+        "  entity customer   join_keys [customer_id] → [store_id]; join key types {customer_id: int64} → {store_id: int64}",
+        "  view order_stats  join_keys [customer_id] → [store_id]; join key types {customer_id: int64} → {store_id: int64}",
+        "  view profile      join_keys [customer_id] → [store_id]; join key types {customer_id: int64} → {store_id: int64}",
+        "  view unused       join_keys [customer_id] → [store_id]; join key types {customer_id: int64} → {store_id: int64}",
+        "",
+        "BACKFILL (3)",
+        "  view order_stats  materialization hash changed: join_keys, join key types changed",
+        "  view profile      materialization hash changed: join_keys, join key types changed",
+        "  view unused       materialization hash changed: join_keys, join key types changed",
+        "",
+        "4 breaking changes: exit 1 (pass --allow-breaking to accept)",
+      ),
+    );
+    expect(
+      await planWith((d) =>
+        d
+          .replace("entities:\n", store)
+          .replace("entities: [customer]\n    source: profiles\n    ttl: 7d", "entities: [store]\n    source: profiles\n    ttl: 7d"),
+      ),
+    ).toBe(
+      lines(
+        "plan against deployed.json: 1 breaking, 1 backfill, 1 non-breaking, 0 documentation-only",
+        "",
+        "BREAKING (1)",
+        "  view unused  entities [customer] → [store]; join_keys [customer_id] → [store_id]; join key types {customer_id: int64} → {store_id: int64}",
+        "",
+        "BACKFILL (1)",
+        "  view unused  materialization hash changed: entities, join_keys, join key types changed",
+        "",
+        "NON-BREAKING (1)",
+        "  entity store  added",
+        "",
+        "1 breaking change: exit 1 (pass --allow-breaking to accept)",
       ),
     );
   });
