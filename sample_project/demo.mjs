@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The whole loop on the embedded defaults: generate data, build, run, train, materialize, load
+// The whole loop on the embedded defaults: generate data, build, run, test the data, train, materialize, load
 // into the embedded online store, read online, push a new order, and check online against training.
 // Usage: npm run demo [-- --scale N]
 import { spawnSync } from "node:child_process";
@@ -32,6 +32,14 @@ if (!existsSync(path.join(here, "out"))) mkdirSync(path.join(here, "out"));
 step("generate the raw data (seeded)", process.execPath, ["generate-data.mjs", "--seed", "42", "--scale", scale]);
 step("validate and compile the definitions", process.execPath, [fcompile, "build"]);
 step("load the file sources and build the SQL feature views in DuckDB", process.execPath, [fcompile, "run"]);
+step("data tests and freshness on the last 30 days of data (the data ends on 2026-01-01)", process.execPath, [
+  fcompile,
+  "test",
+  "--at",
+  "2026-01-01",
+  "--window",
+  "30d",
+]);
 step("a point-in-time correct training set for the churn model", process.execPath, [
   fcompile,
   "train",

@@ -90,5 +90,6 @@ function formatAge(seconds: number): string {
   if (seconds < 0) return `${formatAge(-seconds)} in the future, i.e. not`;
   if (seconds >= 86400) return `${(seconds / 86400).toFixed(1)}d`;
   if (seconds >= 3600) return `${(seconds / 3600).toFixed(1)}h`;
+  if (seconds >= 60) return `${(seconds / 60).toFixed(1)}m`;
   return `${Math.round(seconds)}s`;
 }
