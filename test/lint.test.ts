@@ -294,6 +294,12 @@ describe("fcompile lint", () => {
     ]);
   });
 
+  it("has no finding on the sample project, even with --strict", async () => {
+    const r = await fcompileIn(path.resolve("sample_project"), "lint", "--strict");
+    expect(r.stdout + r.stderr).toBe("lint ok: no findings\n");
+    expect(r.status).toBe(0);
+  });
+
   it("has no finding on a clean project", async () => {
     const yml = lines(
       "feature_views:",
