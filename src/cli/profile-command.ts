@@ -30,8 +30,8 @@ export function registerProfile(program: Command): void {
 Profiles the rows 'fcompile test' tests: a plain view's source rows, an SQL view's table, an
 aggregation's feature values at each entity's latest event time. Numbers get mean, stddev,
 quantiles (approximate on DuckDB) and a 10-bin quantile histogram; every feature gets its count,
-NULL rate, distinct count (approximate on DuckDB) and up to 20 most frequent values (none for a
-float with more than 10000 distinct values). 'fcompile build' writes each view's query to
+NULL rate, distinct count and up to 20 most frequent values (a float with more than 10000
+distinct values: no top values, and an estimated distinct count). 'fcompile build' writes each view's query to
 target/compiled/<dialect>/profile/<view>.sql (set fc_start and fc_end to run it by hand).
 A feature with drift: {baseline: NAME} is compared with profiles/NAME.json by 'fcompile test'.
 

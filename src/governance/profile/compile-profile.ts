@@ -1,13 +1,15 @@
 /**
  * Compiles a view's profile query (docs/governance.md, "fcompile profile"): over the rows
  * `fcompile test` tests (testedRows: `[fc_start, fc_end)`), one pass computes every feature's
- * count, NULLs, distinct values, min, max, mean, stddev and quantiles (the deciles among them);
- * a second pass counts each number in its decile bin; a third, one GROUP BY with a grouping set
- * per feature, counts each feature's values for its most frequent ones (a float's only when it
- * has at most FLOAT_TOP_VALUES_MAX_DISTINCT distinct values). The result is long: one row per (feature, part, k) with `value` (text), `n` (count) or
- * `x` (a double), read back by readProfileRows. Quantiles and distinct counts are approximate on
- * DuckDB (approx_quantile, approx_count_distinct), exact on PostgreSQL (percentile_cont,
- * count(DISTINCT)). Pure: no connection.
+ * count, NULLs, min, max, mean, stddev and quantiles (the deciles among them); a second counts
+ * each number in its decile bin; a third, one GROUP BY with a grouping set per feature, counts
+ * each feature's values: its most frequent ones and its distinct count (a float's only when it
+ * has at most FLOAT_TOP_VALUES_MAX_DISTINCT distinct values by a first estimate, which is
+ * otherwise the answer). The result is long: one row per (feature, part, k) with `value` (text),
+ * `n` (a count) or `x` (a double), read back by readProfileRows. Quantiles are approximate on
+ * DuckDB (approx_quantile), exact on PostgreSQL (percentile_cont); the estimate of a float's
+ * distinct count is approx_count_distinct on DuckDB, count(DISTINCT) on PostgreSQL. Pure: no
+ * connection.
  */
 import type { CompileTarget } from "../../compile/relations.js";
 import type { FeatureView, Registry } from "../../registry/types.js";
@@ -83,18 +85,29 @@ export function compileProfile(reg: Registry, view: FeatureView, t: CompileTarge
   const out: string[] = [
     `SELECT '' AS feature, 'rows' AS part, 0 AS k, CAST(NULL AS ${text}) AS value, CAST(n AS ${big}) AS n, CAST(NULL AS ${double}) AS x FROM stats`,
   ];
+  const exactDistinct = (i: number): string => `(SELECT count(*) FROM groups WHERE g${i} = 0 AND x${i} IS NOT NULL)`;
   const edgeIndex = (k: number): number => QUERY_QUANTILES.indexOf(k / HISTOGRAM_BINS) + 1;
   view.features.forEach((f, i) => {
     const col = q(f.name);
     const kind = profileKind(f.type);
     const asDouble = `CAST(${col} AS ${double})`;
-    stats.push(`count(${col}) AS c${i}`, `${fn.distinct(col)} AS d${i}`);
+    const float = f.type === "float32" || f.type === "float64";
+    // Distinct values are counted exactly from the value counts (groups); a float's estimate first
+    // decides whether it has too many to count (then the estimate is the answer).
+    stats.push(`count(${col}) AS c${i}`, ...(float ? [`${fn.distinct(col)} AS d${i}`] : []));
     if (kind === "boolean") stats.push(`bool_and(${col}) AS mn${i}`, `bool_or(${col}) AS mx${i}`);
     else stats.push(`min(${col}) AS mn${i}`, `max(${col}) AS mx${i}`);
     const name = f.name;
     out.push(
       row(name, "count", 0, "NULL", `c${i}`, "NULL"),
-      row(name, "distinct", 0, "NULL", `d${i}`, "NULL"),
+      row(
+        name,
+        "distinct",
+        0,
+        "NULL",
+        float ? `CASE WHEN d${i} <= ${FLOAT_TOP_VALUES_MAX_DISTINCT} THEN ${exactDistinct(i)} ELSE d${i} END` : exactDistinct(i),
+        "NULL",
+      ),
       row(name, "min", 0, `mn${i}`, "NULL", "NULL"),
       row(name, "max", 0, `mx${i}`, "NULL", "NULL"),
     );

@@ -23,7 +23,7 @@ export interface FeatureProfile {
   nullCount: number;
   /** nullCount / count (0 without rows). */
   nullRate: number;
-  /** Distinct non-NULL values (approximate on DuckDB). */
+  /** Distinct non-NULL values (exact, but for a float with over FLOAT_TOP_VALUES_MAX_DISTINCT of them: an estimate on DuckDB). */
   distinct: number;
   min: ProfileValue | null;
   max: ProfileValue | null;
