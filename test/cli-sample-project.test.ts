@@ -98,7 +98,7 @@ describe("fcompile CLI on the sample project", () => {
   });
 
   it("build, run, train: one row per entity row, in input order, with a summary line", async () => {
-    expect(fcompile("build").stdout).toMatch(/^build ok: 65 files/);
+    expect(fcompile("build").stdout).toMatch(/^build ok: 71 files/);
     expect(existsSync(path.join(dir, "target/compiled/postgres/train/churn_model.sql"))).toBe(true);
     const manifest = JSON.parse(readFileSync(path.join(dir, "target/manifest.json"), "utf8"));
     expect(Object.keys(manifest.features)).toContain("customer_orders:total_orders_30d");

@@ -9,6 +9,7 @@ import { registerLoad } from "./load-command.js";
 import { registerLs } from "./ls-command.js";
 import { registerMaterialize } from "./materialize-command.js";
 import { registerPlan } from "./plan-command.js";
+import { registerProfile } from "./profile-command.js";
 import { registerPush } from "./push-command.js";
 import { registerRun } from "./run-command.js";
 import { registerServe } from "./serve-command.js";
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<void> {
   registerLs(program);
   registerClean(program);
   registerTest(program);
+  registerProfile(program);
   // A usage error commander finds (an unknown option, a missing required option or argument) names the command's help.
   for (const cmd of program.commands) cmd.showHelpAfterError(`(${usageHint(cmd.name())})`);
   program.addHelpText(

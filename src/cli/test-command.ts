@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { postFailures, runDataTests } from "../commands/test.js";
 import type { TestResult } from "../commands/test.js";
 import { junitXml } from "../governance/test/junit.js";
+import { driftSummary } from "../governance/test/results.js";
 import { withProjectOptions } from "./common-options.js";
 import { runCommand } from "./output.js";
 
@@ -34,8 +35,11 @@ export function registerTest(program: Command): void {
       `
 Each test is compiled by 'fcompile build' to target/compiled/<dialect>/test/<view>/<test>.sql,
 a query that returns the failing rows (run it by hand after setting fc_start and fc_end).
-A test fails when its query returns a row; a view with freshness: warns after warn_after and
-fails after error_after since its newest event. Exit code: 0 when nothing failed (warnings
+A test fails when its query returns a row; a feature's drift: check fails when the PSI of the
+tested rows against its baseline profile (profiles/<baseline>.json, saved by 'fcompile profile
+--save') is over max_psi (default 0.25), or its KS over max_ks. A view with freshness: warns
+after warn_after and fails after error_after since its newest event. The results are also
+written to target/test_results.json. Exit code: 0 when nothing failed (warnings
 included), 1 on any failure, 2 on a usage error. Run 'fcompile run' first.
 
 Examples:
@@ -68,6 +72,11 @@ Examples:
 function printResult(r: TestResult): void {
   const out = (s: string): boolean => process.stdout.write(s + "\n");
   for (const t of r.tests) {
+    if (t.kind === "drift") {
+      out(`${t.status.toUpperCase().padEnd(4)} ${t.view}/${t.name}: ${driftSummary(t)}`);
+      if (t.status === "fail") for (const row of t.sample) out(`       ${JSON.stringify(row)}`);
+      continue;
+    }
     out(
       `${t.status.toUpperCase().padEnd(4)} ${t.view}/${t.name}${t.status === "fail" ? `: ${t.failing} failing row${t.failing === 1 ? "" : "s"}` : ""}`,
     );

@@ -5,6 +5,9 @@ import { FcUserError } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Registry } from "../registry/types.js";
 import { dataTestFiles } from "../governance/test/compile-data-tests.js";
+import { profileFiles } from "../governance/profile/compile-profile.js";
+import { compileDriftChecks } from "../governance/drift/compile-drift.js";
+import { readProfiles } from "./profile-files.js";
 import { VERSION } from "../version.js";
 import { compileTargets } from "../warehouse/targets.js";
 import { dataFileColumns, loadProject } from "./common.js";
@@ -46,20 +49,28 @@ export async function compileInMemory(opts: ProjectOptions): Promise<CompiledBui
   const compiled = compileTargets(config);
   if (compiled.diagnostics.length > 0) return failed(compiled.diagnostics);
   const files = new Map<string, string>();
+  const driftWarnings: Diagnostic[] = [];
   files.set("manifest.json", JSON.stringify(buildManifest(registry, VERSION), null, 2) + "\n");
   try {
     // File sources whose data file is there get their tables typed from it, as `run` will.
     const dataFiles = compiled.targets.length > 0 ? dataFileColumns(registry, true) : new Map();
+    // drift: baselines are read now: their bins go into the compiled check. A missing one warns
+    // (the first profile is saved after the first build); `test` refuses to run it.
+    const profiles = readProfiles(config.dir);
     for (const ct of compiled.targets) {
       for (const [rel, sql] of compileProject(registry, ct, dataFiles)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);
       for (const [rel, sql] of dataTestFiles(registry, ct)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);
+      for (const [rel, sql] of profileFiles(registry, ct)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);
+      const drift = compileDriftChecks(registry, ct, profiles, "warning");
+      for (const c of drift.checks) files.set(`compiled/${ct.dialect.name}/${c.path}`, `${c.sql};\n`);
+      if (ct === compiled.targets[0]) driftWarnings.push(...drift.diagnostics.map(({ view: _, ...d }) => d));
     }
   } catch (err) {
     if (err instanceof FcUserError) return failed(err.diagnostics);
     throw err;
   }
   for (const [name, ts] of compileClientAccessors(registry)) files.set(`client/${name}`, ts);
-  return { ok: true, diagnostics: loaded.diagnostics, files, registry, dir: config.dir, config };
+  return { ok: true, diagnostics: [...loaded.diagnostics, ...driftWarnings], files, registry, dir: config.dir, config };
 }
 
 /**

@@ -1,4 +1,8 @@
-import { usageError, userError } from "../diagnostics/diagnostic.js";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { FcUserError, usageError, userError } from "../diagnostics/diagnostic.js";
+import { compileDriftChecks } from "../governance/drift/compile-drift.js";
+import { driftVerdict } from "../governance/drift/drift-result.js";
 import { compileDataTests } from "../governance/test/compile-data-tests.js";
 import type { DataTestResult, FreshnessResult, TestResult } from "../governance/test/results.js";
 import { parseDuration } from "../registry/durations.js";
@@ -6,6 +10,7 @@ import { suggest } from "../suggest.js";
 import { formatTimestamp, nowMicros } from "../timestamps.js";
 import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
 import type { ProjectOptions } from "./common.js";
+import { readProfiles } from "./profile-files.js";
 
 export type { DataTestResult, FreshnessResult, TestResult };
 
@@ -25,8 +30,10 @@ export interface TestOptions extends ProjectOptions {
 /**
  * `fcompile test`: runs the compiled data tests of the chosen views on the warehouse (rows of
  * `[at − window, at)`, or every row without a window) and measures each view's freshness against
- * `at`. Throws a usage error for a bad option or an unknown view; FC016 when a view's table is
- * not built yet.
+ * `at`, and compares each feature with `drift:` with its baseline profile. Writes the result to
+ * `target/test_results.json` (with `generatedAt`). Throws a usage error for a bad option or an
+ * unknown view; FC011 at a `baseline:` naming no saved profile (of a chosen view); FC016 when a
+ * view's table is not built yet.
  */
 export async function runDataTests(opts: TestOptions): Promise<TestResult> {
   const at = opts.at !== undefined ? timestampOption("--at", opts.at) : nowMicros();
@@ -46,6 +53,10 @@ export async function runDataTests(opts: TestOptions): Promise<TestResult> {
   const compiled = compileDataTests(registry, ct);
   const tests = compiled.tests.filter((t) => chosen.has(t.view));
   const freshness = compiled.freshness.filter((f) => chosen.has(f.view));
+  const drift = compileDriftChecks(registry, ct, readProfiles(config.dir), "error");
+  const missing = drift.diagnostics.filter((d) => chosen.has(d.view));
+  if (missing.length > 0) throw new FcUserError(missing.map(({ view: _, ...d }) => d));
+  const driftChecks = drift.checks.filter((c) => chosen.has(c.view));
   const params = {
     fc_start: start === undefined ? "-infinity" : formatTimestamp(start),
     fc_end: start === undefined ? "infinity" : formatTimestamp(at),
@@ -53,7 +64,12 @@ export async function runDataTests(opts: TestOptions): Promise<TestResult> {
   const dir = `target/compiled/${ct.dialect.name}`;
   const wh = await openWarehouse(target, config.dir, registry, ct.dialect.name === "duckdb");
   try {
-    await checkReady(wh, registry, ct, new Set([...tests.map((t) => t.view), ...freshness.map((f) => f.view)]));
+    await checkReady(
+      wh,
+      registry,
+      ct,
+      new Set([...tests.map((t) => t.view), ...freshness.map((f) => f.view), ...driftChecks.map((c) => c.view)]),
+    );
     const testResults: DataTestResult[] = [];
     for (const t of tests) {
       const what = `data test ${t.view}/${t.name} (${dir}/${t.path})`;
@@ -72,6 +88,26 @@ export async function runDataTests(opts: TestOptions): Promise<TestResult> {
         failing,
         sample,
         file: `${dir}/${t.path}`,
+      });
+    }
+    for (const c of driftChecks) {
+      const rows = await wh.queryWithParameters(c.sql, params, `drift check ${c.view}/${c.name} (${dir}/${c.path})`);
+      const v = driftVerdict(c, rows);
+      testResults.push({
+        view: c.view,
+        feature: c.feature,
+        name: c.name,
+        kind: "drift",
+        status: v.status,
+        failing: v.status === "fail" ? 1 : 0,
+        psi: v.psi,
+        band: v.band,
+        ks: v.ks,
+        baseline: c.baseline,
+        maxPsi: c.maxPsi,
+        ...(c.maxKs !== undefined ? { maxKs: c.maxKs } : {}),
+        sample: v.sample,
+        file: `${dir}/${c.path}`,
       });
     }
     const freshResults: FreshnessResult[] = [];
@@ -101,7 +137,7 @@ export async function runDataTests(opts: TestOptions): Promise<TestResult> {
         ...(fr.errorAfter !== undefined ? { errorAfter: fr.errorAfter } : {}),
       });
     }
-    return {
+    const result: TestResult = {
       project: registry.project.name,
       target: target.name,
       at: formatTimestamp(at),
@@ -110,9 +146,18 @@ export async function runDataTests(opts: TestOptions): Promise<TestResult> {
       freshness: freshResults,
       ok: testResults.every((t) => t.status === "pass") && freshResults.every((f) => f.status !== "fail"),
     };
+    writeTestResults(config.dir, result);
+    return result;
   } finally {
     await wh.close();
   }
+}
+
+/** `target/test_results.json`: the result (as `--json` prints it) with `generatedAt`, for the catalog. */
+function writeTestResults(projectDir: string, r: TestResult): void {
+  const dir = path.join(projectDir, "target");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "test_results.json"), JSON.stringify({ ...r, generatedAt: new Date().toISOString() }, null, 2) + "\n");
 }
 
 /** A result row with values JSON can hold: bigints as numbers when exact, engine values (DuckDB timestamps) as their text. */

@@ -112,6 +112,7 @@ export function readDrift(raw: unknown, at: (...p: YamlPath) => SourceLocation):
     maxPsi: typeof o.max_psi === "number" ? o.max_psi : DEFAULT_MAX_PSI,
     ...(typeof o.max_ks === "number" ? { maxKs: o.max_ks } : {}),
     at: at("drift"),
+    baselineAt: at("drift", "baseline"),
   };
 }
 

@@ -40,7 +40,7 @@ function withoutLocations(v: unknown): unknown {
   if (v && typeof v === "object")
     return Object.fromEntries(
       Object.entries(v)
-        .filter(([k]) => k !== "at")
+        .filter(([k]) => k !== "at" && k !== "baselineAt")
         .map(([k, x]) => [k, withoutLocations(x)]),
     );
   return v;

@@ -109,6 +109,8 @@ export interface DriftCheck {
   maxPsi: number;
   maxKs?: number;
   at: SourceLocation;
+  /** Where the baseline's name is written (a missing profile is reported here). */
+  baselineAt: SourceLocation;
 }
 
 /**

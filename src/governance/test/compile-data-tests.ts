@@ -53,27 +53,62 @@ export function compileDataTests(reg: Registry, t: CompileTarget): { tests: Comp
   return { tests, freshness };
 }
 
-/** The compiled tests of one view, feature tests first (in declared order), then view tests. */
-export function viewDataTests(reg: Registry, view: FeatureView, t: CompileTarget): CompiledDataTest[] {
+/**
+ * The tested rows of a view, as a `WITH tested AS (…)` (no trailing comma) of its join keys, its
+ * timestamp (cast to TIMESTAMP) and the features named (each cast to its type): the rows with
+ * event time in `[fc_start, fc_end)` of a plain or SQL view; for an aggregation view, per entity
+ * with events in the window, the training values at its latest such event (every feature).
+ * `header` is the leading comment of a query over them. Shared by the data tests, `profile` and `drift:`.
+ */
+export function testedRows(
+  reg: Registry,
+  view: FeatureView,
+  t: CompileTarget,
+  features: readonly string[],
+): { tested: string; header: (what: string, returns: string) => string } {
+  return view.kind === "aggregation" ? aggregationValues(reg, view, t) : eventRows(reg, view, t, features);
+}
+
+/** A view's rows (an aggregation view's events) with event time in `[fc_start, fc_end)`, as testedRows gives them. */
+function eventRows(
+  reg: Registry,
+  view: FeatureView,
+  t: CompileTarget,
+  features: readonly string[],
+): { tested: string; header: (what: string, returns: string) => string } {
   const d = t.dialect;
   const q = (s: string): string => d.quote(s);
   const relation = viewRowsRelation(reg, view, t);
   const ts = `CAST(${q(view.timestamp)} AS ${d.sqlType("timestamp")})`;
+  const types = new Map(view.features.map((f) => [f.name, f.type]));
+  const columns = [
+    ...view.joinKeys.map(q),
+    `${ts} AS ${q(view.timestamp)}`,
+    ...features.map((f) => `CAST(${q(f)} AS ${d.sqlType(types.get(f)!)}) AS ${q(f)}`),
+  ];
+  return {
+    header: (what, returns) =>
+      `-- fcompile test: ${what}\n-- Returns ${returns}; tested rows: ${relation} with ${q(view.timestamp)} in [fc_start, fc_end).`,
+    tested:
+      `WITH tested AS (\n  SELECT ${columns.join(", ")}\n  FROM ${relation}\n` +
+      `  WHERE ${ts} >= ${d.parameter("fc_start")} AND ${ts} < ${d.parameter("fc_end")}\n)`,
+  };
+}
+
+/** The compiled tests of one view, feature tests first (in declared order), then view tests. */
+export function viewDataTests(reg: Registry, view: FeatureView, t: CompileTarget): CompiledDataTest[] {
+  const d = t.dialect;
+  const q = (s: string): string => d.quote(s);
   const keys = view.joinKeys.map(q);
+  const { header, tested: testedView } = eventRows(reg, view, t, []);
   const out: CompiledDataTest[] = [];
   const used = new Set<string>();
-  const header = (what: string, returns: string): string =>
-    `-- fcompile test: ${what}\n-- Returns ${returns}; tested rows: ${relation} with ${q(view.timestamp)} in [fc_start, fc_end).`;
-  const tested = (columns: string[]): string =>
-    `WITH tested AS (\n  SELECT ${[...keys, `${ts} AS ${q(view.timestamp)}`, ...columns].join(", ")}\n  FROM ${relation}\n` +
-    `  WHERE ${ts} >= ${d.parameter("fc_start")} AND ${ts} < ${d.parameter("fc_end")}\n)`;
-  // An aggregation view's features are tested at each entity's latest event in the window: the
-  // values training gives an entity row at that time (windows [T − w, T): that event itself not counted).
-  const aggregated = view.kind === "aggregation" ? aggregationValues(reg, view, t) : undefined;
   {
     for (const f of view.features) {
       const col = q(f.name);
-      const cast = `CAST(${col} AS ${d.sqlType(f.type)}) AS ${col}`;
+      // An aggregation view's features are tested at each entity's latest event in the window: the
+      // values training gives an entity row at that time (windows [T − w, T): that event itself not counted).
+      const rows = testedRows(reg, view, t, [f.name]);
       const rowCols = [...keys, q(view.timestamp), col].join(", ");
       for (const test of f.tests) {
         let name = `${f.name}__${test.kind}`;
@@ -120,7 +155,7 @@ export function viewDataTests(reg: Registry, view: FeatureView, t: CompileTarget
           name,
           kind: test.kind,
           path: `test/${view.name}/${name}.sql`,
-          sql: `${aggregated ? aggregated.header(what, returns) : header(what, returns)}\n${aggregated ? aggregated.tested : tested([cast])}\n${body}`,
+          sql: `${rows.header(what, returns)}\n${rows.tested}\n${body}`,
         });
       }
     }
@@ -136,7 +171,7 @@ export function viewDataTests(reg: Registry, view: FeatureView, t: CompileTarget
       path: `test/${view.name}/${name}.sql`,
       sql:
         `${header(`${view.name} unique_per_entity_and_time (${where})`, "each (join keys, timestamp) held by more than one row")}\n` +
-        `${tested([])}\nSELECT ${group}, count(*) AS row_count\nFROM tested\nGROUP BY ${group}\nHAVING count(*) > 1`,
+        `${testedView}\nSELECT ${group}, count(*) AS row_count\nFROM tested\nGROUP BY ${group}\nHAVING count(*) > 1`,
     });
   }
   return out;

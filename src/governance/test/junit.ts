@@ -5,6 +5,7 @@
  * `<system-out>` warning. Text and attributes are escaped; characters XML 1.0 cannot hold are dropped.
  */
 import type { TestResult } from "./results.js";
+import { driftSummary } from "./results.js";
 
 interface Case {
   name: string;
@@ -22,12 +23,14 @@ export function junitXml(r: TestResult): string {
       ...(t.status === "fail"
         ? {
             failure: {
-              message: `${t.failing} failing row${t.failing === 1 ? "" : "s"}`,
+              message: t.kind === "drift" ? driftSummary(t) : `${t.failing} failing row${t.failing === 1 ? "" : "s"}`,
               type: t.kind,
               text: `${t.file}\n${t.sample.map((row) => JSON.stringify(row)).join("\n")}`,
             },
           }
-        : {}),
+        : t.kind === "drift"
+          ? { out: driftSummary(t) }
+          : {}),
     });
   for (const f of r.freshness) {
     const text = `newest event ${f.newest ?? "none"} at ${r.at} (warn_after ${f.warnAfter ?? "-"}, error_after ${f.errorAfter ?? "-"})`;
