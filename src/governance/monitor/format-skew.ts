@@ -17,7 +17,7 @@ export function formatSkew(r: SkewReport): string {
   const rows = r.features.map((f) => [
     f.name,
     f.kind,
-    String(f.trainingCount),
+    f.status === "not_in_training" ? "-" : String(f.trainingCount),
     String(f.servedCount),
     f.psi === null ? "-" : f.psi.toFixed(3),
     f.band ?? "-",
