@@ -190,7 +190,7 @@ it("rejects a sample rate outside (0, 1]", async () => {
 
 it("fcompile serve --log-features logs the rows of real HTTP requests, written at shutdown", async () => {
   const { dir } = await project("sqlite");
-  const file = path.join(dir, "served.ndjson");
+  const file = path.join(dir, "serve-http.ndjson");
   const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--log-features", file, "--log-sample-rate", "1"], {
     cwd: dir,
     stdio: ["ignore", "pipe", "pipe"],
@@ -201,7 +201,7 @@ it("fcompile serve --log-features logs the rows of real HTTP requests, written a
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (\S+) .*logging served features to .*served\.ndjson at rate 1\)/.exec(out);
+      const m = /listening on (\S+) .*logging served features to .*serve-http\.ndjson at rate 1\)/.exec(out);
       if (m) resolve(m[1]!);
     });
     child.on("exit", () => reject(new Error(`serve exited: ${stderr}`)));

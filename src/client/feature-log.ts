@@ -7,10 +7,11 @@
  *
  * Values: int64 as a JSON number when it fits a double exactly (|v| ≤ 2^53), else its digits as
  * text; NaN and ±Infinity as the text "NaN", "Infinity", "-Infinity" with the status kept (as
- * `fcompile serve` answers them); null when the status is not PRESENT. Lines are built on the read
- * path (only for sampled rows) and written asynchronously: buffered, appended when the buffer
- * reaches `flushBytes` or `flushMs` after the first buffered line, and on `close`. A write error
- * never fails a read: it is reported once (onError, default stderr) and the buffered lines dropped.
+ * `fcompile serve` answers them); null when the status is not PRESENT. The read path only draws
+ * the sample and copies the sampled rows; lines are made after the read has answered, and written
+ * asynchronously: buffered, appended when the buffer reaches `flushBytes` or `flushMs` after the
+ * first buffered line, and on `close`. A write error never fails a read: it is reported once
+ * (onError, default stderr) and the buffered lines dropped.
  */
 import { appendFile } from "node:fs/promises";
 import { NO_EVENT } from "../online/aggregation-state.js";
@@ -44,6 +45,32 @@ export interface LoggedFeature {
   feature: string;
 }
 
+/** One read's sampled rows, copied, waiting to be made into lines. */
+interface Recorded {
+  service: string | undefined;
+  entityRows: readonly Record<string, unknown>[];
+  features: readonly LoggedFeature[];
+  columns: FeatureColumn[];
+  atMicros: bigint;
+}
+
+/** A column's rows `picked` (all of them when undefined), copied. */
+function copyRows(c: FeatureColumn, picked: number[] | undefined): FeatureColumn {
+  if (!picked)
+    return { values: c.values.slice() as FeatureColumn["values"], statuses: c.statuses.slice(), eventMicros: c.eventMicros.slice() };
+  const n = picked.length;
+  const eventMicros = new BigInt64Array(n);
+  const statuses: FeatureColumn["statuses"] = new Array(n);
+  const values: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = picked[i]!;
+    eventMicros[i] = c.eventMicros[r]!;
+    statuses[i] = c.statuses[r]!;
+    values[i] = c.values[r];
+  }
+  return { values: values as FeatureColumn["values"], statuses, eventMicros };
+}
+
 /** Writes the served-feature log of one client. */
 export class FeatureLog {
   private readonly sampleRate: number;
@@ -56,6 +83,9 @@ export class FeatureLog {
   private writing: Promise<void> = Promise.resolve();
   private failed = false;
   private dropped = 0;
+  /** Reads recorded but not yet made into lines (see `record`). */
+  private queue: Recorded[] = [];
+  private scheduled = false;
   /** Per feature list (a resolved request's, cached by the client): each feature's `"name":{"value":` and `,"feature":"v:f"}`. */
   private readonly parts = new WeakMap<readonly LoggedFeature[], { head: string[]; tail: string[] }>();
 
@@ -71,7 +101,9 @@ export class FeatureLog {
 
   /**
    * Logs the sampled rows of one read: `columns[k]` holds feature k's values for every entity
-   * row, read as of `atMicros` (the request time). Never throws.
+   * row, read as of `atMicros` (the request time). Draws the sample and copies the columns now
+   * (the caller may reuse them); the lines are made after the read has answered (setImmediate),
+   * so a read does not wait for them. Never throws.
    */
   record(
     service: string | undefined,
@@ -82,29 +114,63 @@ export class FeatureLog {
   ): void {
     if (this.failed || entityRows.length === 0) return;
     try {
-      const { head, tail } = this.partsOf(features);
-      const prefix = `{"requestTime":"${isoMicros(atMicros)}","service":${service === undefined ? "null" : JSON.stringify(service)},"entity":`;
-      let out = "";
-      for (let r = 0; r < entityRows.length; r++) {
-        if (this.sampleRate < 1 && this.random() >= this.sampleRate) continue;
-        let line = prefix + entityJson(entityRows[r]!) + ',"features":{';
-        for (let k = 0; k < columns.length; k++) {
-          const c = columns[k]!;
-          const status = c.statuses[r]!;
-          const m = c.eventMicros[r]!;
-          const ts = status === "NOT_FOUND" || m === NO_EVENT ? "null" : `"${isoMicros(m)}"`;
-          line += `${k === 0 ? "" : ","}${head[k]}${status === "PRESENT" ? valueJson(c.values, r) : "null"},"status":"${status}","eventTimestamp":${ts}${tail[k]}`;
-        }
-        out += line + "}}\n";
+      let picked: number[] | undefined;
+      if (this.sampleRate < 1) {
+        picked = [];
+        for (let r = 0; r < entityRows.length; r++) if (this.random() < this.sampleRate) picked.push(r);
+        if (picked.length === 0) return;
       }
+      this.queue.push({
+        service,
+        entityRows: picked ? picked.map((r) => entityRows[r]!) : entityRows.slice(),
+        features,
+        columns: columns.map((c) => copyRows(c, picked)),
+        atMicros,
+      });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.writeQueued());
+      }
+    } catch (err) {
+      this.fail(err as Error);
+    }
+  }
+
+  /** Makes the lines of the reads recorded since the last call. */
+  private writeQueued(): void {
+    this.scheduled = false;
+    const queued = this.queue;
+    this.queue = [];
+    try {
+      let out = "";
+      for (const q of queued) out += this.lines(q);
       if (out !== "") this.add(out);
     } catch (err) {
       this.fail(err as Error);
     }
   }
 
+  private lines({ service, entityRows, features, columns, atMicros }: Recorded): string {
+    const { head, tail } = this.partsOf(features);
+    const prefix = `{"requestTime":"${isoMicros(atMicros)}","service":${service === undefined ? "null" : JSON.stringify(service)},"entity":`;
+    let out = "";
+    for (let r = 0; r < entityRows.length; r++) {
+      let line = prefix + entityJson(entityRows[r]!) + ',"features":{';
+      for (let k = 0; k < columns.length; k++) {
+        const c = columns[k]!;
+        const status = c.statuses[r]!;
+        const m = c.eventMicros[r]!;
+        const ts = status === "NOT_FOUND" || m === NO_EVENT ? "null" : `"${isoMicros(m)}"`;
+        line += `${k === 0 ? "" : ","}${head[k]}${status === "PRESENT" ? valueJson(c.values, r) : "null"},"status":"${status}","eventTimestamp":${ts}${tail[k]}`;
+      }
+      out += line + "}}\n";
+    }
+    return out;
+  }
+
   /** Appends what is buffered; resolves when every line so far is written (or dropped on an error). */
   flush(): Promise<void> {
+    if (this.queue.length > 0) this.writeQueued();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.chunks.length > 0) {
