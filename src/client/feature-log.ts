@@ -26,7 +26,10 @@ export interface FeatureLogOptions {
   sampleRate?: number;
   /** Draws in [0, 1) for the sampling; default Math.random (tests pass a seeded one). */
   random?: () => number;
-  /** Called once, at the first write error (later ones are dropped silently). Default: one line on stderr. */
+  /**
+   * Called once at the first write error (the log stops; later errors are not reported), and once
+   * if lines are dropped because the writes fall behind. Default: one line on stderr.
+   */
   onError?: (err: Error) => void;
   /** Append when this many bytes are buffered. Default 1 MiB. */
   flushBytes?: number;
@@ -34,7 +37,7 @@ export interface FeatureLogOptions {
   flushMs?: number;
 }
 
-/** Buffered lines beyond this (a disk far slower than the reads) are dropped, and counted in the error report. */
+/** Lines beyond this many characters buffered or being written (a disk far slower than the reads) are dropped, and reported once. */
 const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 const SAFE = 2n ** 53n;
 
@@ -83,6 +86,8 @@ export class FeatureLog {
   private writing: Promise<void> = Promise.resolve();
   private failed = false;
   private dropped = 0;
+  /** Characters handed to appendFile and not written yet. */
+  private inFlight = 0;
   /** Reads recorded but not yet made into lines (see `record`). */
   private queue: Recorded[] = [];
   private scheduled = false;
@@ -177,9 +182,10 @@ export class FeatureLog {
       const text = this.chunks.join("");
       this.chunks = [];
       this.bytes = 0;
-      this.writing = this.writing.then(() =>
-        this.failed ? undefined : appendFile(this.opts.path, text).catch((err: Error) => this.fail(err)),
-      );
+      this.inFlight += text.length;
+      this.writing = this.writing
+        .then(() => (this.failed ? undefined : appendFile(this.opts.path, text).catch((err: Error) => this.fail(err))))
+        .finally(() => (this.inFlight -= text.length));
     }
     return this.writing;
   }
@@ -191,8 +197,9 @@ export class FeatureLog {
   }
 
   private add(text: string): void {
-    if (this.bytes > MAX_PENDING_BYTES) {
-      this.dropped++;
+    if (this.bytes + this.inFlight > MAX_PENDING_BYTES) {
+      if (this.dropped++ === 0)
+        this.report(`fcompile: the served-feature log ${this.opts.path} falls behind the reads: lines beyond 64 MiB buffered are dropped`);
       return;
     }
     this.chunks.push(text);
@@ -208,7 +215,10 @@ export class FeatureLog {
     if (this.failed) return;
     this.failed = true;
     this.chunks = [];
-    const msg = `fcompile: the served-feature log ${this.opts.path} stopped: ${err.message} (reads go on without it)`;
+    this.report(`fcompile: the served-feature log ${this.opts.path} stopped: ${err.message} (reads go on without it)`);
+  }
+
+  private report(msg: string): void {
     if (this.opts.onError) this.opts.onError(new Error(msg));
     else process.stderr.write(`warning: ${msg}\n`);
   }
