@@ -38,6 +38,7 @@ describe("fcompile CLI on the sample project", () => {
       ["clean"],
       ["plan"],
       ["ls"],
+      ["monitor"],
     ]) {
       const r = fcompile(...cmd, "--help");
       expect(r.status).toBe(0);
@@ -49,9 +50,26 @@ describe("fcompile CLI on the sample project", () => {
     expect(fcompile("clean", "--help").stdout).toMatch(/never touched/);
     expect(fcompile("plan", "--help").stdout).toMatch(/BREAKING .*removed or retyped feature/);
     expect(fcompile("ls", "--help").stdout).toMatch(/fcompile ls features --owner/);
+    expect(fcompile("serve", "--help").stdout).toMatch(/--log-features <file>/);
+    expect(fcompile("monitor", "--help").stdout).toMatch(/Exit code: 0 when no feature failed/);
     // Every command is listed in the top-level help.
     const top = fcompile("--help").stdout;
-    for (const c of ["init", "build", "run", "train", "materialize", "load", "get", "verify", "serve", "status", "clean", "plan", "ls"])
+    for (const c of [
+      "init",
+      "build",
+      "run",
+      "train",
+      "materialize",
+      "load",
+      "get",
+      "verify",
+      "serve",
+      "status",
+      "clean",
+      "plan",
+      "ls",
+      "monitor",
+    ])
       expect(top).toMatch(new RegExp(`^  ${c}\\b`, "m"));
   });
 

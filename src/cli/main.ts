@@ -8,6 +8,7 @@ import { registerLint } from "./lint-command.js";
 import { registerLoad } from "./load-command.js";
 import { registerLs } from "./ls-command.js";
 import { registerMaterialize } from "./materialize-command.js";
+import { registerMonitor } from "./monitor-command.js";
 import { registerPlan } from "./plan-command.js";
 import { registerProfile } from "./profile-command.js";
 import { registerPush } from "./push-command.js";
@@ -49,6 +50,7 @@ export async function main(argv: string[]): Promise<void> {
   registerClean(program);
   registerTest(program);
   registerProfile(program);
+  registerMonitor(program);
   // A usage error commander finds (an unknown option, a missing required option or argument) names the command's help.
   for (const cmd of program.commands) cmd.showHelpAfterError(`(${usageHint(cmd.name())})`);
   program.addHelpText(
@@ -66,6 +68,7 @@ Typical session:
   fcompile status                what is materialized, what is loaded, what is stale
   fcompile plan --against deployed/manifest.json   what a change breaks, what must be backfilled
   fcompile ls features --owner growth-team   what the project holds, by owner and tag
+  fcompile monitor --training train.parquet --served served.ndjson   training/serving skew
   fcompile clean                 what the project created in the warehouse and online store (--yes removes it)`,
   );
   try {

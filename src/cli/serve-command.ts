@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { OnlineClient } from "../client/index.js";
-import { userError } from "../diagnostics/diagnostic.js";
+import { usageError, userError } from "../diagnostics/diagnostic.js";
 import type { PushRequest } from "../server/feast-push.js";
 import { integerOption } from "./common-options.js";
 import { runCommand } from "./output.js";
@@ -15,6 +15,8 @@ interface ServeFlags {
   log?: boolean;
   push?: boolean;
   maxPushRows: string;
+  logFeatures?: string;
+  logSampleRate: string;
 }
 
 export function registerServe(program: Command): void {
@@ -32,6 +34,11 @@ export function registerServe(program: Command): void {
     .option("--log", "log every request (JSON lines on stdout; never the token)")
     .option("--push", "accept POST /push (Feast's push): whoever reaches the server can then change what models see")
     .option("--max-push-rows <n>", "most rows per push request", "10000")
+    .option(
+      "--log-features <file>",
+      "append sampled served entity rows (values, statuses, event and request times) to FILE as NDJSON, for 'fcompile monitor'",
+    )
+    .option("--log-sample-rate <r>", "the share of entity rows --log-features logs, in (0, 1]", "1")
     .addHelpText(
       "after",
       `
@@ -51,6 +58,12 @@ Serves the values 'fcompile load' wrote; Ctrl-C (SIGINT) or SIGTERM stops it cle
 Answers {"metadata": {"feature_names": [...]}, "results": [{"values", "statuses",
 "event_timestamps"}, …]}: one result per column, join keys first. 64-bit integers keep every
 digit. Bad requests get 400 with a message; a store that is down or too slow, 503.
+
+Served-feature log: with --log-features FILE, each entity row of a read is logged with
+probability --log-sample-rate, one JSON line per row: {"requestTime", "service", "entity",
+"features": {name: {"value", "status", "eventTimestamp", "feature"}}} (docs/online.md). Lines are
+written in the background (at 1 MiB, after 1 s, and at shutdown); a write error is reported once
+and never fails a read. Compare the log with a training set: fcompile monitor.
 
 Authentication: with a token (--auth-token-file FILE, or the environment variable
 FCOMPILE_AUTH_TOKEN; not both), every request, /health included, must send
@@ -75,6 +88,8 @@ async function serve(opts: ServeFlags): Promise<void> {
   const timeoutMs = integerOption("--timeout-ms", opts.timeoutMs, 1, 3_600_000);
   const maxEntityRows = integerOption("--max-entities", opts.maxEntities, 1, 1_000_000);
   const maxPushRows = integerOption("--max-push-rows", opts.maxPushRows, 1, 1_000_000);
+  const sampleRate = Number(opts.logSampleRate);
+  if (!(sampleRate > 0 && sampleRate <= 1)) throw usageError(`--log-sample-rate must be a number in (0, 1] (got '${opts.logSampleRate}')`);
   const { listenHost, serveAuthToken } = await import("../server/bearer-auth.js");
   const authToken = serveAuthToken(opts.host, opts.authTokenFile, process.env);
   const host = listenHost(opts.host);
@@ -86,7 +101,8 @@ async function serve(opts: ServeFlags): Promise<void> {
 
   const config = loadConfig(opts.project);
   const store = resolveOnline(config);
-  const client = await createOnlineClient({ project: config.name, store, timeoutMs });
+  const logFeatures = opts.logFeatures === undefined ? undefined : { path: opts.logFeatures, sampleRate };
+  const client = await createOnlineClient({ project: config.name, store, timeoutMs, logFeatures });
   const where = `${store.type} ${onlineStore(store).where(store)}`;
   const push = opts.push ? await pushHandler(opts.project, client) : undefined;
   const app = createFeatureServer({
@@ -107,7 +123,10 @@ async function serve(opts: ServeFlags): Promise<void> {
   }
   const auth = authToken === undefined ? "no authentication" : "bearer token required";
   const pushing = push ? ", POST /push on" : "";
-  process.stdout.write(`fcompile serve: listening on ${url} (project ${config.name}, online store ${where}, ${auth}${pushing})\n`);
+  const logging = logFeatures ? `, logging served features to ${logFeatures.path} at rate ${sampleRate}` : "";
+  process.stdout.write(
+    `fcompile serve: listening on ${url} (project ${config.name}, online store ${where}, ${auth}${pushing}${logging})\n`,
+  );
   // The store is probed as GET /health would, but not through the server: `--log` logs only the requests of clients.
   try {
     await client.ping();

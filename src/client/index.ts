@@ -7,6 +7,8 @@ import { OnlineClient } from "./online-client.js";
 import { OnlineError } from "../online/store-reader.js";
 import { onlineStore } from "../online/stores.js";
 import type { OnlineStoreConfig } from "../online/layout.js";
+import { FeatureLog } from "./feature-log.js";
+import type { FeatureLogOptions } from "./feature-log.js";
 
 export { OnlineClient } from "./online-client.js";
 export { isoMicros } from "./iso-micros.js";
@@ -41,11 +43,17 @@ export interface OnlineClientOptions {
    * transaction) before TIMEOUT (docs/online.md).
    */
   timeoutMs?: number;
+  /**
+   * Log sampled entity rows of every read (rows and columns) to `path` as NDJSON, for `fcompile
+   * monitor` (docs/online.md, "Logging served features"). Written asynchronously; `close()`
+   * writes the rest.
+   */
+  logFeatures?: FeatureLogOptions;
 }
 
 /**
  * Connects to the online store (lazily: the first read opens the connection). Rejects with an
- * OnlineError BAD_REQUEST for an invalid project name or an unknown store type, STORE for a SQLite
+ * OnlineError BAD_REQUEST for an invalid project name, an unknown store type or a bad `logFeatures`, STORE for a SQLite
  * file that cannot be opened.
  */
 export async function createOnlineClient(opts: OnlineClientOptions): Promise<OnlineClient> {
@@ -54,7 +62,14 @@ export async function createOnlineClient(opts: OnlineClientOptions): Promise<Onl
       "BAD_REQUEST",
       `project name ${JSON.stringify(opts.project)} is not valid: give the project's fcompile.yaml 'name' (a lower-case letter, then lower-case letters, digits or underscores)`,
     );
+  let log: FeatureLog | undefined;
+  try {
+    log = opts.logFeatures ? new FeatureLog(opts.logFeatures) : undefined;
+  } catch (err) {
+    throw new OnlineError("BAD_REQUEST", (err as Error).message);
+  }
   const reader = await onlineStore(opts.store).openReader(opts.store, opts.project, { timeoutMs: opts.timeoutMs ?? 1000 });
-  return new OnlineClient(reader, opts.project);
+  return new OnlineClient(reader, opts.project, log);
 }
 export { toJson } from "./json.js";
+export type { FeatureLogOptions } from "./feature-log.js";

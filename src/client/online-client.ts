@@ -9,6 +9,7 @@ import { pushEvents } from "../online/push/push-events.js";
 import { mergeAggregation, mergePlain } from "../online/push/merge.js";
 import { OnlineError } from "../online/store-reader.js";
 import { suggest } from "../suggest.js";
+import type { FeatureLog } from "./feature-log.js";
 import type {
   FeatureColumn,
   FeatureValue,
@@ -43,10 +44,14 @@ export class OnlineClient {
   private readonly resolved = new Map<string, Resolved>();
   private generation = 0;
 
-  /** `project` is the project name the store's keys are namespaced by (for messages). */
+  /**
+   * `project` is the project name the store's keys are namespaced by (for messages); `log`, when
+   * given, receives the sampled rows of every read (docs/online.md, "Logging served features").
+   */
   constructor(
     private readonly store: StoreReader,
     private readonly project = "",
+    private readonly log?: FeatureLog,
   ) {}
 
   /**
@@ -70,7 +75,8 @@ export class OnlineClient {
    * columns, with far fewer objects: the faster shape for large batches.
    */
   async getOnlineFeatures<F = Record<string, FeatureValue>>(req: GetOnlineFeaturesRequest): Promise<GetOnlineFeaturesResponse<F>> {
-    const { resolved, plan, decoded } = await this.read(req);
+    const { resolved, plan, decoded, at } = await this.read(req);
+    this.log?.record(req.service, req.entityRows, resolved.wanted, decoded.columns, at);
     return { featureNames: resolved.wanted.map((w) => w.name), rows: toRows<F>(req.entityRows, plan, decoded) };
   }
 
@@ -81,7 +87,8 @@ export class OnlineClient {
   async getOnlineFeatureColumns<F = Record<string, FeatureValue>>(
     req: GetOnlineFeaturesRequest,
   ): Promise<GetOnlineFeatureColumnsResponse<F>> {
-    const { resolved, plan, decoded } = await this.read(req);
+    const { resolved, plan, decoded, at } = await this.read(req);
+    this.log?.record(req.service, req.entityRows, resolved.wanted, decoded.columns, at);
     const columns: Record<string, FeatureColumn | null> = { ...plan.template };
     plan.features.forEach((f, k) => (columns[f.name] = decoded.columns[k]!));
     return {
@@ -92,7 +99,7 @@ export class OnlineClient {
   }
 
   /** One round trip (more only when a load switched versions), decoded into columns. */
-  private async read(req: GetOnlineFeaturesRequest): Promise<{ resolved: Resolved; plan: AnswerPlan; decoded: DecodedRead }> {
+  private async read(req: GetOnlineFeaturesRequest): Promise<{ resolved: Resolved; plan: AnswerPlan; decoded: DecodedRead; at: bigint }> {
     const at = req.at === undefined ? nowMicros() : atMicros(req.at);
     let resolved = await this.resolve(req);
     for (let attempt = 0; ; attempt++) {
@@ -119,7 +126,7 @@ export class OnlineClient {
             versions,
             versions.map((v) => (v === undefined ? undefined : this.layoutCache.get(v))),
           );
-        return { resolved, plan, decoded: decodeRead(plan, values, at, req.entityRows.length) };
+        return { resolved, plan, decoded: decodeRead(plan, values, at, req.entityRows.length), at };
       }
       // A load switched versions since the last read (or this is the first): learn the new layouts, read again.
       if (attempt >= 3) throw new OnlineError("STORE", "the online store kept switching versions during the read; try again");
@@ -149,7 +156,9 @@ export class OnlineClient {
     await this.store.ping();
   }
 
+  /** Closes the store connection, after writing what the served-feature log still buffers. */
   async close(): Promise<void> {
+    await this.log?.close();
     await this.store.close();
   }
 
