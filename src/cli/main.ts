@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerBuild } from "./build-command.js";
 import { registerClean } from "./clean-command.js";
+import { registerDocs } from "./docs-command.js";
 import { registerGet } from "./get-command.js";
 import { registerInit } from "./init-command.js";
 import { registerLint } from "./lint-command.js";
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<void> {
   registerLs(program);
   registerClean(program);
   registerTest(program);
+  registerDocs(program);
   // A usage error commander finds (an unknown option, a missing required option or argument) names the command's help.
   for (const cmd of program.commands) cmd.showHelpAfterError(`(${usageHint(cmd.name())})`);
   program.addHelpText(
@@ -64,6 +66,7 @@ Typical session:
   fcompile status                what is materialized, what is loaded, what is stale
   fcompile plan --against deployed/manifest.json   what a change breaks, what must be backfilled
   fcompile ls features --owner growth-team   what the project holds, by owner and tag
+  fcompile docs                  a browsable catalog in target/docs/ (--serve to serve it)
   fcompile clean                 what the project created in the warehouse and online store (--yes removes it)`,
   );
   try {
