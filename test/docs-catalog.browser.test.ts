@@ -12,7 +12,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fcompileOk } from "./helpers/cli.js";
 import { sampleWithCatalogInputs } from "./helpers/catalog-fixtures.js";
-import { removeProject } from "./helpers/temp-project.js";
+import { CONFIG, removeProject, tempProject } from "./helpers/temp-project.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const OUT = path.resolve("test-output");
@@ -106,5 +106,46 @@ describe("fcompile docs in Chromium (file://)", () => {
     expect(await page.locator("#lineage g.node").count()).toBe(6);
     await page.screenshot({ path: path.join(OUT, "catalog-lineage.png"), fullPage: true });
     await page.close();
+  });
+
+  it("project text holding HTML shows as written and runs nothing", async () => {
+    const evil = `<img src=x onerror="window.__pwned=1"></script><script>window.__pwned=2</script>`;
+    const d = tempProject({
+      "fcompile.yaml": CONFIG,
+      "definitions/defs.yml": `entities:
+  - name: user
+    join_keys: [user_id]
+sources:
+  - name: events
+    table: raw.events
+    timestamp: ts
+feature_views:
+  - name: user_stats
+    entities: [user]
+    source: events
+    owner: ${JSON.stringify(evil)}
+    tags: { ${JSON.stringify(evil)}: x }
+    features:
+      - name: clicks
+        type: int64
+        description: ${JSON.stringify(evil)}
+`,
+    });
+    try {
+      await fcompileOk(d, "docs");
+      const page = await browser.newPage();
+      await page.goto(pathToFileURL(path.join(d, "target", "docs", "index.html")).href);
+      await page.fill("#search", "pwned");
+      await page.click('a:text-is("user_stats:clicks")');
+      const article = page.locator("article.feature");
+      await article.waitFor();
+      expect(await article.locator(".description").textContent()).toBe(evil);
+      expect(await article.locator("dl.facts").first().textContent()).toContain(evil);
+      expect(await page.locator("article img").count()).toBe(0);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      await page.close();
+    } finally {
+      removeProject(d);
+    }
   });
 });
