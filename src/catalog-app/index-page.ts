@@ -4,6 +4,9 @@ import { h, link, routeOf, tagChips } from "./dom.js";
 import { indexRows, matchRows } from "./search.js";
 import type { IndexRow } from "./search.js";
 
+/** Rows shown per kind: a large project's thousands of features stay quick to show; search narrows them. */
+const SHOWN = 200;
+
 const KIND_HEADINGS: Record<IndexRow["kind"], string> = { feature: "Features", view: "Views", service: "Services", source: "Sources" };
 
 /** The index page; `query` is the search text kept in the route (`#/?q=…`). */
@@ -46,7 +49,7 @@ function resultSections(rows: IndexRow[]): HTMLElement[] {
   return (["feature", "view", "service", "source"] as const).flatMap((kind) => {
     const of = rows.filter((r) => r.kind === kind);
     if (of.length === 0) return [];
-    return [
+    const parts: (HTMLElement | null)[] = [
       h("h2", {}, `${KIND_HEADINGS[kind]} (${of.length})`),
       h(
         "table",
@@ -55,18 +58,22 @@ function resultSections(rows: IndexRow[]): HTMLElement[] {
         h(
           "tbody",
           {},
-          ...of.map((r) =>
-            h(
-              "tr",
-              {},
-              h("td", {}, link(routeOf(r.kind, r.name), r.name)),
-              h("td", {}, r.description ?? ""),
-              h("td", {}, r.owner ?? ""),
-              h("td", {}, tagChips(r.tags)),
+          ...of
+            .slice(0, SHOWN)
+            .map((r) =>
+              h(
+                "tr",
+                {},
+                h("td", {}, link(routeOf(r.kind, r.name), r.name)),
+                h("td", {}, r.description ?? ""),
+                h("td", {}, r.owner ?? ""),
+                h("td", {}, tagChips(r.tags)),
+              ),
             ),
-          ),
         ),
       ),
+      of.length > SHOWN ? h("p", { class: "muted" }, `and ${of.length - SHOWN} more: type in the search box to narrow the list.`) : null,
     ];
+    return parts.filter((x): x is HTMLElement => x !== null);
   });
 }

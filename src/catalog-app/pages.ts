@@ -126,6 +126,9 @@ export function sourcePage(data: CatalogData, name: string): HTMLElement {
 }
 
 export function lineagePage(data: CatalogData): HTMLElement {
+  const graph = h("div", { class: "graph", id: "lineage" }, h("p", { class: "muted" }, `Laying out ${data.lineage.nodes.length} boxes…`));
+  // Laid out after the page shows: a project of thousands of views takes dagre a few seconds.
+  setTimeout(() => graph.replaceChildren(lineageSvg(data.lineage)), 0);
   return h(
     "article",
     {},
@@ -136,7 +139,7 @@ export function lineagePage(data: CatalogData): HTMLElement {
       { class: "lead" },
       "Where the data comes from: sources (▤) feed views, views feed other views through their SQL, and services (◆) serve features of views. Click a box to open it.",
     ),
-    h("div", { class: "graph", id: "lineage" }, lineageSvg(data.lineage)),
+    graph,
   );
 }
 

@@ -162,11 +162,16 @@ export function buildCatalog(
       if (!list.includes(s.name)) list.push(s.name);
       servicesOf.set(id, list);
     }
-  const testResults = tests?.tests ?? [];
-  const resultsOf = (view: string, feature: string | undefined): CatalogTestResult[] =>
-    testResults
-      .filter((t) => t.view === view && t.feature === feature)
-      .map((t) => ({ name: t.name, kind: t.kind, status: t.status, failing: t.failing }));
+  // Test results by view and feature ("" for the view's own tests), in the order they ran.
+  const byTarget = new Map<string, CatalogTestResult[]>();
+  for (const t of tests?.tests ?? []) {
+    const key = `${t.view}:${t.feature ?? ""}`;
+    const list = byTarget.get(key) ?? [];
+    list.push({ name: t.name, kind: t.kind, status: t.status, failing: t.failing });
+    byTarget.set(key, list);
+  }
+  const resultsOf = (view: string, feature: string | undefined): CatalogTestResult[] => byTarget.get(`${view}:${feature ?? ""}`) ?? [];
+  const freshnessOf = new Map((tests?.freshness ?? []).map((r) => [r.view, r]));
 
   const features: CatalogFeature[] = [];
   const views: CatalogView[] = [];
@@ -195,7 +200,7 @@ export function buildCatalog(
         search: searchText([id, f.description, owner], tags),
       });
     }
-    const fresh = tests?.freshness.find((r) => r.view === v.name);
+    const fresh = freshnessOf.get(v.name);
     views.push({
       name: v.name,
       kind: v.kind,

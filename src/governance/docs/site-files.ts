@@ -16,13 +16,17 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * `catalog-data.js`: the catalog as a script setting `window.FCOMPILE_CATALOG`. JSON with `<`,
- * `>`, `&`, U+2028 and U+2029 written as `\uXXXX`, so no project text can end the script or
- * break it (`</script>`, `<!--`).
+ * `catalog-data.js`: the catalog as a script setting `window.FCOMPILE_CATALOG`, as a JSON text in
+ * a string literal handed to `JSON.parse` (which browsers read much faster than an object literal
+ * of megabytes). `<`, `>`, `&`, U+2028 and U+2029 are written as `\uXXXX`, so no project text can
+ * end the script or break it (`</script>`, `<!--`).
  */
 export function catalogScript(data: CatalogData): string {
-  const json = JSON.stringify(data).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  return `window.FCOMPILE_CATALOG = ${json};\n`;
+  const literal = JSON.stringify(JSON.stringify(data)).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return `window.FCOMPILE_CATALOG = JSON.parse(${literal});\n`;
 }
 
 /** The page: a shell the app fills in; the project's name is its title. */
