@@ -7,9 +7,13 @@
 // feature (numbers: 10 histogram bins and quantiles; others: 20 top values) and
 // target/test_results.json (a not_null test of every feature, freshness of every view). Timed, in
 // turns within each round: `bin/fcompile docs --project DIR` and, as the baseline, `bin/fcompile
-// build --project DIR` of the same project, each in a fresh process (node start-up, reading and
-// validating the project included). Reported: the medians, their ratio, the catalog's size.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+// build --project DIR` of the same project, and `bin/fcompile ls --project DIR` (which reads and
+// validates the project as docs does, and writes nothing: docs minus ls is what the catalog itself
+// costs), each in a fresh process (node start-up, reading and
+// validating the project included), with their CPU time (user + system, /usr/bin/time) when
+// /usr/bin/time is there: on a shared machine it depends less on other jobs than wall time.
+// Reported: the medians, their ratios, the catalog's size.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -104,6 +108,17 @@ function writeCatalogInputs(dir, features) {
   writeFileSync(path.join(dir, "target", "test_results.json"), JSON.stringify(results));
 }
 
+const TIME = "/usr/bin/time";
+
+/** Runs `bin/fcompile ...args` in a fresh process: wall ms, and CPU ms (user + system) when /usr/bin/time is there. */
+async function timeFcompile(bin, args, dir) {
+  if (!existsSync(TIME)) return { ...(await timeCommand(process.execPath, [bin, ...args])), cpuMs: null };
+  const out = path.join(dir, ".time");
+  const r = await timeCommand(TIME, ["-f", "%U %S", "-o", out, process.execPath, bin, ...args]);
+  const [user, sys] = readFileSync(out, "utf8").trim().split("\n").at(-1).split(" ").map(Number);
+  return { ...r, cpuMs: (user + sys) * 1000 };
+}
+
 export async function main(argv) {
   const args = parseArgs(argv, { views: "1000", files: "20", services: "5", repeat: "5" });
   const repeat = Number(args.repeat);
@@ -116,18 +131,31 @@ export async function main(argv) {
     const bin = path.join(REPO_DIR, "bin/fcompile");
     const docs = [];
     const build = [];
+    const docsCpu = [];
+    const buildCpu = [];
+    const ls = [];
+    const lsCpu = [];
     let docsOut = "";
     for (let i = 0; i < repeat; i++) {
       // build replaces target/ (test_results.json with it): write the inputs again before docs.
-      const b = await timeCommand(process.execPath, [bin, "build", "--project", dir]);
+      const b = await timeFcompile(bin, ["build", "--project", dir], dir);
       if (b.code !== 0) throw new Error(`fcompile build exited ${b.code}:\n${b.stderr.slice(0, 2000)}`);
       build.push(b.ms);
+      buildCpu.push(b.cpuMs);
       writeCatalogInputs(dir, features);
-      const d = await timeCommand(process.execPath, [bin, "docs", "--project", dir]);
+      const d = await timeFcompile(bin, ["docs", "--project", dir], dir);
       if (d.code !== 0) throw new Error(`fcompile docs exited ${d.code}:\n${d.stderr.slice(0, 2000)}`);
       docs.push(d.ms);
+      docsCpu.push(d.cpuMs);
+      const l = await timeFcompile(bin, ["ls", "--project", dir], dir);
+      if (l.code !== 0) throw new Error(`fcompile ls exited ${l.code}:\n${l.stderr.slice(0, 2000)}`);
+      ls.push(l.ms);
+      lsCpu.push(l.cpuMs);
       docsOut = d.stdout.trim();
-      console.log(`round ${i + 1}/${repeat}: build ${fmtMs(b.ms)}, docs ${fmtMs(d.ms)} — ${docsOut}`);
+      const cpu = (x) => (x.cpuMs === null ? "" : ` (CPU ${fmtMs(x.cpuMs)})`);
+      console.log(
+        `round ${i + 1}/${repeat}: build ${fmtMs(b.ms)}${cpu(b)}, docs ${fmtMs(d.ms)}${cpu(d)}, ls ${fmtMs(l.ms)}${cpu(l)} — ${docsOut}`,
+      );
     }
     const sizes = Object.fromEntries(
       readdirSync(path.join(dir, "target", "docs")).map((f) => [f, statSync(path.join(dir, "target", "docs", f)).size]),
@@ -145,7 +173,16 @@ export async function main(argv) {
         [
           ["bin/fcompile docs (fresh process, end to end)", fmtMs(docsMed), range(docs)],
           ["bin/fcompile build, same project (baseline)", fmtMs(buildMed), range(build)],
+          ["bin/fcompile ls, same project (reads it as docs does)", fmtMs(median(ls)), range(ls)],
           ["docs / build", (docsMed / buildMed).toFixed(2), "-"],
+          ...(docsCpu.every((x) => x !== null)
+            ? [
+                ["docs, CPU time (user + system)", fmtMs(median(docsCpu)), range(docsCpu)],
+                ["build, CPU time (user + system)", fmtMs(median(buildCpu)), range(buildCpu)],
+                ["ls, CPU time (user + system)", fmtMs(median(lsCpu)), range(lsCpu)],
+                ["docs / build, CPU", (median(docsCpu) / median(buildCpu)).toFixed(2), "-"],
+              ]
+            : []),
         ],
       ),
     );

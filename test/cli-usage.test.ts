@@ -139,7 +139,7 @@ describe("usage errors exit 2 and name the help to read", () => {
     expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({ status: 2, stderr, stdout: "" });
   });
 
-  it.each(["init", "build", "run", "train", "materialize", "load", "get", "verify", "push", "serve", "status", "clean", "plan", "ls"])(
+  it.each(["init", "build", "run", "train", "materialize", "load", "get", "verify", "push", "serve", "status", "clean", "plan", "ls", "docs"])(
     "fcompile %s with an unknown option exits 2 naming its help",
     async (command) => {
       const r = await fcompileIn(dir, command, "--bogus");
