@@ -62,7 +62,10 @@ describe("the npm package", () => {
     // No stale output: each compiled file has its source (the build empties dist/ first); the
     // catalog's bundle is built from src/catalog-app/main.ts.
     const stale = packed.filter(
-      (f) => /^dist\/.+\.js$/.test(f) && f !== "dist/catalog-app/catalog-app.js" && !existsSync(path.join(repo, f.replace(/^dist/, "src").replace(/\.js$/, ".ts"))),
+      (f) =>
+        /^dist\/.+\.js$/.test(f) &&
+        f !== "dist/catalog-app/catalog-app.js" &&
+        !existsSync(path.join(repo, f.replace(/^dist/, "src").replace(/\.js$/, ".ts"))),
     );
     expect(stale).toEqual([]);
     // The package points only at files it holds.
