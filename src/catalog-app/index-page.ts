@@ -35,7 +35,7 @@ export function indexPage(data: CatalogData, query: string): HTMLElement {
     h(
       "p",
       { class: "lead" },
-      `${data.features.length} features in ${data.views.length} views, served by ${data.services.length} services. `,
+      `${count(data.features.length, "feature")} in ${count(data.views.length, "view")}, served by ${count(data.services.length, "service")}. `,
       link("lineage", "See the lineage graph"),
       ".",
     ),
@@ -66,7 +66,7 @@ function resultSections(rows: IndexRow[]): HTMLElement[] {
                 {},
                 h("td", {}, link(routeOf(r.kind, r.name), r.name)),
                 h("td", {}, r.description ?? ""),
-                h("td", {}, r.owner ?? ""),
+                h("td", { class: "owner" }, r.owner ?? ""),
                 h("td", {}, tagChips(r.tags)),
               ),
             ),
@@ -76,4 +76,9 @@ function resultSections(rows: IndexRow[]): HTMLElement[] {
     ];
     return parts.filter((x): x is HTMLElement => x !== null);
   });
+}
+
+/** `1 feature`, `2 features`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

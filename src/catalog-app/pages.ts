@@ -159,7 +159,7 @@ function featureTable(data: CatalogData, ids: string[]): HTMLElement {
           h("td", {}, link(routeOf("feature", id), id)),
           h("td", {}, f?.type ?? ""),
           h("td", {}, f?.description ?? ""),
-          h("td", {}, f?.owner ?? ""),
+          h("td", { class: "owner" }, f?.owner ?? ""),
         );
       }),
     ),
