@@ -13,13 +13,16 @@ const tmp = mkdtempSync(path.join(tmpdir(), "fc-ci-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs .ci/run with stand-ins for npm and the service tools; returns its exit code and output. */
-function ciWith(fakes: Record<string, string>): { status: number | null; out: string } {
+function ciWith(fakes: Record<string, string>, env: Record<string, string> = {}): { status: number | null; out: string } {
   const bin = mkdtempSync(path.join(tmp, "bin-"));
   for (const [name, body] of Object.entries({ npm: 'echo "npm $*"', ...fakes })) {
     writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`);
     chmodSync(path.join(bin, name), 0o755);
   }
-  const r = spawnSync("bash", [".ci/run"], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  const r = spawnSync("bash", [".ci/run"], {
+    encoding: "utf8",
+    env: { ...process.env, CI_CHROMIUM: "/usr/bin/env", ...env, PATH: `${bin}:${process.env.PATH}` },
+  });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
@@ -48,5 +51,22 @@ describe(".ci/run", () => {
     const redis = ciWith({ pg_isready: "exit 0", "redis-cli": "exit 1", "redis-server": "exit 1" });
     expect(redis.status).toBe(1);
     expect(redis.out).toMatch(/^ci: could not start redis-server$/m);
+  });
+
+  it("installs Debian's chromium first when it is missing (the catalog's browser test needs it)", () => {
+    const services = { pg_isready: "exit 0", "redis-cli": "echo PONG" };
+    const missing = { CI_CHROMIUM: path.join(tmp, "no-chromium") };
+    const r = ciWith({ ...services, "apt-get": 'echo "apt-get $*"' }, missing);
+    expect(r.status, r.out).toBe(0);
+    expect(r.out.trim().split("\n")).toEqual([
+      "apt-get update -q",
+      "apt-get install -y -q chromium",
+      "npm ci --no-audit --no-fund",
+      "npm run check",
+    ]);
+    const failed = ciWith({ ...services, "apt-get": 'case "$1" in update) exit 0;; *) exit 100;; esac' }, missing);
+    expect(failed.status).toBe(1);
+    expect(failed.out).toMatch(/^ci: could not install chromium \(apt-get install -y chromium\)$/m);
+    expect(failed.out).not.toMatch(/npm run check/);
   });
 });

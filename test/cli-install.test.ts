@@ -40,7 +40,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe("the npm package", () => {
   it("holds dist, the templates, the scaffold and the schemas, and no tests, benchmarks, sources or source maps", () => {
     const allowed =
-      /^(bin\/fcompile|package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts)|templates\/.+|scaffold\/.+|src\/project\/[a-z]+\.schema\.json)$/;
+      /^(bin\/fcompile|package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts)|dist\/catalog-app\/catalog\.css|templates\/.+|scaffold\/.+|src\/project\/[a-z]+\.schema\.json)$/;
     expect(packed.filter((f) => !allowed.test(f))).toEqual([]);
     for (const f of [
       "bin/fcompile",
@@ -52,14 +52,20 @@ describe("the npm package", () => {
       "src/project/config.schema.json",
       "src/project/definitions.schema.json",
       "scaffold/gitignore",
+      "dist/catalog-app/catalog-app.js",
+      "dist/catalog-app/catalog.css",
     ])
       expect(packed).toContain(f);
     // Every template and scaffold file, and every schema the code reads.
     for (const f of [...filesUnder("templates"), ...filesUnder("scaffold")]) expect(packed).toContain(f);
     for (const f of filesUnder("src").filter((f) => f.endsWith(".schema.json"))) expect(packed).toContain(f);
-    // No stale output: each compiled file has its source (the build empties dist/ first).
+    // No stale output: each compiled file has its source (the build empties dist/ first); the
+    // catalog's bundle is built from src/catalog-app/main.ts.
     const stale = packed.filter(
-      (f) => /^dist\/.+\.js$/.test(f) && !existsSync(path.join(repo, f.replace(/^dist/, "src").replace(/\.js$/, ".ts"))),
+      (f) =>
+        /^dist\/.+\.js$/.test(f) &&
+        f !== "dist/catalog-app/catalog-app.js" &&
+        !existsSync(path.join(repo, f.replace(/^dist/, "src").replace(/\.js$/, ".ts"))),
     );
     expect(stale).toEqual([]);
     // The package points only at files it holds.
@@ -96,6 +102,7 @@ describe("the npm package", () => {
         /^train ok: 4 rows x 3 features/,
       ],
       [["materialize", "--end", "2025-01-01T12:00:00Z"], /materialize ok: 1 view, 3 rows/],
+      [["docs"], /^wrote .*index\.html: \d+ features? /],
     ] as const) {
       const r = fcompile(demo, ...args);
       expect(r.status, `${args.join(" ")}: ${r.stderr}`).toBe(0);

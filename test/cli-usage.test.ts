@@ -139,14 +139,27 @@ describe("usage errors exit 2 and name the help to read", () => {
     expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({ status: 2, stderr, stdout: "" });
   });
 
-  it.each(["init", "build", "run", "train", "materialize", "load", "get", "verify", "push", "serve", "status", "clean", "plan", "ls"])(
-    "fcompile %s with an unknown option exits 2 naming its help",
-    async (command) => {
-      const r = await fcompileIn(dir, command, "--bogus");
-      expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(new RegExp(`^error: .*\n\\(see 'fcompile ${command} --help'\\)\n$`));
-    },
-  );
+  it.each([
+    "init",
+    "build",
+    "run",
+    "train",
+    "materialize",
+    "load",
+    "get",
+    "verify",
+    "push",
+    "serve",
+    "status",
+    "clean",
+    "plan",
+    "ls",
+    "docs",
+  ])("fcompile %s with an unknown option exits 2 naming its help", async (command) => {
+    const r = await fcompileIn(dir, command, "--bogus");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^error: .*\n\\(see 'fcompile ${command} --help'\\)\n$`));
+  });
 
   it("what depends on the project is not a usage error: exit 1", async () => {
     const r = await fcompileIn(dir, "push", "--source", "nope", "--file", "x.csv");

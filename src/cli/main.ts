@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerBuild } from "./build-command.js";
 import { registerClean } from "./clean-command.js";
+import { registerDocs } from "./docs-command.js";
 import { registerGet } from "./get-command.js";
 import { registerInit } from "./init-command.js";
 import { registerLint } from "./lint-command.js";
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<void> {
   registerTest(program);
   registerProfile(program);
   registerMonitor(program);
+  registerDocs(program);
   // A usage error commander finds (an unknown option, a missing required option or argument) names the command's help.
   for (const cmd of program.commands) cmd.showHelpAfterError(`(${usageHint(cmd.name())})`);
   program.addHelpText(
@@ -69,6 +71,7 @@ Typical session:
   fcompile plan --against deployed/manifest.json   what a change breaks, what must be backfilled
   fcompile ls features --owner growth-team   what the project holds, by owner and tag
   fcompile monitor --training train.parquet --served served.ndjson   training/serving skew
+  fcompile docs                  a browsable catalog in target/docs/ (--serve to serve it)
   fcompile clean                 what the project created in the warehouse and online store (--yes removes it)`,
   );
   try {

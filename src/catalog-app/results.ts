@@ -1,0 +1,68 @@
+/** Test results and freshness, as `fcompile test` last reported them. */
+import type { CatalogData, CatalogTestResult, CatalogView } from "../governance/docs/catalog-data.js";
+import { badge, facts, h } from "./dom.js";
+
+/** A table of test results, or a sentence when there are none. */
+export function testResultsTable(data: CatalogData, results: CatalogTestResult[], declared: string[] = []): HTMLElement {
+  if (!data.testRun)
+    return h(
+      "p",
+      { class: "muted" },
+      declared.length > 0
+        ? `Declared tests: ${declared.join(", ")}. Not run yet — run fcompile test.`
+        : "No test results yet — run fcompile test.",
+    );
+  if (results.length === 0) return h("p", { class: "muted" }, `No test of its own in the last run (${data.testRun.at} UTC).`);
+  return h(
+    "div",
+    {},
+    h(
+      "table",
+      { class: "list tests" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Test"), h("th", {}, "Status"), h("th", {}, "Failing rows"))),
+      h(
+        "tbody",
+        {},
+        ...results.map((t) => h("tr", {}, h("td", {}, t.name), h("td", {}, badge(t.status)), h("td", { class: "num" }, t.failing))),
+      ),
+    ),
+    h("p", { class: "muted" }, `Last run: ${data.testRun.at} UTC on target ${data.testRun.target}.`),
+  );
+}
+
+/** A view's expected update frequency and how fresh it was when last tested. */
+export function freshnessFacts(data: CatalogData, view: CatalogView): HTMLElement {
+  const f = view.freshness;
+  const r = view.freshnessResult;
+  return facts([
+    [
+      "Expected updates",
+      f
+        ? [f.warnAfter && `warn when older than ${f.warnAfter}`, f.errorAfter && `fail when older than ${f.errorAfter}`]
+            .filter(Boolean)
+            .join("; ")
+        : h("span", { class: "muted" }, "not declared (freshness:)"),
+    ],
+    [
+      "Freshness",
+      r
+        ? h(
+            "span",
+            {},
+            badge(r.status),
+            ` newest row ${r.newest ?? "none"}${r.ageSeconds !== null ? ` (${age(r.ageSeconds)} old)` : ""}, checked ${data.testRun?.at ?? "?"} UTC`,
+          )
+        : h("span", { class: "muted" }, "not checked yet — run fcompile test"),
+    ],
+  ]);
+}
+
+/** Seconds as the largest whole units: `3d 4h`, `2h 5m`, `40s`. */
+export function age(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const hr = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  if (d > 0) return `${d}d${hr > 0 ? ` ${hr}h` : ""}`;
+  if (hr > 0) return `${hr}h${m > 0 ? ` ${m}m` : ""}`;
+  return m > 0 ? `${m}m` : `${Math.floor(seconds)}s`;
+}

@@ -1,0 +1,33 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/**
+ * Writes `files` (name → content) as the folder `dir`, atomically: into a staging folder beside
+ * it, then swapped in with renames, so an error midway leaves the previous folder as it was and
+ * nothing half-written.
+ */
+export function writeSiteDir(dir: string, files: Map<string, string>): void {
+  const parent = path.dirname(dir);
+  const staging = path.join(parent, `.${path.basename(dir)}.tmp-${process.pid}`);
+  const old = path.join(parent, `.${path.basename(dir)}.old-${process.pid}`);
+  mkdirSync(parent, { recursive: true });
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    for (const [rel, content] of files) {
+      const full = path.join(staging, rel);
+      mkdirSync(path.dirname(full), { recursive: true });
+      writeFileSync(full, content);
+    }
+    let hadOld = true;
+    try {
+      renameSync(dir, old);
+    } catch {
+      hadOld = false;
+    }
+    renameSync(staging, dir);
+    if (hadOld) rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * The catalog's data and files (`fcompile docs`; docs/governance.md): what search matches, which
+ * services use a feature, the lineage edges, the newest profile per feature, test results per
+ * feature and view, HTML escaping, the atomic write, and `--serve`.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
+import path from "node:path";
+import { runInNewContext } from "node:vm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadProject } from "../src/commands/common.js";
+import { buildCatalog } from "../src/governance/docs/catalog-data.js";
+import type { CatalogData } from "../src/governance/docs/catalog-data.js";
+import { readLatestProfiles } from "../src/governance/docs/profiles.js";
+import { resolveUnder } from "../src/governance/docs/serve-site.js";
+import { catalogScript, escapeHtml, indexHtml } from "../src/governance/docs/site-files.js";
+import { readTestResults } from "../src/governance/docs/test-results.js";
+import { writeSiteDir } from "../src/governance/docs/write-site.js";
+import { indexRows, matchRows } from "../src/catalog-app/search.js";
+import { fcompileIn, fcompileOk } from "./helpers/cli.js";
+import { sampleWithCatalogInputs } from "./helpers/catalog-fixtures.js";
+import { CONFIG, removeProject, tempProject } from "./helpers/temp-project.js";
+
+let dir: string;
+let data: CatalogData;
+
+beforeAll(async () => {
+  dir = sampleWithCatalogInputs();
+  const { registry } = await loadProject(dir);
+  const profiles = readLatestProfiles(dir);
+  expect(profiles.diagnostics).toEqual([]);
+  data = buildCatalog(registry, profiles.profiles, readTestResults(dir).results, "2025-07-01T07:00:00.000Z");
+});
+afterAll(() => removeProject(dir));
+
+const feature = (id: string) => data.features.find((f) => f.id === id)!;
+
+describe("catalog data", () => {
+  it("search text: name, description, owner and tags (k=v), lower-case; every word must match", () => {
+    const f = feature("customer_orders:avg_order_value_30d");
+    expect(f.search).toContain("customer_orders:avg_order_value_30d");
+    expect(f.search).toContain("mean order amount");
+    expect(f.search).toContain("growth-team");
+    expect(f.search).toContain("tier=gold");
+    const rows = indexRows(data);
+    expect(matchRows(rows, "Mean ORDER").map((r) => r.name)).toEqual(["customer_orders:avg_order_value_30d"]);
+    expect(matchRows(rows, "crm-team").map((r) => `${r.kind} ${r.name}`)).toEqual([
+      "feature customer_profile:customer_segment",
+      "feature customer_profile:country",
+      "view customer_profile",
+    ]);
+    expect(matchRows(rows, "tier=silver domain=crm").length).toBe(3);
+    expect(matchRows(rows, "").length).toBe(data.features.length + data.views.length + data.services.length + data.sources.length);
+  });
+
+  it("a feature: its view's owner and tags under its own, entities, the services that use it, aggregation", () => {
+    expect(feature("customer_orders:avg_order_value_30d")).toMatchObject({
+      type: "float64",
+      owner: "growth-team",
+      tags: { tier: "gold", domain: "orders" },
+      entities: ["customer"],
+      services: ["churn_model"],
+      aggregation: "avg(amount) over 30d",
+    });
+    expect(feature("customer_profile:country").services).toEqual([]);
+    expect(data.services).toEqual([expect.objectContaining({ name: "churn_model", owner: "growth-team" })]);
+  });
+
+  it("lineage: sources → views, SQL views → the views that ref them, views → the services serving their features", () => {
+    const edges = data.lineage.edges.map((e) => `${e.from} → ${e.to}`).sort();
+    expect(edges).toEqual(
+      [
+        "source:customers → view:customer_daily_stats",
+        "source:orders → view:customer_daily_stats",
+        "source:orders → view:customer_orders",
+        "view:customer_daily_stats → view:customer_profile",
+        "source:customers → view:customer_profile",
+        "view:customer_daily_stats → service:churn_model",
+        "view:customer_orders → service:churn_model",
+        "view:customer_profile → service:churn_model",
+      ].sort(),
+    );
+    expect(data.lineage.nodes.map((n) => n.id)).toEqual([
+      "source:customers",
+      "source:orders",
+      "view:customer_daily_stats",
+      "view:customer_orders",
+      "view:customer_profile",
+      "service:churn_model",
+    ]);
+  });
+
+  it("the newest profile holding a feature (by createdAt), none for a feature no profile holds", () => {
+    const p = feature("customer_orders:avg_order_value_30d").profile!;
+    expect(p).toMatchObject({ name: "june", kind: "numeric", count: 2200, min: 5, max: 260 });
+    expect(p.histogram).toHaveLength(10);
+    expect(feature("customer_profile:customer_segment").profile?.topValues.map((v) => v.value)).toEqual([
+      "regular",
+      "dormant",
+      "new",
+      "vip",
+    ]);
+    expect(feature("customer_profile:country").profile).toBeUndefined();
+  });
+
+  it("test results per feature, freshness per view, when the tests ran", () => {
+    expect(feature("customer_orders:avg_order_value_30d").testResults).toEqual([
+      { name: "avg_order_value_30d_not_null", kind: "not_null", status: "pass", failing: 0 },
+      { name: "avg_order_value_30d_range", kind: "range", status: "fail", failing: 3 },
+    ]);
+    expect(feature("customer_orders:lifetime_value").testResults).toEqual([]);
+    const view = data.views.find((v) => v.name === "customer_profile")!;
+    expect(view.freshness).toEqual({ warnAfter: "2d", errorAfter: "7d" });
+    expect(view.freshnessResult).toMatchObject({ status: "warn", newest: "2025-06-28 00:00:00" });
+    expect(data.testRun).toEqual({ at: "2025-07-01 06:00:00", generatedAt: "2025-07-01T06:00:03.000Z", target: "local", ok: false });
+  });
+
+  it("a file in profiles/ that is not a profile is skipped with a warning", () => {
+    const d = tempProject({ "profiles/bad.json": "{not json", "profiles/empty.json": "{}" });
+    try {
+      const r = readLatestProfiles(d);
+      expect(r.profiles.size).toBe(0);
+      expect(r.diagnostics.map((x) => `${x.severity} ${x.code} ${x.at.file}`)).toEqual([
+        "warning FC003 profiles/bad.json",
+        "warning FC003 profiles/empty.json",
+      ]);
+    } finally {
+      removeProject(d);
+    }
+  });
+});
+
+describe("escaping", () => {
+  const nasty = `</script><script>alert(1)</script><!-- & "quoted" 'single' \u2028`;
+
+  it("escapeHtml: & < > \" ' become character references", () => {
+    expect(escapeHtml(`<a href="x" title='y'>&amp;</a>`)).toBe("&#60;a href=&#34;x&#34; title=&#39;y&#39;&#62;&#38;amp;&#60;/a&#62;");
+    expect(indexHtml(nasty)).not.toContain("</script><script>");
+  });
+
+  it("catalog-data.js holds no '<', '>' or '&' of project text, and reads back the same data", () => {
+    const withNasty: CatalogData = { ...data, features: [{ ...data.features[0]!, description: nasty }] };
+    const script = catalogScript(withNasty);
+    expect(script).not.toMatch(/[<>&\u2028]/);
+    const window: { FCOMPILE_CATALOG?: CatalogData } = {};
+    runInNewContext(script, { window });
+    expect(window.FCOMPILE_CATALOG!.features[0]!.description).toBe(nasty);
+  });
+});
+
+describe("writing target/docs", () => {
+  it("atomically: an error midway leaves the old folder whole and no staging folder", () => {
+    const d = tempProject({ "target/docs/index.html": "old" });
+    try {
+      const docs = path.join(d, "target", "docs");
+      // "a" is written as a folder (for a/b) and then as a file: the second write fails.
+      expect(() =>
+        writeSiteDir(
+          docs,
+          new Map([
+            ["index.html", "new"],
+            ["a/b", "x"],
+            ["a", "y"],
+          ]),
+        ),
+      ).toThrow();
+      expect(readFileSync(path.join(docs, "index.html"), "utf8")).toBe("old");
+      expect(readdirSync(path.join(d, "target"))).toEqual(["docs"]);
+      writeSiteDir(docs, new Map([["index.html", "new"]]));
+      expect(readFileSync(path.join(docs, "index.html"), "utf8")).toBe("new");
+      expect(readdirSync(path.join(d, "target"))).toEqual(["docs"]);
+    } finally {
+      removeProject(d);
+    }
+  });
+
+  it("fcompile docs on a project whose text holds HTML: the page's data holds it escaped", async () => {
+    const d = tempProject({
+      "fcompile.yaml": CONFIG,
+      "definitions/defs.yml": `entities:
+  - name: user
+    join_keys: [user_id]
+sources:
+  - name: events
+    table: raw.events
+    timestamp: ts
+feature_views:
+  - name: user_stats
+    entities: [user]
+    source: events
+    owner: "<img src=x onerror=alert(1)>"
+    features:
+      - name: clicks
+        type: int64
+        description: "</script><script>alert(1)</script>"
+`,
+    });
+    try {
+      const out = await fcompileOk(d, "docs");
+      expect(out).toMatch(/wrote .*index\.html: 1 feature \(0 with a profile\), 1 view, 0 services/);
+      const js = readFileSync(path.join(d, "target", "docs", "catalog-data.js"), "utf8");
+      expect(js).not.toContain("<");
+      expect(readFileSync(path.join(d, "target", "docs", "index.html"), "utf8")).toContain("<title>t — feature catalog</title>");
+    } finally {
+      removeProject(d);
+    }
+  });
+});
+
+describe("fcompile docs --serve", () => {
+  it("resolveUnder refuses paths outside the folder", () => {
+    expect(resolveUnder("/srv/docs", "/")).toBe(path.resolve("/srv/docs/index.html"));
+    expect(resolveUnder("/srv/docs", "/catalog.css?x=1")).toBe(path.resolve("/srv/docs/catalog.css"));
+    for (const p of ["/../secret", "/%2e%2e/secret", "/a/../../secret", "/..%2fsecret", "/%00", "/..\\secret", "/%E0%A4%A"])
+      expect(resolveUnder("/srv/docs", p), p).toBeUndefined();
+  });
+
+  it("serves index.html and the assets on loopback, refuses path traversal, stops on SIGINT", async () => {
+    writeFileSync(path.join(dir, "secret.txt"), "secret");
+    const child = spawn(process.execPath, [path.resolve("bin/fcompile"), "docs", "--serve", "--port", "0"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (b: Buffer) => {
+          out += b.toString();
+          const m = /serving the catalog at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      const index = await fetchRaw(url, "/");
+      expect(index.status).toBe(200);
+      expect(index.type).toBe("text/html; charset=utf-8");
+      expect(index.body).toContain('<script src="catalog-app.js"></script>');
+      const app = await fetchRaw(url, "/catalog-app.js");
+      expect(app.status).toBe(200);
+      expect(app.type).toBe("text/javascript; charset=utf-8");
+      expect((await fetchRaw(url, "/catalog-data.js")).body).toContain("window.FCOMPILE_CATALOG = ");
+      expect((await fetchRaw(url, "/nothing.js")).status).toBe(404);
+      for (const p of ["/../../secret.txt", "/%2e%2e/%2e%2e/secret.txt", "/..%2f..%2fsecret.txt"]) {
+        const r = await fetchRaw(url, p);
+        expect(r.status, p).toBe(403);
+        expect(r.body).not.toBe("secret");
+      }
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  it("--serve on a host that is not loopback is a usage error", async () => {
+    const r = await fcompileIn(dir, "docs", "--serve", "--host", "0.0.0.0");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--host '0.0.0.0' is not a loopback address");
+    expect(existsSync(path.join(dir, "target", "docs"))).toBe(true);
+  });
+});
+
+/** GET with the path sent exactly as given (no URL normalization). */
+function fetchRaw(base: string, rawPath: string): Promise<{ status: number; type: string; body: string }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    get({ host: u.hostname, port: u.port, path: rawPath }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), body }));
+    }).on("error", reject);
+  });
+}
