@@ -32,14 +32,11 @@ if (!existsSync(path.join(here, "out"))) mkdirSync(path.join(here, "out"));
 step("generate the raw data (seeded)", process.execPath, ["generate-data.mjs", "--seed", "42", "--scale", scale]);
 step("validate and compile the definitions", process.execPath, [fcompile, "build"]);
 step("load the file sources and build the SQL feature views in DuckDB", process.execPath, [fcompile, "run"]);
-step("data tests and freshness on the last 30 days of data (the data ends on 2026-01-01)", process.execPath, [
-  fcompile,
-  "test",
-  "--at",
-  "2026-01-01",
-  "--window",
-  "30d",
-]);
+step(
+  "data tests, drift against the saved profile of November 2025 (profiles/), and freshness, on the last 30 days (the data ends on 2026-01-01)",
+  process.execPath,
+  [fcompile, "test", "--at", "2026-01-01", "--window", "30d"],
+);
 step("a point-in-time correct training set for the churn model", process.execPath, [
   fcompile,
   "train",
@@ -138,8 +135,13 @@ step("check online against training for 500 customers, pushed order included: ze
   "--sample",
   "500",
 ]);
+step("a catalog of the features anyone can browse offline (search, owners, tests, distributions, lineage)", process.execPath, [
+  fcompile,
+  "docs",
+]);
 process.stdout.write(
   "\nCompiled SQL you can read and run yourself: sample_project/target/compiled/duckdb/\n" +
     "Registry: sample_project/target/manifest.json; typed client accessors: sample_project/target/client/\n" +
-    'Read from your code: import { createOnlineClient } from "fcompile/client"\n',
+    'Read from your code: import { createOnlineClient } from "fcompile/client"\n' +
+    "Browse the catalog: open sample_project/target/docs/index.html (or: cd sample_project && ../bin/fcompile docs --serve)\n",
 );

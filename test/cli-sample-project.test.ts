@@ -116,7 +116,7 @@ describe("fcompile CLI on the sample project", () => {
   });
 
   it("build, run, train: one row per entity row, in input order, with a summary line", async () => {
-    expect(fcompile("build").stdout).toMatch(/^build ok: 71 files/);
+    expect(fcompile("build").stdout).toMatch(/^build ok: 79 files/);
     expect(existsSync(path.join(dir, "target/compiled/postgres/train/churn_model.sql"))).toBe(true);
     const manifest = JSON.parse(readFileSync(path.join(dir, "target/manifest.json"), "utf8"));
     expect(Object.keys(manifest.features)).toContain("customer_orders:total_orders_30d");
@@ -127,7 +127,7 @@ describe("fcompile CLI on the sample project", () => {
     expect(fcompile("run").status).toBe(0);
     // The sample's data tests and freshness pass on its last 30 days, as the demo runs them.
     const tested = fcompile("test", "--at", "2026-01-01", "--window", "30d");
-    expect(tested.stdout, tested.stderr).toMatch(/^test ok: 13 checks, 0 failed, 0 warned/m);
+    expect(tested.stdout, tested.stderr).toMatch(/^test ok: 17 checks, 0 failed, 0 warned/m);
     expect(tested.status).toBe(0);
     for (const out of ["train.csv", "train.parquet"]) {
       const r = fcompile("train", "--service", "churn_model", "--entities", "data/churn_labels.csv", "--out", out);
