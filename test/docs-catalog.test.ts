@@ -16,7 +16,7 @@ import { readLatestProfiles } from "../src/governance/docs/profiles.js";
 import { resolveUnder } from "../src/governance/docs/serve-site.js";
 import { catalogScript, escapeHtml, indexHtml } from "../src/governance/docs/site-files.js";
 import { readTestResults } from "../src/governance/docs/test-results.js";
-import { writeSiteDir } from "../src/governance/docs/write-site.js";
+import { writeDirAtomically } from "../src/commands/target-dir.js";
 import { indexRows, matchRows } from "../src/catalog-app/search.js";
 import { fcompileIn, fcompileOk } from "./helpers/cli.js";
 import { sampleWithCatalogInputs } from "./helpers/catalog-fixtures.js";
@@ -156,7 +156,7 @@ describe("writing target/docs", () => {
       const docs = path.join(d, "target", "docs");
       // "a" is written as a folder (for a/b) and then as a file: the second write fails.
       expect(() =>
-        writeSiteDir(
+        writeDirAtomically(
           docs,
           new Map([
             ["index.html", "new"],
@@ -167,7 +167,7 @@ describe("writing target/docs", () => {
       ).toThrow();
       expect(readFileSync(path.join(docs, "index.html"), "utf8")).toBe("old");
       expect(readdirSync(path.join(d, "target"))).toEqual(["docs"]);
-      writeSiteDir(docs, new Map([["index.html", "new"]]));
+      writeDirAtomically(docs, new Map([["index.html", "new"]]));
       expect(readFileSync(path.join(docs, "index.html"), "utf8")).toBe("new");
       expect(readdirSync(path.join(d, "target"))).toEqual(["docs"]);
     } finally {

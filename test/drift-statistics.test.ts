@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { assertProperty } from "./helpers/property.js";
 import {
   binCounts,
   ksFromCdfPoints,
@@ -29,7 +30,7 @@ describe("drift statistics", () => {
     expect(ksStatistic([1, 2], [3, 4])).toBe(1);
     expect(ksStatistic([1, 2, 3, 4], [3, 4, 5, 6])).toBe(0.5);
     expect(ksStatistic([], [1])).toBeNaN();
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1 }),
         fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1 }),
@@ -51,6 +52,7 @@ describe("drift statistics", () => {
           ).toBeCloseTo(want, 12);
         },
       ),
+      { runs: 200, minRuns: 50, seconds: 10 },
     );
   });
 

@@ -9,6 +9,8 @@ import type { ProjectConfig } from "../project/read-project.js";
 import { loadRegistry } from "../registry/load-registry.js";
 import type { FeatureView, Registry } from "../registry/types.js";
 import { featureColumns } from "../registry/types.js";
+import { parseDuration } from "../registry/durations.js";
+import { suggest } from "../suggest.js";
 import { parseTimestamp } from "../timestamps.js";
 import { openTarget, resolveTarget, sqlGrammars, targetDialect } from "../warehouse/targets.js";
 import type { TargetConfig } from "../warehouse/targets.js";
@@ -164,6 +166,27 @@ export async function checkReady(wh: Warehouse, reg: Registry, ct: CompileTarget
 }
 
 /** A timestamp option (`--end 2025-06-01`), as microseconds; a usage error names the option. */
+/**
+ * The start of a `--window` ending at `end` (µs since 1970 UTC): `end − window`, or undefined
+ * without a window (every row). Throws a usage error, with `example` as the duration to suggest,
+ * when the window is not a positive duration.
+ */
+export function windowStart(end: bigint, window: string | undefined, example: string): bigint | undefined {
+  if (window === undefined) return undefined;
+  const seconds = parseDuration(window);
+  if (seconds === undefined || seconds <= 0)
+    throw usageError(`--window '${window}' is not a duration; write e.g. ${example}, 12h, 30m (s m h d w)`);
+  return end - BigInt(seconds) * 1_000_000n;
+}
+
+/** The views `--select` names (every view without it), in its order; a usage error names an unknown one. */
+export function selectedViews(registry: Registry, select: readonly string[] | undefined): string[] {
+  const views = select?.length ? [...select] : [...registry.views.keys()];
+  for (const v of views)
+    if (!registry.views.has(v)) throw usageError(`--select: unknown feature view '${v}'${suggest(v, registry.views.keys())}`);
+  return views;
+}
+
 export function timestampOption(option: string, value: string): bigint {
   const t = parseTimestamp(value);
   if (t === undefined)

@@ -6,7 +6,7 @@ import { readLatestProfiles } from "../governance/docs/profiles.js";
 import { serveSite } from "../governance/docs/serve-site.js";
 import { siteFiles } from "../governance/docs/site-files.js";
 import { readTestResults } from "../governance/docs/test-results.js";
-import { writeSiteDir } from "../governance/docs/write-site.js";
+import { writeDirAtomically } from "./target-dir.js";
 import { loadProject } from "./common.js";
 import type { ProjectOptions } from "./common.js";
 
@@ -37,7 +37,7 @@ export async function docs(opts: ProjectOptions, now = new Date()): Promise<Docs
   const tests = readTestResults(opts.projectDir);
   const data = buildCatalog(registry, profiles.profiles, tests.results, now.toISOString());
   const dir = path.join(opts.projectDir, "target", "docs");
-  writeSiteDir(dir, siteFiles(data));
+  writeDirAtomically(dir, siteFiles(data));
   return {
     dir,
     features: data.features.length,

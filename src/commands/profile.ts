@@ -4,10 +4,8 @@ import { usageError } from "../diagnostics/diagnostic.js";
 import { compileProfile } from "../governance/profile/compile-profile.js";
 import type { ProfileFile } from "../governance/profile/profile-file.js";
 import { readProfileRows } from "../governance/profile/read-profile-rows.js";
-import { parseDuration } from "../registry/durations.js";
-import { suggest } from "../suggest.js";
 import { formatTimestamp, nowMicros } from "../timestamps.js";
-import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
+import { checkReady, compileTargetFor, loadProject, openWarehouse, selectedViews, timestampOption, windowStart } from "./common.js";
 import type { ProjectOptions } from "./common.js";
 
 /** Options of `fcompile profile` (docs/governance.md, "fcompile profile"). */
@@ -34,20 +32,12 @@ const PROFILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 export async function runProfile(opts: ProfileOptions): Promise<{ profile: ProfileFile; file?: string }> {
   // Now is taken to the whole second, as the profile file writes its end.
   const end = opts.end !== undefined ? timestampOption("--end", opts.end) : (nowMicros() / 1_000_000n) * 1_000_000n;
-  let start: bigint | undefined;
-  if (opts.window !== undefined) {
-    const seconds = parseDuration(opts.window);
-    if (seconds === undefined || seconds <= 0)
-      throw usageError(`--window '${opts.window}' is not a duration; write e.g. 30d, 12h, 30m (s m h d w)`);
-    start = end - BigInt(seconds) * 1_000_000n;
-  }
+  const start = windowStart(end, opts.window, "30d");
   if (opts.save !== undefined && !PROFILE_NAME.test(opts.save))
     throw usageError(`--save '${opts.save}' is not a profile name; use letters, digits, _ . - (e.g. first_days)`);
   const { config, registry } = await loadProject(opts.projectDir);
   const { target, ct } = compileTargetFor(config, opts.target);
-  const views = opts.select?.length ? opts.select : [...registry.views.keys()];
-  for (const v of views)
-    if (!registry.views.has(v)) throw usageError(`--select: unknown feature view '${v}'${suggest(v, registry.views.keys())}`);
+  const views = selectedViews(registry, opts.select);
   const chosen = views.map((v) => registry.views.get(v)!).filter((v) => v.features.length > 0);
   const params = {
     fc_start: start === undefined ? "-infinity" : formatTimestamp(start),

@@ -1,14 +1,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { FcUserError, usageError, userError } from "../diagnostics/diagnostic.js";
+import { FcUserError, userError } from "../diagnostics/diagnostic.js";
 import { compileDriftChecks } from "../governance/drift/compile-drift.js";
 import { driftVerdict } from "../governance/drift/drift-result.js";
 import { compileDataTests } from "../governance/test/compile-data-tests.js";
 import type { DataTestResult, FreshnessResult, TestResult } from "../governance/test/results.js";
-import { parseDuration } from "../registry/durations.js";
-import { suggest } from "../suggest.js";
 import { formatTimestamp, nowMicros } from "../timestamps.js";
-import { checkReady, compileTargetFor, loadProject, openWarehouse, timestampOption } from "./common.js";
+import { checkReady, compileTargetFor, loadProject, openWarehouse, selectedViews, timestampOption, windowStart } from "./common.js";
 import type { ProjectOptions } from "./common.js";
 import { readProfiles } from "./profile-files.js";
 
@@ -37,18 +35,10 @@ export interface TestOptions extends ProjectOptions {
  */
 export async function runDataTests(opts: TestOptions): Promise<TestResult> {
   const at = opts.at !== undefined ? timestampOption("--at", opts.at) : nowMicros();
-  let start: bigint | undefined;
-  if (opts.window !== undefined) {
-    const seconds = parseDuration(opts.window);
-    if (seconds === undefined || seconds <= 0)
-      throw usageError(`--window '${opts.window}' is not a duration; write e.g. 7d, 12h, 30m (s m h d w)`);
-    start = at - BigInt(seconds) * 1_000_000n;
-  }
+  const start = windowStart(at, opts.window, "7d");
   const { config, registry } = await loadProject(opts.projectDir);
   const { target, ct } = compileTargetFor(config, opts.target);
-  const views = opts.select?.length ? opts.select : [...registry.views.keys()];
-  for (const v of views)
-    if (!registry.views.has(v)) throw usageError(`--select: unknown feature view '${v}'${suggest(v, registry.views.keys())}`);
+  const views = selectedViews(registry, opts.select);
   const chosen = new Set(views);
   const compiled = compileDataTests(registry, ct);
   const tests = compiled.tests.filter((t) => chosen.has(t.view));
