@@ -36,7 +36,7 @@ export function distributionPlot(p: CatalogProfile | undefined): HTMLElement {
 }
 
 /**
- * A tail bin wider than all the others together (a few large values) would squeeze them into a
+ * A tail bin over twice as wide as all the others together (a few large values) would squeeze them into a
  * sliver: the axis then stops a little past the other bins, the tail bin runs off its edge, and
  * the note says where it ends.
  */
@@ -51,12 +51,12 @@ function histogram(bins: CatalogProfile["histogram"]): { plot: Element; note?: s
     const notes: string[] = [];
     if (bins.length >= 3) {
       const rest = bins[bins.length - 2]!.upper - first.lower;
-      if (widths[bins.length - 1]! > rest) {
+      if (widths[bins.length - 1]! > 2 * rest) {
         hi = bins[bins.length - 2]!.upper + 0.3 * rest;
         notes.push(`the last bin, ${num(last.lower)} to ${num(last.upper)} (${last.count} rows), runs past the right edge`);
       }
       const restLeft = hi - bins[1]!.lower;
-      if (widths[0]! > restLeft) {
+      if (widths[0]! > 2 * restLeft) {
         lo = bins[1]!.lower - 0.3 * restLeft;
         notes.push(`the first bin, ${num(first.lower)} to ${num(first.upper)} (${first.count} rows), runs past the left edge`);
       }

@@ -79,12 +79,15 @@ export function profileFixture(name: string, createdAt: string, scale = 1): unkn
         nullRate: 0,
         distinct: 2200,
         min: edges[0]! * 30,
-        max: edges[10]! * 30,
+        max: 26000 * scale,
         mean: 1500 * scale,
         stddev: 900 * scale,
         quantiles: QUANTILES.map((q, i) => ({ q, value: (i + 1) * 500 * scale })),
         // No topValues: a profile of many distinct floats need not list them.
-        histogram: edges.slice(0, -1).map((lower, i) => ({ lower: lower * 30, upper: edges[i + 1]! * 30, count: 220 })),
+        // The last bin runs to 26000: far wider than the others together.
+        histogram: edges
+          .slice(0, -1)
+          .map((lower, i) => ({ lower: lower * 30, upper: i === 9 ? 26000 * scale : edges[i + 1]! * 30, count: 220 })),
       },
       "customer_profile:customer_segment": {
         view: "customer_profile",
