@@ -27,9 +27,9 @@ export interface DocsResult {
 /**
  * `fcompile docs`: the static catalog in `target/docs/` (docs/governance.md, "fcompile docs"):
  * reads the project as `ls` does (no database), the saved profiles (`profiles/*.json`: the
- * newest of each feature, and drift baselines) and the last test results (`target/test_results.json`, if any); writes
- * index.html with its data and assets atomically (the old folder stays whole on error). Throws
- * FcUserError when the project is wrong.
+ * newest of each feature, and drift baselines) and the last test results
+ * (`target/test_results.json`, if any); writes index.html with its data and assets atomically (the
+ * old folder stays whole on error). Throws FcUserError when the project is wrong.
  */
 export async function docs(opts: ProjectOptions, now = new Date()): Promise<DocsResult> {
   const { registry, diagnostics } = await loadProject(opts.projectDir);
