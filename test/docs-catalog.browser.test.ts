@@ -61,6 +61,9 @@ describe("fcompile docs in Chromium (file://) on the sample's real outputs", () 
   it("search, open a feature: description, owner, tests, drift check, distribution plot and lineage", async () => {
     const { page, errors, offline } = await openPage();
     await page.goto(indexUrl(real));
+    expect(await page.locator("p.last-run").textContent()).toBe(
+      `pass Last fcompile test, at 2026-01-01 00:00:00 UTC on target local: ${results.tests.length + results.freshness.length} checks, all passed.`,
+    );
     await page.screenshot({ path: path.join(OUT, "catalog-index.png"), fullPage: true });
 
     await page.fill("#search", "mean order");
@@ -157,6 +160,10 @@ describe("fcompile docs in Chromium (file://) on the sample's real outputs", () 
 describe("fcompile docs in Chromium (file://) on hand-written inputs", () => {
   it("the newer of two profiles; a failing drift check whose baseline is missing; a feature without a profile", async () => {
     const { page, errors } = await openPage();
+    await page.goto(indexUrl(fixture));
+    expect(await page.locator("p.last-run").textContent()).toBe(
+      "fail Last fcompile test, at 2025-07-01 06:00:00 UTC on target local: 6 checks, 3 failed, 1 warned.",
+    );
     await page.goto(indexUrl(fixture, "#/feature/customer_orders%3Aavg_order_value_30d"));
     const article = page.locator('article[data-feature="customer_orders:avg_order_value_30d"]');
     await article.waitFor();
@@ -180,6 +187,15 @@ describe("fcompile docs in Chromium (file://) on hand-written inputs", () => {
     await page.locator('article[data-feature="customer_orders:lifetime_value"]').waitFor();
     expect(await page.locator('.plot[data-plot="histogram"] svg rect').count()).toBeGreaterThanOrEqual(10);
     expect(await page.locator(".plot .note").textContent()).toContain("the last bin, 3600 to 26000 (220 rows), runs past the right edge");
+
+    // A drift baseline older than the newest profile: both distributions, each named.
+    await page.goto(indexUrl(fixture, "#/feature/customer_profile%3Acustomer_segment"));
+    await page.locator('article[data-feature="customer_profile:customer_segment"]').waitFor();
+    expect(await page.locator('.plot[data-plot="top-values"][data-profile="june"] svg').count()).toBe(1);
+    expect(await page.locator('.plot[data-plot="top-values"][data-profile="november_2025"] svg').count()).toBe(1);
+    expect(await page.locator("article.feature h3").textContent()).toBe("Drift baseline: november_2025");
+    expect(await page.locator(".drift").textContent()).toContain("profile november_2025 (saved 2025-05-01 05:00 UTC");
+    expect(await page.locator(".drift").textContent()).toContain("not in the last run (2025-07-01 06:00:00 UTC)");
 
     // A feature without a profile says how to get one.
     await page.goto(indexUrl(fixture, "#/feature/customer_profile%3Acountry"));

@@ -148,8 +148,15 @@ describe("catalog data", () => {
   });
 
   it("a feature's drift: as declared, with its statistics in the baseline profile (profiles/<baseline>.json) when there is one", async () => {
-    // Here the baseline file is missing: the declaration stays, without a profile.
+    // Here the baseline holds no profile of it: the declaration stays, without a profile.
     expect(feature("customer_orders:avg_order_value_30d").drift).toEqual({ baseline: "november_2025", maxPsi: 0.25, maxKs: 0.2 });
+    // An older baseline than the newest profile: both are kept.
+    const segment = feature("customer_profile:customer_segment");
+    expect(segment.profile).toMatchObject({ name: "june" });
+    expect(segment.drift).toMatchObject({
+      baseline: "november_2025",
+      profile: { name: "november_2025", createdAt: "2025-05-01T05:00:00Z" },
+    });
     expect(feature("customer_orders:lifetime_value").drift).toBeUndefined();
     // The sample's committed baseline.
     const { registry } = await loadProject("sample_project");

@@ -176,10 +176,11 @@ export const TEST_RESULTS = {
 };
 
 /**
- * The sample project (no data, target, warehouse, nor its own profile: the drift baseline
- * november_2025 is missing) in a new temp folder, with two saved profiles (the newer one must
- * win; it has an empty `name`, so its file's name shows) and target/test_results.json; returns
- * the folder.
+ * The sample project (no data, target, warehouse, nor its own profile) in a new temp folder, with
+ * two saved profiles (the newer one must win; it has an empty `name`, so its file's name shows),
+ * an older november_2025.json holding customer_segment only (a drift baseline that is not the
+ * newest profile; avg_order_value_30d's is missing) and target/test_results.json; returns the
+ * folder.
  */
 export function sampleWithCatalogInputs(prefix = "fc-docs-"): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
@@ -187,6 +188,10 @@ export function sampleWithCatalogInputs(prefix = "fc-docs-"): string {
   mkdirSync(path.join(dir, "profiles"));
   writeFileSync(path.join(dir, "profiles", "june.json"), JSON.stringify(profileFixture("", "2025-07-01T05:00:00Z")));
   writeFileSync(path.join(dir, "profiles", "may.json"), JSON.stringify(profileFixture("may", "2025-06-01T05:00:00Z", 100)));
+  // The drift baseline of the sample's features, holding customer_segment only (and older than june).
+  const november = profileFixture("november_2025", "2025-05-01T05:00:00Z") as { features: Record<string, unknown> };
+  november.features = { "customer_profile:customer_segment": november.features["customer_profile:customer_segment"] };
+  writeFileSync(path.join(dir, "profiles", "november_2025.json"), JSON.stringify(november));
   mkdirSync(path.join(dir, "target"));
   writeFileSync(path.join(dir, "target", "test_results.json"), JSON.stringify(TEST_RESULTS, null, 2));
   return dir;
