@@ -196,6 +196,7 @@ describe("fcompile docs in Chromium (file://) on hand-written inputs", () => {
     expect(await page.locator("article.feature h3").textContent()).toBe("Drift baseline: november_2025");
     expect(await page.locator(".drift").textContent()).toContain("profile november_2025 (saved 2025-05-01 05:00 UTC");
     expect(await page.locator(".drift").textContent()).toContain("not in the last run (2025-07-01 06:00:00 UTC)");
+    await page.screenshot({ path: path.join(OUT, "catalog-drift-baseline.png"), fullPage: true });
 
     // A feature without a profile says how to get one.
     await page.goto(indexUrl(fixture, "#/feature/customer_profile%3Acountry"));

@@ -79,11 +79,12 @@ export function driftSection(data: CatalogData, f: CatalogFeature): HTMLElement 
           ),
         )
       : null,
-    h(
-      "p",
-      { class: "muted" },
-      "PSI (population stability index) over the baseline's bins: below 0.1 no real change, 0.1 to 0.25 minor, above 0.25 major. KS: the largest gap between the two cumulative distributions, 0 to 1.",
-    ),
+    r &&
+      h(
+        "p",
+        { class: "muted" },
+        "PSI (population stability index) over the baseline's bins: below 0.1 no real change, 0.1 to 0.25 minor, above 0.25 major. KS: the largest gap between the two cumulative distributions, 0 to 1.",
+      ),
   );
 }
 
