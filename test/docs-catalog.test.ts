@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProject } from "../src/commands/common.js";
 import { buildCatalog } from "../src/governance/docs/catalog-data.js";
 import type { CatalogData } from "../src/governance/docs/catalog-data.js";
-import { readLatestProfiles } from "../src/governance/docs/profiles.js";
+import { readSavedProfiles } from "../src/governance/docs/profiles.js";
 import { resolveUnder } from "../src/governance/docs/serve-site.js";
 import { catalogScript, escapeHtml, indexHtml } from "../src/governance/docs/site-files.js";
 import { readTestResults } from "../src/governance/docs/test-results.js";
@@ -28,9 +28,9 @@ let data: CatalogData;
 beforeAll(async () => {
   dir = sampleWithCatalogInputs();
   const { registry } = await loadProject(dir);
-  const profiles = readLatestProfiles(dir);
+  const profiles = readSavedProfiles(dir);
   expect(profiles.diagnostics).toEqual([]);
-  data = buildCatalog(registry, profiles.profiles, readTestResults(dir).results, "2025-07-01T07:00:00.000Z");
+  data = buildCatalog(registry, profiles, readTestResults(dir).results, "2025-07-01T07:00:00.000Z");
 });
 afterAll(() => removeProject(dir));
 
@@ -93,8 +93,12 @@ describe("catalog data", () => {
 
   it("the newest profile holding a feature (by createdAt), none for a feature no profile holds", () => {
     const p = feature("customer_orders:avg_order_value_30d").profile!;
+    // june.json's `name` is "": the file's name stands for it.
     expect(p).toMatchObject({ name: "june", kind: "numeric", count: 2200, min: 5, max: 260 });
     expect(p.histogram).toHaveLength(10);
+    // A profile without topValues (many distinct floats) still gives its histogram.
+    expect(feature("customer_orders:lifetime_value").profile).toMatchObject({ name: "june", topValues: [] });
+    expect(feature("customer_orders:lifetime_value").profile!.histogram).toHaveLength(10);
     expect(feature("customer_profile:customer_segment").profile?.topValues.map((v) => v.value)).toEqual([
       "regular",
       "dormant",
@@ -108,19 +112,77 @@ describe("catalog data", () => {
     expect(feature("customer_orders:avg_order_value_30d").testResults).toEqual([
       { name: "avg_order_value_30d_not_null", kind: "not_null", status: "pass", failing: 0 },
       { name: "avg_order_value_30d_range", kind: "range", status: "fail", failing: 3 },
+      {
+        name: "avg_order_value_30d__drift",
+        kind: "drift",
+        status: "fail",
+        failing: 1,
+        drift: {
+          baseline: "november_2025",
+          psi: 0.4123,
+          band: "major",
+          ks: 0.3051,
+          maxPsi: 0.25,
+          maxKs: 0.2,
+          bins: [
+            { bin: "[66.04588363030516, 78.06718966230378)", expected: 0.1, actual: 0.31 },
+            { bin: "[5, 20)", expected: 0.1, actual: 0.02 },
+          ],
+        },
+      },
     ]);
     expect(feature("customer_orders:lifetime_value").testResults).toEqual([]);
     const view = data.views.find((v) => v.name === "customer_profile")!;
+    expect(view.testResults).toEqual([
+      { name: "unique_per_entity_and_time", kind: "unique_per_entity_and_time", status: "fail", failing: 2 },
+    ]);
     expect(view.freshness).toEqual({ warnAfter: "2d", errorAfter: "7d" });
     expect(view.freshnessResult).toMatchObject({ status: "warn", newest: "2025-06-28 00:00:00" });
-    expect(data.testRun).toEqual({ at: "2025-07-01 06:00:00", generatedAt: "2025-07-01T06:00:03.000Z", target: "local", ok: false });
+    expect(data.testRun).toEqual({
+      at: "2025-07-01 06:00:00",
+      start: "2025-06-01 06:00:00",
+      generatedAt: "2025-07-01T06:00:03.000Z",
+      target: "local",
+      ok: false,
+    });
+  });
+
+  it("a feature's drift: as declared, with its statistics in the baseline profile (profiles/<baseline>.json) when there is one", async () => {
+    // Here the baseline holds no profile of it: the declaration stays, without a profile.
+    expect(feature("customer_orders:avg_order_value_30d").drift).toEqual({ baseline: "november_2025", maxPsi: 0.25, maxKs: 0.2 });
+    // An older baseline than the newest profile: both are kept.
+    const segment = feature("customer_profile:customer_segment");
+    expect(segment.profile).toMatchObject({ name: "june" });
+    expect(segment.drift).toMatchObject({
+      baseline: "november_2025",
+      profile: { name: "november_2025", createdAt: "2025-05-01T05:00:00Z" },
+    });
+    expect(feature("customer_orders:lifetime_value").drift).toBeUndefined();
+    // The sample's committed baseline.
+    const { registry } = await loadProject("sample_project");
+    const saved = readSavedProfiles("sample_project");
+    expect([...saved.byName.keys()]).toEqual(["november_2025"]);
+    const real = buildCatalog(registry, saved, undefined, "2026-01-01T00:00:00.000Z");
+    const f = real.features.find((x) => x.id === "customer_orders:avg_order_value_30d")!;
+    expect(f.drift).toMatchObject({
+      baseline: "november_2025",
+      maxPsi: 0.25,
+      maxKs: 0.2,
+      profile: { name: "november_2025", kind: "numeric" },
+    });
+    expect(f.drift!.profile!.histogram).toHaveLength(10);
+    expect(real.features.find((x) => x.id === "customer_profile:country")!.drift).toMatchObject({
+      maxPsi: 0.25,
+      profile: { kind: "categorical" },
+    });
   });
 
   it("a file in profiles/ that is not a profile is skipped with a warning", () => {
     const d = tempProject({ "profiles/bad.json": "{not json", "profiles/empty.json": "{}" });
     try {
-      const r = readLatestProfiles(d);
-      expect(r.profiles.size).toBe(0);
+      const r = readSavedProfiles(d);
+      expect(r.latest.size).toBe(0);
+      expect(r.byName.size).toBe(0);
       expect(r.diagnostics.map((x) => `${x.severity} ${x.code} ${x.at.file}`)).toEqual([
         "warning FC003 profiles/bad.json",
         "warning FC003 profiles/empty.json",

@@ -1,6 +1,6 @@
 /** The front page: a search box over names, descriptions, owners and tags, and the matching objects. */
 import type { CatalogData } from "../governance/docs/catalog-data.js";
-import { h, link, routeOf, tagChips } from "./dom.js";
+import { badge, h, link, routeOf, tagChips } from "./dom.js";
 import { indexRows, matchRows } from "./search.js";
 import type { IndexRow } from "./search.js";
 
@@ -39,6 +39,7 @@ export function indexPage(data: CatalogData, query: string): HTMLElement {
       link("lineage", "See the lineage graph"),
       ".",
     ),
+    lastRun(data),
     input,
     results,
   );
@@ -76,6 +77,26 @@ function resultSections(rows: IndexRow[]): HTMLElement[] {
     ];
     return parts.filter((x): x is HTMLElement => x !== null);
   });
+}
+
+/** How the last `fcompile test` went, over every feature's and view's checks and freshness: `17 checks, all passed`. */
+function lastRun(data: CatalogData): HTMLElement {
+  if (!data.testRun) return h("p", { class: "muted" }, "No test results yet — run fcompile test.");
+  const results = [...data.features.flatMap((f) => f.testResults), ...data.views.flatMap((v) => v.testResults)];
+  const fresh = data.views.flatMap((v) => (v.freshnessResult ? [v.freshnessResult] : []));
+  const checks = results.length + fresh.length;
+  const failed = results.filter((t) => t.status === "fail").length + fresh.filter((r) => r.status === "fail").length;
+  const warned = fresh.filter((r) => r.status === "warn").length;
+  const told =
+    failed === 0 && warned === 0
+      ? "all passed"
+      : [failed > 0 && `${failed} failed`, warned > 0 && `${warned} warned`].filter(Boolean).join(", ");
+  return h(
+    "p",
+    { class: "last-run" },
+    badge(data.testRun.ok ? "pass" : "fail"),
+    ` Last fcompile test, at ${data.testRun.at} UTC on target ${data.testRun.target}: ${count(checks, "check")}, ${told}.`,
+  );
 }
 
 /** `1 feature`, `2 features`. */

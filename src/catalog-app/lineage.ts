@@ -46,10 +46,35 @@ export function lineageSvg(graph: { nodes: LineageNode[]; edges: LineageEdge[] }
     role: "img",
   });
   svg.append(arrowMarker());
+  // Each column of boxes (one rank, left to right) as the x span of its widest box.
+  const columns: { left: number; right: number }[] = [];
+  for (const id of g.nodes()) {
+    const n = g.node(id);
+    const c = columns.find((x) => x.left < n.x && n.x < x.right);
+    if (!c) columns.push({ left: n.x - n.width / 2, right: n.x + n.width / 2 });
+    else {
+      c.left = Math.min(c.left, n.x - n.width / 2);
+      c.right = Math.max(c.right, n.x + n.width / 2);
+    }
+  }
   for (const e of g.edges()) {
     const pts: Point[] = (g.edge(e) as { points?: Point[] }).points ?? [];
-    const d = pts.map((p, i) => `${i === 0 ? "M" : "L"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
-    svg.append(el("path", { class: "edge", d, "marker-end": "url(#arrow)" }));
+    const from = g.node(e.v);
+    const to = g.node(e.w);
+    // From the middle of the source box's right side to the middle of the target's left side as a
+    // smooth curve (edges into one box meet at one point, not crossing), straight across each
+    // column of boxes a long edge passes (dagre's bends between columns are dropped).
+    const passes = pts.slice(1, -1).flatMap((p) => {
+      const column = columns.find((c) => c.left < p.x && p.x < c.right);
+      return column
+        ? [
+            { x: column.left, y: p.y },
+            { x: column.right, y: p.y },
+          ]
+        : [];
+    });
+    const route = [{ x: from.x + from.width / 2, y: from.y }, ...passes, { x: to.x - to.width / 2, y: to.y }];
+    svg.append(el("path", { class: "edge", d: smoothPath(route), "marker-end": "url(#arrow)" }));
   }
   for (const n of graph.nodes) {
     const pos = g.node(n.id);
@@ -80,6 +105,19 @@ export function lineageSvg(graph: { nodes: LineageNode[]; edges: LineageEdge[] }
     svg.append(group);
   }
   return svg;
+}
+
+/** An SVG path through the points, each step a cubic curve leaving and arriving horizontally. */
+function smoothPath(points: Point[]): string {
+  const f = (x: number) => x.toFixed(1);
+  let d = `M${f(points[0]!.x)},${f(points[0]!.y)}`;
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!;
+    const b = points[i]!;
+    const mid = (a.x + b.x) / 2;
+    d += ` C${f(mid)},${f(a.y)} ${f(mid)},${f(b.y)} ${f(b.x)},${f(b.y)}`;
+  }
+  return d;
 }
 
 function labelOf(n: LineageNode): string {

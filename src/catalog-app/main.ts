@@ -5,6 +5,7 @@
  */
 import type { CatalogData } from "../governance/docs/catalog-data.js";
 import { h, link } from "./dom.js";
+import { instant } from "./format.js";
 import { indexPage } from "./index-page.js";
 import { featurePage, lineagePage, servicePage, sourcePage, viewPage } from "./pages.js";
 
@@ -45,7 +46,7 @@ function show(app: HTMLElement, data: CatalogData): void {
       h("nav", {}, link("", "Search"), link("lineage", "Lineage")),
     ),
     h("main", {}, page(data, location.hash)),
-    h("footer", {}, `Written by fcompile docs at ${data.generatedAt}.`),
+    h("footer", {}, `Written by fcompile docs at ${instant(data.generatedAt)}.`),
   );
   window.scrollTo(0, 0);
 }

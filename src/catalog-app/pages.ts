@@ -1,6 +1,8 @@
 /** The page of one feature, view, service or source, and the whole lineage graph. */
-import type { CatalogData } from "../governance/docs/catalog-data.js";
-import { facts, h, link, linkList, routeOf, tagChips } from "./dom.js";
+import type { CatalogData, CatalogFeature, CatalogProfile } from "../governance/docs/catalog-data.js";
+import { badge, facts, h, link, linkList, routeOf, tagChips } from "./dom.js";
+import { driftSection, profileWhen } from "./drift.js";
+import { num, percent, value } from "./format.js";
 import { featureSubgraph, lineageSvg } from "./lineage.js";
 import { distributionPlot } from "./plot.js";
 import { freshnessFacts, testResultsTable } from "./results.js";
@@ -9,7 +11,6 @@ export function featurePage(data: CatalogData, id: string): HTMLElement {
   const f = data.features.find((x) => x.id === id);
   if (!f) return notFound("feature", id);
   const view = data.views.find((v) => v.name === f.view)!;
-  const p = f.profile;
   return h(
     "article",
     { class: "feature", "data-feature": f.id },
@@ -35,15 +36,10 @@ export function featurePage(data: CatalogData, id: string): HTMLElement {
     freshnessFacts(data, view),
     h("h2", {}, "Tests"),
     testResultsTable(data, f.testResults, f.declaredTests),
+    f.drift ? h("h2", {}, "Drift") : null,
+    driftSection(data, f),
     h("h2", {}, "Distribution"),
-    p
-      ? h(
-          "p",
-          { class: "muted" },
-          `From profile ${p.name} (saved ${p.createdAt}${p.start || p.end ? `; rows ${p.start ?? "…"} to ${p.end ?? "…"}` : ""}): ${p.count} rows, ${(p.nullRate * 100).toFixed(1)}% null, ${p.distinct} distinct${p.mean !== null ? `, mean ${round(p.mean)}` : ""}${p.min !== null ? `, min ${String(p.min)}, max ${String(p.max)}` : ""}.`,
-        )
-      : null,
-    distributionPlot(p),
+    ...distribution(f),
     h("h2", {}, "Lineage"),
     h("div", { class: "graph", id: "feature-lineage" }, lineageSvg(featureSubgraph(data, f.id), `view:${f.view}`)),
   );
@@ -147,7 +143,11 @@ function featureTable(data: CatalogData, ids: string[]): HTMLElement {
   return h(
     "table",
     { class: "list" },
-    h("thead", {}, h("tr", {}, h("th", {}, "Feature"), h("th", {}, "Type"), h("th", {}, "Description"), h("th", {}, "Owner"))),
+    h(
+      "thead",
+      {},
+      h("tr", {}, h("th", {}, "Feature"), h("th", {}, "Type"), h("th", {}, "Description"), h("th", {}, "Owner"), h("th", {}, "Last tests")),
+    ),
     h(
       "tbody",
       {},
@@ -160,10 +160,19 @@ function featureTable(data: CatalogData, ids: string[]): HTMLElement {
           h("td", {}, f?.type ?? ""),
           h("td", {}, f?.description ?? ""),
           h("td", { class: "owner" }, f?.owner ?? ""),
+          h("td", { class: "owner" }, f && data.testRun ? testTally(f) : ""),
         );
       }),
     ),
   );
+}
+
+/** A feature's last test results in a few words: a `fail` badge and `1 of 3 failed`, or `pass` and `all 3 passed`. */
+function testTally(f: CatalogFeature): HTMLElement | string {
+  const n = f.testResults.length;
+  if (n === 0) return h("span", { class: "muted" }, "none");
+  const failed = f.testResults.filter((t) => t.status === "fail").length;
+  return h("span", {}, badge(failed > 0 ? "fail" : "pass"), failed > 0 ? ` ${failed} of ${n} failed` : ` all ${n} passed`);
 }
 
 function nodeLink(id: string): { route: string; text: string } {
@@ -176,6 +185,31 @@ function notFound(kind: string, name: string): HTMLElement {
   return h("article", {}, h("h1", {}, `No ${kind} named ${name}`), h("p", {}, link("", "Back to the catalog")));
 }
 
-function round(x: number): string {
-  return Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4);
+/**
+ * The newest profile's plot, then the drift baseline's when it is another profile; each says
+ * which profile it is.
+ */
+function distribution(f: CatalogFeature): (HTMLElement | null)[] {
+  const p = f.profile;
+  const b = f.drift?.profile;
+  const same = p !== undefined && b !== undefined && p.name === b.name && p.createdAt === b.createdAt;
+  return [
+    p
+      ? h(
+          "p",
+          { class: "muted caption" },
+          `Newest profile, ${p.name} (${profileWhen(p)}): ${stats(p)}${same ? " It is the drift check's baseline." : ""}`,
+        )
+      : null,
+    distributionPlot(p),
+    b && !same ? h("h3", {}, `Drift baseline: ${b.name}`) : null,
+    b && !same ? h("p", { class: "muted caption" }, `Profile ${b.name} (${profileWhen(b)}): ${stats(b)}`) : null,
+    b && !same ? distributionPlot(b) : null,
+  ];
+}
+
+/** `691 rows, 9.7% null, 618 distinct, mean 87.08, min 9.02, max 1543.8.` (min and max of numbers and times only). */
+function stats(p: CatalogProfile): string {
+  const range = p.kind === "numeric" || p.kind === "timestamp";
+  return `${p.count} rows, ${percent(p.nullRate)} null, ${p.distinct} distinct${p.mean !== null ? `, mean ${num(p.mean)}` : ""}${range && p.min !== null ? `, min ${value(p.min)}, max ${value(p.max)}` : ""}.`;
 }

@@ -1,11 +1,13 @@
 /**
- * A feature's distribution from its saved profile, drawn with Observable Plot: a histogram for
- * numbers (the profile's 10 quantile bins, as density so unequal widths read right), bars of the
+ * A feature's distribution from its saved profile, drawn with Observable Plot: for a number with
+ * few values (all of them among the profile's most frequent), rows per value; for other numbers a
+ * histogram (the profile's 10 quantile bins, as density so unequal widths read right); bars of the
  * most frequent values otherwise.
  */
 import * as Plot from "@observablehq/plot";
 import type { CatalogProfile } from "../governance/docs/catalog-data.js";
 import { h } from "./dom.js";
+import { num } from "./format.js";
 
 const WIDTH = 560;
 
@@ -13,21 +15,57 @@ const WIDTH = 560;
 export function distributionPlot(p: CatalogProfile | undefined): HTMLElement {
   if (!p) return h("p", { class: "muted" }, "No profile yet — run fcompile profile --save NAME");
   const bins = p.histogram;
-  if (p.kind === "numeric" && bins.length > 0) return h("div", { class: "plot", "data-plot": "histogram" }, histogram(bins));
+  const nonNull = p.count - Math.round(p.nullRate * p.count);
+  const exact = p.kind === "numeric" && p.topValues.length === p.distinct && p.topValues.reduce((n, v) => n + v.count, 0) === nonNull;
+  if (exact && p.distinct > 0)
+    return h("div", { class: "plot", "data-plot": "value-counts", "data-profile": p.name }, valueCounts(p.topValues));
+  if (p.kind === "numeric" && bins.length > 0) {
+    const { plot, note } = histogram(bins);
+    return h(
+      "div",
+      { class: "plot", "data-plot": "histogram", "data-profile": p.name },
+      plot,
+      note ? h("p", { class: "muted note" }, note) : null,
+    );
+  }
   if (p.topValues.length > 0)
-    return h("div", { class: "plot", "data-plot": "top-values" }, topValues(p.topValues, p.count - Math.round(p.nullRate * p.count)));
+    return h("div", { class: "plot", "data-plot": "top-values", "data-profile": p.name }, topValues(p.topValues, nonNull));
+  if (nonNull > 0)
+    return h("p", { class: "muted" }, `The profile ${p.name} lists no values of this feature to plot (${p.distinct} distinct).`);
   return h("p", { class: "muted" }, `The profile ${p.name} holds no non-null value of this feature.`);
 }
 
-function histogram(bins: CatalogProfile["histogram"]): Element {
+/**
+ * A tail bin over twice as wide as all the others together (a few large values) would squeeze them into a
+ * sliver: the axis then stops a little past the other bins, the tail bin runs off its edge, and
+ * the note says where it ends.
+ */
+function histogram(bins: CatalogProfile["histogram"]): { plot: Element; note?: string } {
   const widths = bins.map((b) => b.upper - b.lower);
   if (widths.every((w) => w > 0)) {
     const rows = bins.map((b, i) => ({ ...b, density: b.count / widths[i]! }));
-    return Plot.plot({
+    const first = bins[0]!;
+    const last = bins[bins.length - 1]!;
+    let lo = first.lower;
+    let hi = last.upper;
+    const notes: string[] = [];
+    if (bins.length >= 3) {
+      const rest = bins[bins.length - 2]!.upper - first.lower;
+      if (widths[bins.length - 1]! > 2 * rest) {
+        hi = bins[bins.length - 2]!.upper + 0.3 * rest;
+        notes.push(`the last bin, ${num(last.lower)} to ${num(last.upper)} (${last.count} rows), runs past the right edge`);
+      }
+      const restLeft = hi - bins[1]!.lower;
+      if (widths[0]! > 2 * restLeft) {
+        lo = bins[1]!.lower - 0.3 * restLeft;
+        notes.push(`the first bin, ${num(first.lower)} to ${num(first.upper)} (${first.count} rows), runs past the left edge`);
+      }
+    }
+    const plot = Plot.plot({
       width: WIDTH,
       height: 240,
       marginLeft: 56,
-      x: { label: "value" },
+      x: { label: "value", domain: [lo, hi] },
       y: { label: "rows per unit of value", grid: true },
       marks: [
         Plot.rectY(rows, {
@@ -36,21 +74,41 @@ function histogram(bins: CatalogProfile["histogram"]): Element {
           y: "density",
           fill: "#3b6fb6",
           inset: 0.5,
-          title: (d: (typeof rows)[number]) => `${d.lower} – ${d.upper}: ${d.count} rows`,
+          clip: true,
+          title: (d: (typeof rows)[number]) => `${num(d.lower)} – ${num(d.upper)}: ${d.count} rows`,
         }),
         Plot.ruleY([0]),
       ],
     });
+    return notes.length > 0 ? { plot, note: `Each bar holds about a tenth of the rows; ${notes.join("; ")}.` } : { plot };
   }
   // A bin of one repeated value has no width: show counts per bin instead.
-  const rows = bins.map((b) => ({ label: b.lower === b.upper ? String(b.lower) : `${b.lower} – ${b.upper}`, count: b.count }));
+  const rows = bins.map((b) => ({ label: b.lower === b.upper ? num(b.lower) : `${num(b.lower)} – ${num(b.upper)}`, count: b.count }));
+  return {
+    plot: Plot.plot({
+      width: WIDTH,
+      height: 260,
+      marginBottom: 70,
+      x: { label: null, domain: rows.map((r) => r.label), tickRotate: -30 },
+      y: { label: "rows", grid: true },
+      marks: [Plot.barY(rows, { x: "label", y: "count", fill: "#3b6fb6" }), Plot.ruleY([0])],
+    }),
+  };
+}
+
+/** A number with few values (all of them in the profile's most frequent values): rows per value, in value order. */
+function valueCounts(values: CatalogProfile["topValues"]): Element {
+  const rows = values.map((v) => ({ value: Number(v.value), count: v.count })).sort((x, y) => x.value - y.value);
   return Plot.plot({
     width: WIDTH,
-    height: 260,
-    marginBottom: 70,
-    x: { label: null, domain: rows.map((r) => r.label), tickRotate: -30 },
+    height: 240,
+    marginLeft: 56,
+    x: { label: "value", domain: rows.map((r) => r.value), tickFormat: (x: number) => num(x) },
     y: { label: "rows", grid: true },
-    marks: [Plot.barY(rows, { x: "label", y: "count", fill: "#3b6fb6" }), Plot.ruleY([0])],
+    marks: [
+      Plot.barY(rows, { x: "value", y: "count", fill: "#3b6fb6", title: (d: (typeof rows)[number]) => `${num(d.value)}: ${d.count} rows` }),
+      Plot.ruleY([0]),
+    ],
   });
 }
 

@@ -1,8 +1,9 @@
 /** Test results and freshness, as `fcompile test` last reported them. */
 import type { CatalogData, CatalogTestResult, CatalogView } from "../governance/docs/catalog-data.js";
 import { badge, facts, h } from "./dom.js";
+import { stat } from "./format.js";
 
-/** A table of test results, or a sentence when there are none. */
+/** A table of test results (each with what it found), or a sentence when there are none. */
 export function testResultsTable(data: CatalogData, results: CatalogTestResult[], declared: string[] = []): HTMLElement {
   if (!data.testRun)
     return h(
@@ -19,15 +20,37 @@ export function testResultsTable(data: CatalogData, results: CatalogTestResult[]
     h(
       "table",
       { class: "list tests" },
-      h("thead", {}, h("tr", {}, h("th", {}, "Test"), h("th", {}, "Status"), h("th", {}, "Failing rows"))),
+      h("thead", {}, h("tr", {}, h("th", {}, "Test"), h("th", {}, "Kind"), h("th", {}, "Status"), h("th", {}, "Found"))),
       h(
         "tbody",
         {},
-        ...results.map((t) => h("tr", {}, h("td", {}, t.name), h("td", {}, badge(t.status)), h("td", { class: "num" }, t.failing))),
+        ...results.map((t) =>
+          h(
+            "tr",
+            { "data-test": t.name },
+            h("td", {}, t.name),
+            h("td", { class: "kind" }, t.kind),
+            h("td", {}, badge(t.status)),
+            h("td", { class: "found" }, found(t)),
+          ),
+        ),
       ),
     ),
     h("p", { class: "muted" }, `Last run: ${data.testRun.at} UTC on target ${data.testRun.target}.`),
   );
+}
+
+/** What a test found: failing rows, or a drift check's PSI and KS against their limits. */
+function found(t: CatalogTestResult): string {
+  const d = t.drift;
+  if (d) {
+    if (d.psi === null) return `no tested value (against ${d.baseline})`;
+    const psi = `PSI ${stat(d.psi)} (${d.band ?? "?"})${d.maxPsi !== undefined ? ` ${d.psi > d.maxPsi ? ">" : "≤"} ${d.maxPsi}` : ""}`;
+    const ks = d.ks !== null ? `, KS ${stat(d.ks)}${d.maxKs !== undefined ? ` ${d.ks > d.maxKs ? ">" : "≤"} ${d.maxKs}` : ""}` : "";
+    return `${psi}${ks} against ${d.baseline}`;
+  }
+  if (t.kind === "max_null_rate") return t.failing > 0 ? "null rate over the limit" : "null rate within the limit";
+  return t.failing === 0 ? "no failing row" : `${t.failing} failing row${t.failing === 1 ? "" : "s"}`;
 }
 
 /** A view's expected update frequency and how fresh it was when last tested. */

@@ -22,12 +22,14 @@ export function registerDocs(program: Command): void {
 Writes target/docs/index.html and its assets: open it in a browser straight from disk (no server,
 no network). It has a search over names, descriptions, owners and tags; a page per feature with
 its description, type, owner, tags, view, entities, the services that use it, the expected update
-frequency (freshness:) and how fresh the view was, the last test results, a distribution plot
-from the newest saved profile, and its lineage; pages for views and services; and the lineage
-graph from sources through views to services.
+frequency (freshness:) and how fresh the view was, the last test results, its drift check (PSI
+and band, KS, pass or fail, against which baseline profile, the bins that moved most), a
+distribution plot from the newest saved profile (and the drift baseline's, when another), and its
+lineage; pages for views and services; and the lineage graph from sources through views to
+services.
 
-Reads the project as 'fcompile ls' does (no database), the newest profile holding each feature
-from profiles/*.json ('fcompile profile --save NAME'), and target/test_results.json when
+Reads the project as 'fcompile ls' does (no database), profiles/*.json ('fcompile profile --save
+NAME': the newest holding each feature, and drift baselines), and target/test_results.json when
 'fcompile test' has written it. 'fcompile build' replaces target/, docs included: run docs after.
 
 Examples:

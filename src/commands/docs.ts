@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Server } from "node:http";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { buildCatalog } from "../governance/docs/catalog-data.js";
-import { readLatestProfiles } from "../governance/docs/profiles.js";
+import { readSavedProfiles } from "../governance/docs/profiles.js";
 import { serveSite } from "../governance/docs/serve-site.js";
 import { siteFiles } from "../governance/docs/site-files.js";
 import { readTestResults } from "../governance/docs/test-results.js";
@@ -26,16 +26,16 @@ export interface DocsResult {
 
 /**
  * `fcompile docs`: the static catalog in `target/docs/` (docs/governance.md, "fcompile docs"):
- * reads the project as `ls` does (no database), the newest saved profile of each feature
- * (`profiles/*.json`) and the last test results (`target/test_results.json`, if any); writes
- * index.html with its data and assets atomically (the old folder stays whole on error). Throws
- * FcUserError when the project is wrong.
+ * reads the project as `ls` does (no database), the saved profiles (`profiles/*.json`: the
+ * newest of each feature, and drift baselines) and the last test results
+ * (`target/test_results.json`, if any); writes index.html with its data and assets atomically (the
+ * old folder stays whole on error). Throws FcUserError when the project is wrong.
  */
 export async function docs(opts: ProjectOptions, now = new Date()): Promise<DocsResult> {
   const { registry, diagnostics } = await loadProject(opts.projectDir);
-  const profiles = readLatestProfiles(opts.projectDir);
+  const profiles = readSavedProfiles(opts.projectDir);
   const tests = readTestResults(opts.projectDir);
-  const data = buildCatalog(registry, profiles.profiles, tests.results, now.toISOString());
+  const data = buildCatalog(registry, profiles, tests.results, now.toISOString());
   const dir = path.join(opts.projectDir, "target", "docs");
   writeDirAtomically(dir, siteFiles(data));
   return {

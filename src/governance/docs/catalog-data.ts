@@ -35,6 +35,8 @@ export interface CatalogProfile {
 export interface CatalogTestRun {
   /** The tested instant (UTC `YYYY-MM-DD HH:MM:SS`) and when the file was written (ISO 8601). */
   at: string;
+  /** The tested rows' window start (`--window`), UTC text; null when every row was tested. */
+  start: string | null;
   generatedAt: string | null;
   target: string;
   ok: boolean;
@@ -43,10 +45,33 @@ export interface CatalogTestRun {
 /** One test's last result, as `fcompile test` reported it. */
 export interface CatalogTestResult {
   name: string;
+  /** `not_null`, `range`, …, `unique_per_entity_and_time`, or `drift`. */
   kind: string;
   status: DataTestResult["status"];
-  /** Rows the test query returned. */
+  /** Rows the test query returned (a drift check: 1 when it failed). */
   failing: number;
+  /** A drift check's measures; only on kind `drift`. */
+  drift?: CatalogDriftResult;
+}
+
+/**
+ * A drift check's result (docs/governance.md, "Drift"): the tested rows against the baseline
+ * profile's bins (a number's 10 quantile bins, a category's most frequent values and `(other)`).
+ */
+export interface CatalogDriftResult {
+  /** The baseline profile's name (`profiles/<baseline>.json`). */
+  baseline: string;
+  /** Population stability index; null when no tested row had a value. */
+  psi: number | null;
+  /** none below 0.1, minor to 0.25, major above. */
+  band: "none" | "minor" | "major" | null;
+  /** Numbers only: the Kolmogorov–Smirnov statistic at the baseline's bin edges; null otherwise. */
+  ks: number | null;
+  /** The limits as declared (max_psi, max_ks). */
+  maxPsi?: number;
+  maxKs?: number;
+  /** The bins whose share moved most (up to 5): shares of the baseline's and the tested rows, 0 to 1. */
+  bins: { bin: string; expected: number; actual: number }[];
 }
 
 export interface CatalogFeature {
@@ -69,6 +94,11 @@ export interface CatalogFeature {
   declaredTests: string[];
   testResults: CatalogTestResult[];
   profile?: CatalogProfile;
+  /**
+   * Its `drift:` as declared, with its statistics in the baseline profile when
+   * `profiles/<baseline>.json` holds it.
+   */
+  drift?: { baseline: string; maxPsi: number; maxKs?: number; profile?: CatalogProfile };
   /** Lower-case text the search box matches: name, id, description, owner, tags (`k=v`). */
   search: string;
 }
@@ -141,16 +171,27 @@ export interface CatalogData {
   lineage: { nodes: LineageNode[]; edges: LineageEdge[] };
 }
 
-/** The latest profile of each feature, by `view:feature` id, with its profile's name and times. */
-export type LatestProfiles = Map<
-  string,
-  { name: string; createdAt: string; start: string | null; end: string | null; profile: FeatureProfile }
->;
+/** A saved profile's name (its `name`, else its file's), when it was saved and the rows' window. */
+export interface ProfileHeader {
+  name: string;
+  createdAt: string;
+  start: string | null;
+  end: string | null;
+}
 
-/** The catalog of a project: `generatedAt` is passed in so the result is a pure function of its inputs. */
+/** The latest profile of each feature, by `view:feature` id, with its profile's name and times. */
+export type LatestProfiles = Map<string, ProfileHeader & { profile: FeatureProfile }>;
+
+/** Every saved profile by its file's name (`profiles/<name>.json`), its features by `view:feature`. */
+export type ProfilesByName = Map<string, ProfileHeader & { features: Record<string, FeatureProfile> }>;
+
+/**
+ * The catalog of a project, from its saved profiles (src/governance/docs/profiles.ts) and last
+ * test results: `generatedAt` is passed in so the result is a pure function of its inputs.
+ */
 export function buildCatalog(
   reg: Registry,
-  profiles: LatestProfiles,
+  profiles: { latest: LatestProfiles; byName: ProfilesByName },
   tests: (TestResult & { generatedAt?: string }) | undefined,
   generatedAt: string,
 ): CatalogData {
@@ -167,7 +208,13 @@ export function buildCatalog(
   for (const t of tests?.tests ?? []) {
     const key = `${t.view}:${t.feature ?? ""}`;
     const list = byTarget.get(key) ?? [];
-    list.push({ name: t.name, kind: t.kind, status: t.status, failing: t.failing });
+    list.push({
+      name: t.name,
+      kind: t.kind,
+      status: t.status,
+      failing: t.failing,
+      ...opt("drift", t.kind === "drift" ? driftOf(t) : undefined),
+    });
     byTarget.set(key, list);
   }
   const resultsOf = (view: string, feature: string | undefined): CatalogTestResult[] => byTarget.get(`${view}:${feature ?? ""}`) ?? [];
@@ -180,7 +227,9 @@ export function buildCatalog(
       const id = `${v.name}:${f.name}`;
       const owner = f.owner ?? v.owner;
       const tags = { ...v.tags, ...f.tags };
-      const p = profiles.get(id);
+      const p = profiles.latest.get(id);
+      const baseline = f.drift && profiles.byName.get(f.drift.baseline);
+      const baselineProfile = baseline?.features[id];
       const agg =
         "aggregation" in f ? (f as { aggregation: { function: string; column?: string; window: string } }).aggregation : undefined;
       features.push({
@@ -197,6 +246,15 @@ export function buildCatalog(
         declaredTests: [...f.tests.map((t) => t.kind), ...(f.drift ? [`drift vs ${f.drift.baseline}`] : [])],
         testResults: resultsOf(v.name, f.name),
         ...opt("profile", p && profileOf(p)),
+        ...opt(
+          "drift",
+          f.drift && {
+            baseline: f.drift.baseline,
+            maxPsi: f.drift.maxPsi,
+            ...opt("maxKs", f.drift.maxKs),
+            ...opt("profile", baseline && baselineProfile && profileOf({ ...baseline, profile: baselineProfile })),
+          },
+        ),
         search: searchText([id, f.description, owner], tags),
       });
     }
@@ -237,7 +295,9 @@ export function buildCatalog(
   return {
     project: reg.project.name,
     generatedAt,
-    testRun: tests ? { at: tests.at, generatedAt: tests.generatedAt ?? null, target: tests.target, ok: tests.ok } : null,
+    testRun: tests
+      ? { at: tests.at, start: tests.start ?? null, generatedAt: tests.generatedAt ?? null, target: tests.target, ok: tests.ok }
+      : null,
     features,
     views,
     sources,
@@ -274,7 +334,24 @@ function lineageOf(views: CatalogView[], sources: CatalogSource[], services: Cat
   return { nodes, edges };
 }
 
-function profileOf(p: LatestProfiles extends Map<string, infer V> ? V : never): CatalogProfile {
+/** A drift entry of test_results.json as the catalog keeps it (missing measures as null). */
+function driftOf(t: DataTestResult): CatalogDriftResult {
+  const bins = (t.sample ?? []).filter(
+    (s): s is { bin: string; expected: number; actual: number } =>
+      typeof s.bin === "string" && typeof s.expected === "number" && typeof s.actual === "number",
+  );
+  return {
+    baseline: t.baseline ?? "",
+    psi: typeof t.psi === "number" ? t.psi : null,
+    band: t.band ?? null,
+    ks: typeof t.ks === "number" ? t.ks : null,
+    ...opt("maxPsi", t.maxPsi),
+    ...opt("maxKs", t.maxKs),
+    bins,
+  };
+}
+
+function profileOf(p: ProfileHeader & { profile: FeatureProfile }): CatalogProfile {
   const f = p.profile;
   return {
     name: p.name,

@@ -1,12 +1,12 @@
 /**
  * Saved profiles (`profiles/NAME.json` in the project folder, written by `fcompile profile
  * --save NAME`; docs/governance.md): the newest one holding each feature, for the catalog's
- * distribution plots.
+ * distribution plots, and every one by name, for the baselines of drift checks.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
-import type { LatestProfiles } from "./catalog-data.js";
+import type { LatestProfiles, ProfileHeader, ProfilesByName } from "./catalog-data.js";
 
 /** One feature's statistics in a profile file (the fields the catalog reads). */
 export interface FeatureProfile {
@@ -22,12 +22,13 @@ export interface FeatureProfile {
   max: number | string | null;
   mean?: number | null;
   histogram?: { lower: number; upper: number; count: number }[];
+  /** May be missing (a profile of many distinct floats need not list them). */
   topValues?: { value: string | number | boolean; count: number }[];
 }
 
 interface ProfileFile {
   version: number;
-  name: string;
+  name: unknown;
   createdAt: string;
   start: string | null;
   end: string | null;
@@ -35,15 +36,18 @@ interface ProfileFile {
 }
 
 /**
- * The newest profile (by `createdAt`) holding each `view:feature`, read from `profiles/*.json`;
- * none when the folder is missing. A file that is not a profile (bad JSON, no `features` object,
- * no `createdAt`) is skipped with a warning (FC003) and never stops the catalog.
+ * Every saved profile in `profiles/*.json`: by file name (`profiles/<name>.json`, the name a
+ * `drift: {baseline}` gives), and the newest (by `createdAt`) holding each `view:feature`; none
+ * when the folder is missing. A profile's shown name is its `name`, or its file's name when that
+ * is missing or empty. A file that is not a profile (bad JSON, no `features` object, no
+ * `createdAt`) is skipped with a warning (FC003) and never stops the catalog.
  */
-export function readLatestProfiles(projectDir: string): { profiles: LatestProfiles; diagnostics: Diagnostic[] } {
+export function readSavedProfiles(projectDir: string): { latest: LatestProfiles; byName: ProfilesByName; diagnostics: Diagnostic[] } {
   const dir = path.join(projectDir, "profiles");
-  const profiles: LatestProfiles = new Map();
+  const latest: LatestProfiles = new Map();
+  const byName: ProfilesByName = new Map();
   const diagnostics: Diagnostic[] = [];
-  if (!existsSync(dir)) return { profiles, diagnostics };
+  if (!existsSync(dir)) return { latest, byName, diagnostics };
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith(".json"))
     .sort()) {
@@ -62,12 +66,19 @@ export function readLatestProfiles(projectDir: string): { profiles: LatestProfil
       });
       continue;
     }
-    const name = typeof p.name === "string" ? p.name : file.replace(/\.json$/, "");
+    const stem = file.replace(/\.json$/, "");
+    const header: ProfileHeader = {
+      name: typeof p.name === "string" && p.name !== "" ? p.name : stem,
+      createdAt: p.createdAt,
+      start: p.start ?? null,
+      end: p.end ?? null,
+    };
+    byName.set(stem, { ...header, features: p.features });
     for (const [id, profile] of Object.entries(p.features)) {
-      const seen = profiles.get(id);
+      const seen = latest.get(id);
       if (seen && Date.parse(seen.createdAt) >= Date.parse(p.createdAt)) continue;
-      profiles.set(id, { name, createdAt: p.createdAt, start: p.start ?? null, end: p.end ?? null, profile });
+      latest.set(id, { ...header, profile });
     }
   }
-  return { profiles, diagnostics };
+  return { latest, byName, diagnostics };
 }
