@@ -84,6 +84,7 @@ export async function main(argv) {
     k.valuePrefix(0).slice(0, -2),
     "0",
     "0",
+    k.loadedIdsPrefix,
     layout.view,
     "1",
     String(E),
@@ -93,6 +94,13 @@ export async function main(argv) {
   ];
   for (let r = 0; r < step.n; r++) args.push("", String(step.ts[r]), "x".repeat(step.starts[r + 1] - step.starts[r]), "0");
   const calls = Math.max(10, Math.round(opts.rows / opts.batch));
+  // The baseline must do the work: one EVAL of it through ioredis must append every event (a reply
+  // of 'stale', or an error, would make redis-benchmark time a script that returns at once).
+  const checkBaseline = async () => {
+    const reply = await redis.eval(PUSH_SCRIPT, keys.length, ...keys, ...args);
+    if (!Array.isArray(reply) || reply[0] !== step.n)
+      throw new Error(`the baseline EVAL does not push ${step.n} events: it answered ${JSON.stringify(reply)}`);
+  };
   const url = new URL(opts.url);
 
   const client = await createOnlineClient({ project, store: { type: "redis", url: opts.url }, timeoutMs: 10_000 });
@@ -108,6 +116,8 @@ export async function main(argv) {
       const s = (performance.now() - t0) / 1000;
       if (report.applied[layout.view] !== opts.rows) throw new Error(`pushed ${JSON.stringify(report)}`);
       ours.push(opts.rows / s);
+      await clear();
+      await checkBaseline();
       await clear();
       const out = execFileSync(
         "redis-benchmark",
