@@ -278,7 +278,7 @@ export class OnlineClient {
           "BAD_REQUEST",
           req.fullNames
             ? `two requested features are both named '${w.name}' with full names (view__feature); ask for one of them`
-            : `two requested features are named '${w.name}'; pass fullNames`,
+            : `two requested features are named '${w.name}'; name them view__feature: fullNames: true (fcompile get --full-names; the server's "full_feature_names": true)`,
         );
       seen.add(w.name);
     }
