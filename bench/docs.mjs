@@ -13,12 +13,12 @@
 // validating the project included), with their CPU time (user + system, /usr/bin/time) when
 // /usr/bin/time is there: on a shared machine it depends less on other jobs than wall time.
 // Reported: the medians, their ratios, the catalog's size.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { generateProject } from "./build-scale.mjs";
-import { REPO_DIR, fmtMs, machine, machineLine, median, parseArgs, table, timeCommand, today } from "./lib/common.mjs";
+import { REPO_DIR, fmtMs, machine, machineLine, median, parseArgs, table, timeNode, today } from "./lib/common.mjs";
 
 const NUMERIC = new Set(["int32", "int64", "float32", "float64"]);
 
@@ -108,16 +108,8 @@ function writeCatalogInputs(dir, features) {
   writeFileSync(path.join(dir, "target", "test_results.json"), JSON.stringify(results));
 }
 
-const TIME = "/usr/bin/time";
-
 /** Runs `bin/fcompile ...args` in a fresh process: wall ms, and CPU ms (user + system) when /usr/bin/time is there. */
-async function timeFcompile(bin, args, dir) {
-  if (!existsSync(TIME)) return { ...(await timeCommand(process.execPath, [bin, ...args])), cpuMs: null };
-  const out = path.join(dir, ".time");
-  const r = await timeCommand(TIME, ["-f", "%U %S", "-o", out, process.execPath, bin, ...args]);
-  const [user, sys] = readFileSync(out, "utf8").trim().split("\n").at(-1).split(" ").map(Number);
-  return { ...r, cpuMs: (user + sys) * 1000 };
-}
+const timeFcompile = (bin, args, dir) => timeNode([bin, ...args], dir);
 
 export async function main(argv) {
   const args = parseArgs(argv, { views: "1000", files: "20", services: "5", repeat: "5" });

@@ -9,13 +9,16 @@
 // duplicate SQL expression written otherwise, a window suffix that disagrees, a now() leak, a
 // FOLLOWING frame, a label leak, an undocumented view. Timed: `bin/fcompile lint --project DIR`
 // in a fresh process (node start-up, reading and validating the project included), and lint()
-// from dist/commands/lint.js in this process; the findings are counted by code.
+// from dist/commands/lint.js in this process; the findings are counted by code. CLI runs also
+// give their CPU time (user + system, /usr/bin/time when there: on a shared machine it depends less
+// on other jobs than wall time), and node's own start-up (`node -e 0`) and `fcompile --version`
+// are timed as the floor.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { generateProject } from "./build-scale.mjs";
-import { REPO_DIR, fmtMs, machine, machineLine, median, parseArgs, table, timeCommand, today } from "./lib/common.mjs";
+import { REPO_DIR, fmtMs, machine, machineLine, median, parseArgs, table, timeCommand, timeNode, today } from "./lib/common.mjs";
 
 const WINDOWS = ["1h", "24h", "7d", "30d", "90d", "1w"];
 const DOC = (v) => [
@@ -118,23 +121,37 @@ export async function main(argv) {
 
     const buildRun = await timeCommand(process.execPath, [bin, "build", "--project", dir]);
     if (buildRun.code !== 0) throw new Error(`fcompile build exited ${buildRun.code}:\n${buildRun.stderr.slice(0, 2000)}`);
-    const cli = [];
+    const cpu = (r) => (r.cpuMs === null ? "" : ` (CPU ${fmtMs(r.cpuMs)})`);
+    const floor = { node: [], nodeCpu: [], version: [], versionCpu: [] };
     for (let i = 0; i < repeat; i++) {
-      const r = await timeCommand(process.execPath, [bin, "lint", "--project", dir]);
+      const n = await timeNode(["-e", "0"], dir);
+      const v = await timeNode([bin, "--version"], dir);
+      floor.node.push(n.ms);
+      floor.nodeCpu.push(n.cpuMs);
+      floor.version.push(v.ms);
+      floor.versionCpu.push(v.cpuMs);
+    }
+    const cli = [];
+    const cliCpu = [];
+    for (let i = 0; i < repeat; i++) {
+      const r = await timeNode([bin, "lint", "--project", dir], dir);
       if (r.code !== 0) throw new Error(`fcompile lint exited ${r.code}:\n${r.stderr.slice(0, 2000)}`);
       cli.push(r.ms);
-      console.log(`cli run ${i + 1}/${repeat}: ${fmtMs(r.ms)} — ${r.stdout.trim()}`);
+      cliCpu.push(r.cpuMs);
+      console.log(`cli run ${i + 1}/${repeat}: ${fmtMs(r.ms)}${cpu(r)} — ${r.stdout.trim()}`);
     }
 
     // build-scale's project (1,000 plain views, lint-clean): what lint costs on a large project of plain views
     const plainDir = path.join(dir, "build-scale");
     generateProject(plainDir, { views: shape.views, files: Number(args.files) });
     const plainCli = [];
+    const plainCpu = [];
     for (let i = 0; i < repeat; i++) {
-      const r = await timeCommand(process.execPath, [bin, "lint", "--project", plainDir]);
+      const r = await timeNode([bin, "lint", "--project", plainDir], dir);
       if (r.code !== 0) throw new Error(`fcompile lint (build-scale project) exited ${r.code}:\n${r.stderr.slice(0, 2000)}`);
       plainCli.push(r.ms);
-      console.log(`cli run ${i + 1}/${repeat} on build-scale's project: ${fmtMs(r.ms)} — ${r.stdout.trim()}`);
+      plainCpu.push(r.cpuMs);
+      console.log(`cli run ${i + 1}/${repeat} on build-scale's project: ${fmtMs(r.ms)}${cpu(r)} — ${r.stdout.trim()}`);
     }
 
     const { lint } = await import(pathToFileURL(path.join(REPO_DIR, "dist/commands/lint.js")).href);
@@ -173,6 +190,16 @@ export async function main(argv) {
           [`bin/fcompile lint of build-scale's project (${shape.views} plain views)`, fmtMs(median(plainCli)), range(plainCli)],
           ["lint() in-process (read, validate, lint)", fmtMs(median(inproc)), range(inproc)],
           ["the rules alone (lintRegistry on a loaded registry)", fmtMs(median(rulesOnly)), range(rulesOnly)],
+          ["node -e 0 (node start-up, the floor)", fmtMs(median(floor.node)), range(floor.node)],
+          ["bin/fcompile --version (node + the CLI's modules)", fmtMs(median(floor.version)), range(floor.version)],
+          ...(cliCpu.every((x) => x !== null)
+            ? [
+                ["bin/fcompile lint, CPU time (user + system)", fmtMs(median(cliCpu)), range(cliCpu)],
+                ["lint of build-scale's project, CPU time", fmtMs(median(plainCpu)), range(plainCpu)],
+                ["node -e 0, CPU time", fmtMs(median(floor.nodeCpu)), range(floor.nodeCpu)],
+                ["bin/fcompile --version, CPU time", fmtMs(median(floor.versionCpu)), range(floor.versionCpu)],
+              ]
+            : []),
         ],
       ),
     );

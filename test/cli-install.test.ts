@@ -40,7 +40,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe("the npm package", () => {
   it("holds dist, the templates, the scaffold and the schemas, and no tests, benchmarks, sources or source maps", () => {
     const allowed =
-      /^(bin\/fcompile|package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts)|dist\/catalog-app\/catalog\.css|templates\/.+|scaffold\/.+|src\/project\/[a-z]+\.schema\.json)$/;
+      /^(bin\/fcompile|package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts)|dist\/catalog-app\/catalog\.css|dist\/project\/schema-validators\.cjs|templates\/.+|scaffold\/.+|src\/project\/[a-z]+\.schema\.json)$/;
     expect(packed.filter((f) => !allowed.test(f))).toEqual([]);
     for (const f of [
       "bin/fcompile",
@@ -54,13 +54,15 @@ describe("the npm package", () => {
       "scaffold/gitignore",
       "dist/catalog-app/catalog-app.js",
       "dist/catalog-app/catalog.css",
+      "dist/project/schema-validators.cjs",
     ])
       expect(packed).toContain(f);
     // Every template and scaffold file, and every schema the code reads.
     for (const f of [...filesUnder("templates"), ...filesUnder("scaffold")]) expect(packed).toContain(f);
     for (const f of filesUnder("src").filter((f) => f.endsWith(".schema.json"))) expect(packed).toContain(f);
     // No stale output: each compiled file has its source (the build empties dist/ first); the
-    // catalog's bundle is built from src/catalog-app/main.ts.
+    // catalog's bundle is built from src/catalog-app/main.ts, the schema validators (.cjs) from
+    // src/project/*.schema.json.
     const stale = packed.filter(
       (f) =>
         /^dist\/.+\.js$/.test(f) &&

@@ -1,6 +1,6 @@
 // Shared helpers of the benchmarks: argument parsing, machine description, child processes, stats.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -91,6 +91,20 @@ export function timeCommand(cmd, args, opts = {}) {
     child.on("error", reject);
     child.on("close", (code) => resolve({ ms: performance.now() - t0, code, stdout, stderr }));
   });
+}
+
+const TIME = "/usr/bin/time";
+
+/**
+ * Runs `node ...args` in a fresh process: wall ms, and CPU ms (user + system, from /usr/bin/time)
+ * when /usr/bin/time is there (else cpuMs null). `scratchDir` holds /usr/bin/time's output file.
+ */
+export async function timeNode(args, scratchDir) {
+  if (!existsSync(TIME)) return { ...(await timeCommand(process.execPath, args)), cpuMs: null };
+  const out = path.join(scratchDir, ".time");
+  const r = await timeCommand(TIME, ["-f", "%U %S", "-o", out, process.execPath, ...args]);
+  const [user, sys] = readFileSync(out, "utf8").trim().split("\n").at(-1).split(" ").map(Number);
+  return { ...r, cpuMs: (user + sys) * 1000 };
 }
 
 export const median = (xs) => {

@@ -1,11 +1,15 @@
-import Handlebars from "handlebars";
+import type Handlebars from "handlebars";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { TemplateName } from "./dialect.js";
 import type { TemplateContexts } from "./template-contexts.js";
 
 /** The package's templates/ folder (two levels above src/dialects and dist/dialects). */
 const TEMPLATE_ROOT = fileURLToPath(new URL("../../templates/", import.meta.url));
+
+/** handlebars, loaded on the first render: commands that compile no SQL (`lint`, `ls`, `docs`) never load it. */
+const require = createRequire(import.meta.url);
 
 /** Where templates every dialect may use live: partials (`{{> swap}}`) and default templates. */
 const SHARED = "_shared";
@@ -20,7 +24,7 @@ export function templateRenderer(dialect: string): <N extends TemplateName>(name
   let hb: typeof Handlebars | undefined;
   const cache = new Map<string, Handlebars.TemplateDelegate>();
   const setup = (): typeof Handlebars => {
-    const h = Handlebars.create();
+    const h = (require("handlebars") as typeof Handlebars).create();
     h.registerHelper("join", (items: unknown[], sep: unknown) =>
       Array.isArray(items) ? items.join(typeof sep === "string" ? sep : ", ") : "",
     );

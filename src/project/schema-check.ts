@@ -1,23 +1,39 @@
-import { Ajv } from "ajv";
 import type { ErrorObject, ValidateFunction } from "ajv";
-import { readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { DiagnosticCode } from "../diagnostics/codes.js";
+import { schemaAjv, schemaText, schemasHash } from "./schema-ajv.js";
+import type { SchemaKind } from "./schema-ajv.js";
 import { locate } from "./yaml-file.js";
 import type { YamlFile, YamlPath } from "./yaml-file.js";
 
-/** The schemas live in src/project/ (editors point at them); found the same way from src/ and dist/. */
-const loadSchema = (name: string): object =>
-  JSON.parse(readFileSync(new URL(`../../src/project/${name}`, import.meta.url), "utf8")) as object;
+const require = createRequire(import.meta.url);
 
-let validators: { definitions: ValidateFunction; config: ValidateFunction } | undefined;
+/** The validators `npm run build` compiles ahead of time (scripts/compile-schemas.mjs); not there when run from src/. */
+const AHEAD_OF_TIME = new URL("./schema-validators.cjs", import.meta.url);
 
-function compiled(): { definitions: ValidateFunction; config: ValidateFunction } {
+let validators: Record<SchemaKind, ValidateFunction> | undefined;
+
+/**
+ * The validators of both schemas: those compiled ahead of time when they were made from the
+ * schemas as they are now, else compiled here by ajv (the same options, the same errors).
+ */
+function compiled(): Record<SchemaKind, ValidateFunction> {
   if (!validators) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    ajv.addKeyword("x-fc-code");
-    ajv.addKeyword("x-fc-why");
-    validators = { definitions: ajv.compile(loadSchema("definitions.schema.json")), config: ajv.compile(loadSchema("config.schema.json")) };
+    const texts = { definitions: schemaText("definitions"), config: schemaText("config") };
+    const made = existsSync(AHEAD_OF_TIME)
+      ? (require(fileURLToPath(AHEAD_OF_TIME)) as Record<SchemaKind, ValidateFunction> & { schemasHash: string })
+      : undefined;
+    if (made && made.schemasHash === schemasHash(texts)) validators = { definitions: made.definitions, config: made.config };
+    else {
+      const ajv = schemaAjv();
+      validators = {
+        definitions: ajv.compile(JSON.parse(texts.definitions) as object),
+        config: ajv.compile(JSON.parse(texts.config) as object),
+      };
+    }
   }
   return validators;
 }

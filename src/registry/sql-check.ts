@@ -34,6 +34,31 @@ function parserFor(grammar: string): SqlParser {
 }
 
 /**
+ * node-sql-parser's answers for one check of a project: per (grammar, text), the AST or the error
+ * it threw. A parse costs about 1–3 ms and projects repeat filters (`status = 'paid'` in many
+ * views), so each text is parsed once. The ASTs are only read, never changed.
+ */
+class SqlParses {
+  private readonly answers = new Map<string, { ast: unknown } | { error: unknown }>();
+
+  /** `astify` of `sql` in `grammar`; throws what node-sql-parser threw. */
+  astify(grammar: string, sql: string): unknown {
+    const key = `${grammar}\0${sql}`;
+    let r = this.answers.get(key);
+    if (!r) {
+      try {
+        r = { ast: parserFor(grammar).astify(sql, { database: grammar }) };
+      } catch (error) {
+        r = { error };
+      }
+      this.answers.set(key, r);
+    }
+    if ("error" in r) throw r.error;
+    return r.ast;
+  }
+}
+
+/**
  * Checks that the SQL of every view built from SQL (SQL views, aggregation views over SQL) is one
  * SELECT that parses, and — where its output columns can be read from the SQL (no `*`) — that it
  * yields the view's join keys, timestamp and features (for an aggregation view: the columns its
@@ -47,6 +72,7 @@ export async function checkSqlViews(
   /** The grammars of the dialects the project compiles for (each dialect's `sqlGrammar`); SQL must parse in each. */
   grammars: readonly string[] = ["postgresql"],
 ): Promise<void> {
+  const parses = new SqlParses();
   for (const view of reg.views.values()) {
     const rows = sqlRowsOf(view);
     let outputs: Set<string> | undefined;
@@ -54,7 +80,7 @@ export async function checkSqlViews(
       // One report per view: the first grammar that finds a problem stops the others.
       const before = bag.items.length;
       for (const grammar of new Set(grammars)) {
-        outputs = await checkOne(view, rows, bag, grammar, fallback);
+        outputs = await checkOne(view, rows, bag, grammar, parses, fallback);
         if (bag.items.length > before) break;
       }
     }
@@ -66,7 +92,7 @@ export async function checkSqlViews(
           view.events.kind === "source"
             ? new Map((reg.dataFiles.get(view.events.source) ?? []).map((c) => [c.name.toLowerCase(), c.duckdbType]))
             : undefined;
-        checkFilters(view, known, bag, grammar, types);
+        checkFilters(view, known, bag, grammar, parses, types);
         if (bag.items.length > before) break;
       }
     }
@@ -118,6 +144,7 @@ function checkFilters(
   columns: readonly string[] | undefined,
   bag: DiagnosticBag,
   grammar: string,
+  parses: SqlParses,
   columnTypes?: ReadonlyMap<string, string>,
 ): void {
   for (const f of view.features) {
@@ -126,7 +153,7 @@ function checkFilters(
     const at = f.aggregation.filterAt ?? f.at;
     let ast: unknown;
     try {
-      ast = parserFor(grammar).astify(`SELECT 1 FROM "__fc_events" WHERE ${filter}`, { database: grammar });
+      ast = parses.astify(grammar, `SELECT 1 FROM "__fc_events" WHERE ${filter}`);
     } catch (err) {
       bag.error(
         "FC008",
@@ -205,6 +232,7 @@ async function checkOne(
   rows: SqlRows,
   bag: DiagnosticBag,
   grammar: string,
+  parses: SqlParses,
   fallback?: SqlSyntaxCheck,
 ): Promise<Set<string> | undefined> {
   const { sql, toFileOffset } = renderUserSql(rows.parts, (p) => `"__fc_${p.kind}_${p.name}"`);
@@ -215,7 +243,7 @@ async function checkOne(
   }
   let ast: unknown;
   try {
-    ast = parserFor(grammar).astify(body, { database: grammar });
+    ast = parses.astify(grammar, body);
   } catch (err) {
     const e = err as PegError;
     const second = fallback ? await fallback(body) : undefined;
