@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { plural } from "../diagnostics/plural.js";
-import { build } from "../commands/build.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { printDiagnostics, runCommand } from "./output.js";
@@ -20,7 +19,9 @@ export function registerBuild(program: Command): void {
     .action((opts: CommonOptions & { strict?: boolean }) =>
       runCommand("build", async () => {
         const started = performance.now();
-        const r = await build({ projectDir: opts.project, target: opts.target, strict: opts.strict });
+        const r = await (
+          await import("../commands/build.js")
+        ).build({ projectDir: opts.project, target: opts.target, strict: opts.strict });
         printDiagnostics([...r.diagnostics, ...(r.lint ?? [])], r.ok ? "" : "nothing was written (target/ is unchanged)");
         if (!r.ok) {
           process.exitCode = 1;

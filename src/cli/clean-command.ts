@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { clean } from "../commands/clean.js";
 import type { CleanResult } from "../commands/clean.js";
 import { usageError } from "../diagnostics/diagnostic.js";
 import { withProjectOptions } from "./common-options.js";
@@ -37,7 +36,9 @@ Examples:
       runCommand("clean", async () => {
         if (opts.warehouseOnly && opts.onlineOnly) throw usageError("give --warehouse-only or --online-only, not both");
         const progress = progressLine();
-        const r = await clean({
+        const r = await (
+          await import("../commands/clean.js")
+        ).clean({
           onProgress: (n) => progress.update(`removing online keys: ${n.toLocaleString("en")}…`),
           projectDir: opts.project,
           target: opts.target,

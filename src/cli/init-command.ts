@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import path from "node:path";
-import { init, projectNameFor } from "../commands/init.js";
 import { runCommand } from "./output.js";
 
 export function registerInit(program: Command): void {
@@ -23,6 +22,7 @@ Example:
     )
     .action((dir: string, opts: { name?: string }) =>
       runCommand("init", async () => {
+        const { init, projectNameFor } = await import("../commands/init.js");
         const name = opts.name ?? projectNameFor(dir);
         const files = init(dir, name);
         const folder = path.basename(path.resolve(dir));

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { lint } from "../commands/lint.js";
 import { LINT_RULES } from "../governance/lint/rules.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
@@ -40,7 +39,7 @@ Examples:
     )
     .action((opts: LintFlags) =>
       runCommand("lint", async () => {
-        const r = await lint({ projectDir: opts.project, target: opts.target, strict: opts.strict });
+        const r = await (await import("../commands/lint.js")).lint({ projectDir: opts.project, target: opts.target, strict: opts.strict });
         if (opts.json) {
           const rows = r.findings.map((d) => ({ code: d.code, rule: d.rule, severity: d.severity, message: d.message, ...d.at }));
           process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

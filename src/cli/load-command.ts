@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { noun, plural } from "../diagnostics/plural.js";
-import { DEFAULT_MAX_SHRINK, load } from "../commands/load.js";
+import { DEFAULT_MAX_SHRINK } from "../commands/load.js";
 import { usageError } from "../diagnostics/diagnostic.js";
 import { integerOption, withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
@@ -63,7 +63,9 @@ export async function runLoad(opts: LoadFlags, { maxShrink, graceMs }: { maxShri
   const progress = progressLine();
   let r;
   try {
-    r = await load({
+    r = await (
+      await import("../commands/load.js")
+    ).load({
       projectDir: opts.project,
       target: opts.target,
       graceMs,

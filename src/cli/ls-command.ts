@@ -1,6 +1,5 @@
 import { Argument } from "commander";
 import type { Command } from "commander";
-import { ls } from "../commands/ls.js";
 import { usageError } from "../diagnostics/diagnostic.js";
 import { formatLines, formatTable } from "../governance/ls/format-list.js";
 import { LIST_KINDS } from "../governance/ls/list-objects.js";
@@ -37,7 +36,7 @@ Examples:
     .action((kind: ListKind | undefined, opts: LsFlags) =>
       runCommand("ls", async () => {
         const filter: ListFilter = { ...(opts.owner !== undefined ? { owner: opts.owner } : {}), tags: opts.tag.map(tagFilter) };
-        const r = await ls({ projectDir: opts.project, target: opts.target, kind, filter });
+        const r = await (await import("../commands/ls.js")).ls({ projectDir: opts.project, target: opts.target, kind, filter });
         printDiagnostics(r.diagnostics);
         const one = kind !== undefined;
         process.stdout.write(

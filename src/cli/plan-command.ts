@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { plan } from "../commands/plan.js";
 import { formatPlan } from "../governance/plan/format-plan.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
@@ -43,7 +42,9 @@ Examples:
     )
     .action((opts: PlanFlags) =>
       runCommand("plan", async () => {
-        const r = await plan({ projectDir: opts.project, target: opts.target, against: opts.against });
+        const r = await (
+          await import("../commands/plan.js")
+        ).plan({ projectDir: opts.project, target: opts.target, against: opts.against });
         printDiagnostics(r.diagnostics);
         const { diagnostics: _d, ...shown } = r;
         process.stdout.write(

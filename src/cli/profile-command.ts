@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { runProfile } from "../commands/profile.js";
 import type { FeatureProfile, ProfileFile } from "../governance/profile/profile-file.js";
 import { withProjectOptions } from "./common-options.js";
 import { runCommand } from "./output.js";
@@ -42,7 +41,9 @@ Examples:
     )
     .action((opts: ProfileFlags) =>
       runCommand("profile", async () => {
-        const { profile, file } = await runProfile({
+        const { profile, file } = await (
+          await import("../commands/profile.js")
+        ).runProfile({
           projectDir: opts.project,
           target: opts.target,
           end: opts.end,

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { plural } from "../diagnostics/plural.js";
-import { run } from "../commands/run.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";
@@ -12,7 +11,9 @@ export function registerRun(program: Command): void {
       runCommand("run", async () => {
         const started = performance.now();
         const progress = progressLine();
-        const r = await run({
+        const r = await (
+          await import("../commands/run.js")
+        ).run({
           projectDir: opts.project,
           target: opts.target,
           onStep: (s, i, n) =>

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { plural } from "../diagnostics/plural.js";
-import { status } from "../commands/status.js";
 import type { StatusResult } from "../commands/status.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
@@ -35,7 +34,7 @@ Examples:
     )
     .action((opts: StatusFlags) =>
       runCommand("status", async () => {
-        const r = await status({ projectDir: opts.project, target: opts.target });
+        const r = await (await import("../commands/status.js")).status({ projectDir: opts.project, target: opts.target });
         process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : table(r));
         if (opts.check && r.stale > 0) process.exitCode = 1;
       }),

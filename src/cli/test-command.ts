@@ -1,6 +1,5 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { postFailures, runDataTests } from "../commands/test.js";
 import type { TestResult } from "../commands/test.js";
 import { junitXml } from "../governance/test/junit.js";
 import { driftSummary } from "../governance/test/results.js";
@@ -50,7 +49,9 @@ Examples:
     )
     .action((opts: TestFlags) =>
       runCommand("test", async () => {
-        const r = await runDataTests({
+        const r = await (
+          await import("../commands/test.js")
+        ).runDataTests({
           projectDir: opts.project,
           target: opts.target,
           at: opts.at,
@@ -63,7 +64,7 @@ Examples:
         if (opts.junit) writeFileSync(opts.junit, junitXml(r));
         if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
         else printResult(r);
-        if (!r.ok && opts.alertWebhook) await postFailures(opts.alertWebhook, r);
+        if (!r.ok && opts.alertWebhook) await (await import("../commands/test.js")).postFailures(opts.alertWebhook, r);
         if (!r.ok) process.exitCode = 1;
       }),
     );

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { plural } from "../diagnostics/plural.js";
-import { train } from "../commands/train.js";
 import { withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
 import { progressLine, runCommand } from "./output.js";
@@ -36,7 +35,9 @@ Run 'fcompile run' first so file sources and SQL views exist in the warehouse.`,
     .action((opts: TrainFlags) =>
       runCommand("train", async () => {
         const progress = progressLine();
-        const r = await train({
+        const r = await (
+          await import("../commands/train.js")
+        ).train({
           onProgress: (p) => progress.update(`training… ${p.toFixed(0)}%`),
           projectDir: opts.project,
           target: opts.target,

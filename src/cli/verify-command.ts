@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { plural } from "../diagnostics/plural.js";
-import { verify } from "../commands/verify.js";
 import { toJson } from "../client/json.js";
 import { integerOption, withProjectOptions } from "./common-options.js";
 import type { CommonOptions } from "./common-options.js";
@@ -36,7 +35,9 @@ Example:
     )
     .action((opts: VerifyFlags) =>
       runCommand("verify", async () => {
-        const r = await verify({
+        const r = await (
+          await import("../commands/verify.js")
+        ).verify({
           projectDir: opts.project,
           target: opts.target,
           end: opts.end,
