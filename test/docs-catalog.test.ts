@@ -6,6 +6,8 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -313,6 +315,21 @@ describe("fcompile docs --serve", () => {
       expect(await exited).toBe(0);
     } finally {
       child.kill("SIGKILL");
+    }
+  });
+
+  it("--serve on a port in use is exit 1 with FC015 saying so and to pass another --port", async () => {
+    const taken = createServer();
+    const port = await new Promise<number>((resolve) => taken.listen(0, "127.0.0.1", () => resolve((taken.address() as AddressInfo).port)));
+    try {
+      const r = await fcompileIn(dir, "docs", "--serve", "--port", String(port));
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain(
+        `error FC015: cannot listen on 127.0.0.1:${port}: port ${port} is in use; pass --port with a free port (--port 0: any free one)`,
+      );
+      expect(r.stderr).not.toMatch(/internal error|This is a bug/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 

@@ -34,13 +34,27 @@ describe("compareFeature", () => {
     expect(t.ks).toBe(0);
   });
 
+  it("drops NaN and ±Infinity on both sides: 0…9 with ten 'Infinity' served against 0…9 is no skew", () => {
+    const digits = range(100, (i) => i % 10);
+    const training = { count: 102, nullCount: 0, values: [...digits, Infinity, NaN] };
+    const r = compareFeature(
+      served([...digits, ...new Array<string>(10).fill("Infinity"), "-Infinity", "NaN"]),
+      "numeric",
+      training,
+      LIMITS,
+    );
+    expect(r).toMatchObject({ psi: 0, ks: 0, band: "none", status: "pass" });
+  });
+
   it("fails on the missing rate against the training null rate, and on p95 age", () => {
     const training = { count: 10, nullCount: 2, values: range(8, (i) => i) };
     const f = served([1, 2, 3], { count: 10, statuses: { PRESENT: 3, NOT_FOUND: 6, NULL_VALUE: 1 }, ages: range(20, (i) => i * 60) });
     const r = compareFeature(f, "numeric", training, { ...LIMITS, maxAgeSeconds: 600 });
     expect(r.servedMissingRate).toBe(0.7);
     expect(r.missingIncrease).toBeCloseTo(0.5);
-    expect(r.failures.slice(-2)).toEqual(["missing 70.0% served vs 20.0% null in training (> +10.0%)", "p95 age 1080s > 600s"]);
+    expect(r.failures.slice(-2)).toEqual(["missing 70.0% served vs 20.0% null in training (> +10.0%)", "p95 age 18m > 10m"]);
+    // In seconds when the units would show the two alike.
+    expect(compareFeature(f, "numeric", training, { ...LIMITS, maxAgeSeconds: 1079 }).failures.at(-1)).toBe("p95 age 1080s > 1079s");
     expect(r.age).toEqual({ median: 540, p95: 1080, max: 1140 });
   });
 

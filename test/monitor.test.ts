@@ -199,7 +199,8 @@ describe("fcompile monitor", () => {
     expect(strict.status).toBe(1);
     const amount = byName(strict.result, "amount");
     expect(amount.age!.p95).toBeGreaterThan(26 * 86400);
-    expect(amount.failures).toEqual([expect.stringMatching(/^p95 age \d+s > 604800s$/)]);
+    // In the table's units (d/h/m/s).
+    expect(amount.failures).toEqual([expect.stringMatching(/^p95 age 2\d\.\dd > 7\.0d$/)]);
     const byTtl = await monitorJson("--training", "train.parquet", "--served", stale);
     expect(byTtl.status).toBe(0);
   });
@@ -222,7 +223,128 @@ describe("fcompile monitor", () => {
     writeFileSync(path.join(dir, "garbage.ndjson"), '{"requestTime":"2025-08-15T00:00:00Z","features":{}}\nnot json\n');
     const garbage = await fcompileIn(dir, "monitor", "--training", "train.parquet", "--served", "garbage.ndjson");
     expect(garbage.status).toBe(1);
-    expect(garbage.stderr).toMatch(/garbage\.ndjson:2: not JSON/);
+    expect(garbage.stderr).toMatch(/^garbage\.ndjson:2:1: error FC015: not JSON \(/m);
+    expect(garbage.stderr).not.toContain("<command line>");
     expect(await fcompileOk(dir, "monitor", "--help")).toMatch(/missing served\s+share of served rows/);
+  });
+
+  /** A log line of user_stats features: output name → [value, status] (view:feature as the project has it unless given). */
+  function logLine(features: Record<string, [unknown, string] | [unknown, string, string]>): string {
+    const f = Object.fromEntries(
+      Object.entries(features).map(([name, [value, status, ref]]) => [
+        name,
+        { value, status, eventTimestamp: status === "PRESENT" ? "2025-08-15T00:00:00Z" : null, feature: ref ?? `user_stats:${name}` },
+      ]),
+    );
+    return JSON.stringify({ requestTime: AT, service: null, entity: { user_id: 1 }, features: f });
+  }
+
+  it("drops NaN and ±Infinity from PSI and KS, in the log and in the training set", async () => {
+    // Training 0…9, ten each, plus an inf and a NaN; served the same plus ten "Infinity" and a "NaN", "-Infinity".
+    const digits = Array.from({ length: 100 }, (_, i) => i % 10);
+    writeFileSync(path.join(dir, "train-inf.csv"), ["amount", ...digits, "inf", "nan", "-inf"].join("\n") + "\n");
+    const lines = [
+      ...digits.map((v) => logLine({ amount: [v, "PRESENT"] })),
+      ...Array.from({ length: 10 }, () => logLine({ amount: ["Infinity", "PRESENT"] })),
+      logLine({ amount: ["NaN", "PRESENT"] }),
+      logLine({ amount: ["-Infinity", "PRESENT"] }),
+    ];
+    writeFileSync(path.join(dir, "inf.ndjson"), lines.join("\n") + "\n");
+    const { status, result, stderr } = await monitorJson("--training", "train-inf.csv", "--served", "inf.ndjson", "--max-ks", "0");
+    expect(status, stderr).toBe(0);
+    expect(byName(result, "amount")).toMatchObject({ status: "pass", psi: 0, ks: 0, servedCount: 112, trainingCount: 103 });
+  });
+
+  it("refuses a log it cannot compare: empty, a value not of the feature's type, an unknown status or feature", async () => {
+    for (const [file, text] of [
+      ["empty.ndjson", ""],
+      ["blank.ndjson", "\n\n"],
+    ]) {
+      writeFileSync(path.join(dir, file), text);
+      const r = await fcompileIn(dir, "monitor", "--training", "train.parquet", "--served", file);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^${file.replace(".", "\\.")}:1:1: error FC015: the served-feature log holds no line: nothing was logged.*serve --log-features ${file.replace(".", "\\.")}`,
+          "m",
+        ),
+      );
+    }
+    writeFileSync(path.join(dir, "nofeature.ndjson"), JSON.stringify({ requestTime: AT, service: null, entity: {}, features: {} }) + "\n");
+    const noFeature = await fcompileIn(dir, "monitor", "--training", "train.parquet", "--served", "nofeature.ndjson");
+    expect(noFeature.status).toBe(1);
+    expect(noFeature.stderr).toContain("nofeature.ndjson:1:1: error FC015: the served-feature log holds no feature: nothing was logged");
+
+    const ok = logLine({ amount: [1.5, "PRESENT"], plan: ["pro", "PRESENT"] });
+    const cases: [string, string, RegExp][] = [
+      [
+        "abc.ndjson",
+        logLine({ amount: ["abc", "PRESENT"] }),
+        /^abc\.ndjson:2:(\d+): error FC015: feature 'amount': value 'abc' is not a number \(user_stats:amount is float64\)/m,
+      ],
+      [
+        "bool.ndjson",
+        logLine({ plan: [true, "PRESENT"] }),
+        /^bool\.ndjson:2:(\d+): error FC015: feature 'plan': value true is not a string/m,
+      ],
+      [
+        "status.ndjson",
+        logLine({ amount: [null, "BOGUS"] }),
+        /^status\.ndjson:2:(\d+): error FC015: feature 'amount' has status 'BOGUS', not one of PRESENT, NULL_VALUE, NOT_FOUND, OUTSIDE_MAX_AGE, BEFORE_STATE/m,
+      ],
+      [
+        "nope.ndjson",
+        logLine({ x: [1, "PRESENT", "nope:x"] }),
+        /^nope\.ndjson:2:(\d+): error FC015: the log names feature 'nope:x', which the project does not have/m,
+      ],
+    ];
+    for (const [file, bad, expected] of cases) {
+      writeFileSync(path.join(dir, file), `${ok}\n${bad}\n`);
+      const r = await fcompileIn(dir, "monitor", "--training", "train.parquet", "--served", file);
+      expect(r.status, r.stderr).toBe(1);
+      const m = expected.exec(r.stderr);
+      expect(m, r.stderr).not.toBeNull();
+      // The column points at the value, status or feature named.
+      const col = Number(m![1]);
+      const at = bad.slice(col - 1);
+      expect(at, file).toMatch(file === "nope.ndjson" ? /^"nope:x"/ : file === "status.ndjson" ? /^"BOGUS"/ : /^("abc"|true)/);
+    }
+  });
+
+  it("names the file and column of a training value that is not of the feature's type", async () => {
+    writeFileSync(path.join(dir, "train-abc.csv"), "amount,plan\n1.5,pro\nabc,free\n2.5,pro\n");
+    const r = await fcompileIn(dir, "monitor", "--training", "train-abc.csv", "--served", inDistribution);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /^train-abc\.csv:1:1: error FC003: column 'amount' holds 'abc', not a number, but user_stats:amount is float64/m,
+    );
+    expect(r.stderr).not.toMatch(/internal error|This is a bug/);
+  });
+
+  it("refuses a training set it cannot compare: unreadable, no row, no column the log served; --features never served", async () => {
+    writeFileSync(path.join(dir, "garbage.parquet"), "not parquet");
+    writeFileSync(path.join(dir, "header.csv"), "amount,plan\n");
+    writeFileSync(path.join(dir, "other.csv"), "score\n1\n");
+    const cases: [string[], RegExp][] = [
+      [
+        ["--training", "garbage.parquet"],
+        /^garbage\.parquet:1:1: error FC011: cannot read the training set as parquet: .+; give the file 'fcompile train --out' wrote$/m,
+      ],
+      [["--training", "header.csv"], /^header\.csv:1:1: error FC015: the training set holds no row: nothing to compare/m],
+      [
+        ["--training", "other.csv"],
+        /^other\.csv:1:1: error FC015: no feature of the served log \(amount, plan, visits\) is a column of the training set \(score\): nothing was compared/m,
+      ],
+      [
+        ["--training", "train.parquet", "--features", "user_id"],
+        /in\.ndjson:1:1: error FC015: the log never served 'user_id' \(--features\): nothing was compared; it served amount, plan, visits$/m,
+      ],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await fcompileIn(dir, "monitor", ...args, "--served", "in.ndjson");
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(expected);
+      expect(r.stderr).not.toMatch(/internal error|This is a bug/);
+    }
   });
 });

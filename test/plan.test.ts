@@ -401,7 +401,7 @@ describe("fcompile plan on the command line", () => {
     }
   });
 
-  it("defaults to target/manifest.json; a missing or foreign manifest is exit 1 with FC015; a bad option exit 2", async () => {
+  it("defaults to target/manifest.json; a missing or foreign manifest is exit 1 with FC015 (at the place in the file); a bad option exit 2", async () => {
     const ok = await fcompileIn(dir, "plan");
     expect([ok.status, ok.stdout]).toEqual([0, "no changes against target/manifest.json\n"]);
     const missing = await fcompileIn(dir, "plan", "--against", "nope.json");
@@ -410,13 +410,19 @@ describe("fcompile plan on the command line", () => {
     writeFileSync(path.join(dir, "bad.json"), '{"metadata": {"project": "t", "manifest_version": 1}}');
     const bad = await fcompileIn(dir, "plan", "--against", "bad.json");
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain("error FC015: bad.json is not an fcompile manifest (no 'entities' section)");
+    expect(bad.stderr).toContain("bad.json:1:1: error FC015: not an fcompile manifest (no 'entities' section)");
+    // Not JSON: at the place of the syntax error (line 3, column 1: the '}' after a trailing comma).
+    writeFileSync(path.join(dir, "broken.json"), '{\n  "metadata": {"project": "t"},\n}\n');
+    const broken = await fcompileIn(dir, "plan", "--against", "broken.json");
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toMatch(/^broken\.json:3:1: error FC015: not JSON \(.+\); pass --against the manifest\.json of a build$/m);
+    expect(broken.stderr).not.toContain("<command line>");
     const other = JSON.parse(readFileSync(deployed, "utf8")) as { metadata: { project: string } };
     other.metadata.project = "elsewhere";
     writeFileSync(path.join(dir, "other.json"), JSON.stringify(other));
     const foreign = await fcompileIn(dir, "plan", "--against", "other.json");
     expect(foreign.status).toBe(1);
-    expect(foreign.stderr).toContain("error FC015: other.json is the manifest of project 'elsewhere', not of 't'");
+    expect(foreign.stderr).toContain("other.json:1:1: error FC015: the manifest of project 'elsewhere', not of 't'");
     const usage = await fcompileIn(dir, "plan", "--bogus");
     expect(usage.status).toBe(2);
     const help = await fcompileIn(dir, "plan", "--help");

@@ -3,7 +3,7 @@
  * limits names the option that raises it (`--max-push-rows`, `--max-entities`), a body over the
  * fixed limit says what to send less of, a store read that runs out of time names `--timeout-ms`.
  * The store here is a TCP server that accepts connections and never answers (a hung Redis): these
- * requests are refused before any read.
+ * requests are refused before any read. A --port in use is a user error saying so.
  */
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
@@ -14,6 +14,7 @@ import { OnlineError, createOnlineClient } from "../src/client/index.js";
 import type { OnlineClient } from "../src/client/index.js";
 import { createFeatureServer } from "../src/server/feature-server.js";
 import { classify } from "../src/server/http-errors.js";
+import { fcompileIn } from "./helpers/cli.js";
 import { CONFIG, removeProject, tempProject } from "./helpers/temp-project.js";
 
 let hung: Server;
@@ -143,6 +144,24 @@ describe("fcompile serve --log at startup", () => {
       expect(stdout).toMatch(/^fcompile serve: listening on http:\/\/127\.0\.0\.1:\d+ /m);
       // The startup check of the store is no request: --log logs none (only fastify's own "Server listening at").
       expect(stdout).not.toMatch(/incoming request|request completed|\/health/);
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  it("a --port in use is exit 1 with FC015 saying so and to pass another --port", async () => {
+    const dir = tempProject(
+      { "fcompile.yaml": `${CONFIG}online: {type: redis, url: "redis://127.0.0.1:${port}/0"}\n`, "definitions/none.yml": "" },
+      "fc-serve-port-",
+    );
+    try {
+      // The hung store's port is taken on 127.0.0.1.
+      const r = await fcompileIn(dir, "serve", "--port", String(port), "--timeout-ms", "200");
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain(
+        `error FC015: cannot listen on 127.0.0.1:${port}: port ${port} is in use; pass --port with a free port (--port 0: any free one)`,
+      );
+      expect(r.stderr).not.toMatch(/internal error|This is a bug/);
     } finally {
       removeProject(dir);
     }

@@ -32,6 +32,9 @@ Reads the project as 'fcompile ls' does (no database), profiles/*.json ('fcompil
 NAME': the newest holding each feature, and drift baselines), and target/test_results.json when
 'fcompile test' has written it. 'fcompile build' replaces target/, docs included: run docs after.
 
+Exit code: 0; 1 when the project is wrong, or when --serve cannot listen (a --port in use: pass
+another, or --port 0 for any free one); 2 on a usage error.
+
 Examples:
   fcompile docs && xdg-open target/docs/index.html
   fcompile docs --serve --port 8080`,

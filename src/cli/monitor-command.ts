@@ -46,7 +46,11 @@ Per feature (an output name: a column of the training set, a feature of the log)
   age             request time − event time of the PRESENT values served: median, p95, max
 
 Exit code: 0 when no feature failed, 1 when one did, 2 on a usage error. A served feature the
-training set does not have is listed, not compared, not failed.
+training set does not have is listed, not compared, not failed. What cannot be compared is exit 1
+with an error at file:line:col, never a pass: a log with no line or no feature, a log line that
+is not JSON, has an unknown status, a value not of its feature's type or a view:feature the
+project lacks, a training set that cannot be read, has no row, no column the log served, or a
+value not of its feature's type. NaN and ±Infinity are dropped from psi and ks on both sides.
 
 Examples:
   fcompile serve --log-features served.ndjson --log-sample-rate 0.01 &

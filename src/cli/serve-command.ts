@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { OnlineClient } from "../client/index.js";
-import { usageError, userError } from "../diagnostics/diagnostic.js";
+import { usageError } from "../diagnostics/diagnostic.js";
 import type { PushRequest } from "../server/feast-push.js";
 import { integerOption } from "./common-options.js";
 import { runCommand } from "./output.js";
@@ -119,7 +119,8 @@ async function serve(opts: ServeFlags): Promise<void> {
     url = await app.listen({ host, port });
   } catch (err) {
     await client.close();
-    throw userError("FC015", `cannot listen on ${opts.host}:${port}: ${(err as Error).message}`);
+    const { listenError } = await import("../server/listen-error.js");
+    throw listenError(opts.host, port, err);
   }
   const auth = authToken === undefined ? "no authentication" : "bearer token required";
   const pushing = push ? ", POST /push on" : "";

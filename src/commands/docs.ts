@@ -4,6 +4,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { buildCatalog } from "../governance/docs/catalog-data.js";
 import { readSavedProfiles } from "../governance/docs/profiles.js";
 import { serveSite } from "../governance/docs/serve-site.js";
+import { listenError } from "../server/listen-error.js";
 import { siteFiles } from "../governance/docs/site-files.js";
 import { readTestResults } from "../governance/docs/test-results.js";
 import { writeDirAtomically } from "./target-dir.js";
@@ -49,7 +50,14 @@ export async function docs(opts: ProjectOptions, now = new Date()): Promise<Docs
   };
 }
 
-/** `fcompile docs --serve`: serves `dir` on `host:port` (0: any free port); resolves once it listens. */
-export function serveDocs(dir: string, host: string, port: number): Promise<{ server: Server; url: string }> {
-  return serveSite(dir, host, port);
+/**
+ * `fcompile docs --serve`: serves `dir` on `host:port` (0: any free port); resolves once it
+ * listens. Throws FC015 (src/server/listen-error.ts) when it cannot: a port in use, say.
+ */
+export async function serveDocs(dir: string, host: string, port: number): Promise<{ server: Server; url: string }> {
+  try {
+    return await serveSite(dir, host, port);
+  } catch (err) {
+    throw listenError(host, port, err);
+  }
 }

@@ -1,13 +1,15 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { usageError, userError } from "../diagnostics/diagnostic.js";
+import { fileError } from "../diagnostics/file-errors.js";
 import { duckdbDialect } from "../dialects/duckdb.js";
 import { compareFeature } from "../governance/monitor/compare.js";
 import type { FeatureSkew, MonitorKind, Thresholds, TrainingColumn } from "../governance/monitor/compare.js";
 import { ServedLogError, readServedLog } from "../governance/monitor/served-log.js";
-import type { ServedFeature } from "../governance/monitor/served-log.js";
+import type { LogChecks, ServedFeature } from "../governance/monitor/served-log.js";
 import { parseDuration } from "../registry/durations.js";
-import type { FeatureType, Registry } from "../registry/types.js";
+import type { FeatureType, FeatureView, Registry } from "../registry/types.js";
+import { parseTimestamp } from "../timestamps.js";
 import { suggest } from "../suggest.js";
 import { loadProject } from "./common.js";
 import type { readerConnection as readerConnectionType } from "../warehouse/file-reader.js";
@@ -48,8 +50,11 @@ export interface MonitorResult {
 /**
  * `fcompile monitor`: compares the served-feature log with a training set, feature by feature
  * (src/governance/monitor/compare.ts). Reads the project for each feature's type and its view's
- * ttl. Throws FC011 for a missing file (saying how to make it), a usage error for a bad option
- * or a --features name that neither file has, FC015 for a log line that is not one.
+ * ttl. Throws FC011 for a missing or unreadable file (saying how to make it), a usage error for
+ * a bad option or a --features name that neither file has, and FC015 at `file:line:col` for what
+ * cannot be compared: a log line that is not one (not JSON, an unknown status, a value not of the
+ * feature's type, a `view:feature` the project lacks), a log with no feature, a training set
+ * with no row or with no column the log served; FC003 for a training value not of its type.
  */
 export async function monitor(opts: MonitorOptions): Promise<MonitorResult> {
   const format = opts.training.endsWith(".parquet") ? "parquet" : opts.training.endsWith(".csv") ? "csv" : undefined;
@@ -72,18 +77,42 @@ export async function monitor(opts: MonitorOptions): Promise<MonitorResult> {
   const { registry } = await loadProject(opts.projectDir);
   let log;
   try {
-    log = await readServedLog(opts.served);
+    log = await readServedLog(opts.served, logChecks(registry));
   } catch (err) {
-    if (err instanceof ServedLogError) throw userError("FC015", `${err.message}; is it a log 'fcompile serve --log-features' wrote?`);
+    if (err instanceof ServedLogError)
+      throw fileError("FC015", `${err.message}; is it a log 'fcompile serve --log-features' wrote?`, opts.served, err.line, err.col);
     throw err;
   }
+  if (log.features.size === 0)
+    throw fileError(
+      "FC015",
+      `the served-feature log holds ${log.lines === 0 ? "no line" : "no feature"}: nothing was logged, so nothing can be compared; serve with 'fcompile serve --log-features ${opts.served}' (or the client's logFeatures option), read some features, then stop the server (lines are written within 1 s and at shutdown)`,
+      opts.served,
+    );
   const { readerConnection } = await import("../warehouse/file-reader.js");
   const conn = await readerConnection();
   const relation = duckdbDialect.fileRelation(format, path.resolve(opts.training));
-  const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
-  const columns = new Set(described.getRowObjectsJS().map((r) => String(r.column_name)));
-  const rowsRead = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${relation}`);
-  const rows = Number(rowsRead.getRowObjectsJS()[0]!.n);
+  let columns: Set<string>;
+  let rows: number;
+  try {
+    const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
+    columns = new Set(described.getRowObjectsJS().map((r) => String(r.column_name)));
+    const rowsRead = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${relation}`);
+    rows = Number(rowsRead.getRowObjectsJS()[0]!.n);
+  } catch (err) {
+    const why = (err as Error).message.split("\n")[0]!.replace(/^[A-Za-z ]+ Error: /, "");
+    throw fileError(
+      "FC011",
+      `cannot read the training set as ${format}: ${why}; give the file 'fcompile train --out' wrote`,
+      opts.training,
+    );
+  }
+  if (rows === 0)
+    throw fileError(
+      "FC015",
+      `the training set holds no row: nothing to compare the served values with; give the file 'fcompile train --out' wrote`,
+      opts.training,
+    );
 
   let names = [...log.features.keys()];
   const notServed: string[] = [];
@@ -100,10 +129,24 @@ export async function monitor(opts: MonitorOptions): Promise<MonitorResult> {
   const features: FeatureSkew[] = [];
   for (const name of names) {
     const served = log.features.get(name)!;
-    const { kind, ttlSeconds } = featureInfo(registry, served);
-    const training = columns.has(name) ? await trainingColumn(conn, relation, name, kind, rows) : undefined;
+    const info = featureInfo(registry, served);
+    const { kind, ttlSeconds } = info;
+    const training = columns.has(name) ? await trainingColumn(conn, relation, opts.training, served, info, rows) : undefined;
     features.push(compareFeature(served, kind, training, { ...limits, maxAgeSeconds: maxAgeSeconds ?? ttlSeconds }));
   }
+  const compared = features.filter((f) => f.status !== "not_in_training");
+  if (features.length === 0)
+    throw fileError(
+      "FC015",
+      `the log never served ${notServed.map((n) => `'${n}'`).join(", ")} (--features): nothing was compared; it served ${[...log.features.keys()].join(", ")}`,
+      opts.served,
+    );
+  if (compared.length === 0)
+    throw fileError(
+      "FC015",
+      `no feature of the served log (${features.map((f) => f.name).join(", ")}) is a column of the training set (${[...columns].join(", ")}): nothing was compared; give the training set of the model the log served`,
+      opts.training,
+    );
   return {
     ok: features.every((f) => f.status !== "fail"),
     project: registry.project.name,
@@ -134,14 +177,54 @@ function thresholds(opts: MonitorOptions): Thresholds {
   };
 }
 
-/** The feature's kind (from its declared type; from its logged values when the project no longer has it) and its view's ttl. */
-function featureInfo(registry: Registry, served: ServedFeature): { kind: MonitorKind; ttlSeconds?: number } {
-  const [viewName, featureName] = served.ref?.split(":") ?? [];
+/** The view and feature of `view:feature` in the project, or undefined. */
+function lookUp(registry: Registry, ref: string): { view: FeatureView; type: FeatureType } | undefined {
+  const [viewName, featureName] = ref.split(":");
   const view = viewName === undefined ? undefined : registry.views.get(viewName);
   const feature = view?.features.find((f) => f.name === featureName);
-  if (view && feature) return { kind: kindOf(feature.type), ttlSeconds: view.ttlSeconds };
-  const first = served.values[0];
-  return { kind: typeof first === "number" || typeof first === "bigint" ? "numeric" : "categorical" };
+  return view && feature ? { view, type: feature.type } : undefined;
+}
+
+/** The feature's kind (from its declared type) and its view's ttl; the log reader has checked that the project has it. */
+function featureInfo(registry: Registry, served: ServedFeature): { kind: MonitorKind; type: FeatureType; ttlSeconds?: number } {
+  const found = lookUp(registry, served.ref ?? "")!;
+  return { kind: kindOf(found.type), type: found.type, ttlSeconds: found.view.ttlSeconds };
+}
+
+/**
+ * What the log reader checks against the project: every `view:feature` the log names is one of
+ * the project's (its type says how to compare it), and every PRESENT value is of that type in the
+ * log's forms (docs/online.md, "Logging served features"): numbers as JSON numbers, int64 beyond
+ * 2^53 as digits, NaN and ±Infinity as text; timestamps as ISO 8601 text; strings; booleans.
+ */
+function logChecks(registry: Registry): LogChecks {
+  const features = [...registry.views.values()].flatMap((v) => v.features.map((f) => `${v.name}:${f.name}`));
+  return {
+    feature: (ref) =>
+      lookUp(registry, ref)
+        ? undefined
+        : `the log names feature '${ref}', which the project does not have${suggest(ref, features)}; monitor the log with the project that served it (--project DIR)`,
+    value: (ref, value) => {
+      const type = lookUp(registry, ref)!.type;
+      const shown = typeof value === "string" ? `'${value}'` : String(value);
+      switch (kindOf(type)) {
+        case "numeric":
+          return typeof value === "number" ||
+            typeof value === "bigint" ||
+            (typeof value === "string" && /^(-?\d+|NaN|-?Infinity)$/.test(value))
+            ? undefined
+            : `value ${shown} is not a number (${ref} is ${type})`;
+        case "timestamp":
+          return typeof value === "string" && parseTimestamp(value) !== undefined
+            ? undefined
+            : `value ${shown} is not an ISO 8601 timestamp (${ref} is ${type})`;
+        default:
+          return typeof value === (type === "bool" ? "boolean" : "string")
+            ? undefined
+            : `value ${shown} is not a ${type} (${ref} is ${type})`;
+      }
+    },
+  };
 }
 
 function kindOf(type: FeatureType): MonitorKind {
@@ -151,15 +234,36 @@ function kindOf(type: FeatureType): MonitorKind {
 
 type Connection = Awaited<ReturnType<typeof readerConnectionType>>;
 
-/** A training column's non-null values, read with DuckDB: numbers as doubles, timestamps as seconds since 1970, the rest as text. */
-async function trainingColumn(conn: Connection, relation: string, name: string, kind: MonitorKind, rows: number): Promise<TrainingColumn> {
-  const col = duckdbDialect.quote(name);
-  const expr =
-    kind === "numeric"
-      ? `CAST(${col} AS DOUBLE)`
-      : kind === "timestamp"
-        ? `epoch_us(CAST(${col} AS TIMESTAMP)) / 1e6`
-        : `CAST(${col} AS VARCHAR)`;
+/**
+ * A training column's non-null values, read with DuckDB: numbers as doubles, timestamps as
+ * seconds since 1970, the rest as text. Throws FC003 at `file` naming the column and a value that
+ * is not of the feature's type (`abc` in a CSV column of a float64 feature).
+ */
+async function trainingColumn(
+  conn: Connection,
+  relation: string,
+  file: string,
+  served: ServedFeature,
+  { kind, type }: { kind: MonitorKind; type: FeatureType },
+  rows: number,
+): Promise<TrainingColumn> {
+  const col = duckdbDialect.quote(served.name);
+  const cast = kind === "numeric" ? `TRY_CAST(${col} AS DOUBLE)` : kind === "timestamp" ? `TRY_CAST(${col} AS TIMESTAMP)` : undefined;
+  if (cast) {
+    const bad = await conn.runAndReadAll(
+      `SELECT CAST(${col} AS VARCHAR) AS v, count(*) OVER () AS n FROM ${relation} WHERE ${col} IS NOT NULL AND ${cast} IS NULL LIMIT 1`,
+    );
+    const first = bad.getRowObjectsJS()[0];
+    if (first) {
+      const n = Number(first.n);
+      throw fileError(
+        "FC003",
+        `column '${served.name}' holds '${String(first.v)}'${n > 1 ? ` (and ${n - 1} more values)` : ""}, not ${kind === "numeric" ? "a number" : "a timestamp"}, but ${served.ref} is ${type}: give the training set 'fcompile train' wrote for this project`,
+        file,
+      );
+    }
+  }
+  const expr = kind === "numeric" ? cast! : kind === "timestamp" ? `epoch_us(${cast!}) / 1e6` : `CAST(${col} AS VARCHAR)`;
   const read = await conn.runAndReadAll(`SELECT ${expr} AS v FROM ${relation} WHERE ${col} IS NOT NULL`);
   const values = (read.getColumnsJS()[0] ?? []) as (number | string)[];
   return { count: rows, nullCount: rows - values.length, values: values as number[] | string[] };

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { FcUserError, userError } from "../diagnostics/diagnostic.js";
+import { fileError } from "../diagnostics/file-errors.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { compareManifests } from "../governance/plan/compare-manifests.js";
 import { countByClass } from "../governance/plan/format-plan.js";
@@ -31,7 +32,8 @@ export interface PlanResult {
  * `fcompile plan`: compiles the project in memory, as `build` does (target/ is not written), and
  * compares its manifest with a deployed one: what was added, removed and changed, classified as
  * breaking, backfill, non-breaking or documentation-only. Throws FcUserError with the project's
- * diagnostics when it does not build, and FC015 when the manifest is missing or is not one.
+ * diagnostics when it does not build, FC015 when the manifest is missing, and FC015 at
+ * `manifest:line:col` when it is not one (src/governance/plan/manifest-shape.ts).
  */
 export async function plan(opts: PlanOptions): Promise<PlanResult> {
   const compiled = await compileInMemory(opts);
@@ -47,7 +49,11 @@ export async function plan(opts: PlanOptions): Promise<PlanResult> {
   const before = parseManifest(text, against);
   const after = parseManifest(compiled.files.get("manifest.json")!, "the project's manifest");
   if (before.metadata.project !== after.metadata.project)
-    throw userError("FC015", `${against} is the manifest of project '${before.metadata.project}', not of '${after.metadata.project}'`);
+    throw fileError(
+      "FC015",
+      `the manifest of project '${before.metadata.project}', not of '${after.metadata.project}'; pass --against the manifest.json of this project's deployed build`,
+      against,
+    );
   const items = compareManifests(before, after);
   return { project: after.metadata.project, against, summary: countByClass(items), items, diagnostics: compiled.diagnostics };
 }

@@ -3,11 +3,13 @@
  * training set's values against the values served, by PSI (numbers: the training values' 10
  * quantile bins; categories: the training set's top values and one bin for the rest), the exact
  * two-sample KS statistic (numbers), the share of missing values on each side, and how old the
- * served values were. Statistics from ../drift/statistics.ts.
+ * served values were. NaN and ±Infinity are dropped from PSI and KS on both sides. Statistics
+ * from ../drift/statistics.ts.
  */
 import { binCounts, ksStatistic, populationStabilityIndex, psiBand, quantileEdges } from "../drift/statistics.js";
 import type { PsiBand } from "../drift/statistics.js";
 import { parseTimestamp } from "../../timestamps.js";
+import { duration } from "./format-skew.js";
 import type { LoggedValue, ServedFeature } from "./served-log.js";
 
 /** How a feature's values are compared: numbers (and timestamps, as seconds since 1970) or categories (strings, booleans). */
@@ -114,8 +116,9 @@ export function compareFeature(
   if (kind === "categorical") {
     psi = categoryPsi(training.values as string[], served.values.map(categoryOf));
   } else {
-    const t = training.values as number[];
-    const s = served.values.map(kind === "timestamp" ? secondsOf : numberOf);
+    // NaN and ±Infinity (a double column of the training set, "NaN"/"Infinity" text in the log) have no bin and no place in a CDF.
+    const t = (training.values as number[]).filter(Number.isFinite);
+    const s = served.values.map(kind === "timestamp" ? secondsOf : numberOf).filter(Number.isFinite);
     const edges = quantileEdges(t, NUMBER_BINS);
     psi = populationStabilityIndex(binCounts(t, edges), binCounts(s, edges));
     ks = nullIfNaN(ksStatistic(t, s));
@@ -130,7 +133,7 @@ export function compareFeature(
       `missing ${percent(servedMissingRate)} served vs ${percent(trainingNullRate)} null in training (> +${percent(limits.maxMissingIncrease)})`,
     );
   if (age && limits.maxAgeSeconds !== undefined && age.p95 > limits.maxAgeSeconds)
-    failures.push(`p95 age ${Math.round(age.p95)}s > ${limits.maxAgeSeconds}s`);
+    failures.push(`p95 age ${ageOver(age.p95, limits.maxAgeSeconds)}`);
   return {
     ...base,
     status: failures.length > 0 ? "fail" : "pass",
@@ -183,6 +186,12 @@ function secondsOf(v: LoggedValue): number {
 
 function categoryOf(v: LoggedValue): string {
   return String(v);
+}
+
+/** `age > limit` in the table's units (d/h/m/s), in seconds when those would show the two alike (601s > 600s). */
+function ageOver(age: number, limit: number): string {
+  const [a, l] = [duration(age), duration(limit)];
+  return a === l ? `${Math.round(age)}s > ${Math.round(limit)}s` : `${a} > ${l}`;
 }
 
 function nullIfNaN(x: number): number | null {

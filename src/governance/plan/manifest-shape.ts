@@ -1,4 +1,4 @@
-import { userError } from "../../diagnostics/diagnostic.js";
+import { fileError, jsonErrorAt } from "../../diagnostics/file-errors.js";
 import { MANIFEST_VERSION } from "../../registry/manifest.js";
 
 /** One object of a manifest section (an entity, a source, a view, a feature, a service), as `build` writes it. */
@@ -20,26 +20,29 @@ export interface Manifest {
 const SECTIONS = ["entities", "sources", "feature_views", "features", "feature_services"] as const;
 
 /**
- * Checks that parsed JSON (`text` of the file `file`) is an fcompile manifest of a version this
- * fcompile reads; throws FC015 naming the file and what is wrong.
+ * Checks that `text` (of the file `file`) is an fcompile manifest of a version this fcompile
+ * reads; throws FC015 at `file:line:col` saying what is wrong (the place of a JSON syntax error,
+ * else 1:1).
  */
 export function parseManifest(text: string, file: string): Manifest {
   let m: unknown;
   try {
     m = JSON.parse(text);
   } catch (err) {
-    throw userError("FC015", `${file} is not JSON (${(err as Error).message}); pass --against the manifest.json of a build`);
+    const at = jsonErrorAt(text, err);
+    throw fileError("FC015", `not JSON (${at.reason}); pass --against the manifest.json of a build`, file, at.line, at.col);
   }
   const obj = m as Partial<Manifest> | null;
   const meta = obj && typeof obj === "object" ? obj.metadata : undefined;
   if (!meta || typeof meta !== "object" || typeof meta.project !== "string")
-    throw userError("FC015", `${file} is not an fcompile manifest (no metadata.project); pass --against the manifest.json of a build`);
+    throw fileError("FC015", `not an fcompile manifest (no metadata.project); pass --against the manifest.json of a build`, file);
   if (meta.manifest_version !== MANIFEST_VERSION)
-    throw userError(
+    throw fileError(
       "FC015",
-      `${file} has manifest_version ${String(meta.manifest_version)}; this fcompile reads version ${MANIFEST_VERSION}`,
+      `manifest_version ${String(meta.manifest_version)}; this fcompile reads version ${MANIFEST_VERSION}: compare with a manifest this fcompile's 'build' wrote`,
+      file,
     );
   for (const s of SECTIONS)
-    if (!obj![s] || typeof obj![s] !== "object") throw userError("FC015", `${file} is not an fcompile manifest (no '${s}' section)`);
+    if (!obj![s] || typeof obj![s] !== "object") throw fileError("FC015", `not an fcompile manifest (no '${s}' section)`, file);
   return { ...(obj as Manifest), lineage: obj!.lineage ?? {} };
 }
