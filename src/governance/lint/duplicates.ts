@@ -3,7 +3,8 @@
  * the same events (source, or normalized SQL), keys, timestamp, function, column, normalized
  * filter and window in seconds (FC105); features of SQL views whose defining expressions over
  * the same rows (normalized FROM, WHERE, GROUP BY, …) and keys are equal once normalized (FC106).
- * Each later feature of a group is reported at its name, naming the first one (in file order).
+ * Both within one view and across views. Each later feature of a group is reported at its name,
+ * naming the first one (in file order).
  */
 import type { SourceLocation } from "../../diagnostics/diagnostic.js";
 import type { AggregationFeature, AggregationView, Feature, Registry, SqlPart, SqlView } from "../../registry/types.js";
@@ -46,7 +47,8 @@ export function duplicateFindings(reg: Registry): LintFinding[] {
       );
   }
   for (const views of sqlViews.values()) {
-    if (views.length < 2) continue;
+    // One view can repeat an expression too (`score * 2 AS a, 2 * score AS b`): only a lone view of one feature is skipped.
+    if (views.length < 2 && views[0]!.features.length < 2) continue;
     const groups = new Map<string, Feature[]>();
     for (const view of views) {
       const shape = selectShape(view.parts);
