@@ -10,6 +10,7 @@ import type { SourceLocation } from "../../diagnostics/diagnostic.js";
 import type { AggregationFeature, AggregationView, Feature, Registry, SqlPart, SqlView } from "../../registry/types.js";
 import { normalizedKey, normalizedPredicate, parseUserSql } from "./normalize-sql.js";
 import type { LintFinding } from "./rules.js";
+import { mayRepeatAnOutput } from "./select-list-words.js";
 import { selectShape } from "./select-outputs.js";
 
 /** The duplicate findings of a registry. */
@@ -47,8 +48,9 @@ export function duplicateFindings(reg: Registry): LintFinding[] {
       );
   }
   for (const views of sqlViews.values()) {
-    // One view can repeat an expression too (`score * 2 AS a, 2 * score AS b`): only a lone view of one feature is skipped.
-    if (views.length < 2 && views[0]!.features.length < 2) continue;
+    // One view can repeat an expression too (`score * 2 AS a, 2 * score AS b`): a lone view is
+    // parsed only when two of its outputs may be the same (select-list-words.ts, no parse).
+    if (views.length < 2 && (views[0]!.features.length < 2 || !mayRepeatAnOutput(views[0]!.parts))) continue;
     const groups = new Map<string, Feature[]>();
     for (const view of views) {
       const shape = selectShape(view.parts);
