@@ -109,6 +109,9 @@ describe("fcompile lint", () => {
       "definitions/s.yml:10:16: warning FC106: feature 'doubled:dbl2' is the same expression over the same rows and keys as " +
       "'doubled:dbl': keep one of them [duplicate_expression]";
     expect(await lintOf(files)).toEqual([finding]);
+    // The same on a PostgreSQL target (lint reads SQL with one grammar, whatever the target; no connection).
+    const pg = 'name: t\ntarget: pg\ntargets:\n  pg: {type: postgres, url: "postgres://127.0.0.1:5432/test", schema: lint_t}\n';
+    expect(await lintOf(files, pg)).toEqual([finding]);
     // A second SQL view over other rows changes nothing (it once made the finding appear).
     files["definitions/t.yml"] = lines(
       "feature_views:",
