@@ -7,12 +7,15 @@
  * newer of two profiles, a failing drift check without its baseline, HTML in project text).
  * Screenshots go to test-output/catalog-*.png for review.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { runInNewContext } from "node:vm";
 import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CatalogData } from "../src/governance/docs/catalog-data.js";
+import { catalogScript } from "../src/governance/docs/site-files.js";
 import type { DataTestResult, TestResult } from "../src/governance/test/results.js";
 import { fcompileOk } from "./helpers/cli.js";
 import { sampleWithCatalogInputs, sampleWithRealOutputs } from "./helpers/catalog-fixtures.js";
@@ -157,6 +160,28 @@ describe("fcompile docs in Chromium (file://) on the sample's real outputs", () 
   });
 });
 
+describe("fcompile docs in Chromium (file://): a newer profile of a window without rows", () => {
+  it("profile --end 2024-01-01 --window 1d --save empty1: the newest profile holding values is plotted, and empty1 named", async () => {
+    await fcompileOk(real, "profile", "--end", "2024-01-01", "--window", "1d", "--save", "empty1");
+    const empty = JSON.parse(readFileSync(path.join(real, "profiles", "empty1.json"), "utf8")) as {
+      features: Record<string, { count: number }>;
+    };
+    expect(empty.features["customer_orders:avg_order_value_30d"]!.count).toBe(0);
+    expect(await fcompileOk(real, "docs")).toContain("6 features (6 with a profile)");
+    const { page, errors } = await openPage();
+    await page.goto(indexUrl(real, "#/feature/customer_orders%3Aavg_order_value_30d"));
+    const article = page.locator('article[data-feature="customer_orders:avg_order_value_30d"]');
+    await article.waitFor();
+    expect(await article.locator('.plot[data-plot="histogram"][data-profile="november_2025"] svg rect').count()).toBeGreaterThanOrEqual(10);
+    const text = await article.textContent();
+    expect(text).toContain("Newest profile with values of it, november_2025 (saved ");
+    expect(text).toContain("Newer profile without a value of it (no rows in its window, or only nulls): empty1.");
+    await page.screenshot({ path: path.join(OUT, "catalog-empty-profile.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
 describe("fcompile docs in Chromium (file://) on hand-written inputs", () => {
   it("the newer of two profiles; a failing drift check whose baseline is missing; a feature without a profile", async () => {
     const { page, errors } = await openPage();
@@ -207,6 +232,50 @@ describe("fcompile docs in Chromium (file://) on hand-written inputs", () => {
     expect(await page.locator('tr[data-test="unique_per_entity_and_time"]').textContent()).toMatch(/fail\s*2 failing rows/);
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it("a catalog lacking optional fields (hand-edited, or from another fcompile) still shows every page", async () => {
+    const d = sampleWithCatalogInputs("fc-docs-sparse-");
+    try {
+      await fcompileOk(d, "docs");
+      const file = path.join(d, "target", "docs", "catalog-data.js");
+      const window: { FCOMPILE_CATALOG?: CatalogData } = {};
+      runInNewContext(readFileSync(file, "utf8"), { window });
+      const data = window.FCOMPILE_CATALOG!;
+      const sparse = data as unknown as {
+        testRun: Record<string, unknown>;
+        features: Record<string, unknown>[];
+        views: Record<string, unknown>[];
+      };
+      delete sparse.testRun.at;
+      delete sparse.testRun.target;
+      delete sparse.testRun.start;
+      for (const f of sparse.features) {
+        const p = f.profile as Record<string, unknown> | undefined;
+        if (p) for (const k of ["histogram", "topValues", "createdAt", "mean", "min", "max", "nullRate"]) delete p[k];
+      }
+      for (const v of sparse.views) delete (v.freshnessResult as Record<string, unknown> | undefined)?.ageSeconds;
+      writeFileSync(file, catalogScript(data));
+      const { page, errors } = await openPage();
+      await page.goto(indexUrl(d));
+      expect(await page.locator("p.last-run").textContent()).toContain("Last fcompile test, at an unknown time on target unknown:");
+      for (const route of ["#/feature/customer_orders%3Aavg_order_value_30d", "#/feature/customer_profile%3Acustomer_segment"]) {
+        await page.goto(indexUrl(d, route));
+        const article = page.locator("article.feature");
+        await article.waitFor();
+        const text = await article.textContent();
+        expect(text).toMatch(/Last run: an unknown time on target unknown\.|No test of its own in the last run \(an unknown time\)\./);
+        expect(text).toContain("Newest profile, june (saved at an unknown time; rows 2025-06-01 to 2025-07-01)");
+        expect(text).not.toContain("undefined");
+      }
+      await page.goto(indexUrl(d, "#/view/customer_profile"));
+      await page.locator("article.view").waitFor();
+      expect(await page.locator("article.view").textContent()).not.toContain("undefined");
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      removeProject(d);
+    }
   });
 
   it("project text holding HTML shows as written and runs nothing", async () => {

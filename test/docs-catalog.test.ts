@@ -21,7 +21,7 @@ import { readTestResults } from "../src/governance/docs/test-results.js";
 import { writeDirAtomically } from "../src/commands/target-dir.js";
 import { indexRows, matchRows } from "../src/catalog-app/search.js";
 import { fcompileIn, fcompileOk } from "./helpers/cli.js";
-import { sampleWithCatalogInputs } from "./helpers/catalog-fixtures.js";
+import { profileFixture, sampleWithCatalogInputs, TEST_RESULTS } from "./helpers/catalog-fixtures.js";
 import { CONFIG, removeProject, tempProject } from "./helpers/temp-project.js";
 
 let dir: string;
@@ -189,6 +189,196 @@ describe("catalog data", () => {
         "warning FC003 profiles/bad.json",
         "warning FC003 profiles/empty.json",
       ]);
+    } finally {
+      removeProject(d);
+    }
+  });
+});
+
+describe("reading what other tools wrote: checked, bad parts skipped with a warning", () => {
+  const warnings = (ds: { severity: string; code: string; at: { file: string }; message: string }[]) =>
+    ds.map((x) => `${x.severity} ${x.code} ${x.at.file}: ${x.message}`);
+  const numeric = (profileFixture("p", "2025-07-01T05:00:00Z") as { features: Record<string, Record<string, unknown>> }).features[
+    "customer_orders:avg_order_value_30d"
+  ]!;
+
+  it("a profile of a version other than 1 is skipped, as build rejects it (FC011)", async () => {
+    const v99 = { ...(profileFixture("v99", "2025-08-01T00:00:00Z") as object), version: 99 };
+    const d = tempProject({
+      "profiles/v99.json": JSON.stringify(v99),
+      "profiles/none.json": JSON.stringify({ ...v99, version: undefined }),
+    });
+    try {
+      const r = readSavedProfiles(d);
+      expect(r.latest.size).toBe(0);
+      expect(r.byName.size).toBe(0);
+      expect(warnings(r.diagnostics)).toEqual([
+        "warning FC003 profiles/none.json: skipped: not a saved profile (its version is null; this fcompile reads version 1)",
+        "warning FC003 profiles/v99.json: skipped: not a saved profile (its version is 99; this fcompile reads version 1)",
+      ]);
+    } finally {
+      removeProject(d);
+    }
+    const sample = sampleWithCatalogInputs();
+    try {
+      writeFileSync(
+        path.join(sample, "profiles", "v99.json"),
+        JSON.stringify({ ...(profileFixture("v99", "2025-08-01T00:00:00Z") as object), version: 99 }),
+      );
+      const out = await fcompileIn(sample, "docs");
+      expect(out.status).toBe(0);
+      expect(out.stderr).toContain("profiles/v99.json:1:1: warning FC003: skipped: not a saved profile (its version is 99");
+      expect(out.stdout).toContain("(3 with a profile)");
+    } finally {
+      removeProject(sample);
+    }
+  });
+
+  it("a profile's feature entry without the fields the catalog reads is skipped; optional fields of a wrong type read as none", () => {
+    const base = profileFixture("p", "2025-07-01T05:00:00Z") as Record<string, unknown>;
+    const features = {
+      "customer_orders:avg_order_value_30d": {
+        ...numeric,
+        histogram: [{ lower: 1 }, ...(numeric.histogram as unknown[])],
+        topValues: "x",
+        mean: "1",
+        min: {},
+        max: [1],
+      },
+      "customer_orders:lifetime_value": { ...numeric, kind: "weird" },
+      "customer_orders:total_orders_30d": { ...numeric, count: undefined },
+      "customer_profile:country": { ...numeric, nullRate: 2 },
+      "customer_profile:customer_segment": "nope",
+      no_colon: numeric,
+    };
+    const d = tempProject({
+      "profiles/p.json": JSON.stringify({ ...base, features }),
+      "profiles/late.json": JSON.stringify({ ...base, createdAt: "yesterday" }),
+    });
+    try {
+      const r = readSavedProfiles(d);
+      expect(warnings(r.diagnostics)).toEqual([
+        "warning FC003 profiles/late.json: skipped: not a saved profile (its 'createdAt' is not an ISO 8601 time)",
+        "warning FC003 profiles/p.json: skipped 5 features without a known 'kind' and numbers 'count', 'nullRate' and 'distinct': " +
+          "customer_orders:lifetime_value, customer_orders:total_orders_30d, customer_profile:country, customer_profile:customer_segment, no_colon",
+      ]);
+      expect([...r.latest.keys()]).toEqual(["customer_orders:avg_order_value_30d"]);
+      const p = r.latest.get("customer_orders:avg_order_value_30d")!.profile;
+      expect(p).toMatchObject({ kind: "numeric", count: 2200, mean: null, min: null, max: null });
+      expect(p.histogram).toHaveLength(10);
+      expect(p.topValues).toBeUndefined();
+    } finally {
+      removeProject(d);
+    }
+  });
+
+  it("a newer profile without a value of a feature (0 rows, or only NULLs) is passed over and named; with none holding a value, the newest shows", () => {
+    const empty = (name: string, createdAt: string, nullCount: number) => {
+      const p = profileFixture(name, createdAt) as { features: Record<string, Record<string, unknown>> };
+      p.features = {
+        "customer_orders:avg_order_value_30d": {
+          ...numeric,
+          count: nullCount,
+          nullCount,
+          nullRate: nullCount > 0 ? 1 : 0,
+          distinct: 0,
+          min: null,
+          max: null,
+          mean: null,
+          histogram: [],
+          topValues: [],
+        },
+      };
+      return JSON.stringify(p);
+    };
+    const d = tempProject({
+      "profiles/old.json": JSON.stringify(profileFixture("old", "2025-06-01T00:00:00Z")),
+      "profiles/empty1.json": empty("empty1", "2025-08-01T00:00:00Z", 0),
+      "profiles/nulls.json": empty("nulls", "2025-07-01T00:00:00Z", 40),
+    });
+    try {
+      const r = readSavedProfiles(d);
+      expect(r.diagnostics).toEqual([]);
+      expect(r.latest.get("customer_orders:avg_order_value_30d")).toMatchObject({ name: "old", newerWithoutValues: ["empty1", "nulls"] });
+      expect(r.latest.get("customer_profile:customer_segment")).toMatchObject({ name: "old", newerWithoutValues: [] });
+    } finally {
+      removeProject(d);
+    }
+    const only = tempProject({ "profiles/empty1.json": empty("empty1", "2025-08-01T00:00:00Z", 0) });
+    try {
+      expect(readSavedProfiles(only).latest.get("customer_orders:avg_order_value_30d")).toMatchObject({
+        name: "empty1",
+        newerWithoutValues: [],
+      });
+    } finally {
+      removeProject(only);
+    }
+  });
+
+  it("target/test_results.json lacking fields: the file skipped without at, target or ok; entries without what the catalog shows skipped", async () => {
+    const write = (x: unknown) => tempProject({ "target/test_results.json": JSON.stringify(x) });
+    for (const [bad, why] of [
+      [{ tests: [], freshness: [] }, "its 'at' is not text"],
+      [{ ...TEST_RESULTS, target: 3 }, "its 'target' is not text"],
+      [{ ...TEST_RESULTS, ok: "yes" }, "its 'ok' is not true or false"],
+      [[1], "it is not a JSON object"],
+      [{ ...TEST_RESULTS, tests: {} }, "it has no 'tests' and 'freshness' arrays"],
+    ] as const) {
+      const d = write(bad);
+      try {
+        const r = readTestResults(d);
+        expect(r.results).toBeUndefined();
+        expect(warnings(r.diagnostics)).toEqual([
+          `warning FC003 target/test_results.json: skipped: not the results of fcompile test (${why})`,
+        ]);
+      } finally {
+        removeProject(d);
+      }
+    }
+    const d = write({
+      ...TEST_RESULTS,
+      start: 5,
+      generatedAt: null,
+      tests: [
+        ...TEST_RESULTS.tests,
+        { view: "customer_orders", name: "x" },
+        null,
+        {
+          view: "customer_orders",
+          feature: "lifetime_value",
+          name: "lifetime_value__drift",
+          kind: "drift",
+          status: "pass",
+          failing: 0,
+          psi: "0.1",
+          band: "huge",
+          sample: [1, { bin: 2 }],
+        },
+      ],
+      freshness: [...TEST_RESULTS.freshness, { view: "v" }, { view: "customer_daily_stats", status: "pass" }],
+    });
+    try {
+      const r = readTestResults(d);
+      expect(warnings(r.diagnostics)).toEqual([
+        "warning FC003 target/test_results.json: skipped 2 of 7 'tests' entries without text 'view', 'name' and 'kind', 'status' pass or fail, and a number 'failing'",
+        "warning FC003 target/test_results.json: skipped 1 of 4 'freshness' entries without text 'view' and 'status' pass, warn or fail",
+      ]);
+      expect(r.results).toMatchObject({ start: null, at: TEST_RESULTS.at, target: "local" });
+      expect(r.results!.generatedAt).toBeUndefined();
+      expect(r.results!.tests).toHaveLength(5);
+      expect(r.results!.freshness[2]).toEqual({ view: "customer_daily_stats", status: "pass", newest: null, ageSeconds: null });
+      const { registry } = await loadProject(dir);
+      const c = buildCatalog(registry, { latest: new Map(), byName: new Map() }, r.results, "2025-07-01T07:00:00.000Z");
+      expect(c.features.find((f) => f.id === "customer_orders:lifetime_value")!.testResults).toEqual([
+        {
+          name: "lifetime_value__drift",
+          kind: "drift",
+          status: "pass",
+          failing: 0,
+          drift: { baseline: "", psi: null, band: null, ks: null, bins: [] },
+        },
+      ]);
+      expect(c.testRun).toEqual({ at: TEST_RESULTS.at, start: null, generatedAt: null, target: "local", ok: false });
     } finally {
       removeProject(d);
     }

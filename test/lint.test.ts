@@ -90,6 +90,61 @@ describe("fcompile lint", () => {
     expect(await lintOf(files)).toEqual([]);
   });
 
+  it("finds duplicate expressions within one SQL view, also when it is the project's only SQL view (FC106)", async () => {
+    const yml = lines(
+      "feature_views:",
+      "  - name: doubled",
+      "    sql: d.sql",
+      "    timestamp: ts",
+      ...DOC,
+      "    features:",
+      "      - {name: dbl, type: float64, description: Twice the amount}",
+      "      - {name: dbl2, type: float64, description: Twice the amount again}",
+    );
+    const files: Record<string, string> = {
+      "definitions/s.yml": yml,
+      "definitions/d.sql": 'SELECT customer_id, ts, amount * 2 AS dbl, 2*amount AS dbl2 FROM {{source "orders"}}\n',
+    };
+    const finding =
+      "definitions/s.yml:10:16: warning FC106: feature 'doubled:dbl2' is the same expression over the same rows and keys as " +
+      "'doubled:dbl': keep one of them [duplicate_expression]";
+    expect(await lintOf(files)).toEqual([finding]);
+    // The same on a PostgreSQL target (lint reads SQL with one grammar, whatever the target; no connection).
+    const pg = 'name: t\ntarget: pg\ntargets:\n  pg: {type: postgres, url: "postgres://127.0.0.1:5432/test", schema: lint_t}\n';
+    expect(await lintOf(files, pg)).toEqual([finding]);
+    // A second SQL view over other rows changes nothing (it once made the finding appear).
+    files["definitions/t.yml"] = lines(
+      "feature_views:",
+      "  - name: other",
+      "    sql: o.sql",
+      "    timestamp: ts",
+      ...DOC,
+      "    features:",
+      "      - {name: triple, type: float64, description: Thrice the amount}",
+    );
+    files["definitions/o.sql"] = 'SELECT customer_id, ts, 3 * amount AS triple FROM {{source "orders"}}\n';
+    expect(await lintOf(files)).toEqual([finding]);
+    // Different expressions in one view: no finding.
+    files["definitions/d.sql"] = 'SELECT customer_id, ts, amount * 2 AS dbl, amount + 2 AS dbl2 FROM {{source "orders"}}\n';
+    expect(await lintOf(files)).toEqual([]);
+  });
+
+  it("finds duplicate aggregations within one view, also when it is the project's only view (FC105)", async () => {
+    const yml = lines(
+      "feature_views:",
+      "  - name: order_stats",
+      "    source: orders",
+      ...DOC,
+      "    aggregations:",
+      "      - {name: spend_week, function: sum, column: amount, window: 7d, description: Spend over a week}",
+      "      - {name: spend_168h, function: sum, column: amount, window: 168h, description: Spend over a week again}",
+    );
+    expect(await lintOf({ "definitions/v.yml": yml })).toEqual([
+      "definitions/v.yml:9:16: warning FC105: aggregation 'order_stats:spend_168h' computes the same as 'order_stats:spend_week' " +
+        "(same events, keys, function, column, filter and window): keep one of them [duplicate_aggregation]",
+    ]);
+  });
+
   it("finds a window suffix that disagrees with the window, normalized (1w = 7d), and type or view names in feature names", async () => {
     const yml = lines(
       "feature_views:",

@@ -5,7 +5,7 @@
  */
 import type { CatalogData, CatalogFeature, CatalogProfile } from "../governance/docs/catalog-data.js";
 import { badge, facts, h } from "./dom.js";
-import { binLabel, day, instant, percent, stat } from "./format.js";
+import { binLabel, day, instant, percent, runAt, stat } from "./format.js";
 
 /** The drift section's content, or null when the feature declares no drift check. */
 export function driftSection(data: CatalogData, f: CatalogFeature): HTMLElement | null {
@@ -29,12 +29,12 @@ export function driftSection(data: CatalogData, f: CatalogFeature): HTMLElement 
         !data.testRun
           ? h("span", { class: "muted" }, "not run yet — run fcompile test")
           : !result || !r
-            ? h("span", { class: "muted" }, `not in the last run (${data.testRun.at} UTC)`)
+            ? h("span", { class: "muted" }, `not in the last run (${runAt(data.testRun)})`)
             : h(
                 "span",
                 {},
                 badge(result.status),
-                ` rows ${data.testRun.start ? `from ${day(data.testRun.start)} ` : ""}to ${day(data.testRun.at)} against ${r.baseline}`,
+                ` rows ${data.testRun.start ? `from ${day(data.testRun.start)} ` : ""}to ${day(data.testRun.at)} against ${r.baseline || "its baseline"}`,
               ),
       ],
       [

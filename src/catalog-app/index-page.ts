@@ -1,6 +1,7 @@
 /** The front page: a search box over names, descriptions, owners and tags, and the matching objects. */
 import type { CatalogData } from "../governance/docs/catalog-data.js";
 import { badge, h, link, routeOf, tagChips } from "./dom.js";
+import { runAt, runTarget } from "./format.js";
 import { indexRows, matchRows } from "./search.js";
 import type { IndexRow } from "./search.js";
 
@@ -95,7 +96,7 @@ function lastRun(data: CatalogData): HTMLElement {
     "p",
     { class: "last-run" },
     badge(data.testRun.ok ? "pass" : "fail"),
-    ` Last fcompile test, at ${data.testRun.at} UTC on target ${data.testRun.target}: ${count(checks, "check")}, ${told}.`,
+    ` Last fcompile test, at ${runAt(data.testRun)} on target ${runTarget(data.testRun)}: ${count(checks, "check")}, ${told}.`,
   );
 }
 

@@ -186,7 +186,7 @@ function notFound(kind: string, name: string): HTMLElement {
 }
 
 /**
- * The newest profile's plot, then the drift baseline's when it is another profile; each says
+ * The plot of the newest profile holding values of it (newer ones without any named), then the drift baseline's when it is another profile; each says
  * which profile it is.
  */
 function distribution(f: CatalogFeature): (HTMLElement | null)[] {
@@ -198,7 +198,7 @@ function distribution(f: CatalogFeature): (HTMLElement | null)[] {
       ? h(
           "p",
           { class: "muted caption" },
-          `Newest profile, ${p.name} (${profileWhen(p)}): ${stats(p)}${same ? " It is the drift check's baseline." : ""}`,
+          `${p.newerWithoutValues ? "Newest profile with values of it" : "Newest profile"}, ${p.name} (${profileWhen(p)}): ${stats(p)}${same ? " It is the drift check's baseline." : ""}${newerNote(p)}`,
         )
       : null,
     distributionPlot(p),
@@ -208,8 +208,15 @@ function distribution(f: CatalogFeature): (HTMLElement | null)[] {
   ];
 }
 
+/** The newer profiles passed over: ` Newer profiles without a value of it: empty1.` */
+function newerNote(p: CatalogProfile): string {
+  const n = p.newerWithoutValues ?? [];
+  if (n.length === 0) return "";
+  return ` Newer profile${n.length === 1 ? "" : "s"} without a value of it (no rows in ${n.length === 1 ? "its" : "their"} window, or only nulls): ${n.join(", ")}.`;
+}
+
 /** `691 rows, 9.7% null, 618 distinct, mean 87.08, min 9.02, max 1543.8.` (min and max of numbers and times only). */
 function stats(p: CatalogProfile): string {
   const range = p.kind === "numeric" || p.kind === "timestamp";
-  return `${p.count} rows, ${percent(p.nullRate)} null, ${p.distinct} distinct${p.mean !== null ? `, mean ${num(p.mean)}` : ""}${range && p.min !== null ? `, min ${value(p.min)}, max ${value(p.max)}` : ""}.`;
+  return `${p.count} rows, ${percent(p.nullRate)} null, ${p.distinct} distinct${typeof p.mean === "number" ? `, mean ${num(p.mean)}` : ""}${range && p.min !== null && p.min !== undefined ? `, min ${value(p.min)}, max ${value(p.max ?? null)}` : ""}.`;
 }

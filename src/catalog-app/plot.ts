@@ -14,11 +14,12 @@ const WIDTH = 560;
 /** The plot, or a sentence saying why there is none. */
 export function distributionPlot(p: CatalogProfile | undefined): HTMLElement {
   if (!p) return h("p", { class: "muted" }, "No profile yet — run fcompile profile --save NAME");
-  const bins = p.histogram;
-  const nonNull = p.count - Math.round(p.nullRate * p.count);
-  const exact = p.kind === "numeric" && p.topValues.length === p.distinct && p.topValues.reduce((n, v) => n + v.count, 0) === nonNull;
-  if (exact && p.distinct > 0)
-    return h("div", { class: "plot", "data-plot": "value-counts", "data-profile": p.name }, valueCounts(p.topValues));
+  // Fields an older or hand-edited catalog may lack read as none.
+  const bins = p.histogram ?? [];
+  const top = p.topValues ?? [];
+  const nonNull = (p.count ?? 0) - Math.round((p.nullRate ?? 0) * (p.count ?? 0));
+  const exact = p.kind === "numeric" && top.length === p.distinct && top.reduce((n, v) => n + v.count, 0) === nonNull;
+  if (exact && p.distinct > 0) return h("div", { class: "plot", "data-plot": "value-counts", "data-profile": p.name }, valueCounts(top));
   if (p.kind === "numeric" && bins.length > 0) {
     const { plot, note } = histogram(bins);
     return h(
@@ -28,8 +29,7 @@ export function distributionPlot(p: CatalogProfile | undefined): HTMLElement {
       note ? h("p", { class: "muted note" }, note) : null,
     );
   }
-  if (p.topValues.length > 0)
-    return h("div", { class: "plot", "data-plot": "top-values", "data-profile": p.name }, topValues(p.topValues, nonNull));
+  if (top.length > 0) return h("div", { class: "plot", "data-plot": "top-values", "data-profile": p.name }, topValues(top, nonNull));
   if (nonNull > 0)
     return h("p", { class: "muted" }, `The profile ${p.name} lists no values of this feature to plot (${p.distinct} distinct).`);
   return h("p", { class: "muted" }, `The profile ${p.name} holds no non-null value of this feature.`);

@@ -1,7 +1,7 @@
 /** Test results and freshness, as `fcompile test` last reported them. */
 import type { CatalogData, CatalogTestResult, CatalogView } from "../governance/docs/catalog-data.js";
 import { badge, facts, h } from "./dom.js";
-import { stat } from "./format.js";
+import { runAt, runTarget, stat } from "./format.js";
 
 /** A table of test results (each with what it found), or a sentence when there are none. */
 export function testResultsTable(data: CatalogData, results: CatalogTestResult[], declared: string[] = []): HTMLElement {
@@ -13,7 +13,7 @@ export function testResultsTable(data: CatalogData, results: CatalogTestResult[]
         ? `Declared tests: ${declared.join(", ")}. Not run yet — run fcompile test.`
         : "No test results yet — run fcompile test.",
     );
-  if (results.length === 0) return h("p", { class: "muted" }, `No test of its own in the last run (${data.testRun.at} UTC).`);
+  if (results.length === 0) return h("p", { class: "muted" }, `No test of its own in the last run (${runAt(data.testRun)}).`);
   return h(
     "div",
     {},
@@ -36,7 +36,7 @@ export function testResultsTable(data: CatalogData, results: CatalogTestResult[]
         ),
       ),
     ),
-    h("p", { class: "muted" }, `Last run: ${data.testRun.at} UTC on target ${data.testRun.target}.`),
+    h("p", { class: "muted" }, `Last run: ${runAt(data.testRun)} on target ${runTarget(data.testRun)}.`),
   );
 }
 
@@ -44,10 +44,11 @@ export function testResultsTable(data: CatalogData, results: CatalogTestResult[]
 function found(t: CatalogTestResult): string {
   const d = t.drift;
   if (d) {
-    if (d.psi === null) return `no tested value (against ${d.baseline})`;
+    const baseline = d.baseline || "its baseline";
+    if (d.psi === null) return `no tested value (against ${baseline})`;
     const psi = `PSI ${stat(d.psi)} (${d.band ?? "?"})${d.maxPsi !== undefined ? ` ${d.psi > d.maxPsi ? ">" : "≤"} ${d.maxPsi}` : ""}`;
     const ks = d.ks !== null ? `, KS ${stat(d.ks)}${d.maxKs !== undefined ? ` ${d.ks > d.maxKs ? ">" : "≤"} ${d.maxKs}` : ""}` : "";
-    return `${psi}${ks} against ${d.baseline}`;
+    return `${psi}${ks} against ${baseline}`;
   }
   if (t.kind === "max_null_rate") return t.failing > 0 ? "null rate over the limit" : "null rate within the limit";
   return t.failing === 0 ? "no failing row" : `${t.failing} failing row${t.failing === 1 ? "" : "s"}`;
@@ -73,7 +74,7 @@ export function freshnessFacts(data: CatalogData, view: CatalogView): HTMLElemen
             "span",
             {},
             badge(r.status),
-            ` newest row ${r.newest ?? "none"}${r.ageSeconds !== null ? ` (${age(r.ageSeconds)} old)` : ""}, checked ${data.testRun?.at ?? "?"} UTC`,
+            ` newest row ${r.newest ?? "none"}${typeof r.ageSeconds === "number" ? ` (${age(r.ageSeconds)} old)` : ""}, checked ${runAt(data.testRun)}`,
           )
         : h("span", { class: "muted" }, "not checked yet — run fcompile test"),
     ],

@@ -24,13 +24,16 @@ no network). It has a search over names, descriptions, owners and tags; a page p
 its description, type, owner, tags, view, entities, the services that use it, the expected update
 frequency (freshness:) and how fresh the view was, the last test results, its drift check (PSI
 and band, KS, pass or fail, against which baseline profile, the bins that moved most), a
-distribution plot from the newest saved profile (and the drift baseline's, when another), and its
+distribution plot from the newest saved profile holding values of it (and the drift baseline's,
+when another), and its
 lineage; pages for views and services; and the lineage graph from sources through views to
 services.
 
 Reads the project as 'fcompile ls' does (no database), profiles/*.json ('fcompile profile --save
-NAME': the newest holding each feature, and drift baselines), and target/test_results.json when
-'fcompile test' has written it. 'fcompile build' replaces target/, docs included: run docs after.
+NAME': the newest holding values of each feature, and drift baselines), and
+target/test_results.json when 'fcompile test' has written it. A profile of another version, or
+either file (or an entry of it) lacking fields, is skipped with a warning. 'fcompile build'
+replaces target/, docs included: run docs after.
 
 Exit code: 0; 1 when the project is wrong, or when --serve cannot listen (a --port in use: pass
 another, or --port 0 for any free one); 2 on a usage error.

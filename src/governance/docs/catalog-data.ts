@@ -10,7 +10,10 @@ import type { DataTestResult, FreshnessResult, TestResult } from "../test/result
 
 type Tags = Record<string, string | number | boolean>;
 
-/** A feature's distribution from the newest saved profile holding it (profiles/NAME.json). */
+/**
+ * A feature's distribution from the newest saved profile holding a value of it (profiles/NAME.json;
+ * when none does, the newest holding it).
+ */
 export interface CatalogProfile {
   /** The profile's name (its file is `profiles/<name>.json`) and when it was saved (ISO 8601 UTC). */
   name: string;
@@ -22,13 +25,15 @@ export interface CatalogProfile {
   count: number;
   nullRate: number;
   distinct: number;
-  min: number | string | null;
-  max: number | string | null;
+  min: number | string | boolean | null;
+  max: number | string | boolean | null;
   mean: number | null;
   /** Numbers only: 10 quantile bins, `lower <= v < upper` (the last includes max). */
   histogram: { lower: number; upper: number; count: number }[];
   /** Up to 20 most frequent non-null values. */
   topValues: { value: string | number | boolean; count: number }[];
+  /** Names of newer profiles that hold the feature but no value of it (a window without rows), newest first. */
+  newerWithoutValues?: string[];
 }
 
 /** When the last `fcompile test` ran (target/test_results.json), and whether everything passed. */
@@ -179,8 +184,11 @@ export interface ProfileHeader {
   end: string | null;
 }
 
-/** The latest profile of each feature, by `view:feature` id, with its profile's name and times. */
-export type LatestProfiles = Map<string, ProfileHeader & { profile: FeatureProfile }>;
+/**
+ * The newest profile holding a value of each feature, by `view:feature` id, with its profile's
+ * name and times, and the names of newer profiles holding no value of it (newest first).
+ */
+export type LatestProfiles = Map<string, ProfileHeader & { profile: FeatureProfile; newerWithoutValues?: string[] }>;
 
 /** Every saved profile by its file's name (`profiles/<name>.json`), its features by `view:feature`. */
 export type ProfilesByName = Map<string, ProfileHeader & { features: Record<string, FeatureProfile> }>;
@@ -351,7 +359,7 @@ function driftOf(t: DataTestResult): CatalogDriftResult {
   };
 }
 
-function profileOf(p: ProfileHeader & { profile: FeatureProfile }): CatalogProfile {
+function profileOf(p: ProfileHeader & { profile: FeatureProfile; newerWithoutValues?: string[] }): CatalogProfile {
   const f = p.profile;
   return {
     name: p.name,
@@ -367,6 +375,7 @@ function profileOf(p: ProfileHeader & { profile: FeatureProfile }): CatalogProfi
     mean: f.mean ?? null,
     histogram: f.histogram ?? [],
     topValues: (f.topValues ?? []).slice(0, 20),
+    ...(p.newerWithoutValues && p.newerWithoutValues.length > 0 ? { newerWithoutValues: p.newerWithoutValues } : {}),
   };
 }
 

@@ -3,12 +3,14 @@
  * the same events (source, or normalized SQL), keys, timestamp, function, column, normalized
  * filter and window in seconds (FC105); features of SQL views whose defining expressions over
  * the same rows (normalized FROM, WHERE, GROUP BY, …) and keys are equal once normalized (FC106).
- * Each later feature of a group is reported at its name, naming the first one (in file order).
+ * Both within one view and across views. Each later feature of a group is reported at its name,
+ * naming the first one (in file order).
  */
 import type { SourceLocation } from "../../diagnostics/diagnostic.js";
 import type { AggregationFeature, AggregationView, Feature, Registry, SqlPart, SqlView } from "../../registry/types.js";
 import { normalizedKey, normalizedPredicate, parseUserSql } from "./normalize-sql.js";
 import type { LintFinding } from "./rules.js";
+import { mayRepeatAnOutput } from "./select-list-words.js";
 import { selectShape } from "./select-outputs.js";
 
 /** The duplicate findings of a registry. */
@@ -46,7 +48,9 @@ export function duplicateFindings(reg: Registry): LintFinding[] {
       );
   }
   for (const views of sqlViews.values()) {
-    if (views.length < 2) continue;
+    // One view can repeat an expression too (`score * 2 AS a, 2 * score AS b`): a lone view is
+    // parsed only when two of its outputs may be the same (select-list-words.ts, no parse).
+    if (views.length < 2 && (views[0]!.features.length < 2 || !mayRepeatAnOutput(views[0]!.parts))) continue;
     const groups = new Map<string, Feature[]>();
     for (const view of views) {
       const shape = selectShape(view.parts);
