@@ -101,7 +101,11 @@ describe.each(DIALECT_NAMES)("profile and drift faults on %s", (dialect) => {
     expect(n.ks).toBe(1);
     // The same day against itself: no drift.
     const same = await testJson("--at", "2025-03-02", "--window", "1d");
-    expect(same.r.tests.map((t) => `${t.name} ${t.status} ${t.psi}`)).toEqual(["score__drift pass 0", "big__drift pass 0", "n__drift pass 0"]);
+    expect(same.r.tests.map((t) => `${t.name} ${t.status} ${t.psi}`)).toEqual([
+      "score__drift pass 0",
+      "big__drift pass 0",
+      "n__drift pass 0",
+    ]);
   });
 
   it("a float's NaN and ±inf are left out of the profile: finite statistics, counted apart", () => {
@@ -155,7 +159,9 @@ describe.each(DIALECT_NAMES)("profile and drift faults on %s", (dialect) => {
   it("a profile of an empty window warns", async () => {
     const out = await fcompileIn(dir, "profile", "--end", "2024-01-01", "--window", "1d", "--save", "empty");
     expect(out.status).toBe(0);
-    expect(out.stderr).toMatch(/warning: view accounts has no row in the profiled window \[2023-12-31 00:00:00, 2024-01-01 00:00:00\) UTC; the saved profile holds no distribution/);
+    expect(out.stderr).toMatch(
+      /warning: view accounts has no row in the profiled window \[2023-12-31 00:00:00, 2024-01-01 00:00:00\) UTC; the saved profile holds no distribution/,
+    );
   });
 
   it("a corrupt profile no baseline names is ignored; a wrong-shaped baseline is FC011 at baseline:", async () => {
@@ -173,7 +179,9 @@ describe.each(DIALECT_NAMES)("profile and drift faults on %s", (dialect) => {
     writeFileSync(path.join(dir, "profiles/day1.json"), good);
     expect(out.status).toBe(1);
     expect(out.stderr).not.toMatch(/internal error/);
-    expect(out.stderr).toMatch(/definitions\/accounts\.yml:\d+:\d+: error FC011: drift baseline of 'accounts:score': profiles\/day1\.json is not a saved profile: .*histogram/);
+    expect(out.stderr).toMatch(
+      /definitions\/accounts\.yml:\d+:\d+: error FC011: drift baseline of 'accounts:score': profiles\/day1\.json is not a saved profile: .*histogram/,
+    );
     expect(out.stderr).toMatch(/\/features\/accounts:big\/histogram: must be array/);
     expect(out.stderr).toMatch(/\/features\/accounts:n\/histogram\/0\/count: must be >= 0/);
   });
@@ -181,7 +189,9 @@ describe.each(DIALECT_NAMES)("profile and drift faults on %s", (dialect) => {
   it("a baseline saved before a type change is FC011 naming both types", async () => {
     writeProject(dir, { drift: ", drift: { baseline: day1 }", scoreType: "string" });
     const b = await fcompileIn(dir, "build");
-    expect(b.stderr).toMatch(/warning FC011: drift baseline of 'accounts:score': profiles\/day1\.json profiled 'accounts:score' as float64, but it is declared string/);
+    expect(b.stderr).toMatch(
+      /warning FC011: drift baseline of 'accounts:score': profiles\/day1\.json profiled 'accounts:score' as float64, but it is declared string/,
+    );
     const out = await fcompileIn(dir, "test", "--at", "2025-03-02", "--window", "1d");
     expect(out.status).toBe(1);
     expect(out.stderr).toMatch(/definitions\/accounts\.yml:\d+:\d+: error FC011: .*as float64, but it is declared string/);

@@ -69,8 +69,9 @@ Examples:
 function printProfile(p: ProfileFile): void {
   const out = (s: string): boolean => process.stdout.write(s + "\n");
   for (const [key, f] of Object.entries(p.features)) {
+    const nonFinite = f.nonFiniteCount ? `, ${f.nonFiniteCount} NaN/inf (left out)` : "";
     out(
-      `${key} (${f.type}): ${f.count} rows, ${f.nullCount} NULL (${pct(f.nullRate)}), ${f.distinct} distinct, min ${show(f.min)}, max ${show(f.max)}`,
+      `${key} (${f.type}): ${f.count} rows, ${f.nullCount} NULL (${pct(f.nullRate)})${nonFinite}, ${f.distinct} distinct, min ${show(f.min)}, max ${show(f.max)}`,
     );
     if (f.kind === "numeric") {
       const q = (n: number): string => show(f.quantiles?.find((x) => x.q === n)?.value ?? null);

@@ -139,7 +139,11 @@ export function driftBins(p: FeatureProfile): DriftBins | undefined {
     const bounds = [min, ...edges, max];
     const cuts = [min, ...edges].map((at) => ({ at, inclusive: false }));
     cuts.push({ at: max, inclusive: true });
-    const labels = [`< ${min}`, ...bounds.slice(0, -1).map((b, i) => `[${b}, ${bounds[i + 1]}${i === bounds.length - 2 ? "]" : ")"}`), `> ${max}`];
+    const labels = [
+      `< ${min}`,
+      ...bounds.slice(0, -1).map((b, i) => `[${b}, ${bounds[i + 1]}${i === bounds.length - 2 ? "]" : ")"}`),
+      `> ${max}`,
+    ];
     return { cuts, labels, expected };
   }
   const top = p.topValues ?? [];
@@ -180,4 +184,3 @@ function compileDrift(reg: Registry, view: FeatureView, f: Feature, bins: DriftB
 function numberLiteral(n: number): string {
   return Number.isInteger(n) && Math.abs(n) < 2 ** 53 ? String(n) : String(n).replace(/e\+?/i, "E");
 }
-

@@ -123,8 +123,7 @@ export function compileProfile(reg: Registry, view: FeatureView, t: CompileTarge
     if (kind === "numeric") {
       stats.push(`${fn.quantiles(asDouble)} AS q${i}`);
       // The largest magnitude (1 for none or 0): mean and stddev of the values divided by it cannot overflow.
-      const mag = (s: string): string =>
-        `greatest(abs(CAST(${s}mn${i} AS ${double})), abs(CAST(${s}mx${i} AS ${double})))`;
+      const mag = (s: string): string => `greatest(abs(CAST(${s}mn${i} AS ${double})), abs(CAST(${s}mx${i} AS ${double})))`;
       const scale = (s: string): string => `CASE WHEN ${mag(s)} > 0 THEN ${mag(s)} ELSE 1 END`;
       binCols.push(`CAST(${tfin} AS ${double}) / ${scale("s.")} AS z${i}`);
       binCounts.push(`avg(z${i}) AS zm${i}`, `stddev_samp(z${i}) AS zs${i}`);
@@ -142,8 +141,7 @@ export function compileProfile(reg: Registry, view: FeatureView, t: CompileTarge
       }
     }
     // A float with too many distinct values is grouped as one NULL: no top values, and no big hash table.
-    const grouped =
-      float ? `CASE WHEN s.d${i} <= ${FLOAT_TOP_VALUES_MAX_DISTINCT} THEN ${tfin} END` : `tested.${col}`;
+    const grouped = float ? `CASE WHEN s.d${i} <= ${FLOAT_TOP_VALUES_MAX_DISTINCT} THEN ${tfin} END` : `tested.${col}`;
     groupCols.push(`${grouped} AS x${i}`);
     tops.push(
       `top${i} AS (\n  SELECT x${i} AS v, n FROM groups WHERE g${i} = 0 AND x${i} IS NOT NULL\n` +

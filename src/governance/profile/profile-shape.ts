@@ -83,6 +83,8 @@ export function checkProfileText(text: string): { profile: ProfileFile } | { pro
     validate = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(PROFILE_SCHEMA);
   }
   if (validate(o)) return { profile: o as ProfileFile };
-  const problems = (validate.errors ?? []).filter((e) => e.keyword !== "if").map((e) => `${e.instancePath || "/"}: ${e.message ?? "invalid"}`);
+  const problems = (validate.errors ?? [])
+    .filter((e) => e.keyword !== "if")
+    .map((e) => `${e.instancePath || "/"}: ${e.message ?? "invalid"}`);
   return { problem: [...new Set(problems)].slice(0, 5).join("; ") };
 }
