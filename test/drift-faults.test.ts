@@ -15,7 +15,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestResult } from "../src/commands/test.js";
-import type { ProfileFile } from "../src/governance/profile/profile-file.js";
+import type { CompiledDrift, DriftBins } from "../src/governance/drift/compile-drift.js";
+import { driftBins } from "../src/governance/drift/compile-drift.js";
+import { driftVerdict } from "../src/governance/drift/drift-result.js";
+import type { FeatureProfile, ProfileFile } from "../src/governance/profile/profile-file.js";
 import { fcompileIn, fcompileOk } from "./helpers/cli.js";
 import { closeTestTargets, DIALECT_NAMES, TEST_TARGETS } from "./helpers/targets.js";
 import type { CaseWarehouse } from "./helpers/targets.js";
@@ -217,5 +220,74 @@ describe.each(DIALECT_NAMES)("profile and drift faults on %s", (dialect) => {
     const f = await fcompileIn(dir, "test", "--at", "2025-03-03", "--window", "1d", "--alert-webhook", url);
     expect(f.status).toBe(1);
     expect(f.stderr).toContain(`--alert-webhook ${url}: cannot post the failures: fetch failed: connect ECONNREFUSED`);
+  });
+});
+
+describe("drift bins of a number", () => {
+  const numeric = (extra: Partial<FeatureProfile>): FeatureProfile => ({
+    view: "v",
+    feature: "f",
+    type: "int64",
+    kind: "numeric",
+    count: 50,
+    nullCount: 0,
+    nullRate: 0,
+    distinct: 1,
+    min: 0,
+    max: 0,
+    ...extra,
+  });
+  const check = (bins: DriftBins): CompiledDrift => ({
+    view: "v",
+    feature: "f",
+    name: "f__drift",
+    kind: "drift",
+    path: "",
+    sql: "",
+    baseline: "b",
+    maxPsi: 0.25,
+    bins,
+  });
+
+  it("a constant (every quantile edge 0) is binned by value: all 1 is major drift, KS 1", () => {
+    const bins = driftBins(
+      numeric({
+        histogram: Array.from({ length: 10 }, (_, k) => ({ lower: 0, upper: 0, count: k === 9 ? 50 : 0 })),
+        topValues: [{ value: 0, count: 50 }],
+      }),
+    )!;
+    expect(bins.labels).toEqual(["< 0", "0", "> 0"]);
+    expect(bins.expected).toEqual([0, 50, 0]);
+    const v = driftVerdict(check(bins), [{ bin: 2, n: 40 }]);
+    expect(v).toMatchObject({ status: "fail", band: "major", ks: 1 });
+    expect(driftVerdict(check(bins), [{ bin: 1, n: 40 }])).toMatchObject({ status: "pass", psi: 0, ks: 0 });
+  });
+
+  it("many values: the histogram's distinct edges, with a bin below min and one above max", () => {
+    const histogram = Array.from({ length: 10 }, (_, k) => ({
+      lower: k === 0 ? 0 : k * 10,
+      upper: k === 9 ? 100 : (k + 1) * 10,
+      count: 10,
+    }));
+    const bins = driftBins(numeric({ type: "float64", count: 100, distinct: 100, min: 0, max: 100, histogram }))!;
+    expect(bins.labels[0]).toBe("< 0");
+    expect(bins.labels[bins.labels.length - 1]).toBe("> 100");
+    expect(bins.labels[10]).toBe("[90, 100]");
+    expect(bins.expected).toEqual([0, ...new Array<number>(10).fill(10), 0]);
+    expect(bins.cuts!.map((c) => `${c.inclusive ? "<=" : "<"}${c.at}`)).toEqual([
+      "<0",
+      "<10",
+      "<20",
+      "<30",
+      "<40",
+      "<50",
+      "<60",
+      "<70",
+      "<80",
+      "<90",
+      "<=100",
+    ]);
+    // Every tested value above the baseline's max: the bin the baseline left empty.
+    expect(driftVerdict(check(bins), [{ bin: 11, n: 100 }])).toMatchObject({ status: "fail", ks: 1 });
   });
 });
