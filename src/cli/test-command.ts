@@ -1,8 +1,10 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type { Command } from "commander";
 import type { TestResult } from "../commands/test.js";
 import { junitXml } from "../governance/test/junit.js";
 import { driftSummary } from "../governance/test/results.js";
+import { usageError, userError } from "../diagnostics/diagnostic.js";
 import { withProjectOptions } from "./common-options.js";
 import { runCommand } from "./output.js";
 
@@ -24,7 +26,7 @@ export function registerTest(program: Command): void {
       "--at <ts>",
       "the time freshness is measured against and the window ends at, ISO 8601 (UTC unless a zone is given); default: now",
     )
-    .option("--window <duration>", "test only rows with event time in [at − window, at), e.g. 7d; default: every row")
+    .option("--window <duration>", "test only rows with event time in [at − window, at), e.g. 7d; default: every row before at")
     .option("--select <views>", "comma-separated feature views (default: all)")
     .option("--json", "print the results as one JSON object")
     .option("--junit <file>", "also write the results as JUnit XML (one testsuite per view)")
@@ -49,6 +51,8 @@ Examples:
     )
     .action((opts: TestFlags) =>
       runCommand("test", async () => {
+        // A bad URL is a usage error before anything runs (a passing run would never post to it).
+        if (opts.alertWebhook !== undefined) checkWebhookUrl(opts.alertWebhook);
         const r = await (
           await import("../commands/test.js")
         ).runDataTests({
@@ -61,13 +65,35 @@ Examples:
             .map((s) => s.trim())
             .filter(Boolean),
         });
-        if (opts.junit) writeFileSync(opts.junit, junitXml(r));
+        if (opts.junit) writeJunit(opts.junit, junitXml(r));
         if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
         else printResult(r);
         if (!r.ok && opts.alertWebhook) await (await import("../commands/test.js")).postFailures(opts.alertWebhook, r);
         if (!r.ok) process.exitCode = 1;
       }),
     );
+}
+
+/** `--alert-webhook`'s URL: an absolute http(s) URL, or a usage error. */
+function checkWebhookUrl(url: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw usageError(`--alert-webhook '${url}' is not a URL; give an absolute http(s) URL, e.g. https://hooks.example.com/fcompile`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw usageError(`--alert-webhook '${url}' is not an http(s) URL (${u.protocol}); e.g. https://hooks.example.com/fcompile`);
+}
+
+/** The JUnit file, its folder created when missing; FC016 naming the file when it cannot be written. */
+function writeJunit(file: string, xml: string): void {
+  try {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileSync(file, xml);
+  } catch (err) {
+    throw userError("FC016", `--junit ${file}: cannot write the file: ${(err as Error).message}`);
+  }
 }
 
 function printResult(r: TestResult): void {
@@ -92,7 +118,7 @@ function printResult(r: TestResult): void {
   const warned = r.freshness.filter((f) => f.status === "warn").length;
   const total = r.tests.length + r.freshness.length;
   out(
-    `test ${r.ok ? "ok" : "failed"}: ${total} checks, ${failed} failed, ${warned} warned; rows ${r.start ? `[${r.start}, ${r.at})` : "all"}, at ${r.at} UTC`,
+    `test ${r.ok ? "ok" : "failed"}: ${total} checks, ${failed} failed, ${warned} warned; rows ${r.start ? `[${r.start}, ${r.at})` : `before ${r.at}`}, at ${r.at} UTC`,
   );
 }
 

@@ -56,7 +56,7 @@ export async function compileInMemory(opts: ProjectOptions): Promise<CompiledBui
     const dataFiles = compiled.targets.length > 0 ? dataFileColumns(registry, true) : new Map();
     // drift: baselines are read now: their bins go into the compiled check. A missing one warns
     // (the first profile is saved after the first build); `test` refuses to run it.
-    const profiles = readProfiles(config.dir);
+    const profiles = readProfiles(config.dir, registry);
     for (const ct of compiled.targets) {
       for (const [rel, sql] of compileProject(registry, ct, dataFiles)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);
       for (const [rel, sql] of dataTestFiles(registry, ct)) files.set(`compiled/${ct.dialect.name}/${rel}`, sql);

@@ -1,24 +1,30 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { userError } from "../diagnostics/diagnostic.js";
-import type { ProfileFile } from "../governance/profile/profile-file.js";
-import { parseProfileFile } from "../governance/profile/profile-file.js";
+import type { SavedProfile } from "../governance/drift/compile-drift.js";
+import { checkProfileText } from "../governance/profile/profile-shape.js";
+import type { Registry } from "../registry/types.js";
 
 /**
- * The saved profiles of a project (`profiles/*.json`), by name (the file name less `.json`);
- * empty without the folder. Throws FC011 naming a file that is not a profile.
+ * The saved profiles the `drift:` baselines of a project name (`profiles/<name>.json`), by name:
+ * each the profile, or the problem with its file (not JSON, not a profile's shape: reported at
+ * the `baseline:` by compileDriftChecks). A file no baseline names is not read, so a corrupt
+ * scratch profile matters to no command; a missing one is absent from the map.
  */
-export function readProfiles(projectDir: string): Map<string, ProfileFile> {
-  const dir = path.join(projectDir, "profiles");
-  const out = new Map<string, ProfileFile>();
-  if (!existsSync(dir)) return out;
-  for (const f of readdirSync(dir).sort()) {
-    if (!f.endsWith(".json")) continue;
+export function readProfiles(projectDir: string, reg: Registry): Map<string, SavedProfile> {
+  const names = new Set<string>();
+  for (const v of reg.views.values()) for (const f of v.features) if (f.drift) names.add(f.drift.baseline);
+  const out = new Map<string, SavedProfile>();
+  for (const name of [...names].sort()) {
+    const file = path.join(projectDir, "profiles", `${name}.json`);
+    if (!existsSync(file)) continue;
+    let text: string;
     try {
-      out.set(f.slice(0, -5), parseProfileFile(readFileSync(path.join(dir, f), "utf8")));
+      text = readFileSync(file, "utf8");
     } catch (err) {
-      throw userError("FC011", `not a saved profile: ${(err as Error).message}`, `profiles/${f}`);
+      out.set(name, { problem: `cannot be read: ${(err as Error).message}` });
+      continue;
     }
+    out.set(name, checkProfileText(text));
   }
   return out;
 }

@@ -12,7 +12,7 @@ import type { ProjectOptions } from "./common.js";
 export interface ProfileOptions extends ProjectOptions {
   /** The window's end; default now. */
   end?: string;
-  /** Profile only the rows of `[end − window, end)` (a duration: `30d`); default every row. */
+  /** Profile only the rows of `[end − window, end)` (a duration: `30d`); default every row before end. */
   window?: string;
   /** Views to profile; default all with features. */
   select?: string[];
@@ -25,11 +25,13 @@ const PROFILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /**
  * `fcompile profile`: runs the compiled profile query of each chosen view on the warehouse (the
- * rows `fcompile test` tests: `[end − window, end)`, or every row) and returns the profiles, in
- * the shape of `profiles/NAME.json`; with `save`, writes that file too (returned as `file`).
+ * rows `fcompile test` tests: `[end − window, end)`, or every row before end) and returns the
+ * profiles, in the shape of `profiles/NAME.json`; with `save`, writes that file too (returned as
+ * `file`). `empty` names the chosen views with no row in the window (a saved profile of them
+ * holds no distribution: the CLI warns).
  * Throws a usage error for a bad option or an unknown view; FC016 when a view is not built yet.
  */
-export async function runProfile(opts: ProfileOptions): Promise<{ profile: ProfileFile; file?: string }> {
+export async function runProfile(opts: ProfileOptions): Promise<{ profile: ProfileFile; file?: string; empty: string[] }> {
   // Now is taken to the whole second, as the profile file writes its end.
   const end = opts.end !== undefined ? timestampOption("--end", opts.end) : (nowMicros() / 1_000_000n) * 1_000_000n;
   const start = windowStart(end, opts.window, "30d");
@@ -39,10 +41,8 @@ export async function runProfile(opts: ProfileOptions): Promise<{ profile: Profi
   const { target, ct } = compileTargetFor(config, opts.target);
   const views = selectedViews(registry, opts.select);
   const chosen = views.map((v) => registry.views.get(v)!).filter((v) => v.features.length > 0);
-  const params = {
-    fc_start: start === undefined ? "-infinity" : formatTimestamp(start),
-    fc_end: start === undefined ? "infinity" : formatTimestamp(end),
-  };
+  // Without --window, every row before end: the end the file records is the one applied.
+  const params = { fc_start: start === undefined ? "-infinity" : formatTimestamp(start), fc_end: formatTimestamp(end) };
   const profile: ProfileFile = {
     version: 1,
     name: opts.save ?? "",
@@ -54,6 +54,7 @@ export async function runProfile(opts: ProfileOptions): Promise<{ profile: Profi
     window: opts.window ?? null,
     features: {},
   };
+  const empty: string[] = [];
   const wh = await openWarehouse(target, config.dir, registry, ct.dialect.name === "duckdb");
   try {
     await checkReady(
@@ -65,15 +66,17 @@ export async function runProfile(opts: ProfileOptions): Promise<{ profile: Profi
     for (const view of chosen) {
       const p = compileProfile(registry, view, ct);
       const rows = await wh.queryWithParameters(p.sql, params, `profile of ${view.name} (target/compiled/${ct.dialect.name}/${p.path})`);
-      Object.assign(profile.features, readProfileRows(view, rows));
+      const features = readProfileRows(view, rows);
+      if (Object.values(features).every((f) => f.count === 0)) empty.push(view.name);
+      Object.assign(profile.features, features);
     }
   } finally {
     await wh.close();
   }
-  if (opts.save === undefined) return { profile };
+  if (opts.save === undefined) return { profile, empty };
   const dir = path.join(config.dir, "profiles");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${opts.save}.json`);
   writeFileSync(file, JSON.stringify(profile, null, 2) + "\n");
-  return { profile, file: path.relative(process.cwd(), file) || file };
+  return { profile, file: path.relative(process.cwd(), file) || file, empty };
 }

@@ -19,7 +19,7 @@ export const SAMPLE_ROWS = 5;
 export interface TestOptions extends ProjectOptions {
   /** The time freshness is measured against, and the window's end; default now. */
   at?: string;
-  /** Test only the rows of `[at − window, at)` (a duration: `7d`); default every row. */
+  /** Test only the rows of `[at − window, at)` (a duration: `7d`); default every row before at. */
   window?: string;
   /** Views to test; default all. */
   select?: string[];
@@ -27,8 +27,8 @@ export interface TestOptions extends ProjectOptions {
 
 /**
  * `fcompile test`: runs the compiled data tests of the chosen views on the warehouse (rows of
- * `[at − window, at)`, or every row without a window) and measures each view's freshness against
- * `at`, and compares each feature with `drift:` with its baseline profile. Writes the result to
+ * `[at − window, at)`, or every row before `at` without a window) and measures each view's
+ * freshness against `at` (its newest event before `at`), and compares each feature with `drift:` with its baseline profile. Writes the result to
  * `target/test_results.json` (with `generatedAt`). Throws a usage error for a bad option or an
  * unknown view; FC011 at a `baseline:` naming no saved profile (of a chosen view); FC016 when a
  * view's table is not built yet.
@@ -43,14 +43,12 @@ export async function runDataTests(opts: TestOptions): Promise<TestResult> {
   const compiled = compileDataTests(registry, ct);
   const tests = compiled.tests.filter((t) => chosen.has(t.view));
   const freshness = compiled.freshness.filter((f) => chosen.has(f.view));
-  const drift = compileDriftChecks(registry, ct, readProfiles(config.dir), "error");
+  const drift = compileDriftChecks(registry, ct, readProfiles(config.dir, registry), "error");
   const missing = drift.diagnostics.filter((d) => chosen.has(d.view));
   if (missing.length > 0) throw new FcUserError(missing.map(({ view: _, ...d }) => d));
   const driftChecks = drift.checks.filter((c) => chosen.has(c.view));
-  const params = {
-    fc_start: start === undefined ? "-infinity" : formatTimestamp(start),
-    fc_end: start === undefined ? "infinity" : formatTimestamp(at),
-  };
+  // Without --window, every row before at: nothing after the time the run is as of.
+  const params = { fc_start: start === undefined ? "-infinity" : formatTimestamp(start), fc_end: formatTimestamp(at) };
   const dir = `target/compiled/${ct.dialect.name}`;
   const wh = await openWarehouse(target, config.dir, registry, ct.dialect.name === "duckdb");
   try {
@@ -103,7 +101,7 @@ export async function runDataTests(opts: TestOptions): Promise<TestResult> {
     const freshResults: FreshnessResult[] = [];
     for (const f of freshness) {
       const view = registry.views.get(f.view)!;
-      const rows = await wh.queryWithParameters(f.sql, {}, `freshness of ${f.view} (${dir}/${f.path})`);
+      const rows = await wh.queryWithParameters(f.sql, { fc_end: params.fc_end }, `freshness of ${f.view} (${dir}/${f.path})`);
       const raw = rows[0]?.newest_us;
       const newest = raw === null || raw === undefined ? undefined : BigInt(raw as string | bigint | number);
       const age = newest === undefined ? undefined : Number(at - newest) / 1e6;
@@ -183,7 +181,10 @@ export async function postFailures(url: string, r: TestResult): Promise<void> {
   try {
     res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(failuresOf(r)) });
   } catch (err) {
-    throw userError("FC016", `--alert-webhook ${url}: ${(err as Error).message}`);
+    // fetch says only "fetch failed"; the reason (refused, unknown host, TLS) is its cause.
+    const cause = (err as Error & { cause?: unknown }).cause;
+    const why = cause instanceof Error ? `${cause.message}${"code" in cause ? ` (${String(cause.code)})` : ""}` : "";
+    throw userError("FC016", `--alert-webhook ${url}: cannot post the failures: ${(err as Error).message}${why ? `: ${why}` : ""}`);
   }
   if (!res.ok) throw userError("FC016", `--alert-webhook ${url}: the server answered ${res.status} ${res.statusText}`);
 }

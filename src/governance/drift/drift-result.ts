@@ -1,7 +1,9 @@
 /**
  * A drift check's verdict from its query's rows (compileDrift: the tested rows' count per bin):
  * the PSI of the tested rows against the baseline over the bins, its band, and for numbers the KS
- * statistic from the two CDFs at the baseline's inner bin edges (a lower bound of the exact one).
+ * statistic from the two CDFs at every bin's end (the bins partition the line in order, values
+ * outside the baseline's range apart: a lower bound of the exact one, exact when the baseline was
+ * binned by its values and the tested values are among them).
  * Fails when the PSI is above max_psi, or the KS above max_ks when given.
  */
 import type { CompiledDrift } from "./compile-drift.js";
@@ -33,12 +35,12 @@ export function driftVerdict(check: CompiledDrift, rows: readonly Record<string,
   const eTotal = expected.reduce((s, c) => s + c, 0);
   const aTotal = actual.reduce((s, c) => s + c, 0);
   let ks: number | null = null;
-  if (check.bins.edges) {
-    // The share below each inner edge: the bins before it.
+  if (check.bins.cuts) {
+    // The share at or below each bin's end: that bin and those before it.
     const points: { expected: number; actual: number }[] = [];
     let e = 0;
     let a = 0;
-    for (let i = 0; i < check.bins.edges.length; i++) {
+    for (let i = 0; i < check.bins.cuts.length; i++) {
       e += expected[i]!;
       a += actual[i]!;
       points.push({ expected: e / eTotal, actual: a / aTotal });

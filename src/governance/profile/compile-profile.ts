@@ -5,7 +5,10 @@
  * each number in its decile bin; a third, one GROUP BY with a grouping set per feature, counts
  * each feature's values: its most frequent ones and its distinct count (a float's only when it
  * has at most FLOAT_TOP_VALUES_MAX_DISTINCT distinct values by a first estimate, which is
- * otherwise the answer). The result is long: one row per (feature, part, k) with `value` (text),
+ * otherwise the answer). A float's NaN and ±inf are left out of everything but its count of
+ * non-NULL values (they are counted apart, part `nonfinite`). The mean and stddev are computed
+ * over the values divided by the largest magnitude (then multiplied back), so that sums of squares
+ * of huge values cannot overflow. The result is long: one row per (feature, part, k) with `value` (text),
  * `n` (a count) or `x` (a double), read back by readProfileRows. Quantiles are approximate on
  * DuckDB (approx_quantile), exact on PostgreSQL (percentile_cont); the estimate of a float's
  * distinct count is approx_count_distinct on DuckDB, count(DISTINCT) on PostgreSQL. Pure: no
@@ -90,13 +93,18 @@ export function compileProfile(reg: Registry, view: FeatureView, t: CompileTarge
   view.features.forEach((f, i) => {
     const col = q(f.name);
     const kind = profileKind(f.type);
-    const asDouble = `CAST(${col} AS ${double})`;
     const float = f.type === "float32" || f.type === "float64";
+    // A float's finite values: NaN and ±inf are left out of every statistic but the non-NULL count.
+    const finite = (c: string): string => (float ? `CASE WHEN ${finiteCondition(c)} THEN ${c} END` : c);
+    const fin = finite(col);
+    // In the passes that join the stats, a feature is qualified (a feature may be named like a stats column).
+    const tfin = finite(`tested.${col}`);
+    const asDouble = `CAST(${fin} AS ${double})`;
     // Distinct values are counted exactly from the value counts (groups); a float's estimate first
     // decides whether it has too many to count (then the estimate is the answer).
-    stats.push(`count(${col}) AS c${i}`, ...(float ? [`${fn.distinct(col)} AS d${i}`] : []));
+    stats.push(`count(${col}) AS c${i}`, ...(float ? [`${fn.distinct(fin)} AS d${i}`, `count(${fin}) AS f${i}`] : []));
     if (kind === "boolean") stats.push(`bool_and(${col}) AS mn${i}`, `bool_or(${col}) AS mx${i}`);
-    else stats.push(`min(${col}) AS mn${i}`, `max(${col}) AS mx${i}`);
+    else stats.push(`min(${fin}) AS mn${i}`, `max(${fin}) AS mx${i}`);
     const name = f.name;
     out.push(
       row(name, "count", 0, "NULL", `c${i}`, "NULL"),
@@ -108,24 +116,32 @@ export function compileProfile(reg: Registry, view: FeatureView, t: CompileTarge
         float ? `CASE WHEN d${i} <= ${FLOAT_TOP_VALUES_MAX_DISTINCT} THEN ${exactDistinct(i)} ELSE d${i} END` : exactDistinct(i),
         "NULL",
       ),
+      ...(float ? [row(name, "nonfinite", 0, "NULL", `c${i} - f${i}`, "NULL")] : []),
       row(name, "min", 0, `mn${i}`, "NULL", "NULL"),
       row(name, "max", 0, `mx${i}`, "NULL", "NULL"),
     );
     if (kind === "numeric") {
-      stats.push(`avg(${asDouble}) AS mean${i}`, `stddev_samp(${asDouble}) AS sd${i}`, `${fn.quantiles(asDouble)} AS q${i}`);
-      out.push(row(name, "mean", 0, "NULL", "NULL", `mean${i}`), row(name, "stddev", 0, "NULL", "NULL", `sd${i}`));
+      stats.push(`${fn.quantiles(asDouble)} AS q${i}`);
+      // The largest magnitude (1 for none or 0): mean and stddev of the values divided by it cannot overflow.
+      const mag = (s: string): string => `greatest(abs(CAST(${s}mn${i} AS ${double})), abs(CAST(${s}mx${i} AS ${double})))`;
+      const scale = (s: string): string => `CASE WHEN ${mag(s)} > 0 THEN ${mag(s)} ELSE 1 END`;
+      binCols.push(`CAST(${tfin} AS ${double}) / ${scale("s.")} AS z${i}`);
+      binCounts.push(`avg(z${i}) AS zm${i}`, `stddev_samp(z${i}) AS zs${i}`);
+      out.push(
+        row(name, "mean", 0, "NULL", "NULL", `zm${i} * ${scale("")}`, "bins CROSS JOIN stats"),
+        row(name, "stddev", 0, "NULL", "NULL", `zs${i} * ${scale("")}`, "bins CROSS JOIN stats"),
+      );
       QUERY_QUANTILES.forEach((_, j) => out.push(row(name, "quantile", j, "NULL", "NULL", `q${i}[${j + 1}]`)));
       // The bin of a value: the count of inner edges (deciles) at or below it.
-      const whens = Array.from({ length: HISTOGRAM_BINS - 1 }, (_, k) => `WHEN ${col} < s.q${i}[${edgeIndex(k + 1)}] THEN ${k}`);
-      binCols.push(`CASE WHEN ${col} IS NULL THEN NULL ${whens.join(" ")} ELSE ${HISTOGRAM_BINS - 1} END AS b${i}`);
+      const whens = Array.from({ length: HISTOGRAM_BINS - 1 }, (_, k) => `WHEN ${tfin} < s.q${i}[${edgeIndex(k + 1)}] THEN ${k}`);
+      binCols.push(`CASE WHEN ${tfin} IS NULL THEN NULL ${whens.join(" ")} ELSE ${HISTOGRAM_BINS - 1} END AS b${i}`);
       for (let k = 0; k < HISTOGRAM_BINS; k++) {
         binCounts.push(`count(*) FILTER (WHERE b${i} = ${k}) AS b${i}_${k}`);
         out.push(row(name, "bin", k, "NULL", `b${i}_${k}`, "NULL", "bins"));
       }
     }
     // A float with too many distinct values is grouped as one NULL: no top values, and no big hash table.
-    const grouped =
-      f.type === "float32" || f.type === "float64" ? `CASE WHEN s.d${i} <= ${FLOAT_TOP_VALUES_MAX_DISTINCT} THEN ${col} END` : col;
+    const grouped = float ? `CASE WHEN s.d${i} <= ${FLOAT_TOP_VALUES_MAX_DISTINCT} THEN ${tfin} END` : `tested.${col}`;
     groupCols.push(`${grouped} AS x${i}`);
     tops.push(
       `top${i} AS (\n  SELECT x${i} AS v, n FROM groups WHERE g${i} = 0 AND x${i} IS NOT NULL\n` +
@@ -158,4 +174,12 @@ export function compileProfile(reg: Registry, view: FeatureView, t: CompileTarge
     path: `profile/${view.name}.sql`,
     sql: `${header}\n${plainRows ? rows.tested.replace(/^WITH tested AS \(/, "WITH tested AS NOT MATERIALIZED (") : rows.tested},\n${ctes.join(",\n")}\n${out.join("\nUNION ALL\n")}`,
   };
+}
+
+/**
+ * The SQL condition that a float is finite (not NaN, +inf or -inf), the same on every warehouse:
+ * x − x is 0 for a finite x and NaN otherwise (NaN = 0 is false on DuckDB and PostgreSQL alike).
+ */
+export function finiteCondition(expr: string): string {
+  return `${expr} - ${expr} = 0`;
 }

@@ -23,8 +23,10 @@ export interface FeatureProfile {
   nullCount: number;
   /** nullCount / count (0 without rows). */
   nullRate: number;
-  /** Distinct non-NULL values (exact, but for a float with over FLOAT_TOP_VALUES_MAX_DISTINCT of them: an estimate on DuckDB). */
+  /** Distinct non-NULL (a float's: finite) values (exact, but for a float with over FLOAT_TOP_VALUES_MAX_DISTINCT of them: an estimate on DuckDB). */
   distinct: number;
+  /** Floats only: the NaN and ±inf values, left out of every statistic below (counted non-NULL in nullCount). */
+  nonFiniteCount?: number;
   min: ProfileValue | null;
   max: ProfileValue | null;
   mean?: number | null;
@@ -82,15 +84,4 @@ export function profileKind(t: FeatureType): ProfileKind {
     case "string":
       return "categorical";
   }
-}
-
-/**
- * A profile file's text read back (JSON.parse of `profiles/NAME.json`), checked enough for drift
- * to use it; throws an Error saying what is wrong.
- */
-export function parseProfileFile(text: string): ProfileFile {
-  const o = JSON.parse(text) as ProfileFile;
-  if (!o || typeof o !== "object" || o.version !== 1 || typeof o.features !== "object" || o.features === null)
-    throw new Error("not a version 1 profile (no version: 1 or no features)");
-  return o;
 }

@@ -39,6 +39,8 @@ export function readProfileRows(view: FeatureView, rows: readonly ProfileRow[]):
       min: value(f.type, one("min")?.value),
       max: value(f.type, one("max")?.value),
     };
+    const nonFinite = count(one("nonfinite")?.n);
+    if (f.type === "float32" || f.type === "float64") p.nonFiniteCount = nonFinite;
     if (kind === "numeric") {
       // Approximate quantiles can stray past the range (DuckDB's t-digest gives 2.2e-308 for all zeros): clamped to it.
       const lo = typeof p.min === "number" ? p.min : Number(p.min);
@@ -53,7 +55,7 @@ export function readProfileRows(view: FeatureView, rows: readonly ProfileRow[]):
       const bins = part("bin").map((r) => count(r.n));
       const edges = Array.from({ length: HISTOGRAM_BINS - 1 }, (_, k) => qs[QUERY_QUANTILES.indexOf((k + 1) / HISTOGRAM_BINS)]);
       p.histogram =
-        nonNull === 0
+        nonNull - nonFinite === 0
           ? []
           : bins.map((c, k) => ({ lower: k === 0 ? lo : edges[k - 1]!, upper: k === HISTOGRAM_BINS - 1 ? hi : edges[k]!, count: c }));
     }

@@ -213,7 +213,7 @@ function aggregationValues(
   };
 }
 
-/** A view's newest event time (all its rows, no window), as epoch microseconds in `newest_us`. */
+/** A view's newest event time before fc_end (no window start), as epoch microseconds in `newest_us`. */
 export function compileFreshness(reg: Registry, view: FeatureView, t: CompileTarget): CompiledFreshness {
   const d = t.dialect;
   const ts = `CAST(${d.quote(view.timestamp)} AS ${d.sqlType("timestamp")})`;
@@ -221,8 +221,8 @@ export function compileFreshness(reg: Registry, view: FeatureView, t: CompileTar
     view: view.name,
     path: `test/${view.name}/freshness.sql`,
     sql:
-      `-- fcompile test: freshness of ${view.name}: its newest event time (epoch microseconds; NULL without rows)\n` +
-      `SELECT ${d.epochMicros(`max(${ts})`)} AS newest_us\nFROM ${viewRowsRelation(reg, view, t)}`,
+      `-- fcompile test: freshness of ${view.name}: its newest event time before fc_end (epoch microseconds; NULL without rows)\n` +
+      `SELECT ${d.epochMicros(`max(${ts})`)} AS newest_us\nFROM ${viewRowsRelation(reg, view, t)}\nWHERE ${ts} < ${d.parameter("fc_end")}`,
   };
 }
 
