@@ -38,6 +38,7 @@
 import { createRequire } from "node:module";
 import { parseTimestamp } from "../timestamps.js";
 import type { FeatureType } from "./types.js";
+import { skipQuoted } from "./sql-quotes.js";
 
 // ---------------------------------------------------------------------------------------------
 // The portable form (read by src/online/filter-eval.ts; stored in manifest.json and layouts)
@@ -154,18 +155,6 @@ const NUMBER = /^(\d+(?:\.\d*)?|\.\d+)([eE][+-]?\d+)?/;
 const WORD_START = /[A-Za-z_\u0080-\uffff]/;
 const WORD_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 const PLACEHOLDER = /^__fc_n(\d+)$/;
-
-/** The end (exclusive) of the quoted run starting at `i` (quotes doubled inside), or the text's end. */
-function skipQuoted(sql: string, i: number, q: string): number {
-  let j = i + 1;
-  while (j < sql.length) {
-    if (sql[j] === q) {
-      if (sql[j + 1] === q) j += 2;
-      else return j + 1;
-    } else j++;
-  }
-  return sql.length;
-}
 
 /**
  * The filter with comments blanked and each number replaced by the quoted identifier

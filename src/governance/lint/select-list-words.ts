@@ -8,6 +8,7 @@
  * with one normalized key (normalize-sql.ts: aliases, qualifiers, case, spacing, comments and the
  * order of commutative operands dropped) use the same words, so distinct sets mean no duplicate.
  */
+import { quotedRunEnd } from "../../registry/sql-quotes.js";
 import type { SqlPart } from "../../registry/types.js";
 
 /** Tokens that are not words: parentheses, commas, a number, a string. */
@@ -75,12 +76,12 @@ function scan(sql: string): string[] | undefined {
   while (i < sql.length) {
     const c = sql[i]!;
     if (c === "'") {
-      const j = closing(sql, i, "'");
+      const j = quotedRunEnd(sql, i, "'");
       if (j < 0) return undefined;
       out.push(STRING);
       i = j;
     } else if (c === '"') {
-      const j = closing(sql, i, '"');
+      const j = quotedRunEnd(sql, i, '"');
       if (j < 0) return undefined;
       // As the normalized key reads it: `"Amount"` is the column amount.
       const name = sql
@@ -125,16 +126,4 @@ function pushName(out: string[], name: string, sql: string, after: number): void
   let k = after;
   while (k < sql.length && /\s/.test(sql[k]!)) k++;
   if (sql[k] !== ".") out.push(name);
-}
-
-/** The end (exclusive) of the quoted run starting at `i` (quotes doubled inside), or -1 when it does not end. */
-function closing(sql: string, i: number, q: string): number {
-  let j = i + 1;
-  while (j < sql.length) {
-    if (sql[j] === q) {
-      if (sql[j + 1] === q) j += 2;
-      else return j + 1;
-    } else j++;
-  }
-  return -1;
 }

@@ -3,6 +3,7 @@
  * string literals, quoted identifiers, comments and `{{…}}` placeholders. What the leakage rules
  * scan (a word's offset locates a finding exactly).
  */
+import { skipQuoted } from "../../registry/sql-quotes.js";
 
 /** An unquoted word of SQL: its text in lower case, its offset, and whether `(` follows it (a call). */
 export interface SqlWord {
@@ -39,16 +40,4 @@ export function sqlWords(sql: string): SqlWord[] {
 
 function endOf(found: number, otherwise: number): number {
   return found < 0 ? otherwise : found;
-}
-
-/** The end (exclusive) of the quoted run starting at `i` (quotes doubled inside), or the text's end. */
-function skipQuoted(sql: string, i: number, q: string): number {
-  let j = i + 1;
-  while (j < sql.length) {
-    if (sql[j] === q) {
-      if (sql[j + 1] === q) j += 2;
-      else return j + 1;
-    } else j++;
-  }
-  return sql.length;
 }
